@@ -1,0 +1,323 @@
+"""The contract file: its model, loading, and validation errors that point at file, line and key.
+
+A contract is data (YAML, format version 1, documented in the README). Loading it either returns a
+fully validated `Contract` or raises `ContractError` whose message names the file, the line and the
+dotted key that is wrong, so a typo never turns into a wall of failing tests.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+SUPPORTED_VERSIONS = (1,)
+
+
+class ContractError(Exception):
+    """The contract file cannot be used; the message is one line naming file, line and key."""
+
+
+class _Strict(BaseModel):
+    # Unknown keys are errors (a misspelt `min_modles` must not silently disable a floor).
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+
+class Defaults(_Strict):
+    latency_budget_s: float = Field(default=70.0, gt=0)
+    max_unpriced_share: float = Field(default=1.0, ge=0, le=1)
+    count_drop_tolerance: float = Field(default=0.10, ge=0, le=1)
+    latency_regression_factor: float = Field(default=3.0, ge=1)
+
+
+class GatewaySpec(_Strict):
+    aliases: list[str] = []
+    min_models: int = Field(ge=0)
+    max_models: int | None = Field(default=None, ge=1)
+    required_models: list[str] = []
+    latency_budget_s: float | None = Field(default=None, gt=0)
+    id_pattern: str | None = None
+    max_unpriced_share: float | None = Field(default=None, ge=0, le=1)
+    count_drop_tolerance: float | None = Field(default=None, ge=0, le=1)
+
+    @field_validator("id_pattern")
+    @classmethod
+    def _compiles(cls, value: str | None) -> str | None:
+        if value is not None:
+            try:
+                re.compile(value)
+            except re.error as exc:
+                raise ValueError(f"not a valid regular expression: {exc}") from None
+        return value
+
+    @model_validator(mode="after")
+    def _floor_below_ceiling(self) -> GatewaySpec:
+        if self.max_models is not None and self.max_models < self.min_models:
+            raise ValueError(f"max_models ({self.max_models}) is below min_models ({self.min_models})")
+        return self
+
+
+class AggregateSpec(_Strict):
+    slug: str = "all"
+    min_models: int = Field(ge=0)
+    max_models: int | None = Field(default=None, ge=1)
+    latency_budget_s: float | None = Field(default=None, gt=0)
+
+
+class ChatSpec(_Strict):
+    models: list[str] = []
+    latency_budget_s: float | None = Field(default=None, gt=0)
+
+
+class PaginationSpec(_Strict):
+    max_limit: int = Field(default=1000, ge=1)
+    # Upper bound on pages the pager follows for one catalog: a cursor that never ends is a finding.
+    max_pages: int = Field(default=200, ge=1)
+
+
+class RegistrySpec(_Strict):
+    path: str = "/v1/gateways"
+    # Gateways the registry may list without a contract (known and accepted).
+    ignore: list[str] = []
+    # Fail (not only report) when the registry lists a gateway no contract covers.
+    strict: bool = False
+
+
+class _ContractModel(_Strict):
+    version: int
+    defaults: Defaults = Defaults()
+    gateways: dict[str, GatewaySpec] = Field(min_length=1)
+    aggregate: AggregateSpec | None = None
+    chat: ChatSpec = ChatSpec()
+    pagination: PaginationSpec = PaginationSpec()
+    registry: RegistrySpec = RegistrySpec()
+
+    @field_validator("version")
+    @classmethod
+    def _supported(cls, value: int) -> int:
+        if value not in SUPPORTED_VERSIONS:
+            raise ValueError(f"unsupported version {value} (supported: {', '.join(map(str, SUPPORTED_VERSIONS))})")
+        return value
+
+    @model_validator(mode="after")
+    def _slugs_unique(self) -> _ContractModel:
+        seen: dict[str, str] = {}
+        for slug, spec in self.gateways.items():
+            for name in (slug, *spec.aliases):
+                key = name.lower()
+                if key in seen:
+                    raise ValueError(f"gateway name {name!r} is used twice ({seen[key]} and {slug})")
+                seen[key] = slug
+        return self
+
+
+@dataclass(frozen=True)
+class Gateway:
+    """One contracted gateway with defaults applied: what the tests are parametrized over."""
+
+    slug: str
+    aliases: tuple[str, ...]
+    min_models: int
+    max_models: int | None
+    required_models: tuple[str, ...]
+    latency_budget_s: float
+    id_pattern: str | None
+    max_unpriced_share: float
+    count_drop_tolerance: float
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        """Every value that must select this gateway: the slug and its aliases."""
+        return (self.slug, *self.aliases)
+
+
+@dataclass(frozen=True)
+class Aggregate:
+    slug: str
+    min_models: int
+    max_models: int | None
+    latency_budget_s: float
+
+
+@dataclass(frozen=True)
+class Contract:
+    path: Path
+    version: int
+    gateways: tuple[Gateway, ...]
+    aggregate: Aggregate | None
+    chat_models: tuple[str, ...]
+    chat_latency_budget_s: float
+    max_limit: int
+    max_pages: int
+    registry: RegistrySpec
+    latency_regression_factor: float
+    count_drop_tolerance: float
+
+    def gateway(self, slug: str) -> Gateway:
+        for gateway in self.gateways:
+            if gateway.slug == slug:
+                return gateway
+        raise KeyError(slug)
+
+    def covered_names(self) -> set[str]:
+        return {name.lower() for gateway in self.gateways for name in gateway.names}
+
+    def only(self, slugs: set[str]) -> Contract:
+        """The contract restricted to some gateways (CI sharding with GATEWAYS=a,b)."""
+        unknown = slugs - {g.slug for g in self.gateways} - ({self.aggregate.slug} if self.aggregate else set())
+        if unknown:
+            raise ContractError(
+                f"{self.path}: GATEWAYS names {', '.join(sorted(unknown))}, not in the contract "
+                f"(contracted: {', '.join(g.slug for g in self.gateways)})"
+            )
+        aggregate = self.aggregate if self.aggregate and self.aggregate.slug in slugs else None
+        return replace(self, gateways=tuple(g for g in self.gateways if g.slug in slugs), aggregate=aggregate)
+
+
+def load_contract(path: str | Path) -> Contract:
+    """Read and validate a contract file; raise ContractError with file:line and key on any problem."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ContractError(f"{path}: contract file not found") from None
+    except OSError as exc:
+        raise ContractError(f"{path}: cannot read contract file: {exc.strerror}") from None
+    return parse_contract(text, path)
+
+
+def parse_contract(text: str, path: Path) -> Contract:
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"{path}:{mark.line + 1}" if mark else str(path)
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise ContractError(f"{where}: not valid YAML: {problem}") from None
+    if node is None:
+        raise ContractError(f"{path}: contract file is empty")
+    lines = _key_lines(node)
+    _reject_duplicate_keys(node, path)
+    raw = yaml.safe_load(text)
+    if not isinstance(raw, dict):
+        raise ContractError(f"{path}:1: the contract must be a mapping with 'version' and 'gateways'")
+    try:
+        model = _ContractModel.model_validate(raw)
+    except ValidationError as exc:
+        raise ContractError(_describe(exc, path, lines)) from None
+    return _resolve(model, path)
+
+
+def _resolve(model: _ContractModel, path: Path) -> Contract:
+    d = model.defaults
+    gateways = tuple(
+        Gateway(
+            slug=slug,
+            aliases=tuple(spec.aliases),
+            min_models=spec.min_models,
+            max_models=spec.max_models,
+            required_models=tuple(spec.required_models),
+            latency_budget_s=spec.latency_budget_s or d.latency_budget_s,
+            id_pattern=spec.id_pattern,
+            max_unpriced_share=(
+                spec.max_unpriced_share if spec.max_unpriced_share is not None else d.max_unpriced_share
+            ),
+            count_drop_tolerance=(
+                spec.count_drop_tolerance if spec.count_drop_tolerance is not None else d.count_drop_tolerance
+            ),
+        )
+        for slug, spec in model.gateways.items()
+    )
+    aggregate = None
+    if model.aggregate is not None:
+        a = model.aggregate
+        aggregate = Aggregate(
+            slug=a.slug,
+            min_models=a.min_models,
+            max_models=a.max_models,
+            latency_budget_s=a.latency_budget_s or d.latency_budget_s,
+        )
+    return Contract(
+        path=path,
+        version=model.version,
+        gateways=gateways,
+        aggregate=aggregate,
+        chat_models=tuple(model.chat.models),
+        chat_latency_budget_s=model.chat.latency_budget_s or d.latency_budget_s,
+        max_limit=model.pagination.max_limit,
+        max_pages=model.pagination.max_pages,
+        registry=model.registry,
+        latency_regression_factor=d.latency_regression_factor,
+        count_drop_tolerance=d.count_drop_tolerance,
+    )
+
+
+def _key_lines(node: yaml.Node, prefix: tuple[str, ...] = ()) -> dict[tuple[str, ...], int]:
+    """Map every key path (and list index) in the YAML document to its 1-based line."""
+    lines: dict[tuple[str, ...], int] = {prefix: node.start_mark.line + 1}
+    if isinstance(node, yaml.MappingNode):
+        for key_node, value_node in node.value:
+            path = (*prefix, str(key_node.value))
+            lines.update(_key_lines(value_node, path))
+            lines[path] = key_node.start_mark.line + 1
+    elif isinstance(node, yaml.SequenceNode):
+        for index, item in enumerate(node.value):
+            lines.update(_key_lines(item, (*prefix, str(index))))
+    return lines
+
+
+def _reject_duplicate_keys(node: yaml.Node, path: Path, prefix: str = "") -> None:
+    # PyYAML keeps the last of two equal keys; a duplicated gateway block would silently hide one.
+    if isinstance(node, yaml.MappingNode):
+        seen: set[str] = set()
+        for key_node, value_node in node.value:
+            key = str(key_node.value)
+            dotted = f"{prefix}.{key}" if prefix else key
+            if key in seen:
+                raise ContractError(f"{path}:{key_node.start_mark.line + 1}: {dotted}: duplicate key")
+            seen.add(key)
+            _reject_duplicate_keys(value_node, path, dotted)
+    elif isinstance(node, yaml.SequenceNode):
+        for index, item in enumerate(node.value):
+            _reject_duplicate_keys(item, path, f"{prefix}[{index}]")
+
+
+def _describe(exc: ValidationError, path: Path, lines: dict[tuple[str, ...], int]) -> str:
+    problems = []
+    # An unknown key usually explains a "missing" one next to it (a typo), so report it first.
+    for error in sorted(exc.errors(), key=lambda e: e["type"] != "extra_forbidden"):
+        loc = tuple(str(part) for part in error["loc"])
+        line = _nearest_line(loc, lines)
+        key = _dotted(loc) or "(top level)"
+        problems.append(f"{path}:{line}: {key}: {_message(error)}")
+    first, rest = problems[0], len(problems) - 1
+    return first + (f" (and {rest} more problem{'s' * (rest > 1)}: {'; '.join(problems[1:3])})" if rest else "")
+
+
+def _message(error: Any) -> str:
+    kind = error["type"]
+    if kind == "extra_forbidden":
+        return "unknown key"
+    if kind == "missing":
+        return "required key is missing"
+    if kind.endswith("_type"):
+        return f"{error['msg'].lower()}, got {type(error['input']).__name__} {error['input']!r}"
+    return str(error["msg"]).removeprefix("Value error, ")
+
+
+def _nearest_line(loc: tuple[str, ...], lines: dict[tuple[str, ...], int]) -> int:
+    for end in range(len(loc), -1, -1):
+        if loc[:end] in lines:
+            return lines[loc[:end]]
+    return 1
+
+
+def _dotted(loc: tuple[str, ...]) -> str:
+    out = ""
+    for part in loc:
+        out += f"[{part}]" if part.isdigit() else (f".{part}" if out else part)
+    return out
