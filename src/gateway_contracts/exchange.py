@@ -1,0 +1,92 @@
+"""One recorded HTTP request and its answer: the evidence every finding points at.
+
+An `Exchange` is plain data (no connection, no I/O), so invariants and reports can read it and it can be
+written to disk and shared between xdist workers. The API key is never stored in it.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from functools import cached_property
+from typing import Any
+from urllib.parse import urlencode
+
+EXCERPT_CHARS = 200
+
+
+@dataclass(frozen=True)
+class Exchange:
+    method: str
+    url: str
+    status: int | None  # None: no HTTP answer (connection refused, timeout, TLS, DNS)
+    content_type: str = ""
+    text: str = ""
+    elapsed_s: float = 0.0
+    attempts: int = 1
+    error: str | None = None  # the transport error, when status is None
+    body_truncated: bool = False  # the body exceeded the client's size limit and was cut
+    retry_after: str | None = None
+    authenticated: bool = False
+    notes: tuple[str, ...] = field(default=())  # what the client noticed (retries, 429 without Retry-After)
+
+    @property
+    def request_line(self) -> str:
+        auth = " (with key)" if self.authenticated else ""
+        return f"{self.method} {self.url}{auth}"
+
+    def describe(self) -> str:
+        """`GET http://.../v1/models?gateway=x -> 404 in 0.12 s`: the line a finding cites."""
+        outcome = str(self.status) if self.status is not None else f"no answer ({self.error})"
+        retried = f", {self.attempts} attempts" if self.attempts > 1 else ""
+        return f"{self.request_line} -> {outcome} in {self.elapsed_s:.2f} s{retried}"
+
+    @cached_property
+    def _parsed(self) -> tuple[Any, str | None]:
+        if self.status is None:
+            return None, "no response"
+        if self.body_truncated:
+            return None, f"body larger than the client's limit, cut at {len(self.text):,} characters"
+        try:
+            return json.loads(self.text), None
+        except ValueError as exc:
+            return None, f"not JSON ({exc.msg} at character {exc.pos})"
+
+    @property
+    def json(self) -> Any:
+        """The parsed body, or None when it is not JSON (see `json_error`)."""
+        return self._parsed[0]
+
+    @property
+    def json_error(self) -> str | None:
+        return self._parsed[1]
+
+    @property
+    def is_json(self) -> bool:
+        return self._parsed[1] is None
+
+    def excerpt(self, limit: int = EXCERPT_CHARS) -> str:
+        text = " ".join(self.text.split())
+        return text if len(text) <= limit else text[: limit - 1] + "…"
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["notes"] = list(self.notes)
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Exchange:
+        return cls(**{**data, "notes": tuple(data.get("notes", ()))})
+
+
+def build_url(base_url: str, path: str, params: dict[str, Any] | None = None) -> str:
+    url = base_url.rstrip("/") + "/" + path.lstrip("/")
+    if params:
+        url += "?" + urlencode([(k, _query_value(v)) for k, v in params.items() if v is not None])
+    return url
+
+
+def _query_value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)

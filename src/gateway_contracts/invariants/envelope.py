@@ -1,0 +1,67 @@
+"""The catalog envelope: keys, types and the arithmetic that ties them together (R16, R17, R23)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from gateway_contracts.invariants.findings import Finding
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def check_envelope(
+    body: Any, *, offset: int, limit: int, gateway: str | None, request: str | None = None
+) -> list[Finding]:
+    """One `/v1/models` page: `data` list, `total >= returned == len(data)`, echoes, cursor coherence."""
+    if not isinstance(body, dict):
+        return [Finding("envelope", f"expected a JSON object envelope, got {type(body).__name__}", request)]
+    findings: list[Finding] = []
+
+    def bad(message: str, *evidence: str) -> None:
+        findings.append(Finding("envelope", message, request, evidence))
+
+    data = body.get("data")
+    if not isinstance(data, list):
+        lists = sorted(k for k, v in body.items() if isinstance(v, list))
+        hint = f"; lists found under {', '.join(map(repr, lists))}" if lists else ""
+        bad(
+            f"expected the model list under 'data', got {type(data).__name__ if 'data' in body else 'no data key'}"
+            f"{hint}"
+        )
+        return findings
+    if body.get("object", "list") != "list":
+        bad(f"expected object 'list', got {body.get('object')!r}")
+    total, returned = body.get("total"), body.get("returned")
+    for key, value in (
+        ("total", total),
+        ("returned", returned),
+        ("offset", body.get("offset")),
+        ("limit", body.get("limit")),
+    ):
+        if not _is_int(value):
+            bad(f"expected '{key}' to be an integer, got {value!r}")
+    if findings:
+        return findings
+    if returned != len(data):
+        bad(f"returned is {returned} but data holds {len(data)} rows")
+    if total < len(data):
+        bad(f"total {total} is smaller than the {len(data)} rows returned")
+    if body["offset"] != offset:
+        bad(f"offset echoes {body['offset']}, the request asked for {offset}")
+    if body["limit"] != limit:
+        bad(f"limit echoes {body['limit']}, the request asked for {limit}")
+    if len(data) > limit:
+        bad(f"{len(data)} rows for limit={limit}: the limit is ignored")
+    expected_more = offset + len(data) < total
+    has_more = body.get("has_more")
+    if has_more is not expected_more:
+        bad(f"has_more is {has_more!r}, expected {expected_more} (offset {offset} + {len(data)} rows vs total {total})")
+    next_offset = body.get("next_offset")
+    expected_next = offset + len(data) if expected_more else None
+    if next_offset != expected_next or isinstance(next_offset, bool):
+        bad(f"next_offset is {next_offset!r}, expected {expected_next!r}")
+    if gateway is not None and body.get("gateway") != gateway:
+        bad(f"gateway echoes {body.get('gateway')!r}, expected the canonical slug {gateway!r}")
+    return findings

@@ -1,0 +1,131 @@
+"""Model rows: id format, name, source_gateway, context_length and pricing (R11, R15, R20-R22, R26)."""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Collection, Sequence
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from gateway_contracts.invariants.findings import Finding, sample
+
+_BAD_ID_CHARS = re.compile(r"[\s'\"()\[\]{}<>,]")
+_REPEATED_PREFIX = re.compile(r"^([^/]+/)\1")  # @deepinfra/@deepinfra/..., groq/groq/...
+# A Python repr where a string belongs: Data(id='x', ...), ('data', [...]), {'id': ...}, [Model(...)]
+_REPR = re.compile(r"^\s*[(\[{]|\b[A-Z]\w*\((?:\w+=|['\"])")
+_DECIMAL = re.compile(r"^\d+(\.\d+)?([eE][-+]?\d+)?$")
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def id_problem(model_id: Any, id_pattern: re.Pattern[str] | None = None) -> str | None:
+    """Why an id is malformed, or None. Pure, for unit and property tests."""
+    if not isinstance(model_id, str) or not model_id:
+        return f"id is {model_id!r}, expected a non-empty string"
+    if _BAD_ID_CHARS.search(model_id):
+        return "id contains spaces, quotes, brackets or parentheses"
+    if _REPEATED_PREFIX.match(model_id):
+        return "id repeats its prefix"
+    if id_pattern is not None and not id_pattern.fullmatch(model_id):
+        return f"id does not match the gateway's format {id_pattern.pattern!r}"
+    return None
+
+
+def price_problem(value: Any) -> str | None:
+    """Why one pricing value is wrong (without the value, so rows group by problem), or None."""
+    if value is None:
+        return None  # an unpriced component (HuggingFace rows carry nulls)
+    if not isinstance(value, str):
+        return f"a JSON {type(value).__name__}, expected a decimal string"
+    if value.startswith("-"):
+        return "negative"
+    if not _DECIMAL.match(value):
+        return "not a decimal string"
+    try:
+        Decimal(value)
+    except InvalidOperation:
+        return "not a decimal string"
+    return None
+
+
+def check_model_rows(
+    rows: Sequence[Any],
+    *,
+    allowed_sources: Collection[str] | None,
+    id_pattern: str | None = None,
+    request: str | None = None,
+) -> list[Finding]:
+    """Every row's fields; findings grouped by problem, each naming a sample of offending ids."""
+    pattern = re.compile(id_pattern) if id_pattern else None
+    allowed = {s.lower() for s in allowed_sources} if allowed_sources is not None else None
+    problems: dict[tuple[str, str], list[str]] = defaultdict(list)
+    for index, row in enumerate(rows):
+        if not isinstance(row, dict):
+            problems[("model-row", f"row is a {type(row).__name__}, expected an object")].append(f"#{index}")
+            continue
+        model_id = row.get("id")
+        label = model_id if isinstance(model_id, str) and model_id else f"#{index}"
+        for invariant, problem in _row_problems(row, allowed, pattern):
+            problems[(invariant, problem)].append(label)
+    return [
+        Finding(invariant, f"{len(labels)} row(s): {problem}", request, sample(labels))
+        for (invariant, problem), labels in problems.items()
+    ]
+
+
+def _row_problems(
+    row: dict[str, Any], allowed: set[str] | None, pattern: re.Pattern[str] | None
+) -> list[tuple[str, str]]:
+    out: list[tuple[str, str]] = []
+    problem = id_problem(row.get("id"), pattern)
+    if problem:
+        out.append(("model-id-format", problem))
+    name = row.get("name")
+    if not isinstance(name, str):
+        out.append(("model-name", f"name is {type(name).__name__}, expected a string"))
+    elif _REPR.search(name):
+        out.append(("model-name", "name looks like a Python repr, not a display name"))
+    source = row.get("source_gateway")
+    if allowed is not None and (not isinstance(source, str) or source.lower() not in allowed):
+        out.append(("source-gateway", f"source_gateway {source!r} is not one of {sorted(allowed)}"))
+    context = row.get("context_length")
+    if context is not None and not _is_int(context):
+        out.append(("model-schema", f"context_length is a {type(context).__name__}, expected an integer or null"))
+    elif context is not None and context < 0:
+        out.append(("model-schema", "context_length is negative"))
+    pricing = row.get("pricing")
+    if pricing is not None:
+        if not isinstance(pricing, dict):
+            out.append(("pricing", f"pricing is a {type(pricing).__name__}, expected an object or null"))
+        else:
+            for key, value in pricing.items():
+                problem = price_problem(value)
+                if problem:
+                    out.append(("pricing", f"pricing.{key} is {problem}"))
+    return out
+
+
+def is_priced(row: Any) -> bool:
+    pricing = row.get("pricing") if isinstance(row, dict) else None
+    return isinstance(pricing, dict) and any(v not in (None, "0") for v in pricing.values())
+
+
+def check_priced_share(rows: Sequence[Any], *, max_unpriced_share: float, request: str | None = None) -> list[Finding]:
+    """R21: a gateway whose prices went missing. Not checked at share 1.0."""
+    if not rows or max_unpriced_share >= 1.0:
+        return []
+    unpriced = [r.get("id") for r in rows if isinstance(r, dict) and not is_priced(r)]
+    share = len(unpriced) / len(rows)
+    if share <= max_unpriced_share:
+        return []
+    return [
+        Finding(
+            "pricing-coverage",
+            f"{share:.0%} of {len(rows)} models have no pricing; at most {max_unpriced_share:.0%} allowed",
+            request,
+            sample(unpriced),
+        )
+    ]

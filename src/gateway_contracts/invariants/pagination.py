@@ -1,0 +1,101 @@
+"""Pagination invariants over the pages of a walk (R03, R16, R17, B6)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from gateway_contracts.invariants.findings import Finding, sample
+from gateway_contracts.pager import Page
+
+
+def page_sizes(pages: Sequence[Page], *, total: int | None) -> list[Finding]:
+    """Each page holds `min(limit, total - offset)` rows: no silent cap (R16), no ignored limit (R17)."""
+    if total is None:
+        return []
+    findings = []
+    for page in pages:
+        if not page.usable:
+            continue
+        expected = max(0, min(page.limit, total - page.offset))
+        if len(page.rows) != expected:
+            findings.append(
+                Finding(
+                    "page-size",
+                    f"offset={page.offset} limit={page.limit}: {len(page.rows)} rows, expected {expected} "
+                    f"(min(limit, total {total} - offset))",
+                    page.exchange.describe(),
+                )
+            )
+    return findings
+
+
+def pages_disjoint(pages: Sequence[Page]) -> list[Finding]:
+    """No id is served on two pages of one walk (an offset ignored upstream repeats rows, R01-R03)."""
+    seen: dict[Any, int] = {}
+    overlaps: list[str] = []
+    first_bad: Page | None = None
+    for page in pages:
+        for row in page.rows:
+            model_id = row.get("id") if isinstance(row, dict) else None
+            if model_id in seen and seen[model_id] != page.offset:
+                overlaps.append(f"{model_id!r} at offsets {seen[model_id]} and {page.offset}")
+                first_bad = first_bad or page
+            seen.setdefault(model_id, page.offset)
+    if not overlaps:
+        return []
+    return [
+        Finding(
+            "pages-disjoint",
+            f"{len(overlaps):,} ids appear on more than one page",
+            first_bad.exchange.describe() if first_bad else None,
+            sample(overlaps, 3),
+        )
+    ]
+
+
+def union_matches(
+    page_ids: Sequence[Any], catalog_ids: Sequence[Any], *, total: int | None, limit: int, request: str | None = None
+) -> list[Finding]:
+    """Walking with a small limit yields the same catalog, and as many rows as `total` (R03)."""
+    findings = []
+    if total is not None and len(page_ids) != total:
+        findings.append(
+            Finding(
+                "pages-union",
+                f"walking with limit={limit} yielded {len(page_ids):,} rows, total says {total:,}",
+                request,
+            )
+        )
+    missing = set(catalog_ids) - set(page_ids)
+    extra = set(page_ids) - set(catalog_ids)
+    if missing or extra:
+        findings.append(
+            Finding(
+                "pages-union",
+                f"the pages of limit={limit} differ from the catalog walked at the maximum limit: "
+                f"{len(missing):,} ids missing, {len(extra):,} extra",
+                request,
+                sample(sorted(map(str, missing)) + sorted(map(str, extra)), 4),
+            )
+        )
+    return findings
+
+
+def past_end_is_empty(body: Any, *, offset: int, request: str | None = None) -> list[Finding]:
+    """An offset at or past the end answers `data: []`, `has_more: false` (not the first page again)."""
+    if not isinstance(body, dict):
+        return [
+            Finding(
+                "past-end", f"offset={offset} past the end: expected an envelope, got {type(body).__name__}", request
+            )
+        ]
+    data = body.get("data")
+    problems = []
+    if data != []:
+        problems.append(f"data has {len(data) if isinstance(data, list) else repr(data)} rows, expected []")
+    if body.get("has_more") is not False:
+        problems.append(f"has_more is {body.get('has_more')!r}, expected false")
+    if body.get("next_offset") is not None:
+        problems.append(f"next_offset is {body.get('next_offset')!r}, expected null")
+    return [Finding("past-end", f"offset={offset} past the end: " + "; ".join(problems), request)] if problems else []

@@ -1,0 +1,45 @@
+"""The gateway registry (`/v1/gateways`) against the contract: missing and uncovered gateways."""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from typing import Any
+
+from gateway_contracts.invariants.findings import Finding
+
+
+def registry_names(body: Any) -> dict[str, str] | None:
+    """name (id or alias, lower-cased) -> canonical id, or None when the body is not a registry."""
+    data = body.get("data") if isinstance(body, dict) else None
+    if not isinstance(data, list):
+        return None
+    names: dict[str, str] = {}
+    for entry in data:
+        if not isinstance(entry, dict) or not isinstance(entry.get("id"), str):
+            continue
+        names[entry["id"].lower()] = entry["id"]
+        for alias in entry.get("aliases") or ():
+            if isinstance(alias, str):
+                names[alias.lower()] = entry["id"]
+    return names
+
+
+def listed_in_registry(
+    names: dict[str, str] | None, *, gateway: str, aliases: Collection[str], request: str | None = None
+) -> list[Finding]:
+    if names is None:
+        return [Finding("registry", "the registry answer has no 'data' list of gateways", request)]
+    missing = [n for n in (gateway, *aliases) if n.lower() not in names]
+    if not missing:
+        return []
+    return [Finding("registry", f"the registry does not list {', '.join(map(repr, missing))}", request)]
+
+
+def uncovered_gateways(
+    names: dict[str, str] | None, covered: Collection[str], ignore: Collection[str] = ()
+) -> list[str]:
+    """Registry names no contract covers: the production registry changes without a deploy."""
+    if names is None:
+        return []
+    skip = {c.lower() for c in covered} | {i.lower() for i in ignore}
+    return sorted(n for n in names if n not in skip)

@@ -1,0 +1,125 @@
+"""Bounded pagination walk over a catalog, following the API's own `next_offset`.
+
+The pager never loops forever: it stops on the first page that is not a usable envelope, on a cursor
+that does not advance or goes negative, on `has_more` without a cursor, and after `max_pages`. Each stop
+other than a clean end is recorded as a finding with the page that shows it, so a lying cursor (B6) is
+a contract failure instead of a hung CI job.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from gateway_contracts.exchange import Exchange
+from gateway_contracts.invariants.findings import Finding
+
+Fetch = Callable[[int, int], Exchange]  # (offset, limit) -> the recorded exchange
+
+
+@dataclass(frozen=True)
+class Page:
+    offset: int  # the offset requested
+    limit: int  # the limit requested
+    exchange: Exchange
+
+    @property
+    def envelope(self) -> dict[str, Any] | None:
+        body = self.exchange.json
+        return body if isinstance(body, dict) else None
+
+    @property
+    def rows(self) -> list[Any]:
+        data = (self.envelope or {}).get("data")
+        return data if isinstance(data, list) else []
+
+    @property
+    def usable(self) -> bool:
+        """A 200 JSON object with a `data` list: the pager can read it (the envelope contract checks the rest)."""
+        return self.exchange.status == 200 and self.envelope is not None and isinstance(self.envelope.get("data"), list)
+
+
+@dataclass(frozen=True)
+class Walk:
+    limit: int
+    pages: tuple[Page, ...]
+    findings: tuple[Finding, ...] = field(default=())  # why the walk stopped early, if it did
+
+    @property
+    def complete(self) -> bool:
+        return not self.findings
+
+    @property
+    def rows(self) -> list[Any]:
+        return [row for page in self.pages for row in page.rows]
+
+    @property
+    def ids(self) -> list[Any]:
+        return [row.get("id") if isinstance(row, dict) else None for row in self.rows]
+
+    @property
+    def total(self) -> int | None:
+        """`total` as the first page reports it."""
+        if not self.pages or self.pages[0].envelope is None:
+            return None
+        total = self.pages[0].envelope.get("total")
+        return total if isinstance(total, int) and not isinstance(total, bool) else None
+
+    @property
+    def first(self) -> Exchange | None:
+        return self.pages[0].exchange if self.pages else None
+
+
+def walk(fetch: Fetch, *, limit: int, max_pages: int, start: int = 0) -> Walk:
+    pages: list[Page] = []
+    offset = start
+    while True:
+        page = Page(offset=offset, limit=limit, exchange=fetch(offset, limit))
+        pages.append(page)
+        stop = _why_stop(page, len(pages), max_pages)
+        if stop is None:
+            offset = page.envelope["next_offset"]  # type: ignore[index]
+            continue
+        return Walk(limit=limit, pages=tuple(pages), findings=(stop,) if stop.message else ())
+
+
+_DONE = Finding("pager", "")  # a clean end of the walk: not a finding
+
+
+def _why_stop(page: Page, count: int, max_pages: int) -> Finding | None:
+    """None to continue to `next_offset`; `_DONE` at a clean end; otherwise the anomaly."""
+    request = page.exchange.describe()
+    if not page.usable:
+        what = page.exchange.json_error or "no `data` list"
+        if page.exchange.status is not None and page.exchange.status != 200:
+            what = f"HTTP {page.exchange.status}: {page.exchange.excerpt(120)}"
+        return Finding("pager", f"the walk stopped at offset {page.offset}: the page is unusable ({what})", request)
+    envelope = page.envelope or {}
+    if envelope.get("has_more") is not True:
+        return _DONE
+    next_offset = envelope.get("next_offset")
+    if not isinstance(next_offset, int) or isinstance(next_offset, bool):
+        return Finding("pager", f"has_more is true but next_offset is {next_offset!r}, not an offset", request)
+    if next_offset < 0:
+        return Finding(
+            "pager",
+            f"negative next_offset {next_offset} after offset {page.offset}",
+            request,
+            (f"next_offset={next_offset}",),
+        )
+    if next_offset <= page.offset:
+        return Finding(
+            "pager",
+            f"next_offset {next_offset} does not advance past offset {page.offset}: a client following it "
+            "would loop forever",
+            request,
+            (f"offset={page.offset}", f"next_offset={next_offset}"),
+        )
+    if count >= max_pages:
+        return Finding(
+            "pager",
+            f"more than {max_pages} pages (has_more still true at offset {next_offset}); the walk is bounded",
+            request,
+        )
+    return None
