@@ -106,7 +106,8 @@ class GatewayClient:
         self._throttle = Throttle(settings.max_rps, sleep=sleep)
         self._http = httpx.Client(
             transport=transport,
-            timeout=httpx.Timeout(settings.timeout_s),
+            # A black-holed host must fail within seconds, whatever the read budget.
+            timeout=httpx.Timeout(settings.timeout_s, connect=min(settings.timeout_s, 10.0)),
             headers={"User-Agent": USER_AGENT, "Accept": "application/json"},
             follow_redirects=False,
         )
@@ -184,6 +185,7 @@ class GatewayClient:
         try:
             with self._http.stream(method, url, json=json_body, headers=headers) as response:
                 text, truncated = self._read_capped(response)
+                text = self.redact(text)  # an error body may echo the key: evidence never holds it
                 return Exchange(
                     method=method,
                     url=url,

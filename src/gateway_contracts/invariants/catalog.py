@@ -19,8 +19,8 @@ def no_duplicate_ids(ids: Sequence[Any], *, request: str | None = None) -> list[
     return [
         Finding(
             "no-duplicate-ids",
-            f"{len(ids):,} rows hold {len(counts):,} distinct ids: {len(repeated):,} ids repeat ({extra:,} extra rows); "
-            "expected each id once",
+            f"{len(ids):,} rows hold {len(counts):,} distinct ids: {len(repeated):,} ids repeat "
+            f"({extra:,} extra rows); expected each id once",
             request,
             tuple(f"{model_id!r} x{n}" for model_id, n in repeated[:5])
             + ((f"(+{len(repeated) - 5} more)",) if len(repeated) > 5 else ()),

@@ -1,0 +1,122 @@
+"""The evidence the contracts read: catalogs walked once, plus the probes, all through one client.
+
+Tests never fetch on their own: they ask this store, which fetches each page once through the
+session client (cached across xdist workers) and derives walks from those pages. The requests it makes
+are exactly the minimum the contracts need; `planned_requests` lists them for the request-economy bench.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+from gateway_contracts.client import GatewayClient
+from gateway_contracts.contract import Contract, Gateway
+from gateway_contracts.exchange import Exchange
+from gateway_contracts.pager import Walk, walk
+
+MODELS_PATH = "/v1/models"
+CHAT_PATH = "/v1/chat/completions"
+OPENAPI_PATH = "/openapi.json"
+HEALTH_PATH = "/health"
+CONSUMER_PATHS = (MODELS_PATH, CHAT_PATH)  # routes the frontend calls; must be in the spec and answer
+CHAT_PROBE = "Reply with the word ok."
+
+
+@dataclass(frozen=True)
+class InvalidQuery:
+    """A request the API must reject with a JSON 4xx."""
+
+    id: str
+    why: str
+    params: dict[str, Any]
+
+
+def invalid_queries(max_limit: int) -> tuple[InvalidQuery, ...]:
+    return (
+        InvalidQuery("unknown-gateway", "an unknown gateway", {"gateway": "no-such-gateway-zz", "limit": 5}),
+        InvalidQuery("empty-gateway", "an empty gateway value", {"gateway": "", "limit": 5}),
+        InvalidQuery("negative-offset", "a negative offset", {"gateway": "{gateway}", "offset": -5, "limit": 5}),
+        InvalidQuery("limit-zero", "limit=0", {"gateway": "{gateway}", "limit": 0}),
+        InvalidQuery("limit-over-max", f"limit={max_limit + 1}", {"gateway": "{gateway}", "limit": max_limit + 1}),
+        InvalidQuery("limit-not-integer", "a non-integer limit", {"gateway": "{gateway}", "limit": "ten"}),
+        InvalidQuery("offset-not-integer", "a non-integer offset", {"gateway": "{gateway}", "offset": "1.5"}),
+    )
+
+
+class CatalogStore:
+    def __init__(self, client: GatewayClient, contract: Contract) -> None:
+        self.client = client
+        self.contract = contract
+        self._walks: dict[tuple[str, int], Walk] = {}
+
+    # -- catalogs ---------------------------------------------------------------------------------
+
+    def page(self, gateway: str, offset: int, limit: int) -> Exchange:
+        return self.client.get(MODELS_PATH, {"gateway": gateway, "limit": limit, "offset": offset})
+
+    def walk(self, gateway: str, limit: int | None = None) -> Walk:
+        """The whole catalog of `gateway` (slug, alias or aggregate), at the maximum page size by default."""
+        limit = limit or self.contract.max_limit
+        key = (gateway, limit)
+        if key not in self._walks:
+            self._walks[key] = walk(
+                lambda offset, lim: self.page(gateway, offset, lim), limit=limit, max_pages=self.contract.max_pages
+            )
+        return self._walks[key]
+
+    def small_walk(self, gateway: str) -> Walk | None:
+        """A second walk in about three pages, for catalogs that fit one maximum page (else the main walk
+        already spans several pages). None when there is nothing to page through."""
+        total = self.walk(gateway).total
+        if total is None or total < 2 or total > self.contract.max_limit:
+            return None
+        return self.walk(gateway, limit=max(1, math.ceil(total / 3)))
+
+    def past_end(self, gateway: str) -> tuple[int, Exchange] | None:
+        total = self.walk(gateway).total
+        if total is None:
+            return None
+        return total, self.page(gateway, total, 1)
+
+    def case_variant(self, gateway: Gateway) -> Exchange:
+        """The slug in another case must select the same gateway."""
+        return self.page(swap_case(gateway.slug), 0, 1)
+
+    def exchanges_of(self, gateway: Gateway) -> list[Exchange]:
+        """Every catalog request recorded for a gateway (for its latency budget)."""
+        walks = [self.walk(name) for name in gateway.names]
+        small = self.small_walk(gateway.slug)
+        exchanges = [page.exchange for w in [*walks, *([small] if small else [])] for page in w.pages]
+        past = self.past_end(gateway.slug)
+        return exchanges + ([past[1]] if past else []) + [self.case_variant(gateway)]
+
+    # -- probes -----------------------------------------------------------------------------------
+
+    def invalid(self, query: InvalidQuery) -> Exchange:
+        first = self.contract.gateways[0].slug
+        params = {k: (first if v == "{gateway}" else v) for k, v in query.params.items()}
+        return self.client.get(MODELS_PATH, params)
+
+    def openapi(self) -> Exchange:
+        return self.client.get(OPENAPI_PATH)
+
+    def health(self) -> Exchange:
+        return self.client.get(HEALTH_PATH)
+
+    def registry(self) -> Exchange:
+        return self.client.get(self.contract.registry.path)
+
+    def chat(self, model: str, *, authenticated: bool) -> Exchange:
+        body = {"model": model, "messages": [{"role": "user", "content": CHAT_PROBE}], "max_tokens": 5}
+        return self.client.post_json(CHAT_PATH, body, authenticated=authenticated)
+
+    def chat_without_key(self) -> Exchange:
+        model = self.contract.chat_models[0] if self.contract.chat_models else "openai/gpt-4o"
+        return self.chat(model, authenticated=False)
+
+
+def swap_case(slug: str) -> str:
+    swapped = slug.upper()
+    return swapped if swapped != slug else slug.lower()

@@ -1,0 +1,326 @@
+"""The pytest plugin: options, target resolution, shared fixtures, parametrization and the run summary.
+
+Flow of a run: the contract file is loaded and validated at configure time (exit 6 on any problem); the
+target is resolved once per run (the URL given, or an embedded reference gateway started on loopback)
+and checked to be a reachable Gatewayz API (exit 7 otherwise); tests then read evidence from one shared
+`CatalogStore`. Under xdist the controller owns the target and hands workers its URL and a shared cache
+directory, so every page is fetched once per run, not once per worker.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import shutil
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from gateway_contracts import exitcodes
+from gateway_contracts.catalog import CatalogStore, invalid_queries
+from gateway_contracts.client import ClientSettings, GatewayClient, Redactor
+from gateway_contracts.contract import Aggregate, Contract, ContractError, load_contract
+from gateway_contracts.exchange import Exchange
+from gateway_contracts.invariants.registry import registry_names, uncovered_gateways
+
+API_KEY_ENV = "GATEWAY_API_KEY"  # the key is read from the environment only, never from an option
+DEFAULT_CONTRACT = "contracts/gateways.yaml"
+# Requests per second against an external target: under the real API's 300/min per-IP limiter.
+DEFAULT_EXTERNAL_RPS = 4.0
+STATE = pytest.StashKey["SuiteState"]()
+
+
+@dataclass
+class SuiteState:
+    contract: Contract
+    settings: ClientSettings
+    target_url: str | None = None
+    api_key: str | None = field(default=None, repr=False)
+    key_source: str = "none"  # "environment", "provisioned" (embedded gateway), "none"
+    description: str = ""
+    cache_dir: Path | None = None
+    owns_cache: bool = False
+    embedded: Any = None  # EmbeddedGateway when this process started it
+    client: GatewayClient | None = field(default=None, repr=False)
+    store: CatalogStore | None = None
+
+    @property
+    def redact(self) -> Redactor:
+        return Redactor(self.api_key)
+
+
+# -- options ---------------------------------------------------------------------------------------
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("gateway-contracts", "gateway contract suite")
+    group.addoption("--target-url", default=os.environ.get("TARGET_URL") or None,
+                    help="base URL of the API under test (env TARGET_URL); unset: start the embedded reference "
+                    "gateway on 127.0.0.1")
+    group.addoption("--contracts", default=os.environ.get("CONTRACTS") or DEFAULT_CONTRACT,
+                    help=f"contract file (env CONTRACTS; default {DEFAULT_CONTRACT})")
+    group.addoption("--gateways", default=os.environ.get("GATEWAYS") or None,
+                    help="comma-separated gateway slugs to check (env GATEWAYS; CI sharding); default all")
+    group.addoption("--reference-fault", action="append", default=[], metavar="NAME",
+                    help="fault to inject into the embedded reference gateway (repeatable; env REFERENCE_FAULTS)")
+    group.addoption("--request-timeout", type=float, default=float(os.environ.get("REQUEST_TIMEOUT", 60)),
+                    help="per-request timeout in seconds (env REQUEST_TIMEOUT; default 60)")
+    group.addoption("--retries", type=int, default=int(os.environ.get("RETRIES", 2)),
+                    help="retries of transient failures: reset, timeout, 429, 502/503 with Retry-After (default 2)")
+    group.addoption("--max-rps", type=float, default=float(os.environ["MAX_RPS"]) if os.environ.get("MAX_RPS") else None,
+                    help=f"request-rate budget for the whole run, divided across xdist workers (env MAX_RPS; default "
+                    f"{DEFAULT_EXTERNAL_RPS:g} against TARGET_URL, unlimited against the embedded gateway)")
+    group.addoption("--strict-registry", action="store_true",
+                    default=os.environ.get("STRICT_REGISTRY", "") not in ("", "0", "false"),
+                    help="fail when /v1/gateways lists a gateway or alias no contract covers (default: report it)")
+
+
+# -- configuration and target --------------------------------------------------------------------
+
+
+def _is_worker(config: pytest.Config) -> bool:
+    return hasattr(config, "workerinput")
+
+
+def _is_xdist_controller(config: pytest.Config) -> bool:
+    return not _is_worker(config) and bool(getattr(config.option, "numprocesses", None))
+
+
+def _fail_run(message: str, status: int) -> None:
+    pytest.exit(f"gateway-contracts: {message}", returncode=status)
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_configure(config: pytest.Config) -> None:
+    if _is_worker(config):
+        info = config.workerinput  # type: ignore[attr-defined]
+        contract = _load_contract(config)
+        state = SuiteState(contract=contract, settings=_settings(config, info["target_url"] is not None, info["workers"]))
+        state.target_url, state.api_key = info["target_url"], info["api_key"]
+        state.description, state.key_source = info["description"], info["key_source"]
+        state.cache_dir = Path(info["cache_dir"])
+        config.stash[STATE] = state
+        return
+    contract = _load_contract(config)
+    workers = int(getattr(config.option, "numprocesses", 0) or 0) if _is_xdist_controller(config) else 1
+    state = SuiteState(contract=contract, settings=_settings(config, config.option.target_url is not None, workers))
+    config.stash[STATE] = state
+    if _is_xdist_controller(config):
+        # Workers cannot share a server they start themselves: the controller owns the target.
+        _resolve_target(config, state)
+        config.pluginmanager.register(_XdistBridge(state), "gateway-contracts-xdist")
+
+
+def _load_contract(config: pytest.Config) -> Contract:
+    path = Path(config.option.contracts)
+    if not path.is_absolute():
+        path = Path(config.rootpath) / path if not path.exists() else path
+    try:
+        contract = load_contract(path)
+        if config.option.gateways:
+            contract = contract.only({g.strip() for g in config.option.gateways.split(",") if g.strip()})
+    except ContractError as exc:
+        _fail_run(f"invalid contract: {exc}", exitcodes.INVALID_CONTRACT)
+    return contract
+
+
+def _settings(config: pytest.Config, external: bool, workers: int) -> ClientSettings:
+    rps = config.option.max_rps if config.option.max_rps is not None else (DEFAULT_EXTERNAL_RPS if external else 0.0)
+    return ClientSettings(
+        timeout_s=config.option.request_timeout,
+        retries=max(0, config.option.retries),
+        max_rps=rps / max(1, workers),  # the budget is for the run: each worker takes its share
+    )
+
+
+def _resolve_target(config: pytest.Config, state: SuiteState) -> None:
+    """Start or name the target, provision the key, and check it speaks the API. Idempotent."""
+    if state.target_url is not None:
+        return
+    env_key = os.environ.get(API_KEY_ENV) or None
+    faults = list(config.option.reference_fault) + [
+        f for f in os.environ.get("REFERENCE_FAULTS", "").split(",") if f.strip()
+    ]
+    if config.option.target_url:
+        state.target_url = config.option.target_url.rstrip("/")
+        state.api_key, state.key_source = env_key, "environment" if env_key else "none"
+        state.description = state.target_url
+        if faults:
+            _fail_run("--reference-fault applies to the embedded gateway only; unset TARGET_URL to use it",
+                      exitcodes.INVALID_CONTRACT)
+    else:
+        from gateway_contracts.reference.server import EmbeddedGateway
+
+        # A throwaway key so the keyed chat checks run by default; GATEWAY_API_KEY wins if set.
+        state.api_key = env_key or f"gwc-throwaway-{secrets.token_urlsafe(18)}"
+        state.key_source = "environment" if env_key else "provisioned"
+        try:
+            state.embedded = EmbeddedGateway(faults=faults, api_keys={state.api_key})
+            state.embedded.start()
+        except ValueError as exc:  # an unknown fault name
+            _fail_run(f"embedded reference gateway: {exc}", exitcodes.INVALID_CONTRACT)
+        state.target_url = state.embedded.url
+        state.description = f"embedded reference gateway at {state.target_url} (faults: {', '.join(faults) or 'none'})"
+    state.cache_dir = Path(tempfile.mkdtemp(prefix="gateway-contracts-"))
+    state.owns_cache = True
+    _preflight(_store(state))
+
+
+def _preflight(store: CatalogStore) -> None:
+    """A target that does not answer, or answers 404 everywhere, is a configuration error, not 40 failures."""
+    probes = [store.health(), store.openapi(), store.registry()]
+    url = store.client.base_url
+    if all(p.status is None for p in probes):
+        _fail_run(f"target unreachable: {url}: {probes[0].error}", exitcodes.TARGET_UNREACHABLE)
+    if all(p.status == 404 for p in probes) and store.page(store.contract.gateways[0].slug, 0, 1).status == 404:
+        _fail_run(f"no Gatewayz API at {url}: /health, /openapi.json, /v1/gateways and /v1/models all answer 404 "
+                  "(wrong base path?)", exitcodes.TARGET_UNREACHABLE)
+
+
+def _store(state: SuiteState) -> CatalogStore:
+    if state.store is None:
+        state.client = GatewayClient(state.target_url or "", api_key=state.api_key, settings=state.settings,
+                                     cache_dir=state.cache_dir)
+        state.store = CatalogStore(state.client, state.contract)
+    return state.store
+
+
+class _XdistBridge:
+    """Hands each worker the controller's target (registered only when xdist runs)."""
+
+    def __init__(self, state: SuiteState) -> None:
+        self.state = state
+
+    def pytest_configure_node(self, node: Any) -> None:
+        s = self.state
+        node.workerinput.update(
+            target_url=s.target_url, api_key=s.api_key, description=s.description, key_source=s.key_source,
+            cache_dir=str(s.cache_dir), workers=int(node.config.option.numprocesses or 1),
+        )
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    # Single process: resolve the target only when a collected test needs it (self-tests do not).
+    config = session.config
+    if _is_worker(config) or _is_xdist_controller(config):
+        return
+    if any("catalogs" in getattr(item, "fixturenames", ()) for item in session.items):
+        _resolve_target(config, config.stash[STATE])
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    state = config.stash.get(STATE, None)
+    if state is None:
+        return
+    if state.client is not None:
+        state.client.close()
+    if state.embedded is not None:
+        state.embedded.stop()
+    if state.owns_cache and state.cache_dir is not None:
+        shutil.rmtree(state.cache_dir, ignore_errors=True)
+
+
+# -- fixtures --------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def suite_state(pytestconfig: pytest.Config) -> SuiteState:
+    return pytestconfig.stash[STATE]
+
+
+@pytest.fixture(scope="session")
+def contract(suite_state: SuiteState) -> Contract:
+    return suite_state.contract
+
+
+@pytest.fixture(scope="session")
+def catalogs(pytestconfig: pytest.Config, suite_state: SuiteState) -> Iterator[CatalogStore]:
+    """The shared evidence store: every catalog page fetched once per run."""
+    _resolve_target(pytestconfig, suite_state)
+    yield _store(suite_state)
+
+
+@pytest.fixture(scope="session")
+def aggregate(contract: Contract) -> Aggregate:
+    """The aggregate (`all`) contract; its tests skip when the contract (or GATEWAYS sharding) has none."""
+    if contract.aggregate is None:
+        pytest.skip("no aggregate in this contract (or not selected by GATEWAYS)")
+    return contract.aggregate
+
+
+@pytest.fixture(scope="session")
+def api_key_available(suite_state: SuiteState) -> bool:
+    return bool(suite_state.api_key)
+
+
+# -- parametrization: the contract file drives the test matrix -------------------------------------
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    contract: Contract = metafunc.config.stash[STATE].contract
+    names = metafunc.fixturenames
+    if "gateway" in names and "alias" in names:
+        pairs = [(g, a) for g in contract.gateways for a in g.aliases]
+        metafunc.parametrize(("gateway", "alias"), pairs, ids=[f"{g.slug}-{a}" for g, a in pairs])
+    elif "gateway" in names and "required_model" in names:
+        pairs = [(g, m) for g in contract.gateways for m in g.required_models]
+        metafunc.parametrize(("gateway", "required_model"), pairs, ids=[f"{g.slug}-{m}" for g, m in pairs])
+    elif "gateway" in names:
+        metafunc.parametrize("gateway", contract.gateways, ids=[g.slug for g in contract.gateways])
+    elif "required_model" in names:
+        models = sorted({m for g in contract.gateways for m in g.required_models})
+        metafunc.parametrize("required_model", models, ids=models)
+    if "chat_model" in names:
+        metafunc.parametrize("chat_model", contract.chat_models, ids=list(contract.chat_models))
+    if "invalid_query" in names:
+        queries = invalid_queries(contract.max_limit)
+        metafunc.parametrize("invalid_query", queries, ids=[q.id for q in queries])
+
+
+# -- run summary -----------------------------------------------------------------------------------
+
+
+def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
+    if _is_worker(config):
+        return
+    state: SuiteState | None = config.stash.get(STATE, None)
+    if state is None or state.cache_dir is None or state.target_url is None:
+        return
+    for line in summary_lines(state):
+        terminalreporter.write_line(state.redact(line))
+
+
+def summary_lines(state: SuiteState) -> list[str]:
+    from gateway_contracts.client import read_cache_dir
+
+    exchanges = read_cache_dir(state.cache_dir) if state.cache_dir else []
+    sent = sum(e.attempts for e in exchanges)
+    lines = [
+        f"gateway-contracts: target {state.description}; contract {state.contract.path} "
+        f"({len(state.contract.gateways)} gateways); key: {state.key_source}",
+        f"gateway-contracts: {len(exchanges)} distinct requests, {sent} sent",
+    ]
+    flaky = [e for e in exchanges if e.attempts > 1 and e.status is not None and e.status < 400]
+    for e in flaky:
+        lines.append(f"gateway-contracts: FLAKY (passed after retry) {e.describe()}: {'; '.join(e.notes)}")
+    for e in exchanges:
+        if any("429 without Retry-After" in n for n in e.notes):
+            lines.append(f"gateway-contracts: 429 without Retry-After: {e.request_line}")
+    uncovered = _uncovered(state, exchanges)
+    if uncovered:
+        lines.append(f"gateway-contracts: the registry lists gateways no contract covers: {', '.join(uncovered)}"
+                     " (--strict-registry fails on this)")
+    return lines
+
+
+def _uncovered(state: SuiteState, exchanges: list[Exchange]) -> list[str]:
+    path = state.contract.registry.path
+    for e in exchanges:
+        if e.method == "GET" and e.url.endswith(path):
+            return uncovered_gateways(registry_names(e.json), state.contract.covered_names(),
+                                      state.contract.registry.ignore)
+    return []

@@ -1,0 +1,72 @@
+"""The aggregate catalog (`gateway=all`): floor, completeness, (id, source_gateway) uniqueness (R06, R10, R27, R28)."""
+
+from __future__ import annotations
+
+import pytest
+
+from gateway_contracts.catalog import CatalogStore
+from gateway_contracts.contract import Aggregate, Contract, Gateway
+from gateway_contracts.invariants import catalog as inv
+from gateway_contracts.invariants import pagination
+from gateway_contracts.invariants.envelope import check_envelope
+from gateway_contracts.invariants.models import check_model_rows
+from gateway_contracts.invariants.responses import answered_json, within_budget
+from gateway_contracts.verdict import holds
+
+pytestmark = [pytest.mark.gate, pytest.mark.nightly, pytest.mark.signoff]
+
+
+def _request(catalogs: CatalogStore, aggregate: Aggregate) -> str | None:
+    first = catalogs.walk(aggregate.slug).first
+    return first.describe() if first else None
+
+
+def _pairs(catalogs: CatalogStore, aggregate: Aggregate) -> list[str]:
+    return [f"{r.get('id')}@{r.get('source_gateway')}" for r in catalogs.walk(aggregate.slug).rows
+            if isinstance(r, dict)]
+
+
+def test_aggregate_answers_200_with_coherent_envelope(catalogs: CatalogStore, aggregate: Aggregate) -> None:
+    walk = catalogs.walk(aggregate.slug)
+    holds([f for page in walk.pages for f in answered_json(page.exchange)]
+          + [f for p in walk.pages if p.usable
+             for f in check_envelope(p.envelope, offset=p.offset, limit=p.limit, gateway=aggregate.slug,
+                                     request=p.exchange.describe())])
+
+
+def test_aggregate_count_within_bounds(catalogs: CatalogStore, aggregate: Aggregate) -> None:
+    holds(inv.count_within_bounds(_pairs(catalogs, aggregate), min_models=aggregate.min_models,
+                                  max_models=aggregate.max_models, request=_request(catalogs, aggregate)))
+
+
+def test_aggregate_contains_gateway(catalogs: CatalogStore, aggregate: Aggregate, gateway: Gateway) -> None:
+    holds(inv.aggregate_contains(catalogs.walk(aggregate.slug).rows, catalogs.walk(gateway.slug).ids,
+                                 gateway_names=gateway.names, aggregate=aggregate.slug,
+                                 request=_request(catalogs, aggregate)))
+
+
+def test_aggregate_rows_are_unique_per_gateway(catalogs: CatalogStore, aggregate: Aggregate) -> None:
+    holds(inv.aggregate_pairs_unique(catalogs.walk(aggregate.slug).rows, request=_request(catalogs, aggregate)))
+
+
+def test_aggregate_rows_are_well_formed(catalogs: CatalogStore, aggregate: Aggregate, contract: Contract) -> None:
+    # Rows from gateways outside the contract are allowed here: the registry test reports those.
+    holds(check_model_rows(catalogs.walk(aggregate.slug).rows, allowed_sources=None,
+                           request=_request(catalogs, aggregate)))
+
+
+def test_aggregate_pagination_is_coherent(catalogs: CatalogStore, aggregate: Aggregate) -> None:
+    walk = catalogs.walk(aggregate.slug)
+    holds(list(walk.findings) + pagination.page_sizes(walk.pages, total=walk.total)
+          + pagination.union_matches(walk.ids, walk.ids, total=walk.total, limit=walk.limit,
+                                     request=_request(catalogs, aggregate)))
+
+
+def test_required_model_in_aggregate(catalogs: CatalogStore, aggregate: Aggregate, required_model: str) -> None:
+    holds(inv.required_present(catalogs.walk(aggregate.slug).ids, [required_model], where=aggregate.slug,
+                               request=_request(catalogs, aggregate)))
+
+
+def test_aggregate_latency_within_budget(catalogs: CatalogStore, aggregate: Aggregate) -> None:
+    pages = catalogs.walk(aggregate.slug).pages
+    holds(within_budget([p.exchange for p in pages], budget_s=aggregate.latency_budget_s))

@@ -1,0 +1,66 @@
+"""Contracts on the API surface: invalid input, routes, chat and the gateway registry (R04, R07, R09, R13, B6)."""
+
+from __future__ import annotations
+
+import pytest
+
+from gateway_contracts.catalog import CONSUMER_PATHS, CatalogStore, InvalidQuery
+from gateway_contracts.contract import Contract, Gateway
+from gateway_contracts.invariants.registry import listed_in_registry, registry_names, uncovered_gateways
+from gateway_contracts.invariants.responses import (
+    answered_json,
+    chat_answered,
+    rejected_as_client_error,
+    requires_key,
+    route_exists,
+    spec_lists_paths,
+    within_budget,
+)
+from gateway_contracts.invariants.findings import Finding
+from gateway_contracts.verdict import holds
+
+pytestmark = [pytest.mark.gate, pytest.mark.nightly, pytest.mark.signoff]
+
+
+def test_invalid_query_is_rejected(catalogs: CatalogStore, invalid_query: InvalidQuery) -> None:
+    holds(rejected_as_client_error(catalogs.invalid(invalid_query), why=invalid_query.why))
+
+
+def test_openapi_lists_catalog_and_chat(catalogs: CatalogStore) -> None:
+    spec = catalogs.openapi()
+    holds(answered_json(spec) or spec_lists_paths(spec.json, CONSUMER_PATHS, request=spec.describe()))
+
+
+def test_catalog_and_chat_routes_answer(catalogs: CatalogStore, contract: Contract) -> None:
+    catalog_route = catalogs.page(contract.gateways[0].slug, 0, contract.max_limit)
+    holds(route_exists(catalog_route) + route_exists(catalogs.chat_without_key()))
+
+
+def test_chat_requires_a_key(catalogs: CatalogStore) -> None:
+    holds(requires_key(catalogs.chat_without_key()))
+
+
+@pytest.mark.keyed
+def test_chat_model_answers(catalogs: CatalogStore, contract: Contract, chat_model: str) -> None:
+    if not catalogs.client.has_key:
+        pytest.skip("GATEWAY_API_KEY is not set: keyed chat checks need a key (the embedded gateway provisions one)")
+    exchange = catalogs.chat(chat_model, authenticated=True)
+    holds(chat_answered(exchange, model=chat_model)
+          + within_budget([exchange], budget_s=contract.chat_latency_budget_s))
+
+
+def test_registry_lists_gateway(catalogs: CatalogStore, gateway: Gateway) -> None:
+    registry = catalogs.registry()
+    holds(answered_json(registry) or listed_in_registry(registry_names(registry.json), gateway=gateway.slug,
+                                                        aliases=gateway.aliases, request=registry.describe()))
+
+
+def test_registry_has_no_uncovered_gateways(catalogs: CatalogStore, contract: Contract,
+                                            pytestconfig: pytest.Config) -> None:
+    if not (pytestconfig.option.strict_registry or contract.registry.strict):
+        pytest.skip("uncovered registry gateways are reported in the run summary; --strict-registry fails on them")
+    registry = catalogs.registry()
+    uncovered = uncovered_gateways(registry_names(registry.json), contract.covered_names(), contract.registry.ignore)
+    holds([Finding("registry", f"the registry lists gateways no contract covers: {', '.join(uncovered)}",
+                   registry.describe())] if uncovered else [])
+

@@ -1,0 +1,96 @@
+"""Per-gateway contracts: each test is parametrized over the contract file's gateways (ids carry the slug)."""
+
+from __future__ import annotations
+
+import pytest
+
+from gateway_contracts.catalog import CatalogStore
+from gateway_contracts.contract import Gateway
+from gateway_contracts.invariants import catalog as inv
+from gateway_contracts.invariants import pagination
+from gateway_contracts.invariants.envelope import check_envelope
+from gateway_contracts.invariants.models import check_model_rows, check_priced_share
+from gateway_contracts.invariants.responses import answered_json, within_budget
+from gateway_contracts.pager import Walk
+from gateway_contracts.verdict import holds
+
+pytestmark = [pytest.mark.gate, pytest.mark.nightly, pytest.mark.signoff]
+
+
+def envelope_findings(walk: Walk, canonical: str) -> list:
+    return [f for p in walk.pages if p.usable
+            for f in check_envelope(p.envelope, offset=p.offset, limit=p.limit, gateway=canonical,
+                                    request=p.exchange.describe())]
+
+
+def test_gateway_answers_200(catalogs: CatalogStore, gateway: Gateway) -> None:
+    holds([f for page in catalogs.walk(gateway.slug).pages for f in answered_json(page.exchange)])
+
+
+def test_envelope_is_coherent(catalogs: CatalogStore, gateway: Gateway) -> None:
+    holds(envelope_findings(catalogs.walk(gateway.slug), gateway.slug))
+
+
+def test_gateway_value_is_case_insensitive(catalogs: CatalogStore, gateway: Gateway) -> None:
+    exchange = catalogs.case_variant(gateway)
+    holds(answered_json(exchange) or check_envelope(exchange.json, offset=0, limit=1, gateway=gateway.slug,
+                                                    request=exchange.describe()))
+
+
+def test_model_rows_are_well_formed(catalogs: CatalogStore, gateway: Gateway) -> None:
+    walk = catalogs.walk(gateway.slug)
+    request = walk.first.describe() if walk.first else None
+    holds(check_model_rows(walk.rows, allowed_sources=gateway.names, id_pattern=gateway.id_pattern, request=request)
+          + check_priced_share(walk.rows, max_unpriced_share=gateway.max_unpriced_share, request=request))
+
+
+def test_no_duplicate_ids(catalogs: CatalogStore, gateway: Gateway) -> None:
+    walk = catalogs.walk(gateway.slug)
+    holds(inv.no_duplicate_ids(walk.ids, request=walk.first.describe() if walk.first else None))
+
+
+def test_count_within_bounds(catalogs: CatalogStore, gateway: Gateway) -> None:
+    walk = catalogs.walk(gateway.slug)
+    holds(inv.count_within_bounds(walk.ids, min_models=gateway.min_models, max_models=gateway.max_models,
+                                  request=walk.first.describe() if walk.first else None))
+
+
+def test_required_model_present(catalogs: CatalogStore, gateway: Gateway, required_model: str) -> None:
+    walk = catalogs.walk(gateway.slug)
+    holds(inv.required_present(walk.ids, [required_model], where=gateway.slug,
+                               request=walk.first.describe() if walk.first else None))
+
+
+def test_alias_answers_200(catalogs: CatalogStore, gateway: Gateway, alias: str) -> None:
+    walk = catalogs.walk(alias)
+    holds([f for page in walk.pages for f in answered_json(page.exchange)] + envelope_findings(walk, gateway.slug))
+
+
+def test_alias_serves_same_catalog(catalogs: CatalogStore, gateway: Gateway, alias: str) -> None:
+    canonical, aliased = catalogs.walk(gateway.slug), catalogs.walk(alias)
+    holds(inv.same_catalog(canonical.ids, aliased.ids, canonical=gateway.slug, alias=alias,
+                           request=aliased.first.describe() if aliased.first else None))
+
+
+def test_pagination_is_coherent(catalogs: CatalogStore, gateway: Gateway) -> None:
+    full = catalogs.walk(gateway.slug)
+    small = catalogs.small_walk(gateway.slug)
+    past = catalogs.past_end(gateway.slug)
+    findings = list(full.findings) + pagination.page_sizes(full.pages, total=full.total)
+    findings += pagination.pages_disjoint(full.pages)
+    findings += pagination.union_matches(full.ids, full.ids, total=full.total, limit=full.limit,
+                                         request=full.first.describe() if full.first else None)
+    if small is not None:
+        findings += list(small.findings) + pagination.page_sizes(small.pages, total=full.total)
+        findings += pagination.pages_disjoint(small.pages)
+        findings += pagination.union_matches(small.ids, full.ids, total=full.total, limit=small.limit,
+                                             request=small.first.describe() if small.first else None)
+    if past is not None:
+        offset, exchange = past
+        findings += answered_json(exchange) or pagination.past_end_is_empty(exchange.json, offset=offset,
+                                                                            request=exchange.describe())
+    holds(findings)
+
+
+def test_latency_within_budget(catalogs: CatalogStore, gateway: Gateway) -> None:
+    holds(within_budget(catalogs.exchanges_of(gateway), budget_s=gateway.latency_budget_s))
