@@ -207,7 +207,8 @@ def exchange(body: Any, *, status: int = 200, content_type: str = JSON, request_
 
 
 def page(body: Any, offset: int, limit: int, *, status: int = 200, gateway: str = "deepinfra") -> Page:
-    return Page(offset=offset, limit=limit, exchange=exchange(body, status=status, request_url=url(offset, limit, gateway)))
+    recorded = exchange(body, status=status, request_url=url(offset, limit, gateway))
+    return Page(offset=offset, limit=limit, exchange=recorded)
 
 
 def catalog_fetch(

@@ -41,7 +41,8 @@ def test_extra_keys_such_as_cache_metadata_are_tolerated(p: Paged) -> None:
 
 def test_an_empty_catalog_is_a_valid_empty_page() -> None:
     p = Paged([], 0, 10, "deepinfra")
-    assert p.body["data"] == [] and p.body["has_more"] is False
+    assert p.body["data"] == []
+    assert p.body["has_more"] is False
     assert _check(p.body, p) == []
 
 
