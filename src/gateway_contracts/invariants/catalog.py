@@ -90,6 +90,7 @@ def aggregate_contains(
 ) -> list[Finding]:
     """Every id a gateway serves appears in the aggregate, attributed to that gateway (R10)."""
     names = {n.lower() for n in gateway_names}
+    label = next(iter(gateway_names), "?")  # the slug (Gateway.names lists it first), not the first alias
     served = {
         row.get("id")
         for row in aggregate_rows
@@ -102,7 +103,7 @@ def aggregate_contains(
     return [
         Finding(
             "aggregate-contains",
-            f"{len(missing):,} of {len(expected):,} ids of gateway {sorted(names)[0]!r} are missing from {aggregate!r}",
+            f"{len(missing):,} of {len(expected):,} ids of gateway {label!r} are missing from {aggregate!r}",
             request,
             sample(missing),
         )
