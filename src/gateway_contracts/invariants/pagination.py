@@ -49,7 +49,8 @@ def pages_disjoint(pages: Sequence[Page]) -> list[Finding]:
             "pages-disjoint",
             f"{len(overlaps):,} ids appear on more than one page",
             first_bad.exchange.describe() if first_bad else None,
-            sample(overlaps, 3),
+            # Already-formatted lines (the id is quoted inside): not through `sample`, which would quote them again.
+            tuple(overlaps[:3]) + ((f"(+{len(overlaps) - 3} more)",) if len(overlaps) > 3 else ()),
         )
     ]
 
