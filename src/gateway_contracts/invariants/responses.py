@@ -76,7 +76,7 @@ def chat_answered(exchange: Exchange, *, model: str) -> list[Finding]:
         return [
             Finding(
                 "chat",
-                f"chat with {model!r}: expected a JSON completion, got {exchange.json_error or body!r}",
+                f"chat with {model!r}: expected a JSON completion, got {exchange.json_error or repr(body)}",
                 exchange.describe(),
             )
         ]
