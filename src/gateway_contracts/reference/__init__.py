@@ -1,0 +1,17 @@
+"""The embedded reference gateway: a deterministic, fault-switchable implementation of the Gatewayz API."""
+
+from .app import REFERENCE_VERSION, create_app
+from .catalog import GATEWAYS, build_catalog
+from .faults import FAULTS, validate_faults
+from .server import EmbeddedGateway, serve
+
+__all__ = [
+    "FAULTS",
+    "GATEWAYS",
+    "REFERENCE_VERSION",
+    "EmbeddedGateway",
+    "build_catalog",
+    "create_app",
+    "serve",
+    "validate_faults",
+]

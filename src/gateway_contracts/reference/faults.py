@@ -1,0 +1,616 @@
+"""Named faults: each reproduces one incident from regression-history.md and changes only what it names.
+
+A fault is a few small hooks, called at fixed points by the handlers through `FaultPlan`:
+  gateways / aggregate / registry  reshape the served catalog once, when the app is built
+                                   (row changes to a gateway show in `all` too: `all` is built from them)
+  intercept                        answers a catalog request instead of the handler (status overrides)
+  resolve                          changes what a `gateway=` value serves
+  page_limit                       changes how many rows a page serves
+  envelope                         rewrites a /v1/models envelope
+  finish                           rewrites an encoded /v1/models response
+  chat                             answers a chat request (after auth) instead of the handler
+plus flags for route removal, chat auth and relaxed parameter bounds.
+Gateway-keyed request faults apply to the model-list routes (/v1/models, /models); transport faults
+(flaky-*, rate-limit-no-retry-after) to every catalog route (list, search, developer).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from functools import lru_cache
+from typing import Any
+
+from starlette.responses import Response
+
+from . import responses as r
+from .catalog import ALIASES, EXTRA_GATEWAYS, Catalog, build_gateway
+from .rows import EMPTY, ConcatRows, PatchedRows, PickRows, Row, Rows, TableRows, head, mapped, repeated
+from .served import ServedCatalog, Target
+
+ARCH_ROUTER = "katanemo/Arch-Router-1.5B"
+CATALOG_ROUTES = frozenset({"list", "search", "developer"})
+LIST = "list"
+
+
+@dataclass
+class Call:
+    """One catalog request as the fault hooks see it."""
+
+    route: str  # "list" (/v1/models, /models), "search" or "developer"
+    url: str  # path and query: the key of the first-request-per-URL faults
+    gateway: str  # the raw `gateway=` value ("" when the route has none)
+    limit: int
+    offset: int
+    slow_seconds: float
+    request_id: Callable[[], str]
+    first_time: Callable[[str, str], bool]  # (fault name, key) -> True once per key
+
+    def names(self, slug: str) -> bool:
+        """Does `gateway=` name this gateway, by slug or alias, in any case?"""
+        key = self.gateway.lower()
+        return self.route == LIST and (key == slug or ALIASES.get(key) == slug)
+
+
+Reshape = Callable[[ServedCatalog], None]
+Intercept = Callable[[Call], Awaitable[Response | None]]
+
+
+@dataclass(frozen=True)
+class Fault:
+    name: str
+    incident: str
+    description: str
+    gateways: Reshape | None = None
+    aggregate: Reshape | None = None
+    registry: Callable[[list[dict[str, Any]]], list[dict[str, Any]]] | None = None
+    intercept: Intercept | None = None
+    resolve: Callable[[Call, Target | None, ServedCatalog], Target | None] | None = None
+    page_limit: Callable[[int, Target, int], int] | None = None  # (limit, target, total) -> rows
+    envelope: Callable[[dict[str, Any], Call, Target], None] | None = None
+    finish: Callable[[Call, Response], Response] | None = None
+    chat: Callable[[str], Response | None] | None = None
+    removes_catalog_routes: bool = False
+    chat_auth_off: bool = False
+    relax_limit: bool = False  # limit accepts any int (the handler or a hook decides)
+    relax_offset: bool = False  # offset accepts negative ints
+
+
+# --- small building blocks ------------------------------------------------------------------------
+
+
+def _answer(when: Callable[[Call], bool], respond: Callable[[Call], Response]) -> Intercept:
+    async def intercept(call: Call) -> Response | None:
+        return respond(call) if when(call) else None
+
+    return intercept
+
+
+async def _sleep(seconds: float) -> bool:
+    """Sleep without blocking other requests; False if server shutdown cancelled the sleep.
+
+    Swallowing that one cancellation lets a hung request end quietly at shutdown instead of
+    logging a traceback for what is the fault working as intended.
+    """
+    try:
+        await asyncio.sleep(seconds)
+    except asyncio.CancelledError:
+        return False
+    return True
+
+
+def _sleep_then_continue(when: Callable[[Call], bool], seconds: Callable[[Call], float]) -> Intercept:
+    async def intercept(call: Call) -> Response | None:
+        if when(call) and not await _sleep(seconds(call)):
+            return r.detail(503, "Service Unavailable")
+        return None
+
+    return intercept
+
+
+def _hang(when: Callable[[Call], bool]) -> Intercept:
+    async def intercept(call: Call) -> Response | None:
+        if not when(call):
+            return None
+        await _sleep(3600)
+        return r.detail(504, "Gateway Timeout")
+
+    return intercept
+
+
+def _first_request_fails(name: str, status: int, text: str, retry_after: str | None) -> Intercept:
+    headers = {"Retry-After": retry_after} if retry_after else None
+
+    async def intercept(call: Call) -> Response | None:
+        if call.route in CATALOG_ROUTES and call.first_time(name, call.url):
+            return r.detail(status, text, headers)
+        return None
+
+    return intercept
+
+
+def _set_gateway(slug: str, change: Callable[[Rows], Rows]) -> Reshape:
+    def reshape(served: ServedCatalog) -> None:
+        served.gateways[slug] = change(served.gateways[slug])
+
+    return reshape
+
+
+def _patch(positions: Callable[[int], Iterable[int]], change: Callable[[Row], Row]) -> Callable[[Rows], Rows]:
+    def apply(rows: Rows) -> Rows:
+        return PatchedRows(rows, {i: change(rows.row(i)) for i in positions(len(rows)) if 0 <= i < len(rows)})
+
+    return apply
+
+
+def _recount(env: dict[str, Any]) -> None:
+    """has_more / next_offset from the envelope's own total, offset and returned."""
+    end = env["offset"] + env["returned"]
+    env["has_more"] = end < env["total"]
+    env["next_offset"] = end if env["has_more"] else None
+
+
+@lru_cache(maxsize=1)
+def _huge_note() -> str:
+    return "This note pads the body. " * 2_500_000  # 62.5 MB
+
+
+def _drift_types(row: Row) -> Row:
+    """R22: context_length as a string, created as ISO, prices as JSON numbers."""
+    drifted = dict(row)
+    if row["context_length"] is not None:
+        drifted["context_length"] = str(row["context_length"])
+    drifted["created"] = datetime.fromtimestamp(row["created"], UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z")
+    if row["pricing"] is not None:
+        drifted["pricing"] = {k: float(val) for k, val in row["pricing"].items()}
+    return drifted
+
+
+def _negative_prompt(row: Row) -> Row:
+    return {
+        **row,
+        "pricing": {
+            **(row["pricing"] or {"completion": "0", "request": "0", "image": "0"}),
+            "prompt": "-0.000001",
+        },
+    }
+
+
+def _without_id(model_id: str) -> Callable[[Rows], Rows]:
+    def apply(rows: Rows) -> Rows:
+        return PickRows(rows, [i for i, row in enumerate(rows.iter_rows()) if row["id"] != model_id])
+
+    return apply
+
+
+def _repr_rows() -> Rows:
+    """R11: an SDK response object passed through str(), twice."""
+    base = {
+        "source_gateway": "cerebras",
+        "provider_slug": "cerebras",
+        "context_length": None,
+        "pricing": None,
+        "modality": "text->text",
+        "created": 0,
+        "is_active": True,
+    }
+    data = "('data', [Data(id='llama3.1-8b', object='model')])"
+    return TableRows(
+        [
+            {
+                "id": f"@cerebras/{data}",
+                "name": "Data(id='llama3.1-8b', created=0, object='model', owned_by='Cerebras')",
+                **base,
+                "description": f"Cerebras hosted model: {data}",
+            },
+            {
+                "id": "@cerebras/('object', 'list')",
+                "name": "('Object', 'List')",
+                **base,
+                "description": "Cerebras hosted model: ('object', 'list')",
+            },
+        ]
+    )
+
+
+def _drop_alias(alias: str) -> Reshape:
+    def reshape(served: ServedCatalog) -> None:
+        served.aliases.pop(alias, None)
+
+    return reshape
+
+
+def _alias_view(alias: str, view: Callable[[Rows], Rows]) -> Reshape:
+    def reshape(served: ServedCatalog) -> None:
+        served.alias_views[alias] = view
+
+    return reshape
+
+
+def _inflate_total(env: dict[str, Any], call: Call, target: Target) -> None:
+    if target.single:
+        env["total"] += 7
+        _recount(env)  # has_more then follows the false total
+
+
+def _deny_more(env: dict[str, Any], call: Call, target: Target) -> None:
+    env["has_more"] = False
+    env["next_offset"] = None
+
+
+def _stall(env: dict[str, Any], call: Call, target: Target) -> None:
+    if env["has_more"]:
+        env["next_offset"] = env["offset"]
+
+
+def _pad_note(env: dict[str, Any], call: Call, target: Target) -> None:
+    if call.names("xai"):
+        env["note"] = _huge_note()
+
+
+def _rename_data(env: dict[str, Any], call: Call, target: Target) -> None:
+    renamed = {("models" if key == "data" else key): value for key, value in env.items()}
+    env.clear()
+    env.update(renamed)
+
+
+def _truncate(call: Call, response: Response) -> Response:
+    if not call.names("nebius"):
+        return response
+    body = bytes(response.body)
+    return Response(body[: len(body) // 2], status_code=response.status_code, media_type=r.JSON)
+
+
+def _add_aimo(served: ServedCatalog) -> None:
+    spec = EXTRA_GATEWAYS["aimo"]
+    served.add_gateway(spec.slug, build_gateway(spec), spec.aliases)
+
+
+def _openrouter(served: ServedCatalog, label: str) -> Target:
+    return Target(served.gateways["openrouter"], label, "openrouter")
+
+
+def _internal_error(call: Call) -> Response:
+    return r.error(
+        500,
+        "internal_error",
+        "Internal server error",
+        kind="internal_error",
+        request_id=call.request_id(),
+        context={"limit": call.limit},
+    )
+
+
+_HTML_502 = r.cloudflare_page(502, "Bad gateway")
+
+
+# --- the registry ---------------------------------------------------------------------------------
+
+_ALL_FAULTS: tuple[Fault, ...] = (
+    Fault(
+        "hf-rename-404",
+        "R04",
+        "HuggingFace (and hug) model lists and chat for Arch-Router answer 404",
+        intercept=_answer(lambda c: c.names("huggingface"), lambda c: r.not_found()),
+        chat=lambda model: r.not_found() if model == ARCH_ROUTER else None,
+    ),
+    Fault(
+        "catalog-routes-missing",
+        "R04/R07",
+        "model, search, developer and chat routes are not registered (404, absent from /openapi.json)",
+        removes_catalog_routes=True,
+    ),
+    Fault("alias-broken", "R04/R15", "gateway=hug answers 400 unknown gateway", gateways=_drop_alias("hug")),
+    Fault(
+        "alias-diverges",
+        "R15",
+        "gateway=hug serves the HuggingFace catalog minus its last 50 models",
+        gateways=_alias_view("hug", lambda rows: head(rows, len(rows) - 50)),
+    ),
+    Fault(
+        "hf-cap-101",
+        "R03",
+        "HuggingFace upstream ignores limit and caps pages at 100: total 101",
+        gateways=_set_gateway("huggingface", lambda rows: head(rows, 101)),
+        page_limit=lambda limit, target, total: 100 if target.slug == "huggingface" else limit,
+    ),
+    Fault(
+        "hf-cap-100",
+        "R05",
+        "HuggingFace serves only its first 100 models",
+        gateways=_set_gateway("huggingface", lambda rows: head(rows, 100)),
+    ),
+    Fault(
+        "hf-duplicate-block",
+        "R01",
+        "HuggingFace is its first 100 ids repeated to 1200 rows",
+        gateways=_set_gateway("huggingface", lambda rows: repeated(head(rows, 100), 12)),
+    ),
+    Fault(
+        "featherless-blowup",
+        "R02",
+        "featherless catalog repeated 4 times",
+        gateways=_set_gateway("featherless", lambda rows: repeated(rows, 4)),
+    ),
+    Fault(
+        "gateway-ignored",
+        "R09",
+        "every gateway value (all, aliases, unknown) serves openrouter's catalog",
+        resolve=lambda call, target, served: _openrouter(served, call.gateway),
+    ),
+    Fault(
+        "unknown-gateway-data",
+        "R09",
+        "unknown gateway values answer 200 with openrouter's catalog",
+        resolve=lambda call, target, served: target or _openrouter(served, call.gateway),
+    ),
+    Fault(
+        "all-missing-gateway",
+        "R10",
+        "gateway=all lacks every HuggingFace row",
+        aggregate=lambda s: s.aggregate_parts.remove(s.gateways["huggingface"]),
+    ),
+    Fault(
+        "python-repr-ids",
+        "R11",
+        "cerebras gets 2 extra rows whose id and name are Python reprs",
+        gateways=_set_gateway("cerebras", lambda rows: ConcatRows([rows, _repr_rows()])),
+    ),
+    Fault(
+        "required-model-missing",
+        "R12",
+        "katanemo/Arch-Router-1.5B missing from huggingface, hug and all",
+        gateways=_set_gateway("huggingface", _without_id(ARCH_ROUTER)),
+    ),
+    Fault(
+        "chat-502-html",
+        "R13",
+        "chat for katanemo/Arch-Router-1.5B answers 502 with a Cloudflare HTML page",
+        chat=lambda model: r.html(502, _HTML_502) if model == ARCH_ROUTER else None,
+    ),
+    Fault(
+        "source-gateway-leak",
+        "R09/R15",
+        "5 together rows say source_gateway openrouter",
+        gateways=_set_gateway(
+            "together", _patch(lambda n: range(n - 5, n), lambda row: {**row, "source_gateway": "openrouter"})
+        ),
+    ),
+    Fault(
+        "silent-page-cap",
+        "R16",
+        "pages never exceed 500 rows; the envelope still echoes the limit",
+        page_limit=lambda limit, target, total: min(limit, 500),
+    ),
+    Fault(
+        "limit-ignored",
+        "R17",
+        "single gateways return their whole catalog (from offset) whatever the limit",
+        page_limit=lambda limit, target, total: total if target.single else limit,
+    ),
+    Fault(
+        "total-mismatch", "B9", "single gateways report total 7 above the real count", envelope=_inflate_total
+    ),
+    Fault("has-more-lies", "R16", "has_more is always false and next_offset null", envelope=_deny_more),
+    Fault(
+        "next-offset-stalls",
+        "B6",
+        "next_offset repeats the request's offset whenever has_more is true",
+        envelope=_stall,
+    ),
+    Fault(
+        "negative-offset-accepted",
+        "B6",
+        "offset < 0 returns the tail rows and a negative next_offset",
+        relax_offset=True,
+    ),
+    Fault(
+        "limit-out-of-range-500",
+        "B6",
+        "limit 0 or above 1000 answers 500 instead of 422",
+        relax_limit=True,
+        intercept=_answer(lambda c: c.route == LIST and not 1 <= c.limit <= 1000, _internal_error),
+    ),
+    Fault(
+        "gateway-503",
+        "R08",
+        "deepinfra answers 503 Models data unavailable",
+        intercept=_answer(lambda c: c.names("deepinfra"), lambda c: r.detail(503, "Models data unavailable")),
+    ),
+    Fault(
+        "gateway-empty",
+        "R27",
+        "deepinfra answers 200 with no models",
+        gateways=_set_gateway("deepinfra", lambda rows: EMPTY),
+    ),
+    Fault(
+        "envelope-models-key",
+        "R23",
+        "the model list is under `models` instead of `data`",
+        envelope=_rename_data,
+    ),
+    Fault(
+        "field-type-drift",
+        "R22",
+        "openrouter rows: context_length a string, created an ISO string, prices JSON numbers",
+        gateways=_set_gateway("openrouter", lambda rows: mapped(rows, _drift_types)),
+    ),
+    Fault(
+        "negative-prices",
+        "R20",
+        "3 openrouter rows have a negative prompt price",
+        gateways=_set_gateway("openrouter", _patch(lambda n: (7, 77, 200), _negative_prompt)),
+    ),
+    Fault(
+        "all-duplicate-rows",
+        "R25",
+        "gateway=all contains every groq row twice",
+        aggregate=lambda s: s.aggregate_parts.append(s.gateways["groq"]),
+    ),
+    Fault(
+        "slow-gateway",
+        "R18",
+        "huggingface/hug model lists wait slow_seconds (default 6 s) before answering",
+        intercept=_sleep_then_continue(lambda c: c.names("huggingface"), lambda c: c.slow_seconds),
+    ),
+    Fault("chat-auth-off", "R13", "chat answers 200 without a key or with any key", chat_auth_off=True),
+    Fault(
+        "registry-missing-gateway",
+        "-",
+        "/v1/gateways omits novita (still served)",
+        registry=lambda entries: [e for e in entries if e["id"] != "novita"],
+    ),
+    Fault(
+        "registry-extra-gateway",
+        "-",
+        "/v1/gateways lists an extra gateway aimo (alias aimo-network, 12 models), served and in all",
+        gateways=_add_aimo,
+    ),
+    Fault(
+        "flaky-503",
+        "reliability",
+        "the first request of each catalog URL answers 503 with Retry-After: 1",
+        intercept=_first_request_fails("flaky-503", 503, "Service Unavailable", "1"),
+    ),
+    Fault(
+        "flaky-429",
+        "reliability",
+        "the first request of each catalog URL answers 429 with Retry-After: 1",
+        intercept=_first_request_fails("flaky-429", 429, "Too Many Requests", "1"),
+    ),
+    Fault(
+        "rate-limit-no-retry-after",
+        "reliability",
+        "the first request of each catalog URL answers 429 without Retry-After",
+        intercept=_first_request_fails("rate-limit-no-retry-after", 429, "Too Many Requests", None),
+    ),
+    Fault(
+        "html-error-page",
+        "reliability",
+        "gateway=chutes answers 502 with an HTML page",
+        intercept=_answer(lambda c: c.names("chutes"), lambda c: r.html(502, _HTML_502)),
+    ),
+    Fault(
+        "truncated-json",
+        "reliability",
+        "gateway=nebius answers 200 with its JSON body cut in half",
+        finish=_truncate,
+    ),
+    Fault(
+        "huge-body",
+        "reliability",
+        "gateway=xai answers 200 with the note padded to about 60 MB",
+        envelope=_pad_note,
+    ),
+    Fault(
+        "hang",
+        "reliability",
+        "gateway=groq never answers (sleeps an hour)",
+        intercept=_hang(lambda c: c.names("groq")),
+    ),
+)
+
+FAULTS: dict[str, Fault] = {fault.name: fault for fault in _ALL_FAULTS}
+
+
+def validate_faults(names: Iterable[str]) -> tuple[str, ...]:
+    """Distinct fault names in registry order; ValueError naming an unknown one and listing the valid."""
+    wanted = [name.strip() for name in names if name.strip()]
+    for name in wanted:
+        if name not in FAULTS:
+            raise ValueError(f"unknown fault {name!r}; valid faults: {', '.join(FAULTS)}")
+    return tuple(name for name in FAULTS if name in wanted)
+
+
+class FaultPlan:
+    """The active faults, applied at the fixed points the handlers call (registry order)."""
+
+    def __init__(self, names: Sequence[str] = ()) -> None:
+        self.names = validate_faults(names)
+        self.faults = [FAULTS[name] for name in self.names]
+        self._seen: dict[str, set[str]] = {}
+
+    def _any(self, flag: str) -> bool:
+        return any(getattr(fault, flag) for fault in self.faults)
+
+    @property
+    def removes_catalog_routes(self) -> bool:
+        return self._any("removes_catalog_routes")
+
+    @property
+    def chat_auth_off(self) -> bool:
+        return self._any("chat_auth_off")
+
+    @property
+    def relax_limit(self) -> bool:
+        return self._any("relax_limit")
+
+    @property
+    def relax_offset(self) -> bool:
+        return self._any("relax_offset")
+
+    def first_time(self, fault: str, key: str) -> bool:
+        seen = self._seen.setdefault(fault, set())
+        if key in seen:
+            return False
+        seen.add(key)
+        return True
+
+    def serve(self, catalog: Catalog) -> ServedCatalog:
+        served = ServedCatalog.from_catalog(catalog)
+        for fault in self.faults:
+            if fault.gateways:
+                fault.gateways(served)
+        served.aggregate_parts = list(served.gateways.values())
+        for fault in self.faults:
+            if fault.aggregate:
+                fault.aggregate(served)
+        registry = served.default_registry()
+        for fault in self.faults:
+            if fault.registry:
+                registry = fault.registry(registry)
+        served.registry = registry
+        served.seal()
+        return served
+
+    async def intercept(self, call: Call) -> Response | None:
+        for fault in self.faults:
+            if fault.intercept:
+                answer = await fault.intercept(call)
+                if answer is not None:
+                    return answer
+        return None
+
+    def resolve(self, call: Call, served: ServedCatalog) -> Target | None:
+        target = served.resolve(call.gateway)
+        for fault in self.faults:
+            if fault.resolve:
+                target = fault.resolve(call, target, served)
+        return target
+
+    def page_limit(self, limit: int, target: Target, total: int) -> int:
+        for fault in self.faults:
+            if fault.page_limit:
+                limit = fault.page_limit(limit, target, total)
+        return limit
+
+    def envelope(self, env: dict[str, Any], call: Call, target: Target) -> None:
+        for fault in self.faults:
+            if fault.envelope:
+                fault.envelope(env, call, target)
+
+    def finish(self, call: Call, response: Response) -> Response:
+        for fault in self.faults:
+            if fault.finish:
+                response = fault.finish(call, response)
+        return response
+
+    def chat(self, model: str) -> Response | None:
+        for fault in self.faults:
+            if fault.chat:
+                answer = fault.chat(model)
+                if answer is not None:
+                    return answer
+        return None

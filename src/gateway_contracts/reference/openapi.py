@@ -1,0 +1,89 @@
+"""The OpenAPI document: per-route response declarations and the final touches FastAPI cannot express."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .schemas import COMPONENTS, ref
+
+RATE_LIMITED_EXEMPT = frozenset({"/health"})
+
+
+def _json(schema: dict[str, Any]) -> dict[str, Any]:
+    return {"application/json": {"schema": schema}}
+
+
+def _response(description: str, schema: dict[str, Any]) -> dict[str, Any]:
+    return {"description": description, "content": _json(schema)}
+
+
+def _error(description: str) -> dict[str, Any]:
+    return _response(description, ref("ErrorResponse"))
+
+
+# Every status each route can send (FastAPI adds 422 itself for routes that validate input).
+RESPONSES: dict[str, dict[int | str, dict[str, Any]]] = {
+    "list": {
+        200: _response("A page of the catalog", ref("ModelList")),
+        400: _error("Unknown or empty gateway (`code: unknown_gateway`)"),
+    },
+    "search": {
+        200: _response("Models whose id or name contains `q`", ref("SearchResponse")),
+        400: _error("Unknown or empty gateway (`code: unknown_gateway`)"),
+    },
+    "developer": {
+        200: _response("Every catalog row of this developer, across gateways", ref("DeveloperModels")),
+        404: _response(
+            "Unknown developer (`code: developer_not_found`), or a path no route matches",
+            {"anyOf": [ref("ErrorResponse"), ref("NotFound")]},
+        ),
+    },
+    "gateways": {200: _response("The gateway registry", ref("GatewayList"))},
+    "health": {200: _response("Always healthy while the process serves", ref("Health"))},
+    "chat": {
+        200: _response("An OpenAI-compatible chat completion", ref("ChatCompletionResponse")),
+        400: _error("Model not in the catalog (`code: model_not_priced`)"),
+        401: _error("Missing (`missing_api_key`) or unknown (`invalid_api_key`) API key"),
+    },
+}
+
+# Routes whose input cannot fail validation (a path segment is any non-empty string).
+NEVER_422 = frozenset({("/v1/models/{developer}", "get")})
+
+_TOO_MANY = {
+    "description": "Over the per-client request budget",
+    "headers": {
+        "Retry-After": {
+            "description": "seconds to wait",
+            "required": True,
+            "schema": {"type": "integer", "minimum": 1},
+        }
+    },
+    "content": _json(ref("ErrorResponse")),
+}
+
+
+def _not_nullable(parameter: dict[str, Any]) -> None:
+    """`str | None = None` renders as anyOf [string, null]; a query parameter is absent, never null."""
+    schema = parameter.get("schema", {})
+    variants = schema.get("anyOf")
+    if parameter.get("in") == "query" and variants and {"type": "null"} in variants:
+        kept = [v for v in variants if v != {"type": "null"}]
+        if len(kept) == 1:
+            del schema["anyOf"]
+            schema.update(kept[0])
+
+
+def finalize(spec: dict[str, Any], *, rate_limited: bool) -> dict[str, Any]:
+    """Add the hand-written components, drop impossible 422s, document 429 when the limiter is on."""
+    spec.setdefault("components", {}).setdefault("schemas", {}).update(COMPONENTS)
+    for path, operations in spec.get("paths", {}).items():
+        for method, operation in operations.items():
+            for parameter in operation.get("parameters", []):
+                _not_nullable(parameter)
+            responses = operation.setdefault("responses", {})
+            if (path, method) in NEVER_422:
+                responses.pop("422", None)
+            if rate_limited and path not in RATE_LIMITED_EXEMPT:
+                responses["429"] = _TOO_MANY
+    return spec

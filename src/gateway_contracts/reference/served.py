@@ -1,0 +1,120 @@
+"""What one app serves: the catalog after faults, gateway resolution, filtered views, the registry."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from .catalog import AGGREGATE, ALIASES, EXTRA_GATEWAYS, SPECS, Catalog
+from .rows import ConcatRows, PickRows, Rows
+
+
+@dataclass(frozen=True)
+class Target:
+    """A resolved `gateway=` value: the rows to serve and what the envelope's `gateway` says."""
+
+    rows: Rows
+    label: str
+    slug: str  # canonical slug, or "all"
+
+    @property
+    def single(self) -> bool:
+        return self.slug != AGGREGATE
+
+
+@dataclass
+class ServedCatalog:
+    """Mutable while faults reshape it (`FaultPlan.serve`), read-only once sealed."""
+
+    base: Catalog
+    gateways: dict[str, Rows]  # canonical slug -> rows, registry order
+    aliases: dict[str, str]  # alias -> canonical slug
+    # alias -> view of its gateway's final rows, for an alias that serves something else (R15)
+    alias_views: dict[str, Callable[[Rows], Rows]] = field(default_factory=dict)
+    aggregate_parts: list[Rows] = field(default_factory=list)
+    registry: list[dict[str, Any]] = field(default_factory=list)
+    aggregate: Rows = field(default_factory=lambda: ConcatRows([]))
+    alias_rows: dict[str, Rows] = field(default_factory=dict)
+    _chat_ids: frozenset[str] | None = None
+
+    @classmethod
+    def from_catalog(cls, catalog: Catalog) -> ServedCatalog:
+        return cls(base=catalog, gateways=dict(catalog.gateways), aliases=dict(ALIASES))
+
+    def add_gateway(self, slug: str, rows: Rows, aliases: tuple[str, ...]) -> None:
+        self.gateways[slug] = rows
+        self.aliases.update(dict.fromkeys(aliases, slug))
+
+    def default_registry(self) -> list[dict[str, Any]]:
+        entries = []
+        for slug, rows in self.gateways.items():
+            spec = SPECS.get(slug) or EXTRA_GATEWAYS[slug]
+            entries.append(
+                {
+                    "id": slug,
+                    "name": spec.name,
+                    "aliases": sorted(a for a, s in self.aliases.items() if s == slug),
+                    "model_count": len(rows),
+                    "id_format": spec.id_format,
+                }
+            )
+        return entries
+
+    def seal(self) -> None:
+        self.aggregate = ConcatRows(self.aggregate_parts)
+        self.alias_rows = {
+            alias: view(self.gateways[self.aliases[alias]])
+            for alias, view in self.alias_views.items()
+            if alias in self.aliases
+        }
+
+    def resolve(self, value: str) -> Target | None:
+        """Case-insensitive name or alias -> target; None for unknown or empty values."""
+        key = value.lower()
+        if key == AGGREGATE:
+            return Target(self.aggregate, AGGREGATE, AGGREGATE)
+        slug = key if key in self.gateways else self.aliases.get(key)
+        if slug is None:
+            return None
+        return Target(self.alias_rows.get(key, self.gateways[slug]), slug, slug)
+
+    def chat_ids(self) -> frozenset[str]:
+        """Ids chat accepts: every healthy catalog id plus fault-added gateways (computed once)."""
+        if self._chat_ids is None:
+            ids = {row["id"] for row in self.base.aggregate().iter_rows()}
+            for slug, rows in self.gateways.items():
+                if slug not in self.base.gateways:
+                    ids.update(row["id"] for row in rows.iter_rows())
+            self._chat_ids = frozenset(ids)
+        return self._chat_ids
+
+
+def filtered(rows: Rows, provider: str | None, unique: bool) -> Rows:
+    """The `provider` and `unique_models` views; the position indexes are cached on `rows`."""
+    if provider is None and not unique:
+        return rows
+    positions: list[int] | None = None
+    if provider is not None:
+        positions = rows.positions_by("provider_slug").get(provider, [])
+    if unique:
+        firsts = rows.first_positions_by_id()
+        if positions is None:
+            positions = firsts
+        else:
+            keep = set(firsts)
+            positions = [p for p in positions if p in keep]
+    return PickRows(rows, positions)
+
+
+def search(rows: Rows, query: str | None) -> Rows:
+    """Rows whose id or name contains `query`, case-insensitively (all rows when empty)."""
+    if not query:
+        return rows
+    needle = query.lower()
+    hits = [
+        i
+        for i, row in enumerate(rows.iter_rows())
+        if needle in row["id"].lower() or needle in str(row.get("name", "")).lower()
+    ]
+    return PickRows(rows, hits)
