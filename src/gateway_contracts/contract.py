@@ -103,17 +103,6 @@ class _ContractModel(_Strict):
             raise ValueError(f"unsupported version {value} (supported: {', '.join(map(str, SUPPORTED_VERSIONS))})")
         return value
 
-    @model_validator(mode="after")
-    def _slugs_unique(self) -> _ContractModel:
-        seen: dict[str, str] = {}
-        for slug, spec in self.gateways.items():
-            for name in (slug, *spec.aliases):
-                key = name.lower()
-                if key in seen:
-                    raise ValueError(f"gateway name {name!r} is used twice ({seen[key]} and {slug})")
-                seen[key] = slug
-        return self
-
 
 @dataclass(frozen=True)
 class Gateway:
@@ -209,7 +198,24 @@ def parse_contract(text: str, path: Path) -> Contract:
         model = _ContractModel.model_validate(raw)
     except ValidationError as exc:
         raise ContractError(_describe(exc, path, lines)) from None
+    _reject_reused_names(model, path, lines)
     return _resolve(model, path)
+
+
+def _reject_reused_names(model: _ContractModel, path: Path, lines: dict[tuple[str, ...], int]) -> None:
+    # Checked here, not in a model validator, so the error points at the reused alias (pydantic would
+    # place a model-level error at the top of the file).
+    seen: dict[str, str] = {}
+    for slug, spec in model.gateways.items():
+        for index, name in enumerate((slug, *spec.aliases)):
+            key = name.lower()
+            if key in seen:
+                loc = ("gateways", slug) if index == 0 else ("gateways", slug, "aliases", str(index - 1))
+                raise ContractError(
+                    f"{path}:{_nearest_line(loc, lines)}: {_dotted(loc)}: "
+                    f"gateway name {name!r} is used twice ({seen[key]} and {slug})"
+                )
+            seen[key] = slug
 
 
 def _resolve(model: _ContractModel, path: Path) -> Contract:

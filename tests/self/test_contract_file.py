@@ -1,0 +1,360 @@
+"""The contract file: the default loads with defaults applied; every mistake is one line with file:line and key."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from hypothesis import given
+from hypothesis import strategies as st
+
+from gateway_contracts.contract import Contract, ContractError, load_contract, parse_contract
+from tests.self.strategies import FAST
+
+ROOT = Path(__file__).resolve().parents[2]
+DEFAULT = ROOT / "contracts" / "gateways.yaml"
+PATH = Path("contracts/test.yaml")
+
+BASE = """\
+version: 1
+gateways:
+  openrouter:
+    min_models: 300
+    max_models: 1000
+  huggingface:
+    aliases: [hug]
+    min_models: 10
+"""
+
+
+def _error(text: str) -> str:
+    with pytest.raises(ContractError) as caught:
+        parse_contract(text, PATH)
+    message = str(caught.value)
+    assert "\n" not in message, "one line"
+    return message
+
+
+# -- the default contract -------------------------------------------------------------------------
+
+
+def test_the_default_contract_loads_with_its_values() -> None:
+    contract = load_contract(DEFAULT)
+    assert contract.version == 1
+    assert contract.path == DEFAULT
+    slugs = [g.slug for g in contract.gateways]
+    assert slugs[:3] == ["openrouter", "featherless", "huggingface"]
+    assert len(slugs) == len(set(slugs))
+    hf = contract.gateway("huggingface")
+    assert hf.aliases == ("hug",)
+    assert hf.names == ("huggingface", "hug")
+    assert hf.required_models == ("katanemo/Arch-Router-1.5B",)
+    assert contract.gateway("google-vertex").aliases == ("google",)
+    assert contract.gateway("deepinfra").id_pattern == r"^@deepinfra/[^@/\s]+/[^@\s]+$"
+    assert contract.aggregate is not None
+    assert contract.aggregate.slug == "all"
+    assert contract.chat_models == ("katanemo/Arch-Router-1.5B", "openai/gpt-4o")
+    assert {"hug", "google", "openrouter", "google-vertex"} <= contract.covered_names()
+
+
+def test_the_default_contract_applies_its_defaults() -> None:
+    contract = load_contract(DEFAULT)
+    # defaults.latency_budget_s: 5 reaches every gateway without its own budget and the chat probe.
+    assert {g.latency_budget_s for g in contract.gateways} == {5.0}
+    assert contract.chat_latency_budget_s == 5.0
+    assert contract.aggregate is not None
+    assert contract.aggregate.latency_budget_s == 10.0  # its own value wins
+    assert contract.gateway("openrouter").max_unpriced_share == 0.05
+    assert contract.gateway("featherless").max_unpriced_share == 1.0
+    # Not set in the file: the model's defaults.
+    assert contract.gateway("featherless").count_drop_tolerance == 0.10
+    assert contract.count_drop_tolerance == 0.10
+    assert contract.latency_regression_factor == 3.0
+    assert contract.max_limit == 1000
+    assert contract.max_pages == 200
+    assert contract.registry.path == "/v1/gateways"
+    assert contract.registry.strict is False
+
+
+def test_model_defaults_apply_when_the_file_sets_none() -> None:
+    contract = parse_contract(BASE, PATH)
+    gateway = contract.gateway("openrouter")
+    assert gateway.latency_budget_s == 70.0
+    assert gateway.max_unpriced_share == 1.0
+    assert gateway.count_drop_tolerance == 0.10
+    assert gateway.aliases == ()
+    assert gateway.required_models == ()
+    assert gateway.id_pattern is None
+    assert contract.aggregate is None
+    assert contract.chat_models == ()
+    assert contract.chat_latency_budget_s == 70.0
+
+
+def test_per_gateway_values_override_defaults_even_when_zero() -> None:
+    text = BASE + "    max_unpriced_share: 0\n    count_drop_tolerance: 0\n    latency_budget_s: 2.5\n" + (
+        "defaults:\n  max_unpriced_share: 0.5\n  count_drop_tolerance: 0.3\n  latency_budget_s: 9\n"
+    )
+    contract = parse_contract(text, PATH)
+    hf, orr = contract.gateway("huggingface"), contract.gateway("openrouter")
+    assert (hf.max_unpriced_share, hf.count_drop_tolerance, hf.latency_budget_s) == (0.0, 0.0, 2.5)
+    assert (orr.max_unpriced_share, orr.count_drop_tolerance, orr.latency_budget_s) == (0.5, 0.3, 9.0)
+
+
+def test_gateway_lookup_of_an_unknown_slug() -> None:
+    with pytest.raises(KeyError):
+        parse_contract(BASE, PATH).gateway("hug")
+
+
+# -- one line per mistake -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        pytest.param(
+            BASE.replace("    min_models: 300", "    min_modles: 300"),
+            "contracts/test.yaml:4: gateways.openrouter.min_modles: unknown key (and 1 more problem: "
+            "contracts/test.yaml:3: gateways.openrouter.min_models: required key is missing)",
+            id="unknown-key",
+        ),
+        pytest.param(
+            BASE + "defaults:\n  latency_budget: 3\n",
+            "contracts/test.yaml:10: defaults.latency_budget: unknown key",
+            id="unknown-key-in-defaults",
+        ),
+        pytest.param(
+            BASE.replace("min_models: 300", "min_models: '300'"),
+            "contracts/test.yaml:4: gateways.openrouter.min_models: input should be a valid integer, got str '300'",
+            id="wrong-type",
+        ),
+        pytest.param(
+            BASE.replace("aliases: [hug]", "aliases: hug"),
+            "contracts/test.yaml:7: gateways.huggingface.aliases: input should be a valid list, got str 'hug'",
+            id="wrong-type-list",
+        ),
+        pytest.param(
+            BASE + "    required_models: [a/b, 3]\n",
+            "contracts/test.yaml:9: gateways.huggingface.required_models[1]: input should be a valid string, got int 3",
+            id="wrong-type-in-list",
+        ),
+        pytest.param(
+            BASE + "registry:\n  strict: 'yes'\n",
+            "contracts/test.yaml:10: registry.strict: input should be a valid boolean, got str 'yes'",
+            id="wrong-type-bool",
+        ),
+        pytest.param(
+            BASE.replace("    min_models: 300\n", ""),
+            "contracts/test.yaml:3: gateways.openrouter.min_models: required key is missing",
+            id="missing-required",
+        ),
+        pytest.param(
+            BASE.replace("version: 1\n", ""),
+            "contracts/test.yaml:1: version: required key is missing",
+            id="missing-version",
+        ),
+        pytest.param(
+            BASE + "  openrouter:\n    min_models: 1\n",
+            "contracts/test.yaml:9: gateways.openrouter: duplicate key",
+            id="duplicate-key",
+        ),
+        pytest.param(
+            BASE.replace("    max_models: 1000", "    max_models: 1000\n    max_models: 2000"),
+            "contracts/test.yaml:6: gateways.openrouter.max_models: duplicate key",
+            id="duplicate-nested-key",
+        ),
+        pytest.param(
+            BASE.replace("min_models: 300", "min_models: [300"),
+            "contracts/test.yaml:5: not valid YAML: expected ',' or ']', but got ':'",
+            id="bad-yaml",
+        ),
+        pytest.param(
+            "version: 1\ngateways:\n\topenrouter: 1\n",
+            "contracts/test.yaml:3: not valid YAML: found character '\\t' that cannot start any token",
+            id="bad-yaml-tab",
+        ),
+        pytest.param(
+            BASE.replace("version: 1", "version: 2"),
+            "contracts/test.yaml:1: version: unsupported version 2 (supported: 1)",
+            id="unsupported-version",
+        ),
+        pytest.param(
+            BASE + "    id_pattern: '^(hf/'\n",
+            "contracts/test.yaml:9: gateways.huggingface.id_pattern: not a valid regular expression: "
+            "missing ), unterminated subpattern at position 1",
+            id="bad-regex",
+        ),
+        pytest.param(
+            BASE.replace("max_models: 1000", "max_models: 10"),
+            "contracts/test.yaml:3: gateways.openrouter: max_models (10) is below min_models (300)",
+            id="max-below-min",
+        ),
+        pytest.param(
+            BASE + "  hf:\n    aliases: [HUG]\n    min_models: 1\n",
+            "contracts/test.yaml:10: gateways.hf.aliases[0]: gateway name 'HUG' is used twice (huggingface and hf)",
+            id="alias-reused",
+        ),
+        pytest.param(
+            BASE + "  hug:\n    min_models: 1\n",
+            "contracts/test.yaml:9: gateways.hug: gateway name 'hug' is used twice (huggingface and hug)",
+            id="alias-reused-as-slug",
+        ),
+        pytest.param(
+            BASE.replace("aliases: [hug]", "aliases: [hug, HuggingFace]"),
+            "contracts/test.yaml:7: gateways.huggingface.aliases[1]: gateway name 'HuggingFace' is used twice "
+            "(huggingface and huggingface)",
+            id="alias-repeats-its-slug",
+        ),
+        pytest.param(
+            BASE + "defaults:\n  latency_budget_s: -1\n",
+            "contracts/test.yaml:10: defaults.latency_budget_s: Input should be greater than 0",
+            id="out-of-range",
+        ),
+        pytest.param(
+            "version: 1\ngateways: {}\n",
+            "contracts/test.yaml:2: gateways: Dictionary should have at least 1 item after validation, not 0",
+            id="no-gateways",
+        ),
+        pytest.param("", "contracts/test.yaml: contract file is empty", id="empty"),
+        pytest.param("# only a comment\n", "contracts/test.yaml: contract file is empty", id="only-comments"),
+        pytest.param(
+            "- openrouter\n", "contracts/test.yaml:1: the contract must be a mapping with 'version' and 'gateways'",
+            id="not-a-mapping",
+        ),
+    ],
+)
+def test_each_mistake_is_one_line_with_file_line_and_key(text: str, expected: str) -> None:
+    assert _error(text) == expected
+
+
+def test_an_unknown_key_is_reported_before_the_missing_key_it_explains() -> None:
+    text = BASE.replace("    min_models: 300", "    min_modles: 300\n    max_unpriced_share: 2")
+    message = _error(text)
+    assert message.startswith(
+        "contracts/test.yaml:4: gateways.openrouter.min_modles: unknown key (and 2 more problems: "
+    )
+    assert "contracts/test.yaml:3: gateways.openrouter.min_models: required key is missing" in message
+    assert "contracts/test.yaml:5: gateways.openrouter.max_unpriced_share: Input should be less than or equal to 1" in (
+        message
+    )
+
+
+def test_the_count_of_further_problems_is_capped_in_the_line() -> None:
+    text = "version: 1\ngateways:\n" + "".join(f"  g{i}:\n    min_models: x\n" for i in range(6))
+    message = _error(text)
+    assert message.startswith("contracts/test.yaml:4: gateways.g0.min_models: input should be a valid integer")
+    assert "(and 5 more problems: " in message
+    assert message.count("contracts/test.yaml:") == 3  # the first, then two of the rest
+
+
+def test_a_file_that_does_not_exist(tmp_path: Path) -> None:
+    missing = tmp_path / "nope.yaml"
+    with pytest.raises(ContractError, match=re.escape(f"{missing}: contract file not found")):
+        load_contract(missing)
+
+
+def test_a_directory_is_not_a_contract(tmp_path: Path) -> None:
+    with pytest.raises(ContractError, match=re.escape(f"{tmp_path}: cannot read contract file: Is a directory")):
+        load_contract(tmp_path)
+
+
+def test_load_contract_reports_the_path_it_was_given(tmp_path: Path) -> None:
+    path = tmp_path / "gateways.yaml"
+    path.write_text(BASE.replace("version: 1", "version: 7"), encoding="utf-8")
+    with pytest.raises(ContractError, match=re.escape(f"{path}:1: version: unsupported version 7")):
+        load_contract(path)
+
+
+# -- GATEWAYS=a,b (CI sharding) -------------------------------------------------------------------
+
+
+@pytest.fixture
+def contract() -> Contract:
+    return parse_contract(BASE + "aggregate:\n  min_models: 5\n", PATH)
+
+
+def test_only_restricts_to_the_named_gateways(contract: Contract) -> None:
+    sub = contract.only({"huggingface"})
+    assert [g.slug for g in sub.gateways] == ["huggingface"]
+    assert sub.aggregate is None
+    assert sub.max_limit == contract.max_limit
+    with_all = contract.only({"openrouter", "all"})
+    assert [g.slug for g in with_all.gateways] == ["openrouter"]
+    assert with_all.aggregate == contract.aggregate
+
+
+def test_only_with_an_unknown_slug_names_it(contract: Contract) -> None:
+    with pytest.raises(ContractError) as caught:
+        contract.only({"openrouter", "featherles", "hug"})
+    assert str(caught.value) == (
+        "contracts/test.yaml: GATEWAYS names featherles, hug, not in the contract (contracted: openrouter, huggingface)"
+    )
+
+
+# -- properties: the line always points at the mistake --------------------------------------------
+
+# A `gw` prefix keeps YAML from reading a slug as a bool or null (`no`, `on`, `null`).
+slugs = st.text("abcdefghijklmnopqrstuvwxyz0123456789-", min_size=1, max_size=10).map(lambda s: f"gw{s}")
+
+
+@st.composite
+def contract_docs(draw: st.DrawFn) -> dict[str, Any]:
+    names = draw(st.lists(slugs, min_size=1, max_size=6, unique_by=str.lower))
+    gateways: dict[str, Any] = {}
+    for name in names:
+        floor = draw(st.integers(0, 10_000))
+        spec: dict[str, Any] = {"min_models": floor}
+        if draw(st.booleans()):
+            spec["max_models"] = draw(st.integers(max(1, floor), 30_000))
+        if draw(st.booleans()):
+            spec["latency_budget_s"] = draw(st.floats(0.5, 200))
+        gateways[name] = spec
+    return {"version": 1, "gateways": gateways}
+
+
+@FAST
+@given(contract_docs())
+def test_any_valid_contract_loads(doc: dict[str, Any]) -> None:
+    contract = parse_contract(yaml.safe_dump(doc, sort_keys=False), PATH)
+    assert [g.slug for g in contract.gateways] == list(doc["gateways"])
+    for gateway in contract.gateways:
+        spec = doc["gateways"][gateway.slug]
+        assert gateway.min_models == spec["min_models"]
+        assert gateway.max_models == spec.get("max_models")
+        assert gateway.latency_budget_s == spec.get("latency_budget_s", 70.0)
+
+
+@FAST
+@given(contract_docs(), st.data())
+def test_a_typo_anywhere_is_reported_at_its_own_line(doc: dict[str, Any], data: st.DataObject) -> None:
+    victim = data.draw(st.sampled_from(sorted(doc["gateways"])))
+    doc["gateways"][victim]["min_modles"] = 1
+    text = yaml.safe_dump(doc, sort_keys=False)
+    line = next(i for i, row in enumerate(text.splitlines(), 1) if row.strip().startswith("min_modles:")
+                and _owner(text, i) == victim)
+    assert _error(text).startswith(f"contracts/test.yaml:{line}: gateways.{victim}.min_modles: unknown key")
+
+
+@FAST
+@given(contract_docs(), st.data())
+def test_a_ceiling_under_the_floor_points_at_the_gateway(doc: dict[str, Any], data: st.DataObject) -> None:
+    victim = data.draw(st.sampled_from(sorted(doc["gateways"])))
+    spec = doc["gateways"][victim]
+    spec["min_models"] = max(spec["min_models"], 2)
+    spec["max_models"] = data.draw(st.integers(1, spec["min_models"] - 1))
+    text = yaml.safe_dump(doc, sort_keys=False)
+    line = text.splitlines().index(f"  {victim}:") + 1
+    assert _error(text) == (
+        f"contracts/test.yaml:{line}: gateways.{victim}: "
+        f"max_models ({spec['max_models']}) is below min_models ({spec['min_models']})"
+    )
+
+
+def _owner(text: str, line: int) -> str:
+    """The gateway block a 1-based line belongs to (the nearest `  slug:` above it)."""
+    for row in reversed(text.splitlines()[: line - 1]):
+        if row.startswith("  ") and not row.startswith("    "):
+            return row.strip().rstrip(":")
+    raise AssertionError(line)
