@@ -54,7 +54,7 @@ class ServedCatalog:
                 {
                     "id": slug,
                     "name": spec.name,
-                    "aliases": sorted(a for a, s in self.aliases.items() if s == slug),
+                    "aliases": list(spec.aliases),  # advertised even when broken (R04)
                     "model_count": len(rows),
                     "id_format": spec.id_format,
                 }
