@@ -20,7 +20,7 @@ from gateway_contracts.pager import Page
 
 # Property tests: enough examples to hit edges (empty catalogs, offsets at and past the end), fast enough
 # for the self-test budget; no example database written into the repository.
-FAST = settings(max_examples=60, deadline=None, database=None)
+FAST = settings(max_examples=50, deadline=None, database=None)
 
 BASE_URL = "http://gateway.test"
 JSON = "application/json"

@@ -290,14 +290,15 @@ def test_findings_are_grouped_by_problem_with_a_short_sample(rows: list[dict[str
 
 def _priced(n_priced: int, n_unpriced: int) -> list[dict[str, Any]]:
     priced = [{"id": f"p/{i}", "pricing": {"prompt": "0.000001", "completion": None}} for i in range(n_priced)]
-    unpriced = [{"id": f"u/{i}", "pricing": p} for i, p in enumerate([None, {"prompt": None}, {"prompt": "0"}, {}])]
+    unpriced = [{"id": f"u/{i}", "pricing": p} for i, p in enumerate([None, {"prompt": None}, {}, "junk"])]
     return priced + (unpriced * n_unpriced)[:n_unpriced]
 
 
 def test_is_priced() -> None:
     assert is_priced({"pricing": {"prompt": "0.1"}})
     assert not is_priced({"pricing": None})
-    assert not is_priced({"pricing": {"prompt": None, "completion": "0"}})
+    assert not is_priced({"pricing": {"prompt": None, "completion": None}})
+    assert not is_priced({"pricing": {}})
     assert not is_priced("a/b")
 
 
