@@ -112,6 +112,8 @@ class GatewayClient:
             follow_redirects=False,
         )
         self.sent = 0  # requests this process put on the wire (attempts included)
+        # Exchanges handed out since the last reset: lets the plugin tell which test read a retried answer.
+        self.touched: list[Exchange] = []
 
     @property
     def has_key(self) -> bool:
@@ -140,12 +142,14 @@ class GatewayClient:
             raise ValueError("an authenticated request needs GATEWAY_API_KEY")
         key = _cache_key(method, url, json_body, authenticated)
         if key in self._memory:
+            self.touched.append(self._memory[key])
             return self._memory[key]
         with self._disk_slot(key) as cached:
             exchange = cached or self._send(method, url, json_body, authenticated)
             if cached is None and self._cache_dir is not None:
                 self._write(key, exchange)
         self._memory[key] = exchange
+        self.touched.append(exchange)
         return exchange
 
     def cached_exchanges(self) -> list[Exchange]:

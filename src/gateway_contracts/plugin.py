@@ -9,6 +9,7 @@ directory, so every page is fetched once per run, not once per worker.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import secrets
 import shutil
@@ -99,7 +100,7 @@ def pytest_configure(config: pytest.Config) -> None:
     if _is_worker(config):
         info = config.workerinput  # type: ignore[attr-defined]
         contract = _load_contract(config)
-        state = SuiteState(contract=contract, settings=_settings(config, info["target_url"] is not None, info["workers"]))
+        state = SuiteState(contract=contract, settings=ClientSettings(**info["settings"]))
         state.target_url, state.api_key = info["target_url"], info["api_key"]
         state.description, state.key_source = info["description"], info["key_source"]
         state.cache_dir = Path(info["cache_dir"])
@@ -199,7 +200,7 @@ class _XdistBridge:
         s = self.state
         node.workerinput.update(
             target_url=s.target_url, api_key=s.api_key, description=s.description, key_source=s.key_source,
-            cache_dir=str(s.cache_dir), workers=int(node.config.option.numprocesses or 1),
+            cache_dir=str(s.cache_dir), settings=dataclasses.asdict(s.settings),
         )
 
 
@@ -279,6 +280,28 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     if "invalid_query" in names:
         queries = invalid_queries(contract.max_limit)
         metafunc.parametrize("invalid_query", queries, ids=[q.id for q in queries])
+
+
+# -- flaky evidence: a contract that passed on an answer that needed a retry ------------------------
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    client = item.config.stash[STATE].client
+    if client is not None:
+        client.touched.clear()
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
+    report = yield
+    client = item.config.stash[STATE].client
+    if report.when == "call" and client is not None:
+        retried = {e.request_line: e for e in client.touched if e.attempts > 1}
+        for exchange in retried.values():
+            # Shows up in JUnit as a property and in the summary as FLAKY; the verdict itself is unchanged.
+            report.user_properties.append(("flaky", f"{exchange.describe()}: {'; '.join(exchange.notes)}"))
+    return report
 
 
 # -- run summary -----------------------------------------------------------------------------------

@@ -110,7 +110,8 @@ def _row_problems(
 
 def is_priced(row: Any) -> bool:
     pricing = row.get("pricing") if isinstance(row, dict) else None
-    return isinstance(pricing, dict) and any(v not in (None, "0") for v in pricing.values())
+    # "0" is a price (free models); only a missing object or all-null values mean unpriced.
+    return isinstance(pricing, dict) and any(v is not None for v in pricing.values())
 
 
 def check_priced_share(rows: Sequence[Any], *, max_unpriced_share: float, request: str | None = None) -> list[Finding]:

@@ -35,14 +35,18 @@ RESPONSES: dict[str, dict[int | str, dict[str, Any]]] = {
         200: _response("Every catalog row of this developer, across gateways", ref("DeveloperModels")),
         404: _response(
             "Unknown developer (`code: developer_not_found`), or a path no route matches",
-            {"anyOf": [ref("ErrorResponse"), ref("NotFound")]},
+            {"anyOf": [ref("ErrorResponse"), ref("HTTPError")]},
         ),
     },
     "gateways": {200: _response("The gateway registry", ref("GatewayList"))},
     "health": {200: _response("Always healthy while the process serves", ref("Health"))},
     "chat": {
         200: _response("An OpenAI-compatible chat completion", ref("ChatCompletionResponse")),
-        400: _error("Model not in the catalog (`code: model_not_priced`)"),
+        400: _response(
+            "Model not in the catalog (`code: model_not_priced`), or a body that is not UTF-8 (FastAPI's "
+            "`{\"detail\": \"There was an error parsing the body\"}`)",
+            {"anyOf": [ref("ErrorResponse"), ref("HTTPError")]},
+        ),
         401: _error("Missing (`missing_api_key`) or unknown (`invalid_api_key`) API key"),
     },
 }

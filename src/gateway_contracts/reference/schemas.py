@@ -155,10 +155,10 @@ COMPONENTS: dict[str, dict[str, Any]] = {
         title="ErrorDetail",
     ),
     "ErrorResponse": _obj({"error": ref("ErrorDetail")}, title="ErrorResponse"),
-    "NotFound": _obj(
+    "HTTPError": _obj(
         {"detail": {"type": "string"}},
-        title="NotFound",
-        description="Starlette's body for a path no route matches",
+        title="HTTPError",
+        description="FastAPI's plain error body: a path no route matches, or a body that is not UTF-8",
     ),
     "ChatCompletionResponse": _obj(
         {
