@@ -56,7 +56,9 @@ class Walk:
 
     @property
     def ids(self) -> list[Any]:
-        return [row.get("id") if isinstance(row, dict) else None for row in self.rows]
+        """Row ids, made hashable: a list or object where an id belongs is kept as its repr (and flagged
+        by the row checks) instead of crashing the set-based invariants."""
+        return [_hashable(row.get("id")) if isinstance(row, dict) else None for row in self.rows]
 
     @property
     def total(self) -> int | None:
@@ -69,6 +71,10 @@ class Walk:
     @property
     def first(self) -> Exchange | None:
         return self.pages[0].exchange if self.pages else None
+
+
+def _hashable(value: Any) -> Any:
+    return value if isinstance(value, str | int | float | bool | None) else repr(value)
 
 
 def walk(fetch: Fetch, *, limit: int, max_pages: int, start: int = 0) -> Walk:

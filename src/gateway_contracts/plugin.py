@@ -14,7 +14,6 @@ import os
 import secrets
 import shutil
 import tempfile
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -68,13 +67,14 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="comma-separated gateway slugs to check (env GATEWAYS; CI sharding); default all")
     group.addoption("--reference-fault", action="append", default=[], metavar="NAME",
                     help="fault to inject into the embedded reference gateway (repeatable; env REFERENCE_FAULTS)")
-    group.addoption("--request-timeout", type=float, default=float(os.environ.get("REQUEST_TIMEOUT", 60)),
+    group.addoption("--request-timeout", type=float, default=None,
                     help="per-request timeout in seconds (env REQUEST_TIMEOUT; default 60)")
-    group.addoption("--retries", type=int, default=int(os.environ.get("RETRIES", 2)),
-                    help="retries of transient failures: reset, timeout, 429, 502/503 with Retry-After (default 2)")
-    group.addoption("--max-rps", type=float, default=float(os.environ["MAX_RPS"]) if os.environ.get("MAX_RPS") else None,
-                    help=f"request-rate budget for the whole run, divided across xdist workers (env MAX_RPS; default "
-                    f"{DEFAULT_EXTERNAL_RPS:g} against TARGET_URL, unlimited against the embedded gateway)")
+    group.addoption("--retries", type=int, default=None,
+                    help="retries of transient failures: reset, timeout, 429, 502/503 with Retry-After "
+                    "(env RETRIES; default 2)")
+    group.addoption("--max-rps", type=float, default=None,
+                    help=f"request-rate budget for the whole run, divided across xdist workers (env MAX_RPS; "
+                    f"default {DEFAULT_EXTERNAL_RPS:g} against TARGET_URL, unlimited against the embedded gateway)")
     group.addoption("--strict-registry", action="store_true",
                     default=os.environ.get("STRICT_REGISTRY", "") not in ("", "0", "false"),
                     help="fail when /v1/gateways lists a gateway or alias no contract covers (default: report it)")
@@ -129,11 +129,28 @@ def _load_contract(config: pytest.Config) -> Contract:
     return contract
 
 
+def _number(config: pytest.Config, option: str, env: str, default: float) -> float:
+    """An option's value, else its environment variable's, else the default; a bad value ends the run (6)."""
+    value = getattr(config.option, option)
+    if value is not None:
+        return float(value)
+    raw = os.environ.get(env, "").strip()
+    if not raw:
+        return default
+    try:
+        number = float(raw)
+    except ValueError:
+        number = -1.0
+    if number < 0:
+        _fail_run(f"environment variable {env}={raw!r} is not a non-negative number", exitcodes.INVALID_CONTRACT)
+    return number
+
+
 def _settings(config: pytest.Config, external: bool, workers: int) -> ClientSettings:
-    rps = config.option.max_rps if config.option.max_rps is not None else (DEFAULT_EXTERNAL_RPS if external else 0.0)
+    rps = _number(config, "max_rps", "MAX_RPS", DEFAULT_EXTERNAL_RPS if external else 0.0)
     return ClientSettings(
-        timeout_s=config.option.request_timeout,
-        retries=max(0, config.option.retries),
+        timeout_s=_number(config, "request_timeout", "REQUEST_TIMEOUT", 60.0) or 60.0,
+        retries=int(_number(config, "retries", "RETRIES", 2)),
         max_rps=rps / max(1, workers),  # the budget is for the run: each worker takes its share
     )
 
@@ -239,10 +256,10 @@ def contract(suite_state: SuiteState) -> Contract:
 
 
 @pytest.fixture(scope="session")
-def catalogs(pytestconfig: pytest.Config, suite_state: SuiteState) -> Iterator[CatalogStore]:
+def catalogs(pytestconfig: pytest.Config, suite_state: SuiteState) -> CatalogStore:
     """The shared evidence store: every catalog page fetched once per run."""
     _resolve_target(pytestconfig, suite_state)
-    yield _store(suite_state)
+    return _store(suite_state)
 
 
 @pytest.fixture(scope="session")
@@ -262,8 +279,10 @@ def api_key_available(suite_state: SuiteState) -> bool:
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
-    contract: Contract = metafunc.config.stash[STATE].contract
     names = metafunc.fixturenames
+    if "catalogs" not in names:
+        return  # only contract tests (they read the evidence store) are driven by the contract file
+    contract: Contract = metafunc.config.stash[STATE].contract
     if "gateway" in names and "alias" in names:
         pairs = [(g, a) for g in contract.gateways for a in g.aliases]
         metafunc.parametrize(("gateway", "alias"), pairs, ids=[f"{g.slug}-{a}" for g, a in pairs])

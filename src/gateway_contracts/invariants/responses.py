@@ -7,6 +7,7 @@ from typing import Any
 
 from gateway_contracts.exchange import Exchange
 from gateway_contracts.invariants.findings import Finding
+from gateway_contracts.pager import Walk
 
 
 def _got(exchange: Exchange) -> str:
@@ -89,6 +90,22 @@ def chat_answered(exchange: Exchange, *, model: str) -> list[Finding]:
     elif not isinstance(choices[0], dict) or not isinstance(choices[0].get("message"), dict):
         problems.append("choices[0] has no message")
     return [Finding("chat", f"chat with {model!r}: " + "; ".join(problems), exchange.describe())] if problems else []
+
+
+def same_gateway_selected(exchange: Exchange, canonical: Walk, slug: str) -> list[Finding]:
+    """A gateway value in another case selects the same gateway: canonical echo and the same first row."""
+    body = exchange.json if isinstance(exchange.json, dict) else {}
+    problems = []
+    if body.get("gateway") != slug:
+        problems.append(f"gateway echoes {body.get('gateway')!r}, expected {slug!r}")
+    rows = body.get("data") if isinstance(body.get("data"), list) else []
+    first = rows[0].get("id") if rows and isinstance(rows[0], dict) else None
+    expected = canonical.ids[0] if canonical.ids else None
+    if first != expected:
+        problems.append(f"first id is {first!r}, {slug!r} lists {expected!r} first")
+    if not problems:
+        return []
+    return [Finding("case-insensitive", "; ".join(problems), exchange.describe())]
 
 
 def spec_lists_paths(spec: Any, paths: Iterable[str], *, request: str | None = None) -> list[Finding]:
