@@ -159,7 +159,8 @@ def _add_stats(app: FastAPI, state: ReferenceState) -> None:
 GatewayQuery = Annotated[
     str,
     Query(
-        description="Gateway slug or alias, case-insensitive, or `all`. Unknown or empty values answer 400."
+        description="Gateway slug or alias, case-insensitive, or `all`. Unknown or empty values answer 400.",
+        examples=["all", "openrouter", "hug", "google-vertex"],
     ),
 ]
 
@@ -183,7 +184,9 @@ def _add_catalog(app: FastAPI, state: ReferenceState) -> None:
         gateway: GatewayQuery = AGGREGATE,
         limit: Annotated[int, limit_query] = 100,
         offset: Annotated[int, offset_query] = 0,
-        provider: Annotated[str | None, Query(description="Only this developer (`provider_slug`)")] = None,
+        provider: Annotated[
+            str | None, Query(description="Only this developer (`provider_slug`)", examples=["openai"])
+        ] = None,
         unique_models: Annotated[bool, Query(description="One row per id (meaningful for `all`)")] = False,
     ) -> Response:
         call = state.call("list", request, gateway, limit, offset)
@@ -237,7 +240,10 @@ def _add_catalog(app: FastAPI, state: ReferenceState) -> None:
     )
     async def search_models(
         request: Request,
-        q: Annotated[str | None, Query(description="Substring of the id or name; empty matches all")] = None,
+        q: Annotated[
+            str | None,
+            Query(description="Substring of the id or name; empty matches all", examples=["gpt-4o"]),
+        ] = None,
         gateway: GatewayQuery = AGGREGATE,
         limit: Annotated[int, Query(ge=1, le=MAX_SEARCH_PAGE, description="Page size")] = 20,
         offset: Annotated[int, Query(ge=0, description="Rows to skip")] = 0,
@@ -269,6 +275,7 @@ def _add_catalog(app: FastAPI, state: ReferenceState) -> None:
             str,
             Path(
                 description="A `provider_slug`, e.g. `openai`",
+                examples=["openai", "katanemo", "meta-llama"],
                 json_schema_extra={"minLength": 1, "pattern": "^[^/]+$"},
             ),
         ],

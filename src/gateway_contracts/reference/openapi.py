@@ -44,7 +44,7 @@ RESPONSES: dict[str, dict[int | str, dict[str, Any]]] = {
         200: _response("An OpenAI-compatible chat completion", ref("ChatCompletionResponse")),
         400: _response(
             "Model not in the catalog (`code: model_not_priced`), or a body that is not UTF-8 (FastAPI's "
-            "`{\"detail\": \"There was an error parsing the body\"}`)",
+            '`{"detail": "There was an error parsing the body"}`)',
             {"anyOf": [ref("ErrorResponse"), ref("HTTPError")]},
         ),
         401: _error("Missing (`missing_api_key`) or unknown (`invalid_api_key`) API key"),

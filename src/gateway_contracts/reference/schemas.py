@@ -29,10 +29,15 @@ class ChatCompletionRequest(BaseModel):
 
     model_config = ConfigDict(extra="allow")
 
-    model: str = Field(min_length=1, description="An exact (case-sensitive) catalog model id.")
+    model: str = Field(
+        min_length=1,
+        description="An exact (case-sensitive) catalog model id.",
+        examples=["openai/gpt-4o", "katanemo/Arch-Router-1.5B"],
+    )
     messages: list[ChatMessage] = Field(min_length=1)
-    max_tokens: int | None = Field(default=None, ge=1)
-    temperature: float | None = Field(default=None, ge=0, le=2)
+    # strict: lax mode would take `false` or "5" for numbers, which the schema calls invalid
+    max_tokens: int | None = Field(default=None, ge=1, strict=True)
+    temperature: float | None = Field(default=None, ge=0, le=2, strict=True)
 
 
 def ref(name: str) -> dict[str, str]:
