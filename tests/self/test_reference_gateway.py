@@ -474,6 +474,7 @@ TOUCHES: dict[str, set[str]] = {
     "hf-cap-101": HF | {"registry"},
     "hf-cap-100": HF | {"registry"},
     "hf-duplicate-block": HF | {"registry"},
+    "hf-partial-load": HF | {"registry"},
     "featherless-blowup": {"featherless", "all", "registry", "developer"},
     "gateway-ignored": LISTS - {"openrouter"} | {"unknown"},
     "unknown-gateway-data": {"unknown"},

@@ -329,6 +329,13 @@ _ALL_FAULTS: tuple[Fault, ...] = (
         gateways=_set_gateway("huggingface", lambda rows: repeated(head(rows, 100), 12)),
     ),
     Fault(
+        "hf-partial-load",
+        "B9",
+        "HuggingFace serves only its first 1,050 of 1,204 models (-12.8 %): above its floor, so only a baseline "
+        "comparison catches it",
+        gateways=_set_gateway("huggingface", lambda rows: head(rows, 1050)),
+    ),
+    Fault(
         "featherless-blowup",
         "R02",
         "featherless catalog repeated 4 times",
