@@ -752,6 +752,8 @@ def test_embedded_gateway_serves_and_counts() -> None:
         assert gateway.stats()["by_path"]["/v1/models"] == 1
     with pytest.raises(RuntimeError):
         _ = gateway.url
+    with gateway:  # restartable
+        assert httpx.get(f"{gateway.url}/health", timeout=10).status_code == 200
 
 
 def test_embedded_gateway_slow_and_hanging_requests() -> None:

@@ -331,8 +331,8 @@ _ALL_FAULTS: tuple[Fault, ...] = (
     Fault(
         "hf-partial-load",
         "B9",
-        "HuggingFace serves only its first 1,050 of 1,204 models (-12.8 %): above its floor, so only a baseline "
-        "comparison catches it",
+        "HuggingFace serves only its first 1,050 of 1,204 models (-12.8 %): above its floor, "
+        "so only a baseline comparison catches it",
         gateways=_set_gateway("huggingface", lambda rows: head(rows, 1050)),
     ),
     Fault(

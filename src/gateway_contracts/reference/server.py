@@ -70,7 +70,8 @@ class EmbeddedGateway:
             rate_limit_per_minute=rate_limit_per_minute,
         )
         self.host = host
-        self.port = port
+        self.requested_port = port
+        self.port = port  # the bound port once started
         self.start_timeout = start_timeout
         self.stop_timeout = stop_timeout
         self._server: uvicorn.Server | None = None
@@ -102,7 +103,7 @@ class EmbeddedGateway:
     def start(self) -> EmbeddedGateway:
         if self._thread is not None:
             return self
-        self._socket = _bind(self.host, self.port)
+        self._socket = _bind(self.host, self.requested_port)
         self.port = self._socket.getsockname()[1]
         self._server = uvicorn.Server(_config(self.app))
         self._thread = threading.Thread(
