@@ -32,6 +32,8 @@ DEFAULT_CONTRACT = "contracts/gateways.yaml"
 # Requests per second against an external target: under the real API's 300/min per-IP limiter.
 DEFAULT_EXTERNAL_RPS = 4.0
 STATE = pytest.StashKey["SuiteState"]()
+# Baselines, run records and Allure labels: their hooks live in their own module.
+pytest_plugins = ["gateway_contracts.report.plugin"]
 
 
 @dataclass
@@ -78,6 +80,16 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--strict-registry", action="store_true",
                     default=os.environ.get("STRICT_REGISTRY", "") not in ("", "0", "false"),
                     help="fail when /v1/gateways lists a gateway or alias no contract covers (default: report it)")
+    group.addoption("--baseline", default=os.environ.get("BASELINE") or None, metavar="FILE",
+                    help="compare with a baseline taken by --update-baseline (env BASELINE): count drops beyond the "
+                    "contract's tolerance, vanished gateways, required or long-lived ids and latency regressions fail")
+    group.addoption("--update-baseline", default=None, metavar="FILE",
+                    help="after a passing run, write its snapshot to FILE ('auto': contracts/baselines/<host>.json)")
+    group.addoption("--run-name", default=os.environ.get("RUN_NAME") or None, metavar="NAME",
+                    help="write the run record <reports-dir>/run-NAME.json and append <reports-dir>/history.jsonl "
+                    "(what the sign-off report reads; env RUN_NAME)")
+    group.addoption("--reports-dir", default=os.environ.get("REPORTS_DIR") or "reports", metavar="DIR",
+                    help="folder of run records and the run history (env REPORTS_DIR; default reports)")
 
 
 # -- configuration and target --------------------------------------------------------------------

@@ -1,0 +1,121 @@
+"""A run's facts, read back from the exchanges it recorded: never a new request.
+
+At session end the controller (or the single process) rebuilds a `CatalogStore` over the run's shared
+exchange cache with a client that can only answer from that cache. Walks are then the very pages the
+tests read; anything the run did not request answers "not requested in this run" instead of going out.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any, cast
+
+from gateway_contracts.baseline import Snapshot, snapshot_gateway, utc_now
+from gateway_contracts.catalog import CatalogStore
+from gateway_contracts.client import GatewayClient, read_cache_dir
+from gateway_contracts.contract import Contract
+from gateway_contracts.exchange import Exchange, build_url
+
+NOT_REQUESTED = "not requested in this run"
+
+
+class CachedOnlyClient:
+    """Duck-types the `GatewayClient` calls `CatalogStore` makes, answering from recorded exchanges only."""
+
+    has_key = False
+
+    def __init__(self, base_url: str, exchanges: Iterable[Exchange]) -> None:
+        self.base_url = base_url.rstrip("/")
+        self._by_request = {(e.method, e.url, e.authenticated): e for e in exchanges}
+
+    def get(self, path: str, params: dict[str, Any] | None = None) -> Exchange:
+        url = build_url(self.base_url, path, params)
+        return self._by_request.get(("GET", url, False)) or Exchange("GET", url, None, error=NOT_REQUESTED)
+
+    def post_json(self, path: str, body: Any, *, authenticated: bool) -> Exchange:
+        # Recorded exchanges do not keep request bodies, so a POST cannot be matched: never served.
+        return Exchange("POST", build_url(self.base_url, path), None, error=NOT_REQUESTED, authenticated=authenticated)
+
+
+def offline_store(base_url: str, cache_dir: Path, contract: Contract) -> CatalogStore:
+    client = CachedOnlyClient(base_url, read_cache_dir(cache_dir))
+    return CatalogStore(cast(GatewayClient, client), contract)
+
+
+def requested(exchange: Exchange | None) -> bool:
+    return exchange is not None and exchange.error != NOT_REQUESTED
+
+
+def target_version(store: CatalogStore) -> str | None:
+    """The version `/health` reports, else the spec's `info.version`."""
+    health = store.health()
+    if requested(health) and isinstance(health.json, dict) and health.json.get("version"):
+        return str(health.json["version"])
+    spec = store.openapi()
+    info = spec.json.get("info") if requested(spec) and isinstance(spec.json, dict) else None
+    return str(info["version"]) if isinstance(info, dict) and info.get("version") else None
+
+
+def spec_hash(store: CatalogStore) -> str | None:
+    spec = store.openapi()
+    if not requested(spec) or spec.status != 200:
+        return None
+    return hashlib.sha256(spec.text.encode()).hexdigest()[:12]
+
+
+def snapshot(store: CatalogStore, contract: Contract, *, target: str, suite_version: str) -> Snapshot:
+    """Every gateway (and the aggregate) this run walked; gateways it never requested are left out."""
+    gateways = {}
+    for gateway in contract.gateways:
+        walk = store.walk(gateway.slug)
+        if requested(walk.first):
+            gateways[gateway.slug] = snapshot_gateway(gateway.slug, walk, gateway.required_models)
+    aggregate = contract.aggregate.slug if contract.aggregate else None
+    if aggregate is not None:
+        walk = store.walk(aggregate)
+        if requested(walk.first):
+            gateways[aggregate] = snapshot_gateway(aggregate, walk, pairs=True)
+        else:
+            aggregate = None
+    return Snapshot(
+        taken_at=utc_now(), target=target, target_version=target_version(store), suite_version=suite_version,
+        contract=str(contract.path), gateways=gateways, aggregate=aggregate,
+    )
+
+
+def alias_facts(store: CatalogStore, contract: Contract) -> list[dict[str, Any]]:
+    facts = []
+    for gateway in contract.gateways:
+        canonical = store.walk(gateway.slug)
+        for alias in gateway.aliases:
+            aliased = store.walk(alias)
+            if not (requested(canonical.first) and requested(aliased.first)):
+                continue
+            mine, theirs = {str(i) for i in canonical.ids}, {str(i) for i in aliased.ids}
+            facts.append({
+                "gateway": gateway.slug, "alias": alias,
+                "status": aliased.first.status if aliased.first else None,
+                "gateway_ids": len(mine), "alias_ids": len(theirs), "equal": mine == theirs,
+                "missing": sorted(mine - theirs)[:5], "missing_count": len(mine - theirs),
+                "extra": sorted(theirs - mine)[:5], "extra_count": len(theirs - mine),
+            })
+    return facts
+
+
+def required_facts(store: CatalogStore, contract: Contract) -> list[dict[str, Any]]:
+    aggregate = store.walk(contract.aggregate.slug) if contract.aggregate else None
+    in_aggregate = {str(i) for i in aggregate.ids} if aggregate and requested(aggregate.first) else None
+    facts = []
+    for gateway in contract.gateways:
+        walk = store.walk(gateway.slug)
+        if not requested(walk.first):
+            continue
+        ids = {str(i) for i in walk.ids}
+        for model in gateway.required_models:
+            facts.append({
+                "model": model, "gateway": gateway.slug, "in_gateway": model in ids,
+                "in_aggregate": None if in_aggregate is None else model in in_aggregate,
+            })
+    return facts

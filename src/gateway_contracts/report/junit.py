@@ -1,0 +1,100 @@
+"""JUnit XML, read back: each test case with its outcome, message, properties and parsed findings."""
+
+from __future__ import annotations
+
+import re
+import xml.etree.ElementTree as ET
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+# `[GET /v1/models]` in a schemathesis test id: the operation a fuzz case exercised.
+OPERATION = re.compile(r"\[((?:GET|POST|PUT|PATCH|DELETE|HEAD|OPTIONS) /[^\]\s]*)\]")
+FINDING_HEAD = re.compile(r"^\[([a-z0-9-]+)\] (.*)$")
+
+
+@dataclass(frozen=True)
+class Finding:
+    """A finding as `Finding.render()` wrote it into the failure text."""
+
+    invariant: str
+    message: str
+    evidence: str = ""
+    request: str = ""
+
+
+@dataclass(frozen=True)
+class Case:
+    classname: str
+    name: str
+    outcome: str  # passed, failed, error, skipped
+    time_s: float = 0.0
+    message: str = ""  # the failure text, or the skip reason
+    properties: tuple[tuple[str, str], ...] = field(default=())
+
+    @property
+    def test_id(self) -> str:
+        return f"{self.classname.replace('.', '/')}.py::{self.name}"
+
+    @property
+    def function(self) -> str:
+        return self.name.split("[", 1)[0]
+
+    def prop(self, name: str) -> str | None:
+        return next((v for k, v in self.properties if k == name), None)
+
+    def props(self, name: str) -> list[str]:
+        return [v for k, v in self.properties if k == name]
+
+    @property
+    def is_fuzz(self) -> bool:
+        return self.classname.startswith("tests.fuzz")
+
+    @property
+    def operation(self) -> str | None:
+        match = OPERATION.search(self.name)
+        return match.group(1) if match else None
+
+    def findings(self) -> list[Finding]:
+        """The failure text split into findings; a text that is not findings becomes one 'failure'."""
+        found: list[Finding] = []
+        for line in self.message.splitlines():
+            head = FINDING_HEAD.match(line)
+            if head:
+                found.append(Finding(head.group(1), head.group(2)))
+            elif found and line.strip().startswith("evidence:"):
+                found[-1] = Finding(found[-1].invariant, found[-1].message, line.split(":", 1)[1].strip(),
+                                    found[-1].request)
+            elif found and line.strip().startswith("request:"):
+                found[-1] = Finding(found[-1].invariant, found[-1].message, found[-1].evidence,
+                                    line.split(":", 1)[1].strip())
+            elif found and line.strip():
+                last = found[-1]
+                found[-1] = Finding(last.invariant, f"{last.message} {line.strip()}", last.evidence, last.request)
+        if not found and self.message.strip():
+            first, _, rest = self.message.strip().partition("\n")
+            found.append(Finding("failure", first.removeprefix("Failed: "), rest.strip()[:2000]))
+        return found
+
+
+def read_junit(path: Path, redact: Callable[[str], str] = lambda s: s) -> list[Case]:
+    """Every test case of the file (all suites), messages passed through `redact`."""
+    root = ET.parse(path).getroot()
+    cases = []
+    for case in root.iter("testcase"):
+        outcome, message = "passed", ""
+        for tag in ("failure", "error", "skipped"):
+            node = case.find(tag)
+            if node is not None:
+                outcome = {"failure": "failed", "error": "error", "skipped": "skipped"}[tag]
+                text = (node.text or "").strip()
+                message = text if tag != "skipped" else (node.get("message") or text)
+                if not message:
+                    message = node.get("message") or ""
+                break
+        properties = tuple((p.get("name", ""), redact(p.get("value", ""))) for p in case.iter("property"))
+        cases.append(Case(
+            classname=case.get("classname", ""), name=case.get("name", ""), outcome=outcome,
+            time_s=float(case.get("time") or 0), message=redact(message), properties=properties,
+        ))
+    return cases

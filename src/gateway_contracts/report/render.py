@@ -1,0 +1,526 @@
+"""The sign-off report: one view of a run (run record + JUnit + history), rendered as HTML and Markdown.
+
+`build_view` does the reading and judging once; `render_html` and `render_markdown` only lay it out, so
+the two can never disagree. The HTML is self-contained (inline CSS and SVG, system fonts, no script):
+it opens from file:// with no network.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections import Counter, defaultdict
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from html import escape
+from pathlib import Path
+from typing import Any
+
+from gateway_contracts.client import Redactor
+from gateway_contracts.report.chart import Point, panel
+from gateway_contracts.report.junit import Case, read_junit
+
+HISTORY_RUNS = 30  # runs shown in the trend
+VERDICT_LINES = 5  # broken checks named under the verdict
+NONE = "\u2013"  # an en dash: no value
+SAMPLE = 5
+_BEARER = re.compile(r"(?i)(bearer\s+)[A-Za-z0-9._~+/=-]{6,}")
+
+
+def make_redactor() -> Callable[[str], str]:
+    """The key from the environment (when this process has it) and anything shaped like a Bearer token."""
+    known = Redactor(os.environ.get("GATEWAY_API_KEY"))
+    return lambda text: _BEARER.sub(r"\1***", known(text))
+
+
+Series = tuple[str, list[Point], int | None]  # (gateway, one point per run, floor)
+
+
+@dataclass(frozen=True)
+class GatewayLine:
+    gateway: str
+    label: str
+    total: int | None
+    unique: int | None
+    duplicates: int | None
+    envelope_total: int | None
+    status: str  # OK, FAIL, ERROR, NOT RUN
+    detail: str  # what failed, or why it is an error
+    passed: int
+    checked: int
+    floor: int | None
+    floor_note: str
+    floor_kind: str  # ok, bad, none
+    baseline: str
+    baseline_kind: str  # same, up, down, bad, none
+
+
+@dataclass(frozen=True)
+class Failure:
+    gateway: str
+    contract: str
+    test_id: str
+    findings: list[Any]
+
+
+@dataclass(frozen=True)
+class FuzzLine:
+    operation: str
+    cases: int
+    passed: int
+    failed: int
+    skipped: int
+    first_failure: str
+
+
+@dataclass
+class View:
+    verdict: str  # pass, fail, incomplete
+    headline: str
+    summary: str
+    reasons: list[str]  # the first broken checks, in one line each
+    facts: list[tuple[str, str]]
+    cautions: list[str]
+    gateways: list[GatewayLine]
+    failures: list[Failure]
+    aliases: list[dict[str, Any]]
+    required: list[dict[str, Any]]
+    changes: list[str]
+    fuzz: list[FuzzLine]
+    fuzz_present: bool
+    skipped: list[tuple[str, int]]  # (reason, count)
+    trend: list[Series]
+    counts: Mapping[str, int] = field(default_factory=dict)
+    sources: list[str] = field(default_factory=list)
+
+
+def _when(iso: str) -> str:
+    """`2026-11-26T05:34:54Z` -> `2026-11-26 05:34:54 UTC`."""
+    return iso.replace("T", " ").replace("Z", " UTC") if iso else "unknown"
+
+
+def _n(value: int | None) -> str:
+    return NONE if value is None else f"{value:,}"
+
+
+def _story(case: Case) -> str:
+    return case.prop("invariant") or case.function.removeprefix("test_").replace("_", " ")
+
+
+def _gateway_lines(record: Mapping[str, Any], cases: Sequence[Case]) -> list[GatewayLine]:
+    by_gateway: dict[str, list[Case]] = defaultdict(list)
+    for case in cases:
+        if case.prop("gateway"):
+            by_gateway[case.prop("gateway") or ""].append(case)
+    lines = []
+    aggregate = record.get("aggregate")
+    for row in record.get("gateways", []):
+        slug = row["gateway"]
+        mine = [c for c in by_gateway.get(slug, []) if c.outcome != "skipped"]
+        broken = [c for c in mine if c.outcome in ("failed", "error")]
+        # The findings' invariant names say what broke ("baseline-count-drop"); the test name says where.
+        stories = sorted({f.invariant for c in broken for f in c.findings()} or {_story(c) for c in broken})
+        if row["status"] != 200:
+            status, detail = "ERROR", f"HTTP {row['status']}" if row["status"] else "no answer"
+        elif broken:
+            status, detail = "FAIL", "; ".join(stories)
+        elif not mine:
+            status, detail = "NOT RUN", "no contract of this gateway ran"
+        else:
+            status, detail = "OK", ""
+        floor = row.get("floor")
+        if floor is None:
+            floor_note, floor_kind = "", "none"
+        elif row["unique"] >= floor:
+            floor_note, floor_kind = f"{row['unique'] - floor:,} above", "ok"
+        else:
+            floor_note, floor_kind = f"{floor - row['unique']:,} below", "bad"
+        base = row.get("baseline")
+        baseline_failed = any(c.function.endswith("matches_baseline") for c in broken)
+        if not base:
+            baseline, kind = ("not in baseline" if record.get("baseline") else "no baseline"), "none"
+        elif base["delta"] == 0:
+            baseline, kind = f"{base['unique']:,} (no change)", "same"
+        else:
+            baseline = f"{base['unique']:,} → {row['unique']:,} ({base['delta_pct']:+.1f} %)"
+            kind = "bad" if baseline_failed else ("up" if base["delta"] > 0 else "down")
+        lines.append(GatewayLine(
+            gateway=slug, label=f"{slug} (aggregate)" if slug == aggregate else slug,
+            total=row["total"], unique=row["unique"], duplicates=row["duplicates"],
+            envelope_total=row.get("envelope_total"), status=status, detail=detail,
+            passed=len(mine) - len(broken), checked=len(mine), floor=floor, floor_note=floor_note,
+            floor_kind=floor_kind, baseline=baseline, baseline_kind=kind,
+        ))
+    return lines
+
+
+def _fuzz_lines(cases: Sequence[Case]) -> list[FuzzLine]:
+    groups: dict[str, list[Case]] = defaultdict(list)
+    for case in cases:
+        if case.is_fuzz:
+            groups[case.operation or case.function].append(case)
+    lines = []
+    for operation, mine in sorted(groups.items()):
+        outcomes = Counter(c.outcome for c in mine)
+        bad = next((c for c in mine if c.outcome in ("failed", "error")), None)
+        first = ""
+        if bad:
+            findings = bad.findings()
+            first = findings[0].message if findings else bad.message.splitlines()[0]
+        lines.append(FuzzLine(operation, len(mine), outcomes["passed"], outcomes["failed"] + outcomes["error"],
+                              outcomes["skipped"], first[:300]))
+    return lines
+
+
+def _trend(record: Mapping[str, Any], history: Sequence[Mapping[str, Any]]) -> list[Series]:
+    target = record["target"]["name"]
+    runs = [h for h in history if h.get("target") == target][-HISTORY_RUNS:]
+    if not runs:
+        return []
+    floors = {row["gateway"]: row.get("floor") for row in record.get("gateways", [])}
+    order = [row["gateway"] for row in record.get("gateways", [])]
+    order += sorted({g for h in runs for g in h["counts"]} - set(order))
+    series = []
+    for slug in order:
+        points = [Point(label=str(h.get("finished_at", ""))[:16].replace("T", " "), value=h["counts"].get(slug),
+                        failed=slug in h.get("broken", ())) for h in runs]
+        if any(p.value is not None for p in points):
+            series.append((slug, points, floors.get(slug)))
+    return series
+
+
+def build_view(record: Mapping[str, Any], cases: Sequence[Case], history: Sequence[Mapping[str, Any]],
+               sources: Sequence[str] = ()) -> View:
+    counts = Counter(c.outcome for c in cases)
+    broken = [c for c in cases if c.outcome in ("failed", "error")]
+    status = record.get("exit_status")
+    contracts = [c for c in cases if not c.is_fuzz]
+    if not cases:
+        verdict, headline = "incomplete", "INCOMPLETE: no test results"
+    elif status not in (0, 1) or (status == 0 and broken):
+        verdict, headline = "incomplete", f"INCOMPLETE RUN (exit status {status}): do not sign"
+    elif broken or status == 1:
+        verdict, headline = "fail", "NOT READY TO SIGN"
+    else:
+        verdict, headline = "pass", "READY TO SIGN"
+    ran = len(cases) - counts["skipped"]
+    summary = f"{len(broken)} of {ran} checks broken." if broken else f"All {ran} checks hold."
+    if counts["skipped"]:
+        summary += f" {counts['skipped']} not checked (see the end of the report)."
+    reasons_top = []
+    for case in broken[:VERDICT_LINES]:
+        findings = case.findings()
+        what = findings[0].message if findings else _story(case)
+        gateway = case.prop("gateway") or "?"
+        reasons_top.append(f"{gateway}: {what.removeprefix(gateway + ': ')}"[:220])
+    if len(broken) > VERDICT_LINES:
+        reasons_top.append(f"… and {len(broken) - VERDICT_LINES} more (all under Failing contracts)")
+    target = record["target"]
+    baseline = record.get("baseline")
+    facts = [
+        ("Target", target["description"] or target["name"]),
+        ("Target version", target.get("version") or "unknown (no version in /health or the spec)"),
+        ("Run", f"{record['run']}: {_when(record['started_at'])} to {_when(record['finished_at'])[11:]}, "
+                f"exit status {status}"),
+        ("Suite", f"gateway-contracts {record['suite_version']}, commit {record.get('git_sha') or 'unknown'}"),
+        ("Contract", record["contract"] + (f" (GATEWAYS={record['gateways_selected']})"
+                                           if record.get("gateways_selected") else "")),
+        ("Baseline", f"{baseline['path']}, taken {baseline['taken_at']} (target version "
+                     f"{baseline.get('target_version') or 'unknown'})" if baseline else "none"),
+        ("OpenAPI spec", f"sha256 {record['spec_hash']}…" if record.get("spec_hash") else "not fetched"),
+        ("Checks", f"{ran} run: {counts['passed']} passed, {counts['failed'] + counts['error']} broken; "
+                   f"{counts['skipped']} skipped" + (f" ({len(contracts)} contracts, {len(cases) - len(contracts)} "
+                                                      "fuzz cases)" if len(contracts) != len(cases) else "")),
+    ]
+    cautions = []
+    if target.get("faults"):
+        cautions.append(f"Faults were injected into the embedded reference gateway ({', '.join(target['faults'])}): "
+                        "this run demonstrates the suite, it says nothing about a real deployment.")
+    elif target.get("embedded"):
+        cautions.append("The target is the embedded reference gateway, not a deployment: this report shows the "
+                        "suite's own behaviour.")
+    if not baseline:
+        cautions.append("No baseline comparison: drops that stay above the floors go unnoticed. "
+                        "Run with BASELINE=contracts/baselines/<target>.json.")
+    if record.get("gateways_selected"):
+        cautions.append(f"Only some gateways were checked (GATEWAYS={record['gateways_selected']}).")
+    fuzz = _fuzz_lines(cases)
+    if not fuzz:
+        cautions.append("No fuzz results in this run (tests/fuzz did not run).")
+    reasons = Counter(re.sub(r"^\S+:\d+: ", "", c.message) or "no reason given" for c in cases
+                      if c.outcome == "skipped")
+    failed_baseline = {c.prop("gateway") for c in broken if c.function.endswith("matches_baseline")}
+    changes = [note for row in record.get("gateways", []) if row["gateway"] not in failed_baseline
+               for note in (row.get("baseline") or {}).get("notes", [])]
+    return View(
+        verdict=verdict, headline=headline, summary=summary, reasons=reasons_top, facts=facts, cautions=cautions,
+        gateways=_gateway_lines(record, cases),
+        failures=[Failure(c.prop("gateway") or "?", _story(c), c.test_id, c.findings()) for c in broken],
+        aliases=list(record.get("aliases", [])), required=list(record.get("required", [])), changes=changes,
+        fuzz=fuzz, fuzz_present=bool(fuzz), skipped=reasons.most_common(), trend=_trend(record, history),
+        counts=counts, sources=list(sources),
+    )
+
+
+# -- HTML ------------------------------------------------------------------------------------------
+
+CSS = """
+:root { --ok:#1a7f37; --ok-bg:#dafbe1; --bad:#c62828; --bad-bg:#ffebe9; --warn:#9a6700; --warn-bg:#fff8c5;
+  --ink:#1f2328; --muted:#59636e; --line:#d1d9e0; --head:#f6f8fa; }
+* { box-sizing: border-box; }
+body { font: 15px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, "DejaVu Sans", "Liberation Sans", sans-serif;
+  color: var(--ink); margin: 0 auto; max-width: 1240px; padding: 24px 32px 48px; }
+h1 { font-size: 20px; margin: 0 0 4px; color: var(--muted); font-weight: 600; }
+h2 { font-size: 18px; margin: 34px 0 6px; padding-bottom: 4px; border-bottom: 1px solid var(--line); }
+p.help { margin: 2px 0 10px; color: var(--muted); font-size: 13.5px; }
+.verdict { border-radius: 8px; padding: 16px 20px; margin: 8px 0 18px; border: 2px solid; }
+.verdict.pass { background: var(--ok-bg); border-color: var(--ok); }
+.verdict.fail { background: var(--bad-bg); border-color: var(--bad); }
+.verdict.incomplete { background: var(--warn-bg); border-color: var(--warn); }
+.verdict .big { font-size: 30px; font-weight: 800; letter-spacing: .5px; }
+.verdict.pass .big { color: var(--ok); } .verdict.fail .big { color: var(--bad); }
+.verdict.incomplete .big { color: var(--warn); }
+.verdict .why { font-size: 16px; margin-top: 4px; }
+.verdict ul.reasons { margin: 6px 0 0; padding-left: 22px; font-size: 14.5px; }
+dl.facts { display: grid; grid-template-columns: max-content 1fr; gap: 3px 18px; margin: 0; font-size: 14px; }
+dl.facts dt { color: var(--muted); } dl.facts dd { margin: 0; overflow-wrap: anywhere; }
+ul.cautions { background: var(--warn-bg); border: 1px solid #d4a72c; border-radius: 6px; padding: 10px 14px 10px 32px;
+  margin: 14px 0 0; font-size: 14px; }
+table { border-collapse: collapse; width: 100%; font-size: 14px; }
+th, td { border-bottom: 1px solid var(--line); padding: 5px 9px; text-align: left; vertical-align: top; }
+th { background: var(--head); font-weight: 600; white-space: nowrap; }
+td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
+tr.agg td { border-top: 2px solid var(--line); font-weight: 600; }
+.badge { display: inline-block; min-width: 52px; text-align: center; border-radius: 10px; padding: 0 8px;
+  font-weight: 700; font-size: 12.5px; }
+.b-OK { background: var(--ok-bg); color: var(--ok); }
+.b-FAIL, .b-ERROR { background: var(--bad-bg); color: var(--bad); }
+.b-NOT-RUN { background: var(--head); color: var(--muted); }
+.k-bad, .k-down.k-bad { color: var(--bad); font-weight: 600; } .k-ok { color: var(--muted); }
+.k-down { color: var(--warn); } .k-up { color: var(--ok); } .k-same, .k-none { color: var(--muted); }
+.detail { color: var(--bad); font-size: 13px; } .muted { color: var(--muted); }
+.finding { border: 1px solid var(--line); border-left: 4px solid var(--bad); border-radius: 4px; margin: 10px 0;
+  padding: 8px 12px; }
+.finding h3 { margin: 0 0 6px; font-size: 15px; } .finding h3 code { font-size: 12.5px; color: var(--muted); }
+.finding table td { border: 0; padding: 2px 8px 2px 0; } .finding table td:first-child { color: var(--muted);
+  width: 130px; white-space: nowrap; }
+code, .mono { font-family: ui-monospace, "DejaVu Sans Mono", "Liberation Mono", monospace; font-size: 12.5px;
+  overflow-wrap: anywhere; }
+.grid { display: grid; grid-template-columns: repeat(auto-fill, minmax(300px, 1fr)); gap: 8px 14px; }
+svg.trend { width: 100%; height: auto; display: block; background: #fff; border: 1px solid var(--line);
+  border-radius: 4px; }
+.t-title { font-weight: 700; font-size: 13px; fill: var(--ink); } .t-sub { font-size: 11px; fill: var(--muted); }
+.t-axis { font-size: 10px; fill: var(--muted); } .t-grid { stroke: #eef1f4; stroke-width: 1; }
+.t-floor { stroke: var(--bad); stroke-dasharray: 4 3; stroke-width: 1.2; }
+.t-line { fill: none; stroke: #0969da; stroke-width: 2; } .t-dot { fill: #0969da; } .t-dot.t-bad { fill: var(--bad); }
+.legend { font-size: 13px; color: var(--muted); margin: 4px 0 8px; }
+.legend .sw { display: inline-block; width: 10px; height: 10px; border-radius: 50%; vertical-align: -1px; }
+footer { margin-top: 36px; font-size: 12.5px; color: var(--muted); }
+@media print { body { max-width: none; } .finding, tr, svg { break-inside: avoid; } }
+"""
+
+
+def _e(value: Any) -> str:
+    return escape(str(value))
+
+
+def _yes(value: bool | None, yes: str = "yes", no: str = "NO") -> str:
+    if value is None:
+        return '<span class="muted">not checked</span>'
+    return f'<span class="k-ok">{yes}</span>' if value else f'<span class="k-bad">{no}</span>'
+
+
+def render_html(view: View) -> str:
+    out = ['<!doctype html><html lang="en"><head><meta charset="utf-8">',
+           '<meta name="viewport" content="width=device-width, initial-scale=1">',
+           f"<title>Sign-off: {_e(view.headline)}</title><style>{CSS}</style></head><body>",
+           "<h1>gateway-contracts · release sign-off report</h1>",
+           f'<div class="verdict {view.verdict}"><div class="big">{_e(view.headline)}</div>'
+           f'<div class="why">{_e(view.summary)}</div>'
+           + ('<ul class="reasons">' + "".join(f"<li>{_e(r)}</li>" for r in view.reasons) + "</ul>"
+              if view.reasons else "") + "</div>",
+           '<dl class="facts">' + "".join(f"<dt>{_e(k)}</dt><dd>{_e(v)}</dd>" for k, v in view.facts) + "</dl>"]
+    if view.cautions:
+        out.append('<ul class="cautions">' + "".join(f"<li>{_e(c)}</li>" for c in view.cautions) + "</ul>")
+
+    out.append("<h2>Gateways</h2><p class=\"help\">Total: rows served over the whole catalog walk; Unique: "
+               "distinct ids; Duplicates: Total minus Unique. Status: whether every contract of the gateway holds. "
+               "Floor: the contract's minimum of distinct models. Baseline → now: distinct ids in the baseline and in "
+               "this run; red: beyond the tolerance (a failure), amber: a drop within it.</p>")
+    out.append('<table><thead><tr><th>Gateway</th><th class="num">Total</th><th class="num">Unique</th>'
+               '<th class="num">Duplicates</th><th>Status</th><th class="num">Floor</th><th>vs floor</th>'
+               "<th>Baseline → now</th></tr></thead><tbody>")
+    for g in view.gateways:
+        agg = ' class="agg"' if g.label.endswith("(aggregate)") else ""
+        total = _n(g.total) + (f' <span class="muted">(envelope says {g.envelope_total:,})</span>'
+                               if g.envelope_total is not None and g.envelope_total != g.total else "")
+        dup_cls = "num k-bad" if g.duplicates else "num"
+        detail = f'<div class="detail">{_e(g.detail)}</div>' if g.detail else ""
+        checks = f' <span class="muted">{g.passed}/{g.checked} contracts</span>' if g.checked else ""
+        out.append(f"<tr{agg}><td>{_e(g.label)}</td><td class=\"num\">{total}</td><td class=\"num\">{_n(g.unique)}"
+                   f"</td><td class=\"{dup_cls}\">{_n(g.duplicates)}</td>"
+                   f'<td><span class="badge b-{g.status.replace(" ", "-")}">{_e(g.status)}</span>{checks}{detail}</td>'
+                   f'<td class="num">{_n(g.floor)}</td><td class="k-{g.floor_kind}">{_e(g.floor_note)}</td>'
+                   f'<td class="k-{g.baseline_kind}">{_e(g.baseline)}</td></tr>')
+    out.append("</tbody></table>")
+
+    out.append(f"<h2>Failing contracts ({len(view.failures)})</h2>")
+    if not view.failures:
+        out.append('<p class="muted">None: every contract that ran holds.</p>')
+    for failure in view.failures:
+        out.append(f'<div class="finding"><h3>{_e(failure.gateway)} · {_e(failure.contract)} '
+                   f"<code>{_e(failure.test_id)}</code></h3>")
+        for finding in failure.findings:
+            rows = [("Found", f"<b>[{_e(finding.invariant)}]</b> {_e(finding.message)}")]
+            if finding.evidence:
+                rows.append(("Evidence", f'<span class="mono">{_e(finding.evidence)}</span>'))
+            if finding.request:
+                rows.append(("Request", f'<span class="mono">{_e(finding.request)}</span>'))
+            out.append("<table>" + "".join(f"<tr><td>{k}</td><td>{v}</td></tr>" for k, v in rows) + "</table>")
+        out.append("</div>")
+
+    if view.changes:
+        out.append("<h2>Changes since the baseline (within tolerance: reported, not failed)</h2><ul>"
+                   + "".join(f"<li>{_e(c)}</li>" for c in view.changes) + "</ul>")
+
+    out.append("<h2>Aliases</h2><p class=\"help\">Every alias must serve exactly its gateway's catalog.</p>")
+    if view.aliases:
+        out.append('<table><thead><tr><th>Gateway</th><th>Alias</th><th class="num">Gateway ids</th>'
+                   '<th class="num">Alias ids</th><th>Same catalog</th><th>Difference</th></tr></thead><tbody>')
+        for a in view.aliases:
+            diff = "; ".join(filter(None, [
+                f"{a['missing_count']:,} missing: {', '.join(a['missing'])}" if a["missing_count"] else "",
+                f"{a['extra_count']:,} extra: {', '.join(a['extra'])}" if a["extra_count"] else ""]))
+            out.append(f"<tr><td>{_e(a['gateway'])}</td><td>{_e(a['alias'])}</td><td class=\"num\">"
+                       f"{a['gateway_ids']:,}</td><td class=\"num\">{a['alias_ids']:,}</td>"
+                       f"<td>{_yes(a['equal'])}</td><td class=\"mono\">{_e(diff)}</td></tr>")
+        out.append("</tbody></table>")
+    else:
+        out.append('<p class="muted">No aliases in the contract (or none checked).</p>')
+
+    out.append("<h2>Required models</h2><p class=\"help\">Models the business depends on, by exact id.</p>")
+    if view.required:
+        out.append("<table><thead><tr><th>Model</th><th>Gateway</th><th>Listed by the gateway</th>"
+                   "<th>Listed in the aggregate</th></tr></thead><tbody>")
+        for r in view.required:
+            out.append(f"<tr><td class=\"mono\">{_e(r['model'])}</td><td>{_e(r['gateway'])}</td>"
+                       f"<td>{_yes(r['in_gateway'])}</td><td>{_yes(r['in_aggregate'])}</td></tr>")
+        out.append("</tbody></table>")
+    else:
+        out.append('<p class="muted">No required models in the contract.</p>')
+
+    out.append("<h2>Fuzzing per operation</h2>")
+    if view.fuzz:
+        out.append('<table><thead><tr><th>Operation</th><th class="num">Cases</th><th class="num">Passed</th>'
+                   '<th class="num">Failed</th><th class="num">Skipped</th><th>First failure</th></tr></thead><tbody>')
+        for f in view.fuzz:
+            bad = ' class="num k-bad"' if f.failed else ' class="num"'
+            out.append(f"<tr><td class=\"mono\">{_e(f.operation)}</td><td class=\"num\">{f.cases}</td>"
+                       f"<td class=\"num\">{f.passed}</td><td{bad}>{f.failed}</td><td class=\"num\">{f.skipped}</td>"
+                       f"<td>{_e(f.first_failure)}</td></tr>")
+        out.append("</tbody></table>")
+    else:
+        out.append('<p class="muted">No fuzz results in this run.</p>')
+
+    out.append("<h2>Trend: distinct models per gateway over past runs</h2>")
+    if view.trend:
+        runs = len(view.trend[0][1])
+        out.append(f'<p class="legend">The last {runs} run{"s" * (runs != 1)} against this target '
+                   '(reports/history.jsonl). <span class="sw" style="background:#0969da"></span> every contract of '
+                   'the gateway held &nbsp; <span class="sw" style="background:#c62828"></span> a contract of the '
+                   'gateway broke in that run &nbsp; '
+                   '<span style="color:#c62828">- - -</span> floor. Each panel has its own scale, from zero.</p>')
+        out.append('<div class="grid">' + "".join(panel(slug, points, floor) for slug, points, floor in view.trend)
+                   + "</div>")
+    else:
+        out.append('<p class="muted">No run history yet for this target.</p>')
+
+    if view.skipped:
+        out.append("<h2>Not checked</h2><table><thead><tr><th class=\"num\">Tests</th><th>Reason</th></tr></thead>"
+                   "<tbody>" + "".join(f'<tr><td class="num">{n}</td><td>{_e(r)}</td></tr>' for r, n in view.skipped)
+                   + "</tbody></table>")
+    out.append(f"<footer>Generated by gateway-contracts from {_e(', '.join(view.sources))}. "
+               "Evidence never contains the API key: it is filtered when recorded and again here.</footer>")
+    out.append("</body></html>\n")
+    return "".join(out)
+
+
+# -- Markdown --------------------------------------------------------------------------------------
+
+
+def _md(value: Any) -> str:
+    return str(value).replace("|", "\\|").replace("\n", " ")
+
+
+def render_markdown(view: View) -> str:
+    mark = {"pass": "✅", "fail": "❌", "incomplete": "⚠️"}[view.verdict]
+    out = [f"## {mark} {view.headline}", "", view.summary, ""] + [f"- {_md(r)}" for r in view.reasons]
+    out += [""] if view.reasons else []
+    out += ["| | |", "|---|---|"] + [f"| {_md(k)} | {_md(v)} |" for k, v in view.facts] + [""]
+    out += [f"> ⚠️ {_md(c)}" for c in view.cautions] + ([""] if view.cautions else [])
+    out += ["### Gateways", "", "| Gateway | Total | Unique | Duplicates | Status | Floor | Baseline → now |",
+            "|---|--:|--:|--:|---|--:|---|"]
+    for g in view.gateways:
+        status = g.status + (f": {g.detail}" if g.detail else "")
+        floor = f"{_n(g.floor)} ({g.floor_note})" if g.floor is not None else NONE
+        out.append(f"| {_md(g.label)} | {_n(g.total)} | {_n(g.unique)} | {_n(g.duplicates)} | {_md(status)} | "
+                   f"{_md(floor)} | {_md(g.baseline)} |")
+    out += ["", f"### Failing contracts ({len(view.failures)})", ""]
+    if not view.failures:
+        out.append("None: every contract that ran holds.")
+    for failure in view.failures:
+        out += [f"**{_md(failure.gateway)} · {_md(failure.contract)}** (`{failure.test_id}`)", "", "```"]
+        for finding in failure.findings:
+            out.append(f"[{finding.invariant}] {finding.message}")
+            if finding.evidence:
+                out.append(f"    evidence: {finding.evidence}")
+            if finding.request:
+                out.append(f"    request:  {finding.request}")
+        out += ["```", ""]
+    if view.changes:
+        out += ["", "### Changes since the baseline (reported, not failed)", ""]
+        out += [f"- {_md(c)}" for c in view.changes]
+    out += ["", "### Aliases", ""]
+    if view.aliases:
+        out += ["| Gateway | Alias | Gateway ids | Alias ids | Same catalog |", "|---|---|--:|--:|---|"]
+        out += [f"| {a['gateway']} | {a['alias']} | {a['gateway_ids']:,} | {a['alias_ids']:,} | "
+                f"{'yes' if a['equal'] else '**NO**'} |" for a in view.aliases]
+    else:
+        out.append("No aliases checked.")
+    out += ["", "### Required models", ""]
+    if view.required:
+        def yn(v: bool | None) -> str:
+            return "not checked" if v is None else ("yes" if v else "**NO**")
+
+        out += ["| Model | Gateway | In gateway | In aggregate |", "|---|---|---|---|"]
+        out += [f"| `{r['model']}` | {r['gateway']} | {yn(r['in_gateway'])} | {yn(r['in_aggregate'])} |"
+                for r in view.required]
+    else:
+        out.append("No required models in the contract.")
+    out += ["", "### Fuzzing per operation", ""]
+    if view.fuzz:
+        out += ["| Operation | Cases | Passed | Failed | Skipped | First failure |", "|---|--:|--:|--:|--:|---|"]
+        out += [f"| `{f.operation}` | {f.cases} | {f.passed} | {f.failed} | {f.skipped} | {_md(f.first_failure)} |"
+                for f in view.fuzz]
+    else:
+        out.append("No fuzz results in this run.")
+    out += ["", "### Trend (distinct models, last runs)", ""]
+    if view.trend:
+        last = min(6, len(view.trend[0][1]))
+        labels = [p.label for p in view.trend[0][1][-last:]]
+        out += ["| Gateway | " + " | ".join(labels) + " |", "|---|" + "--:|" * last]
+        for slug, points, _ in view.trend:
+            out.append(f"| {slug} | " + " | ".join(_n(p.value) + (" ✗" if p.failed else "") for p in points[-last:])
+                       + " |")
+        out.append("")
+        out.append("✗: a contract of that gateway broke in that run. signoff.html draws the full trend.")
+    else:
+        out.append("No run history yet for this target.")
+    if view.skipped:
+        out += ["", "### Not checked", ""] + [f"- {n} x {_md(r)}" for r, n in view.skipped]
+    out += ["", f"<sub>Generated by gateway-contracts from {', '.join(view.sources)}.</sub>", ""]
+    return "\n".join(out)
+
+
+def load_cases(junit: Path | None, redact: Callable[[str], str]) -> list[Case]:
+    return read_junit(junit, redact) if junit and junit.exists() else []

@@ -1,0 +1,41 @@
+"""Regression against a baseline (BASELINE=FILE): count drops, vanished gateways and ids, latency (B9, R12, R18).
+
+Skipped when no baseline is given. What moved without failing (growth, churn within tolerance) is
+attached to the result as a `baseline` property, so JUnit and the sign-off report show it.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from gateway_contracts.baseline import Policy, Snapshot, changes, compare, snapshot_gateway
+from gateway_contracts.catalog import CatalogStore
+from gateway_contracts.contract import Aggregate, Contract, Gateway
+from gateway_contracts.verdict import holds
+
+pytestmark = [pytest.mark.gate, pytest.mark.nightly, pytest.mark.signoff]
+
+
+def _check(request: pytest.FixtureRequest, catalogs: CatalogStore, baseline: Snapshot, slug: str,
+           required: tuple[str, ...], policy: Policy) -> None:
+    if slug not in baseline.gateways:
+        pytest.skip(f"{slug} is not in the baseline of {baseline.taken_at} (new, or not selected then)")
+    walk = catalogs.walk(slug)
+    current = snapshot_gateway(slug, walk, required, pairs=slug == baseline.aggregate)
+    for note in changes(baseline, current):
+        request.node.user_properties.append(("baseline", note))
+    holds(compare(baseline, current, policy=policy, request=walk.first.describe() if walk.first else None))
+
+
+def test_gateway_matches_baseline(request: pytest.FixtureRequest, catalogs: CatalogStore, contract: Contract,
+                                  baseline: Snapshot, gateway: Gateway) -> None:
+    _check(request, catalogs, baseline, gateway.slug, gateway.required_models,
+           Policy(count_drop_tolerance=gateway.count_drop_tolerance,
+                  latency_regression_factor=contract.latency_regression_factor, ceiling=gateway.max_models))
+
+
+def test_aggregate_matches_baseline(request: pytest.FixtureRequest, catalogs: CatalogStore, contract: Contract,
+                                    baseline: Snapshot, aggregate: Aggregate) -> None:
+    _check(request, catalogs, baseline, aggregate.slug, (),
+           Policy(count_drop_tolerance=contract.count_drop_tolerance,
+                  latency_regression_factor=contract.latency_regression_factor, ceiling=aggregate.max_models))
