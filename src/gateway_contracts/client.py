@@ -3,12 +3,15 @@
 - Each distinct request (method, URL, body, with/without key) goes over the wire once per run; the
   answer is cached in memory and, when a cache directory is given, on disk under a file lock, so
   xdist workers share one fetch instead of multiplying it.
-- Transient failures (connection reset, timeout, 429, 502/503 with Retry-After) are retried a bounded
-  number of times, honouring Retry-After; the exchange records the attempts, so a contract that passed
-  only after a retry is reported as flaky. Contract assertions are never retried: only transport is.
+- Transient failures (connection reset or refused, timeout, 429, 502/503/504 with Retry-After) are retried
+  a bounded number of times, honouring Retry-After; the exchange records the attempts, so a contract that
+  passed only after a retry is reported as flaky. Contract assertions are never retried: only transport is.
+  DNS and TLS failures are not retried (they do not heal in a second); a timeout is retried once, and
+  not at all once a request has timed out twice (the target hangs: one timeout per URL is enough).
 - A throttle caps the request rate (divided across workers by the caller).
-- Bodies are read with a size cap and every request has a timeout: a huge or hung answer becomes
-  evidence, never a hang or a crash.
+- Bodies are read with a size cap and every attempt has a deadline (connect, each read, and the whole
+  answer): a huge, trickling or hung answer becomes evidence, never a hang or a crash. Only the head of
+  an over-limit body is kept, so a 60 MB answer costs the limit once, not copies of it.
 - The API key goes into the Authorization header and nowhere else; `Redactor` scrubs it from any text.
 """
 
@@ -28,10 +31,13 @@ from typing import Any
 
 import httpx
 
-from gateway_contracts.exchange import Exchange, build_url
+from gateway_contracts.exchange import NO_RETRY_AFTER, Exchange, build_url
 
 USER_AGENT = "gateway-contracts/0.1"
 TRANSIENT_STATUSES = frozenset({429, 502, 503, 504})
+TIMEOUT_FAILURES = frozenset({"timeout", "connect-timeout"})
+RETRIED_FAILURES = frozenset({"connect", "reset"}) | TIMEOUT_FAILURES
+TRUNCATED_HEAD_BYTES = 64 * 1024  # what is kept of an over-limit body: enough for any excerpt
 
 
 class Redactor:
@@ -50,12 +56,18 @@ class Redactor:
 
 @dataclass(frozen=True)
 class ClientSettings:
-    timeout_s: float = 60.0
+    timeout_s: float = 60.0  # each read, and the whole answer of one attempt
+    connect_timeout_s: float = 5.0  # a black-holed host fails within seconds, whatever the read budget
     retries: int = 2  # extra attempts after the first, for transient failures only
     backoff_s: float = 0.5  # first backoff; doubles per attempt
     max_retry_after_s: float = 60.0  # honour Retry-After up to this; longer waits count as failure
     max_rps: float = 0.0  # 0 = unthrottled
-    max_body_bytes: int = 32 * 1024 * 1024
+    # A 1000-row page is well under 2 MB; 16 MB leaves room and bounds what one answer can cost.
+    max_body_bytes: int = 16 * 1024 * 1024
+
+
+class AnswerDeadline(httpx.ReadTimeout):
+    """The answer kept coming (slowly) past the attempt's deadline: a trickle is a timeout too."""
 
 
 class Throttle:
@@ -95,6 +107,7 @@ class GatewayClient:
         cache_dir: Path | None = None,
         transport: httpx.BaseTransport | None = None,
         sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self._api_key = api_key
@@ -102,12 +115,13 @@ class GatewayClient:
         self.redact = Redactor(api_key)
         self._cache_dir = cache_dir
         self._memory: dict[str, Exchange] = {}
-        self._sleep = sleep
-        self._throttle = Throttle(settings.max_rps, sleep=sleep)
+        # One clock and one sleep for throttle, backoff and deadlines, so a test can replace time as a whole.
+        self._sleep, self._clock = sleep, clock
+        self._throttle = Throttle(settings.max_rps, clock=clock, sleep=sleep)
+        self._hung = False  # a request timed out on its retry too: later timeouts are final at once
         self._http = httpx.Client(
             transport=transport,
-            # A black-holed host must fail within seconds, whatever the read budget.
-            timeout=httpx.Timeout(settings.timeout_s, connect=min(settings.timeout_s, 10.0)),
+            timeout=httpx.Timeout(settings.timeout_s, connect=min(settings.timeout_s, settings.connect_timeout_s)),
             headers={"User-Agent": USER_AGENT, "Accept": "application/json"},
             follow_redirects=False,
         )
@@ -163,18 +177,18 @@ class GatewayClient:
     def _send(self, method: str, url: str, json_body: Any, authenticated: bool) -> Exchange:
         headers = {"Authorization": f"Bearer {self._api_key}"} if authenticated else {}
         notes: list[str] = []
-        started = time.monotonic()
+        started = self._clock()
         attempt = 0
         while True:
             attempt += 1
             self._throttle.wait()
             self.sent += 1
-            attempt_started = time.monotonic()
+            attempt_started = self._clock()
             exchange = self._attempt(method, url, json_body, headers, authenticated)
-            elapsed = time.monotonic() - attempt_started
+            elapsed = self._clock() - attempt_started
             wait = self._retry_wait(exchange, attempt, notes)
             if wait is None:
-                total = time.monotonic() - started
+                total = self._clock() - started
                 return replace(
                     exchange,
                     attempts=attempt,
@@ -185,10 +199,10 @@ class GatewayClient:
             self._sleep(wait)
 
     def _attempt(self, method: str, url: str, json_body: Any, headers: dict[str, str], authenticated: bool) -> Exchange:
-        started = time.monotonic()
+        started = self._clock()
         try:
             with self._http.stream(method, url, json=json_body, headers=headers) as response:
-                text, truncated = self._read_capped(response)
+                text, truncated = self._read_capped(response, deadline=started + self.settings.timeout_s)
                 text = self.redact(text)  # an error body may echo the key: evidence never holds it
                 return Exchange(
                     method=method,
@@ -196,48 +210,64 @@ class GatewayClient:
                     status=response.status_code,
                     content_type=response.headers.get("content-type", ""),
                     text=text,
-                    elapsed_s=time.monotonic() - started,
+                    elapsed_s=self._clock() - started,
                     body_truncated=truncated,
                     retry_after=response.headers.get("retry-after"),
                     authenticated=authenticated,
+                    body_limit=self.settings.max_body_bytes if truncated else None,
                 )
-        except httpx.HTTPError as exc:
+        except (httpx.HTTPError, httpx.InvalidURL) as exc:  # InvalidURL is no HTTPError, but a bad target all the same
             return Exchange(
                 method=method,
                 url=url,
                 status=None,
-                elapsed_s=time.monotonic() - started,
+                elapsed_s=self._clock() - started,
                 error=self.redact(describe_transport_error(exc)),
                 authenticated=authenticated,
+                failure=failure_kind(exc),
             )
 
-    def _read_capped(self, response: httpx.Response) -> tuple[str, bool]:
+    def _read_capped(self, response: httpx.Response, *, deadline: float) -> tuple[str, bool]:
+        """The body, or its head when it exceeds the limit (reading stops there: the rest is never held)."""
         limit = self.settings.max_body_bytes
         chunks: list[bytes] = []
         size = 0
         for chunk in response.iter_bytes():
-            chunks.append(chunk)
             size += len(chunk)
             if size > limit:
-                return b"".join(chunks)[:limit].decode("utf-8", "replace"), True
+                head = b"".join([*chunks, chunk])[: min(limit, TRUNCATED_HEAD_BYTES)]
+                return head.decode(response.encoding or "utf-8", "replace"), True
+            chunks.append(chunk)
+            if self._clock() > deadline:
+                raise AnswerDeadline(f"the answer was still arriving after {self.settings.timeout_s:g} s")
         return b"".join(chunks).decode(response.encoding or "utf-8", "replace"), False
 
     def _retry_wait(self, exchange: Exchange, attempt: int, notes: list[str]) -> float | None:
-        """Seconds to wait before retrying, or None when this answer is final."""
-        transient = exchange.status is None or exchange.status in TRANSIENT_STATUSES
-        if not transient:
+        """Seconds to wait before retrying, or None when this answer is final (with a note saying why,
+        whenever a transient failure is left unretried)."""
+        if exchange.status is not None and exchange.status not in TRANSIENT_STATUSES:
             return None
-        what = exchange.error or f"HTTP {exchange.status}"
         retry_after = _parse_retry_after(exchange.retry_after)
+        what = exchange.error or f"HTTP {exchange.status}"
         if exchange.status == 429 and retry_after is None:
-            notes.append(f"attempt {attempt}: 429 without Retry-After")
+            what += f" ({NO_RETRY_AFTER})"  # R19: reported in the run summary, then backed off on our own
         if exchange.status in (502, 503, 504) and retry_after is None:
             # A 5xx without Retry-After is the API's answer, not a hint to come back: report it as is.
             return None
+        if exchange.status is None and exchange.failure not in RETRIED_FAILURES:
+            return None  # DNS, TLS, an unusable URL: they do not heal in a second
+        if exchange.failure in TIMEOUT_FAILURES:
+            if self._hung:
+                notes.append(f"attempt {attempt}: {what}, not retried (an earlier request timed out twice)")
+                return None
+            if attempt > 1:
+                # One more try for a timeout, once: a hung target must not cost retries x timeout per URL.
+                self._hung = True
+                notes.append(f"attempt {attempt}: {what} again, not retried")
+                return None
         if attempt > self.settings.retries:
+            notes.append(f"attempt {attempt}: {what}, no retries left")
             return None
-        if exchange.error and exchange.error.startswith("timed out") and attempt > 1:
-            return None  # one more try for a timeout; a hung target must not cost retries x timeout
         if retry_after is not None and retry_after > self.settings.max_retry_after_s:
             notes.append(f"attempt {attempt}: {what}, Retry-After {retry_after:g} s is over the limit")
             return None
@@ -294,17 +324,43 @@ def _parse_retry_after(value: str | None) -> float | None:
         return None  # HTTP-date form: treated as absent (the real backend sends seconds)
 
 
-def describe_transport_error(exc: httpx.HTTPError) -> str:
+_DNS_MARKERS = ("name or service not known", "nodename nor servname", "getaddrinfo", "temporary failure in name")
+_TLS_MARKERS = ("certificate", "ssl", "tls")
+
+
+def failure_kind(exc: httpx.HTTPError | httpx.InvalidURL) -> str:
+    """What kind of transport failure: decides whether a retry can help and whether the target is unreachable."""
+    lowered = (str(exc) or "").lower()
+    if isinstance(exc, httpx.ConnectTimeout):
+        return "connect-timeout"
+    if isinstance(exc, httpx.TimeoutException):
+        return "timeout"
+    if any(marker in lowered for marker in _DNS_MARKERS):
+        return "dns"
+    if any(marker in lowered for marker in _TLS_MARKERS):
+        return "tls"
+    if isinstance(exc, httpx.ConnectError):
+        return "connect"
+    if isinstance(exc, httpx.UnsupportedProtocol | httpx.InvalidURL):
+        return "url"
+    if isinstance(exc, httpx.NetworkError | httpx.RemoteProtocolError):
+        return "reset"  # the connection broke mid-exchange
+    return "other"
+
+
+def describe_transport_error(exc: httpx.HTTPError | httpx.InvalidURL) -> str:
     """A short reason a person can act on: refused, DNS, TLS, timeout, reset."""
     text = str(exc) or type(exc).__name__
-    lowered = text.lower()
-    if isinstance(exc, httpx.TimeoutException):
+    kind = failure_kind(exc)
+    if isinstance(exc, AnswerDeadline):
+        return f"timed out ({text})"
+    if kind in TIMEOUT_FAILURES:
         return f"timed out ({type(exc).__name__})"
-    if "name or service not known" in lowered or "nodename nor servname" in lowered or "getaddrinfo" in lowered:
+    if kind == "dns":
         return f"DNS lookup failed ({text})"
-    if "certificate" in lowered or "ssl" in lowered or "tls" in lowered:
+    if kind == "tls":
         return f"TLS error ({text})"
-    if isinstance(exc, httpx.ConnectError) and "refused" in lowered:
+    if kind == "connect" and "refused" in text.lower():
         return "connection refused"
     if isinstance(exc, httpx.RemoteProtocolError):
         return f"connection closed mid-answer ({text})"

@@ -13,6 +13,10 @@ from typing import Any
 from urllib.parse import urlencode
 
 EXCERPT_CHARS = 200
+# What a note says when a 429 came without Retry-After (R19): the run summary and reports count these.
+NO_RETRY_AFTER = "429 without Retry-After"
+# Transport failures where no connection was made: nothing at that address speaks HTTP (preflight: exit 7).
+UNREACHABLE_FAILURES = frozenset({"dns", "tls", "connect", "connect-timeout", "url"})
 
 
 @dataclass(frozen=True)
@@ -29,11 +33,23 @@ class Exchange:
     retry_after: str | None = None
     authenticated: bool = False
     notes: tuple[str, ...] = field(default=())  # what the client noticed (retries, 429 without Retry-After)
+    # The kind of transport failure when status is None: dns, tls, connect, connect-timeout, timeout, reset, url, other.
+    failure: str | None = None
+    body_limit: int | None = None  # the client's body limit, when the body exceeded it (only a head is kept)
 
     @property
     def request_line(self) -> str:
         auth = " (with key)" if self.authenticated else ""
         return f"{self.method} {self.url}{auth}"
+
+    @property
+    def unreachable(self) -> bool:
+        """No connection was made (refused, DNS, TLS, connect timeout, unusable URL): a target problem."""
+        return self.failure in UNREACHABLE_FAILURES
+
+    @property
+    def rate_limited_without_retry_after(self) -> bool:
+        return any(NO_RETRY_AFTER in note for note in self.notes)
 
     def describe(self) -> str:
         """`GET http://.../v1/models?gateway=x -> 404 in 0.12 s`: the line a finding cites."""
@@ -46,7 +62,9 @@ class Exchange:
         if self.status is None:
             return None, "no response"
         if self.body_truncated:
-            return None, f"body larger than the client's limit, cut at {len(self.text):,} characters"
+            if self.body_limit is None:
+                return None, f"body larger than the client's limit, cut at {len(self.text):,} characters"
+            return None, f"body larger than the client's limit of {self.body_limit:,} bytes, not read further"
         try:
             return json.loads(self.text), None
         except ValueError as exc:

@@ -12,11 +12,13 @@ import httpx
 import pytest
 
 from gateway_contracts.client import (
+    TRUNCATED_HEAD_BYTES,
     ClientSettings,
     GatewayClient,
     Redactor,
     Throttle,
     describe_transport_error,
+    failure_kind,
     read_cache_dir,
 )
 from gateway_contracts.exchange import Exchange, build_url
@@ -63,17 +65,40 @@ def make_client(
     sleeps: list[float] | None = None,
     api_key: str | None = None,
     cache_dir: Path | None = None,
+    clock: FakeClock | None = None,
     **settings: Any,
 ) -> GatewayClient:
     record = sleeps if sleeps is not None else []
+    clock = clock or FakeClock()
+
+    def sleep(seconds: float) -> None:
+        record.append(seconds)
+        clock.sleep(seconds)
+
     return GatewayClient(
         BASE,
         api_key=api_key,
         settings=ClientSettings(**settings),
         cache_dir=cache_dir,
         transport=httpx.MockTransport(recorder),
-        sleep=record.append,
+        sleep=sleep,
+        clock=clock,
     )
+
+
+class FakeClock:
+    """Time as the client sees it: moves only when the client sleeps (or a test moves it)."""
+
+    def __init__(self, now: float = 1000.0) -> None:
+        self.now = now
+        self.sleeps: list[float] = []
+
+    def __call__(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.sleeps.append(seconds)
+        self.now += seconds
 
 
 # -- sent once ------------------------------------------------------------------------------------
@@ -158,11 +183,19 @@ def test_a_429_without_retry_after_is_noted_and_retried_with_backoff() -> None:
     assert exchange.status == 200
     assert exchange.attempts == 3
     assert exchange.notes == (
-        "attempt 1: 429 without Retry-After",
-        "attempt 1: HTTP 429, retried after 0.25 s",
-        "attempt 2: 429 without Retry-After",
-        "attempt 2: HTTP 429, retried after 0.5 s",
+        "attempt 1: HTTP 429 (429 without Retry-After), retried after 0.25 s",
+        "attempt 2: HTTP 429 (429 without Retry-After), retried after 0.5 s",
     )
+    assert exchange.rate_limited_without_retry_after
+
+
+def test_a_429_without_retry_after_that_persists_is_the_answer_and_still_noted() -> None:
+    recorder = Recorder(status(429))
+    exchange = make_client(recorder, retries=1).get("/v1/models")
+    assert recorder.calls == 2
+    assert exchange.status == 429
+    assert exchange.notes[-1] == "attempt 2: HTTP 429 (429 without Retry-After), no retries left"
+    assert exchange.rate_limited_without_retry_after
 
 
 def test_a_429_with_retry_after_waits_that_long() -> None:
@@ -213,7 +246,9 @@ def test_retries_are_bounded(retries: int) -> None:
     assert sleeps == [0.0] * retries
     assert exchange.status == 503
     assert exchange.attempts == retries + 1
-    assert len(exchange.notes) == retries
+    assert len(exchange.notes) == retries + 1
+    assert exchange.notes[-1] == f"attempt {retries + 1}: HTTP 503, no retries left"
+    assert not exchange.rate_limited_without_retry_after
 
 
 def test_a_retry_after_over_the_cap_is_not_waited() -> None:
@@ -267,6 +302,91 @@ def test_a_timeout_is_retried_at_most_once(timeout: httpx.TimeoutException) -> N
     assert exchange.status is None
     assert exchange.error == f"timed out ({type(timeout).__name__})"
     assert exchange.attempts == 2
+    assert exchange.notes[-1] == f"attempt 2: timed out ({type(timeout).__name__}) again, not retried"
+
+
+def test_after_a_request_timed_out_twice_later_timeouts_are_not_retried() -> None:
+    # A hung gateway costs one timeout per URL (plus one), not two.
+    recorder = Recorder(httpx.ReadTimeout("timed out"))
+    client = make_client(recorder, retries=5)
+    client.get("/v1/models", {"gateway": "groq"})
+    assert recorder.calls == 2
+    later = client.get("/v1/models", {"gateway": "GROQ"})
+    assert recorder.calls == 3
+    assert later.attempts == 1
+    assert later.notes == ("attempt 1: timed out (ReadTimeout), not retried (an earlier request timed out twice)",)
+
+
+def test_other_failures_are_still_retried_after_a_hang() -> None:
+    recorder = Recorder(httpx.ReadTimeout("t"), httpx.ReadTimeout("t"), status(503, **{"Retry-After": "0"}), ok())
+    client = make_client(recorder)
+    client.get("/hung")
+    assert client.get("/flaky").status == 200
+    assert recorder.calls == 4
+
+
+@pytest.mark.parametrize(
+    "exc",
+    [
+        httpx.ConnectError("[Errno -2] Name or service not known"),
+        httpx.ConnectError("[SSL: WRONG_VERSION_NUMBER] wrong version number (_ssl.c:1006)"),
+        httpx.UnsupportedProtocol("Request URL is missing an 'http://' or 'https://' protocol."),
+    ],
+)
+def test_dns_tls_and_url_failures_are_not_retried(exc: httpx.HTTPError) -> None:
+    recorder = Recorder(exc, ok())
+    sleeps: list[float] = []
+    exchange = make_client(recorder, sleeps=sleeps).get("/health")
+    assert recorder.calls == 1
+    assert sleeps == []
+    assert exchange.unreachable
+    assert exchange.notes == ()
+
+
+def test_an_invalid_url_is_evidence_not_an_exception() -> None:
+    # httpx.InvalidURL is not an httpx.HTTPError: it must not escape as a crash either.
+    exchange = make_client(Recorder(httpx.InvalidURL("Invalid port: '99999'"))).get("/health")
+    assert exchange.status is None
+    assert exchange.failure == "url"
+    assert exchange.unreachable
+
+
+@pytest.mark.parametrize(
+    ("exc", "kind", "unreachable"),
+    [
+        (httpx.ConnectError("[Errno 111] Connection refused"), "connect", True),
+        (httpx.ConnectError("[Errno 101] Network is unreachable"), "connect", True),
+        (httpx.ConnectError("[Errno -3] Temporary failure in name resolution"), "dns", True),
+        (httpx.ConnectError("[SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed"), "tls", True),
+        (httpx.ConnectTimeout("timed out"), "connect-timeout", True),
+        (httpx.ReadTimeout("timed out"), "timeout", False),
+        (httpx.ReadError("[Errno 104] Connection reset by peer"), "reset", False),
+        (httpx.RemoteProtocolError("peer closed connection"), "reset", False),
+        (httpx.DecodingError("bad gzip"), "other", False),
+    ],
+)
+def test_failure_kinds(exc: httpx.HTTPError, kind: str, unreachable: bool) -> None:
+    assert failure_kind(exc) == kind
+    exchange = make_client(Recorder(exc), retries=0).get("/health")
+    assert exchange.failure == kind
+    assert exchange.unreachable is unreachable
+
+
+def test_a_trickling_answer_hits_the_deadline() -> None:
+    # Each read arrives in time, but the whole answer never does: that is a timeout too, not a hang.
+    clock = FakeClock()
+
+    def trickle() -> Any:
+        for _ in range(1000):
+            clock.now += 1.0  # a byte a second
+            yield b" "
+
+    recorder = Recorder(lambda request: httpx.Response(200, content=trickle()))
+    exchange = make_client(recorder, clock=clock, timeout_s=10, retries=0).get("/v1/models")
+    assert exchange.status is None
+    assert exchange.failure == "timeout"
+    assert exchange.error == "timed out (the answer was still arriving after 10 s)"
+    assert 10 <= clock.now - 1000 <= 12
 
 
 def test_a_timeout_then_an_answer() -> None:
@@ -302,8 +422,20 @@ def test_a_body_over_the_limit_is_cut_and_flagged_without_crashing() -> None:
     assert exchange.body_truncated is True
     assert len(exchange.text) == 1000
     assert exchange.json is None
-    assert exchange.json_error == "body larger than the client's limit, cut at 1,000 characters"
+    assert exchange.json_error == "body larger than the client's limit of 1,000 bytes, not read further"
     assert not exchange.is_json
+
+
+def test_only_the_head_of_an_over_limit_body_is_kept() -> None:
+    # huge-body: a 60 MB answer must not be held (or written to the shared cache) whole.
+    big = b'{"object":"list","note":"' + b"pad " * 1_000_000 + b'"}'
+    recorder = Recorder(lambda request: httpx.Response(200, content=big))
+    exchange = make_client(recorder, max_body_bytes=2_000_000).get("/v1/models")
+    assert exchange.body_truncated is True
+    assert exchange.body_limit == 2_000_000
+    assert len(exchange.text) == TRUNCATED_HEAD_BYTES
+    assert exchange.text.startswith('{"object":"list"')
+    assert len(exchange.excerpt()) <= 200
 
 
 def test_a_body_at_the_limit_is_whole() -> None:
@@ -395,19 +527,6 @@ def test_redactor_replaces_longest_secrets_first_and_ignores_empty_ones() -> Non
 # -- throttle -------------------------------------------------------------------------------------
 
 
-class FakeClock:
-    def __init__(self, now: float = 1000.0) -> None:
-        self.now = now
-        self.sleeps: list[float] = []
-
-    def __call__(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.sleeps.append(seconds)
-        self.now += seconds
-
-
 def test_the_throttle_spaces_requests() -> None:
     clock = FakeClock()
     throttle = Throttle(4.0, clock=clock, sleep=clock.sleep)
@@ -442,13 +561,24 @@ def test_an_unlimited_throttle_never_waits() -> None:
 def test_the_client_throttles_every_attempt() -> None:
     recorder = Recorder(ok())
     sleeps: list[float] = []
-    client = make_client(recorder, sleeps=sleeps, max_rps=0.5)  # one request every 2 s
+    clock = FakeClock()
+    client = make_client(recorder, sleeps=sleeps, clock=clock, max_rps=0.5)  # one request every 2 s
     client.get("/a")
     client.get("/b")
     client.get("/c")
     assert recorder.calls == 3
-    # The fake sleep does not move the real clock, so the slots stack up: 2 s, then 4 s from "now".
-    assert sleeps == pytest.approx([2.0, 4.0], abs=0.5)
+    # The throttle reads the client's clock, which the client's sleep moves: exactly one interval each.
+    assert sleeps == pytest.approx([2.0, 2.0])
+    assert clock.now == pytest.approx(1004.0)
+
+
+def test_the_throttle_spaces_retries_too() -> None:
+    recorder = Recorder(status(503, **{"Retry-After": "0"}), ok())
+    sleeps: list[float] = []
+    client = make_client(recorder, sleeps=sleeps, max_rps=1.0)
+    client.get("/a")
+    assert recorder.calls == 2
+    assert sum(sleeps) == pytest.approx(1.0)  # the 0 s Retry-After, then the throttle's 1 s slot
 
 
 # -- exchange plumbing ----------------------------------------------------------------------------
@@ -462,7 +592,7 @@ def test_build_url_drops_none_and_spells_booleans() -> None:
 
 def test_an_exchange_round_trips_through_a_dict() -> None:
     exchange = Exchange("GET", "http://g.test/x", 429, "application/json", '{"a": 1}', 0.5, 2, None, False, "60",
-                        True, ("attempt 1: 429 without Retry-After",))
+                        True, ("attempt 1: 429 without Retry-After",), None, 1000)
     data = json.loads(json.dumps(exchange.to_dict()))
     assert Exchange.from_dict(data) == exchange
     assert exchange.excerpt(5) == '{"a"…'
