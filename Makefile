@@ -20,13 +20,27 @@ export TARGET_URL CONTRACTS GATEWAYS BASELINE
 
 SUITE := $(PY) -m pytest -p xdist -n $(N)
 
-.PHONY: help install gate test lint serve clean
+# Every suite run writes reports/junit-<run>.xml, reports/allure-results/ (no captured output: it could
+# hold a key) and the run record reports/run-<run>.json + reports/history.jsonl the sign-off report reads.
+RUN_ARGS = --junitxml=reports/junit-$(1).xml --run-name $(1) --reports-dir reports \
+	--alluredir=reports/allure-results --clean-alluredir --allure-no-capture
+# nightly and signoff: every contract, plus the deep fuzz profile (tests/fuzz -m nightly) once tests/fuzz has tests.
+FUZZ_TESTS := $(wildcard tests/fuzz/test_*.py)
+NIGHTLY_TESTS := tests/contract $(if $(FUZZ_TESTS),tests/fuzz -m "not fuzz or nightly")
+# make baseline: BASELINE names the file to write; unset: contracts/baselines/<target host>.json.
+BASELINE_OUT = $(or $(BASELINE),auto)
+
+.PHONY: help install gate test lint serve clean nightly signoff baseline report screenshot
 
 help:
 	@echo "make gate    - pre-deploy gate against TARGET_URL (default: embedded reference gateway)"
 	@echo "make test    - the project's own tests (units, properties, kill matrix)"
 	@echo "make serve   - run the reference gateway in the foreground (PORT, FAULTS)"
 	@echo "make lint    - ruff"
+	@echo "make nightly - every contract + deep fuzzing; compares with BASELINE=FILE when given"
+	@echo "make signoff - the nightly run, then reports/signoff.html and reports/signoff.md"
+	@echo "make baseline - snapshot the target into BASELINE (default contracts/baselines/<host>.json)"
+	@echo "make report  - sign-off report of the latest run (RUN=name) + Allure 3 HTML when Node is present"
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -40,7 +54,27 @@ reports:
 	mkdir -p reports
 
 gate: $(STAMP) reports
-	$(SUITE) tests/contract -m gate --junitxml=reports/junit-gate.xml $(PYTEST_ARGS)
+	$(SUITE) tests/contract -m gate $(call RUN_ARGS,gate) $(PYTEST_ARGS)
+
+nightly: $(STAMP) reports
+	$(SUITE) $(NIGHTLY_TESTS) $(call RUN_ARGS,nightly) $(PYTEST_ARGS)
+
+# The report is rendered whatever the verdict; the exit status stays the suite's (or 1 if no report).
+signoff: $(STAMP) reports
+	status=0; $(SUITE) $(NIGHTLY_TESTS) $(call RUN_ARGS,signoff) $(PYTEST_ARGS) || status=$$?; \
+	$(PY) -m gateway_contracts.report --run signoff || { [ $$status -ne 0 ] || status=1; }; \
+	exit $$status
+
+# BASELINE= : the snapshot run compares with nothing; the file is written only if every contract holds.
+baseline: $(STAMP) reports
+	BASELINE= $(SUITE) tests/contract $(call RUN_ARGS,baseline) --update-baseline "$(BASELINE_OUT)" $(PYTEST_ARGS)
+
+report: $(STAMP) reports
+	$(PY) -m gateway_contracts.report $(if $(RUN),--run $(RUN))
+	PY=$(PY) scripts/allure-report.sh
+
+screenshot:
+	scripts/screenshot.sh reports/signoff.html reports/signoff.png 1400,3000
 
 test: $(STAMP) reports
 	$(VENV)/bin/ruff check .

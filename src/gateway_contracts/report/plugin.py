@@ -236,7 +236,7 @@ def write_allure_environment(alluredir: Path, values: dict[str, Any], *, redact:
     """The report's metadata panel: target, versions, sha, spec hash. Values pass the key redactor."""
     alluredir.mkdir(parents=True, exist_ok=True)
     path = alluredir / "environment.properties"
-    lines = [f"{key}={_escape(redact(str(value)))}" for key, value in values.items()]
+    lines = [f"{key}={_escape(redact(str(value)))}" for key, value in values.items() if value not in (None, "")]
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return path
 
