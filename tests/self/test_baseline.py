@@ -49,7 +49,8 @@ def baseline(*gateways: GatewaySnapshot, taken_at: str = TAKEN) -> Snapshot:
 
 
 def findings_of(base: Snapshot, current: GatewaySnapshot, **policy: object) -> dict[str, str]:
-    found = compare(base, current, policy=Policy(**policy), now=NOW, request="GET /v1/models?gateway=x -> 200")  # type: ignore[arg-type]
+    found = compare(base, current, policy=Policy(**policy),  # type: ignore[arg-type]
+                    now=NOW, request="GET /v1/models?gateway=x -> 200")
     return {f.invariant: f.render() for f in found}
 
 
@@ -70,7 +71,8 @@ def test_snapshot_counts_rows_ids_duplicates_required_and_latency() -> None:
     assert (snap.rows, snap.unique, snap.duplicates, snap.ids) == (3, 2, 1, ("a/x", "a/y"))
     assert snap.required == {"a/x": True, "a/missing": False}
     assert snap.latency == Latency(requests=2, median_s=0.3, max_s=0.4)
-    assert snap.status == 200 and snap.complete
+    assert snap.status == 200
+    assert snap.complete
 
 
 def test_aggregate_snapshot_counts_id_and_source_pairs() -> None:
@@ -88,9 +90,13 @@ def test_count_drop_above_the_floor_but_beyond_tolerance_fails_naming_gateway_co
     found = findings_of(base, gateway(model_ids=ids(1204)[:1050]))
     assert set(found) == {"baseline-count-drop"}
     text = found["baseline-count-drop"]
-    assert "huggingface: 1,050 distinct models" in text and "had 1,204" in text and "-12.8 %" in text
-    assert "beyond the 10 % tolerance" in text and "154 ids vanished" in text
-    assert "'org/model-1050'" in text and "(+149 more)" in text  # a sample of the vanished ids
+    assert "huggingface: 1,050 distinct models" in text
+    assert "had 1,204" in text
+    assert "-12.8 %" in text
+    assert "beyond the 10 % tolerance" in text
+    assert "154 ids vanished" in text
+    assert "'org/model-1050'" in text
+    assert "(+149 more)" in text
 
 
 def test_drop_within_tolerance_and_growth_are_reported_not_failed() -> None:
@@ -185,7 +191,8 @@ def test_carry_first_seen_keeps_the_oldest_time_of_ids_still_listed() -> None:
     ('{"format": 9}', "format 9 is not supported"),
     ('{"format": 1}', "taken_at: required key is missing"),
     ('{"format": 1, "taken_at": "yesterday", "gateways": {}}', "taken_at: 'yesterday' is not an ISO 8601 time"),
-    ('{"format": 1, "taken_at": "2026-01-01T00:00:00Z", "gateways": {"g": {"rows": 1, "ids": [], "required": {}, "latency": {}}}}',
+    ('{"format": 1, "taken_at": "2026-01-01T00:00:00Z", "gateways": {"g": {"rows": 1, "ids": [], "required": {}, '
+     '"latency": {}}}}',
      "gateways.g.latency.requests: required key is missing"),
     ('{"format": 1, "taken_at": "2026-01-01T00:00:00Z", "gateways": {"g": {"rows": "3", "latency": '
      '{"requests": 1, "median_s": 0, "max_s": 0}}}}', "gateways.g.rows: expected int, got str"),
@@ -196,7 +203,8 @@ def test_load_errors_name_the_file_and_the_key(tmp_path: Path, content: str | No
         path.write_text(content)
     with pytest.raises(BaselineError) as error:
         load_baseline(path)
-    assert str(error.value).startswith(str(path)) and message in str(error.value)
+    assert str(error.value).startswith(str(path))
+    assert message in str(error.value)
 
 
 def test_default_path_is_per_target() -> None:
