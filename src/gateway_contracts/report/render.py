@@ -103,6 +103,11 @@ def _n(value: int | None) -> str:
     return NONE if value is None else f"{value:,}"
 
 
+def _where(case: Case) -> str:
+    """What a case is about: its gateway, else the fuzzed operation."""
+    return case.prop("gateway") or (f"fuzz {case.operation}" if case.operation else "api")
+
+
 def _story(case: Case) -> str:
     return case.prop("invariant") or case.function.removeprefix("test_").replace("_", " ")
 
@@ -211,7 +216,7 @@ def build_view(record: Mapping[str, Any], cases: Sequence[Case], history: Sequen
     for case in broken[:VERDICT_LINES]:
         findings = case.findings()
         what = findings[0].message if findings else _story(case)
-        gateway = case.prop("gateway") or "?"
+        gateway = _where(case)
         reasons_top.append(f"{gateway}: {what.removeprefix(gateway + ': ')}"[:220])
     if len(broken) > VERDICT_LINES:
         reasons_top.append(f"… and {len(broken) - VERDICT_LINES} more (all under Failing contracts)")
@@ -255,7 +260,7 @@ def build_view(record: Mapping[str, Any], cases: Sequence[Case], history: Sequen
     return View(
         verdict=verdict, headline=headline, summary=summary, reasons=reasons_top, facts=facts, cautions=cautions,
         gateways=_gateway_lines(record, cases),
-        failures=[Failure(c.prop("gateway") or "?", _story(c), c.test_id, c.findings()) for c in broken],
+        failures=[Failure(_where(c), _story(c), c.test_id, c.findings()) for c in broken],
         aliases=list(record.get("aliases", [])), required=list(record.get("required", [])), changes=changes,
         fuzz=fuzz, fuzz_present=bool(fuzz), skipped=reasons.most_common(), trend=_trend(record, history),
         counts=counts, sources=list(sources),

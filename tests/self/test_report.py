@@ -1,0 +1,196 @@
+"""Unit tests of the sign-off report: JUnit reading, the view (verdict, gateway table, fuzz, trend), HTML and
+Markdown output, Allure post-processing and the no-Node path of `make report`."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from gateway_contracts.report.allure import strip_analytics
+from gateway_contracts.report.chart import Point, _ticks, panel
+from gateway_contracts.report.junit import Case, read_junit
+from gateway_contracts.report.render import build_view, make_redactor, render_html, render_markdown
+
+ROOT = Path(__file__).resolve().parents[2]
+KEY = "sk-live-0123456789abcdef"
+
+JUNIT = f"""<?xml version="1.0" encoding="utf-8"?><testsuites><testsuite name="pytest" tests="6">
+<testcase classname="tests.contract.test_gateways" name="test_count_within_bounds[huggingface]" time="0.1">
+ <properties><property name="gateway" value="huggingface"/><property name="invariant" value="count within bounds"/>
+ </properties>
+ <failure message="x">[count-floor] 101 distinct models, expected at least 1,000
+    request: GET http://t/v1/models?gateway=huggingface&amp;limit=1000 -&gt; 200 in 0.10 s
+[no-duplicate-ids] 1,200 rows hold 100 distinct ids
+    evidence: 'a/b' x12, 'a/c' x12
+    request: GET http://t/v1/models?gateway=huggingface (Authorization: Bearer {KEY}) -&gt; 200 in 0.10 s</failure>
+</testcase>
+<testcase classname="tests.contract.test_gateways" name="test_gateway_answers_200[openrouter]" time="0.1">
+ <properties><property name="gateway" value="openrouter"/></properties></testcase>
+<testcase classname="tests.contract.test_api_surface" name="test_chat_model_answers[m]" time="0.1">
+ <properties><property name="gateway" value="api"/></properties>
+ <skipped type="pytest.skip" message="GATEWAY_API_KEY is not set">tests/contract/x.py:3: GATEWAY_API_KEY</skipped>
+</testcase>
+<testcase classname="tests.fuzz.test_fuzz" name="test_api[GET /v1/models]" time="1"/>
+<testcase classname="tests.fuzz.test_fuzz" name="test_api[GET /v1/gateways/status]" time="1">
+ <failure message="x">Server error: 500 Internal Server Error on GET /v1/gateways/status</failure></testcase>
+<testcase classname="tests.fuzz.test_fuzz" name="test_api[GET /v1/models]" time="1">
+ <skipped message="no case"/></testcase>
+</testsuite></testsuites>
+"""
+
+
+def record(**overrides: Any) -> dict[str, Any]:
+    base: dict[str, Any] = {
+        "run": "signoff", "started_at": "2026-11-26T05:00:00Z", "finished_at": "2026-11-26T05:01:00Z",
+        "exit_status": 1,
+        "target": {"name": "https://staging.example.com", "description": "https://staging.example.com",
+                   "version": "2.4.0", "embedded": False, "faults": []},
+        "suite_version": "0.1.0", "git_sha": "abc123", "spec_hash": "84d3167b3f4e", "contract": "c.yaml",
+        "gateways_selected": None, "aggregate": "all", "junit": None, "broken": ["huggingface"],
+        "baseline": {"path": "contracts/baselines/staging.json", "taken_at": "2026-11-20T00:00:00Z",
+                     "target": "https://staging.example.com", "target_version": "2.3.9"},
+        "gateways": [
+            {"gateway": "openrouter", "status": 200, "complete": True, "total": 340, "envelope_total": 340,
+             "unique": 340, "duplicates": 0, "floor": 300, "ceiling": 1000,
+             "baseline": {"unique": 330, "delta": 10, "delta_pct": 3.03, "notes": ["openrouter: 330 -> 340"]}},
+            {"gateway": "huggingface", "status": 200, "complete": True, "total": 1200, "envelope_total": 1200,
+             "unique": 100, "duplicates": 1100, "floor": 1000, "ceiling": 5000,
+             "baseline": {"unique": 1204, "delta": -1104, "delta_pct": -91.69, "notes": []}},
+            {"gateway": "deepinfra", "status": 404, "complete": False, "total": 0, "envelope_total": None,
+             "unique": 0, "duplicates": 0, "floor": 150, "ceiling": None, "baseline": None},
+        ],
+        "aliases": [{"gateway": "huggingface", "alias": "hug", "gateway_ids": 100, "alias_ids": 50, "equal": False,
+                     "missing": ["a/x"], "missing_count": 50, "extra": [], "extra_count": 0, "status": 200}],
+        "required": [{"model": "katanemo/Arch-Router-1.5B", "gateway": "huggingface", "in_gateway": False,
+                      "in_aggregate": None}],
+    }
+    base.update(overrides)
+    return base
+
+
+HISTORY = [
+    {"run": "nightly", "finished_at": f"2026-11-2{i}T03:00:00Z", "exit_status": 0,
+     "target": "https://staging.example.com", "counts": {"openrouter": 330 + i, "huggingface": 1204}, "broken": []}
+    for i in range(5)
+] + [{"run": "x", "finished_at": "2026-11-25T03:00:00Z", "target": "other", "counts": {"openrouter": 1}}]
+
+
+@pytest.fixture
+def junit(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("GATEWAY_API_KEY", KEY)
+    path = tmp_path / "junit.xml"
+    path.write_text(JUNIT)
+    return path
+
+
+def test_junit_cases_outcomes_properties_findings_and_operations(junit: Path) -> None:
+    cases = read_junit(junit, make_redactor())
+    assert [c.outcome for c in cases] == ["failed", "passed", "skipped", "passed", "failed", "skipped"]
+    first = cases[0]
+    assert first.prop("gateway") == "huggingface"
+    assert first.test_id == "tests/contract/test_gateways.py::test_count_within_bounds[huggingface]"
+    findings = first.findings()
+    assert [f.invariant for f in findings] == ["count-floor", "no-duplicate-ids"]
+    assert findings[1].evidence == "'a/b' x12, 'a/c' x12"
+    assert KEY not in findings[1].request
+    assert "Bearer ***" in findings[1].request
+    assert [c.operation for c in cases if c.is_fuzz] == ["GET /v1/models", "GET /v1/gateways/status", "GET /v1/models"]
+    assert cases[4].findings()[0].invariant == "failure"  # free text becomes one finding
+
+
+def test_view_verdict_gateway_table_fuzz_trend(junit: Path) -> None:
+    view = build_view(record(), read_junit(junit, make_redactor()), HISTORY, ["run.json"])
+    assert (view.verdict, view.headline) == ("fail", "NOT READY TO SIGN")
+    assert view.reasons == ["huggingface: 101 distinct models, expected at least 1,000",
+                            "fuzz GET /v1/gateways/status: Server error: 500 Internal Server Error on GET "
+                            "/v1/gateways/status"]
+    rows = {g.gateway: g for g in view.gateways}
+    hf = rows["huggingface"]
+    assert (hf.total, hf.unique, hf.duplicates, hf.status) == (1200, 100, 1100, "FAIL")
+    assert hf.detail == "count-floor; no-duplicate-ids"
+    assert (hf.floor_note, hf.floor_kind) == ("900 below", "bad")
+    assert hf.baseline == "1,204 → 100 (-91.7 %)"
+    assert (rows["openrouter"].status, rows["openrouter"].baseline_kind) == ("OK", "up")
+    assert (rows["deepinfra"].status, rows["deepinfra"].detail, rows["deepinfra"].baseline) == (
+        "ERROR", "HTTP 404", "not in baseline")
+    fuzz = {f.operation: f for f in view.fuzz}
+    assert (fuzz["GET /v1/models"].cases, fuzz["GET /v1/models"].skipped) == (2, 1)
+    assert fuzz["GET /v1/gateways/status"].first_failure.startswith("Server error: 500")
+    assert [slug for slug, _, _ in view.trend] == ["openrouter", "huggingface"]
+    assert len(view.trend[0][1]) == 5  # only runs against the same target
+    assert view.skipped == [("GATEWAY_API_KEY is not set", 1), ("no case", 1)]
+
+
+def test_verdicts() -> None:
+    assert build_view(record(exit_status=0), [], [], []).verdict == "incomplete"  # no results at all
+    ok = [Case("tests.contract.t", "test_a[openrouter]", "passed", properties=(("gateway", "openrouter"),))]
+    assert build_view(record(exit_status=0), ok, [], []).headline == "READY TO SIGN"
+    assert build_view(record(exit_status=2), ok, [], []).verdict == "incomplete"
+    view = build_view(record(exit_status=0, baseline=None, target={**record()["target"], "faults": ["hang"],
+                                                                       "embedded": True}), ok, [], [])
+    assert any("No baseline comparison" in c for c in view.cautions)
+    assert any("Faults were injected" in c for c in view.cautions)
+    assert any("No fuzz results" in c for c in view.cautions)
+
+
+def test_html_is_self_contained_and_holds_no_key(junit: Path) -> None:
+    view = build_view(record(), read_junit(junit, make_redactor()), HISTORY, ["run.json"])
+    html = render_html(view)
+    assert KEY not in html
+    assert "<script" not in html.lower()
+    assert not re.search(r"""(?:src|href)=["']?(?:https?:)?//""", html)  # nothing fetched from the network
+    assert "@import" not in html
+    assert "url(" not in html
+    for text in ("NOT READY TO SIGN", "<th>Gateway</th>", ">Total<", ">Unique<", ">Duplicates<", ">Status<",
+                 "1,204 → 100 (-91.7 %)", "katanemo/Arch-Router-1.5B", "GET /v1/gateways/status", "<svg"):
+        assert text in html
+    assert html.count('class="trend"') == 2
+
+
+def test_markdown_pastes_into_a_ticket(junit: Path) -> None:
+    md = render_markdown(build_view(record(), read_junit(junit, make_redactor()), HISTORY, ["run.json"]))
+    assert md.startswith("## ❌ NOT READY TO SIGN")
+    assert "| Gateway | Total | Unique | Duplicates | Status | Floor | Baseline → now |" in md
+    assert "| huggingface | 1,200 | 100 | 1,100 | FAIL: count-floor; no-duplicate-ids | 1,000 (900 below) |" in md
+    assert "| huggingface | hug | 100 | 50 | **NO** |" in md
+    assert "| `GET /v1/gateways/status` | 1 | 0 | 1 | 0 |" in md
+    assert KEY not in md
+
+
+def test_chart_axis_and_points() -> None:
+    assert _ticks(101) == [0, 60, 120]
+    assert _ticks(9232) == [0, 5000, 10000]
+    svg = panel("huggingface", [Point("a", 1204), Point("b", None), Point("c", 1050, failed=True)], floor=1000)
+    assert svg.count("<circle") == 2
+    assert svg.count("t-bad") == 1
+    assert "floor 1,000" in svg
+    assert "-12.8 % over 3 runs" in svg
+
+
+def test_strip_analytics_removes_loader_and_config_only() -> None:
+    page = ('<head><script src="data:x"></script>\n<script async src="https://www.googletagmanager.com/gtag/js?id=G"></script>'
+            "\n<script>\n window.dataLayer = [];\n function gtag(){dataLayer.push(arguments);}\n gtag('js', 1);\n"
+            "</script>\n<script async>window.allureReportData = {};</script></head>")
+    html, removed = strip_analytics(page)
+    assert removed == 2
+    assert "googletagmanager" not in html
+    assert "gtag(" not in html
+    assert '<script src="data:x"></script>' in html
+    assert "window.allureReportData" in html
+
+
+def test_allure_step_without_node_says_how_to_get_it_and_exits_0(tmp_path: Path) -> None:
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    for tool in ("dirname", "bash"):
+        (bin_dir / tool).symlink_to(shutil.which(tool))  # type: ignore[arg-type]
+    result = subprocess.run([str(bin_dir / "bash"), str(ROOT / "scripts" / "allure-report.sh")],
+                            env={"PATH": str(bin_dir)}, capture_output=True, text=True, timeout=60, check=False)
+    assert result.returncode == 0, result.stderr
+    assert "Node.js/npm not found" in result.stdout
+    assert "install Node.js 20 or later" in result.stdout
