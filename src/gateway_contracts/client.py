@@ -6,8 +6,9 @@
 - Transient failures (connection reset or refused, timeout, 429, 502/503/504 with Retry-After) are retried
   a bounded number of times, honouring Retry-After; the exchange records the attempts, so a contract that
   passed only after a retry is reported as flaky. Contract assertions are never retried: only transport is.
-  DNS and TLS failures are not retried (they do not heal in a second); a timeout is retried once, and
-  not at all once a request has timed out twice (the target hangs: one timeout per URL is enough).
+  DNS and TLS failures are not retried (they do not heal in a second), nor is a connect timeout (the
+  kernel already re-sent the SYN within it); a read timeout is retried once, and not at all once a
+  request has timed out twice (the target hangs: one timeout per URL is enough).
 - A throttle caps the request rate (divided across workers by the caller).
 - Bodies are read with a size cap and every attempt has a deadline (connect, each read, and the whole
   answer): a huge, trickling or hung answer becomes evidence, never a hang or a crash. Only the head of
@@ -31,13 +32,13 @@ from typing import Any
 
 import httpx
 
-from gateway_contracts.exchange import NO_RETRY_AFTER, Exchange, build_url
+from gateway_contracts.exchange import NO_RETRY_AFTER, TRANSIENT_STATUSES, Exchange, build_url
 
 USER_AGENT = "gateway-contracts/0.1"
-TRANSIENT_STATUSES = frozenset({429, 502, 503, 504})
 TIMEOUT_FAILURES = frozenset({"timeout", "connect-timeout"})
-RETRIED_FAILURES = frozenset({"connect", "reset"}) | TIMEOUT_FAILURES
+RETRIED_FAILURES = frozenset({"connect", "reset", "timeout"})
 TRUNCATED_HEAD_BYTES = 64 * 1024  # what is kept of an over-limit body: enough for any excerpt
+HANG_MARK = "target-hangs"  # in the shared cache dir: one worker's hung request spares the others a retry
 
 
 class Redactor:
@@ -255,14 +256,14 @@ class GatewayClient:
             # A 5xx without Retry-After is the API's answer, not a hint to come back: report it as is.
             return None
         if exchange.status is None and exchange.failure not in RETRIED_FAILURES:
-            return None  # DNS, TLS, an unusable URL: they do not heal in a second
-        if exchange.failure in TIMEOUT_FAILURES:
-            if self._hung:
+            return None  # DNS, TLS, an unusable URL, a black-holed host: they do not heal in a second
+        if exchange.failure == "timeout":
+            if self._target_hangs():
                 notes.append(f"attempt {attempt}: {what}, not retried (an earlier request timed out twice)")
                 return None
             if attempt > 1:
                 # One more try for a timeout, once: a hung target must not cost retries x timeout per URL.
-                self._hung = True
+                self._mark_hung()
                 notes.append(f"attempt {attempt}: {what} again, not retried")
                 return None
         if attempt > self.settings.retries:
@@ -274,6 +275,16 @@ class GatewayClient:
         wait = retry_after if retry_after is not None else self.settings.backoff_s * 2 ** (attempt - 1)
         notes.append(f"attempt {attempt}: {what}, retried after {wait:g} s")
         return wait
+
+    def _target_hangs(self) -> bool:
+        if not self._hung and self._cache_dir is not None:
+            self._hung = (self._cache_dir / HANG_MARK).exists()
+        return self._hung
+
+    def _mark_hung(self) -> None:
+        self._hung = True
+        if self._cache_dir is not None:
+            (self._cache_dir / HANG_MARK).touch()
 
     # -- the shared cache -------------------------------------------------------------------------
 

@@ -13,6 +13,8 @@ from typing import Any
 from urllib.parse import urlencode
 
 EXCERPT_CHARS = 200
+# Answers worth a retry (with Retry-After for the 5xx): a 429 rate limit, a gateway between deploys.
+TRANSIENT_STATUSES = frozenset({429, 502, 503, 504})
 # What a note says when a 429 came without Retry-After (R19): the run summary and reports count these.
 NO_RETRY_AFTER = "429 without Retry-After"
 # Transport failures where no connection was made: nothing at that address speaks HTTP (preflight: exit 7).
@@ -46,6 +48,11 @@ class Exchange:
     def unreachable(self) -> bool:
         """No connection was made (refused, DNS, TLS, connect timeout, unusable URL): a target problem."""
         return self.failure in UNREACHABLE_FAILURES
+
+    @property
+    def recovered(self) -> bool:
+        """A transient failure, then a real answer on a retry: what makes a passing contract FLAKY."""
+        return self.attempts > 1 and self.status is not None and self.status not in TRANSIENT_STATUSES
 
     @property
     def rate_limited_without_retry_after(self) -> bool:

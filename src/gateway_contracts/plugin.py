@@ -49,6 +49,7 @@ class SuiteState:
     embedded: Any = None  # EmbeddedGateway when this process started it
     client: GatewayClient | None = field(default=None, repr=False)
     store: CatalogStore | None = None
+    flaky_tests: dict[str, list[str]] = field(default_factory=dict)  # passed tests -> their retried requests
 
     @property
     def redact(self) -> Redactor:
@@ -122,6 +123,7 @@ def pytest_configure(config: pytest.Config) -> None:
     workers = int(getattr(config.option, "numprocesses", 0) or 0) if _is_xdist_controller(config) else 1
     state = SuiteState(contract=contract, settings=_settings(config, config.option.target_url is not None, workers))
     config.stash[STATE] = state
+    config.pluginmanager.register(_FlakyTests(state), "gateway-contracts-flaky")
     if _is_xdist_controller(config):
         # Workers cannot share a server they start themselves: the controller owns the target.
         _resolve_target(config, state)
@@ -202,8 +204,11 @@ def _resolve_target(config: pytest.Config, state: SuiteState) -> None:
 
 def _preflight(store: CatalogStore) -> None:
     """A target that does not answer, or answers 404 everywhere, is a configuration error, not 40 failures."""
-    probes = [store.health(), store.openapi(), store.registry()]
     url = store.client.base_url
+    health = store.health()
+    if health.unreachable:  # no connection at all (refused, DNS, TLS, connect timeout): other paths cannot differ
+        _fail_run(f"target unreachable: {url}: {health.error}", exitcodes.TARGET_UNREACHABLE)
+    probes = [health, store.openapi(), store.registry()]
     if all(p.status is None for p in probes):
         _fail_run(f"target unreachable: {url}: {probes[0].error}", exitcodes.TARGET_UNREACHABLE)
     if all(p.status == 404 for p in probes) and store.page(store.contract.gateways[0].slug, 0, 1).status == 404:
@@ -328,11 +333,24 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     report = yield
     client = item.config.stash[STATE].client
     if report.when == "call" and client is not None:
-        retried = {e.request_line: e for e in client.touched if e.attempts > 1}
+        retried = {e.request_line: e for e in client.touched if e.recovered}
         for exchange in retried.values():
             # Shows up in JUnit as a property and in the summary as FLAKY; the verdict itself is unchanged.
             report.user_properties.append(("flaky", f"{exchange.describe()}: {'; '.join(exchange.notes)}"))
     return report
+
+
+class _FlakyTests:
+    """On the controller (or the single process): which passed tests read an answer that needed a retry."""
+
+    def __init__(self, state: SuiteState) -> None:
+        self.state = state
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        if report.when == "call" and report.passed:
+            retried = [str(value) for name, value in report.user_properties if name == "flaky"]
+            if retried:
+                self.state.flaky_tests[report.nodeid] = retried
 
 
 # -- run summary -----------------------------------------------------------------------------------
@@ -358,16 +376,37 @@ def summary_lines(state: SuiteState) -> list[str]:
         f"({len(state.contract.gateways)} gateways); key: {state.key_source}",
         f"gateway-contracts: {len(exchanges)} distinct requests, {sent} sent",
     ]
-    flaky = [e for e in exchanges if e.attempts > 1 and e.status is not None and e.status < 400]
-    for e in flaky:
-        lines.append(f"gateway-contracts: FLAKY (passed after retry) {e.describe()}: {'; '.join(e.notes)}")
-    for e in exchanges:
-        if any("429 without Retry-After" in n for n in e.notes):
-            lines.append(f"gateway-contracts: 429 without Retry-After: {e.request_line}")
+    lines += _transport_lines(state, exchanges)
     uncovered = _uncovered(state, exchanges)
     if uncovered:
         lines.append(f"gateway-contracts: the registry lists gateways no contract covers: {', '.join(uncovered)}"
                      " (--strict-registry fails on this)")
+    return lines
+
+
+LISTED = 10  # summary lines per kind; the JUnit properties and the exchange cache hold every one
+
+
+def _transport_lines(state: SuiteState, exchanges: list[Exchange]) -> list[str]:
+    """FLAKY contracts (passed only after a transport retry) and 429s without Retry-After (R19)."""
+    lines = []
+    flaky = state.flaky_tests
+    if flaky:
+        retried = sum(1 for e in exchanges if e.recovered)
+        lines.append(f"gateway-contracts: FLAKY: {len(flaky)} contracts passed only after a transport retry "
+                     f"({retried} requests answered on a retry; JUnit property 'flaky' on each test)")
+        for nodeid, evidence in list(flaky.items())[:LISTED]:
+            more = f" (and {len(evidence) - 1} more retried requests)" if len(evidence) > 1 else ""
+            lines.append(f"gateway-contracts: FLAKY {nodeid}: {evidence[0]}{more}")
+        if len(flaky) > LISTED:
+            lines.append(f"gateway-contracts: FLAKY: and {len(flaky) - LISTED} more contracts")
+    limited = [e for e in exchanges if e.rate_limited_without_retry_after]
+    if limited:
+        lines.append(f"gateway-contracts: 429 without Retry-After on {len(limited)} requests (R19: the API must say "
+                     "when to come back; the suite backed off on its own)")
+        lines += [f"gateway-contracts: 429 without Retry-After: {e.describe()}" for e in limited[:LISTED]]
+        if len(limited) > LISTED:
+            lines.append(f"gateway-contracts: 429 without Retry-After: and {len(limited) - LISTED} more requests")
     return lines
 
 
