@@ -49,6 +49,9 @@ class Redactor:
     def __init__(self, *secrets: str | None) -> None:
         self._secrets = sorted({s for s in secrets if s}, key=len, reverse=True)
 
+    def __repr__(self) -> str:  # tracebacks with locals print reprs
+        return f"Redactor({len(self._secrets)} secrets)"
+
     def __call__(self, text: str) -> str:
         for secret in self._secrets:
             text = text.replace(secret, self.MARK)
@@ -94,6 +97,21 @@ class Throttle:
             self._next = start + self._interval
         if start > now:
             self._sleep(start - now)
+
+
+class _Bearer(httpx.Auth):
+    """Sets the Authorization header at send time. No frame ever holds the header as a plain string,
+    and the repr hides the key: a traceback printed with locals (--showlocals) cannot show it."""
+
+    def __init__(self, key: str) -> None:
+        self._key = key
+
+    def auth_flow(self, request: httpx.Request) -> Iterator[httpx.Request]:
+        request.headers["Authorization"] = f"Bearer {self._key}"
+        yield request
+
+    def __repr__(self) -> str:
+        return "<Bearer ***>"
 
 
 class GatewayClient:
@@ -176,7 +194,7 @@ class GatewayClient:
     # -- the wire ---------------------------------------------------------------------------------
 
     def _send(self, method: str, url: str, json_body: Any, authenticated: bool) -> Exchange:
-        headers = {"Authorization": f"Bearer {self._api_key}"} if authenticated else {}
+        auth = _Bearer(self._api_key) if authenticated and self._api_key else None
         notes: list[str] = []
         started = self._clock()
         attempt = 0
@@ -185,7 +203,7 @@ class GatewayClient:
             self._throttle.wait()
             self.sent += 1
             attempt_started = self._clock()
-            exchange = self._attempt(method, url, json_body, headers, authenticated)
+            exchange = self._attempt(method, url, json_body, auth, authenticated)
             elapsed = self._clock() - attempt_started
             wait = self._retry_wait(exchange, attempt, notes)
             if wait is None:
@@ -199,10 +217,10 @@ class GatewayClient:
                 )
             self._sleep(wait)
 
-    def _attempt(self, method: str, url: str, json_body: Any, headers: dict[str, str], authenticated: bool) -> Exchange:
+    def _attempt(self, method: str, url: str, json_body: Any, auth: httpx.Auth | None, authenticated: bool) -> Exchange:
         started = self._clock()
         try:
-            with self._http.stream(method, url, json=json_body, headers=headers) as response:
+            with self._http.stream(method, url, json=json_body, auth=auth) as response:
                 text, truncated = self._read_capped(response, deadline=started + self.settings.timeout_s)
                 text = self.redact(text)  # an error body may echo the key: evidence never holds it
                 return Exchange(

@@ -17,6 +17,7 @@ from gateway_contracts.client import (
     GatewayClient,
     Redactor,
     Throttle,
+    _Bearer,
     describe_transport_error,
     failure_kind,
     read_cache_dir,
@@ -541,6 +542,18 @@ def test_the_key_is_redacted_from_transport_errors() -> None:
     assert Redactor.MARK in exchange.error
     assert all(KEY not in note for note in exchange.notes)
     assert KEY not in exchange.describe()
+
+
+def test_no_repr_on_the_way_shows_the_key() -> None:
+    # pytest --showlocals prints the repr of every local of a failing frame: none may carry the key.
+    seen: list[httpx.Request] = []
+    recorder = Recorder(lambda request: seen.append(request) or ok())
+    client = make_client(recorder, api_key=KEY)
+    client.post_json("/v1/chat/completions", {"model": "a"}, authenticated=True)
+    assert seen[0].headers["authorization"] == f"Bearer {KEY}"
+    for shown in (repr(client), repr(client.redact), repr(seen[0]), repr(seen[0].headers), repr(client.settings)):
+        assert KEY not in shown
+    assert KEY not in repr(_Bearer(KEY))
 
 
 def test_redactor_replaces_longest_secrets_first_and_ignores_empty_ones() -> None:
