@@ -1,0 +1,363 @@
+"""The kill matrix: the gate run against the healthy reference gateway and against each fault.
+
+Each scenario is one suite subprocess with its own embedded gateway (one server per fault); a few run at
+once. The tests that fail (from the run's JUnit) must be exactly the ones the scenario expects, so a
+contract that silently stops checking, or starts failing for the wrong reason, breaks the build.
+Parsing, comparison and rendering are pure functions; only `run_scenario`/`run_matrix` touch processes.
+
+    python -m gateway_contracts.killmatrix [--jobs 3] [--only FAULT ...] [--record]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+import time
+import xml.etree.ElementTree as ET
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+HEALTHY = "healthy"
+MATRIX_FILE = Path("tests/self/kill_matrix.yaml")
+REPORT_FILE = Path("reports/kill-matrix.md")
+SUITE_ARGS = ("-m", "pytest", "tests/contract", "-m", "gate", "-p", "no:cacheprovider", "-q")
+# Suite settings a caller's environment could leak into the inner runs; the matrix sets its own.
+SCRUBBED_ENV = ("TARGET_URL", "CONTRACTS", "GATEWAYS", "REFERENCE_FAULTS", "STRICT_REGISTRY", "MAX_RPS",
+                "REQUEST_TIMEOUT", "RETRIES", "GATEWAY_API_KEY", "PYTEST_ADDOPTS", "BASELINE", "RUN_NAME",
+                "REPORTS_DIR")
+RUN_TIMEOUT_S = 600.0
+
+
+class MatrixError(ValueError):
+    """The matrix file is malformed (unknown key, fault, or a target outside the expected set)."""
+
+
+@dataclass(frozen=True)
+class Scenario:
+    name: str  # the fault's name, or a variant such as "registry-extra-gateway-strict"
+    faults: tuple[str, ...]
+    args: tuple[str, ...] = ()  # extra suite options, e.g. --strict-registry
+    expected: frozenset[str] = frozenset()  # test ids (JUnit names) that must fail, and only these
+    target: str | None = None  # the primary contract: the test the incident's invariant names
+    why: str = ""
+    incident: str = ""
+    summary: str | None = None  # text the run's terminal summary must contain
+
+
+@dataclass(frozen=True)
+class Matrix:
+    scenarios: tuple[Scenario, ...]  # the healthy run first
+    out_of_scope: Mapping[str, str]  # fault -> why the matrix leaves it to other tests
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """One run's JUnit: test ids by result."""
+
+    passed: frozenset[str] = frozenset()
+    failed: frozenset[str] = frozenset()
+    errors: frozenset[str] = frozenset()
+    skipped: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True)
+class Run:
+    scenario: Scenario
+    status: int | None  # pytest's exit status; None when the run timed out
+    outcome: Outcome | None  # None when no JUnit was written (the run never got to the tests)
+    output: str = field(default="", repr=False)
+    seconds: float = 0.0
+
+
+@dataclass(frozen=True)
+class Verdict:
+    run: Run
+    missing: frozenset[str]  # expected to fail, did not: the contract no longer catches the fault
+    unexpected: frozenset[str]  # failed without being expected: noise or a changed contract
+    problems: tuple[str, ...]  # anything else: exit status, errors, summary text
+
+    @property
+    def scenario(self) -> Scenario:
+        return self.run.scenario
+
+    @property
+    def ok(self) -> bool:
+        return not (self.missing or self.unexpected or self.problems)
+
+
+# -- the matrix file -------------------------------------------------------------------------------
+
+_SCENARIO_KEYS = {"faults", "args", "fail", "target", "why", "summary"}
+
+
+def load_matrix(path: Path, incidents: Mapping[str, str]) -> Matrix:
+    """Read the matrix file; `incidents` maps every known fault to its incident (the FAULTS registry)."""
+    raw = yaml.safe_load(path.read_text())
+    if not isinstance(raw, dict) or raw.get("version") != 1 or set(raw) - {"version", "scenarios", "out_of_scope"}:
+        raise MatrixError(f"{path}: expected version: 1, scenarios and out_of_scope")
+    out_of_scope = {str(k): str(v) for k, v in (raw.get("out_of_scope") or {}).items()}
+    scenarios = [Scenario(HEALTHY, ())]
+    for name, spec in (raw.get("scenarios") or {}).items():
+        scenarios.append(_scenario(path, str(name), spec or {}, incidents))
+    for fault in out_of_scope:
+        if fault not in incidents:
+            raise MatrixError(f"{path}: out_of_scope.{fault}: unknown fault")
+    return Matrix(tuple(scenarios), out_of_scope)
+
+
+def _scenario(path: Path, name: str, spec: dict[str, Any], incidents: Mapping[str, str]) -> Scenario:
+    where = f"{path}: scenarios.{name}"
+    if not isinstance(spec, dict) or set(spec) - _SCENARIO_KEYS:
+        raise MatrixError(f"{where}: keys must be among {sorted(_SCENARIO_KEYS)}")
+    faults = tuple(spec.get("faults") or [name])
+    for fault in faults:
+        if fault not in incidents:
+            raise MatrixError(f"{where}: unknown fault {fault!r}")
+    expected = frozenset(spec.get("fail") or ())
+    target = spec.get("target")
+    if target is not None and target not in expected:
+        raise MatrixError(f"{where}: target {target!r} is not in its fail list")
+    if expected and not spec.get("why"):
+        raise MatrixError(f"{where}: a scenario with failures needs a why")
+    return Scenario(
+        name=name, faults=faults, args=tuple(spec.get("args") or ()), expected=expected, target=target,
+        why=" ".join(str(spec.get("why") or "").split()), incident=", ".join(incidents[f] for f in faults),
+        summary=spec.get("summary"),
+    )
+
+
+def unaccounted_faults(matrix: Matrix, known: Iterable[str]) -> list[str]:
+    """Faults neither run by a scenario nor listed as out of scope (a new fault nobody checks)."""
+    covered = {f for s in matrix.scenarios for f in s.faults} | set(matrix.out_of_scope)
+    return [f for f in known if f not in covered]
+
+
+# -- JUnit and comparison (pure) -------------------------------------------------------------------
+
+
+def parse_junit(xml_text: str) -> Outcome:
+    """Test ids (the JUnit `name`, e.g. `test_no_duplicate_ids[huggingface]`) grouped by result."""
+    buckets: dict[str, set[str]] = {"passed": set(), "failed": set(), "errors": set(), "skipped": set()}
+    for case in ET.fromstring(xml_text).iter("testcase"):
+        name = case.get("name", "")
+        tags = {child.tag for child in case}
+        if "error" in tags:  # an error in setup or teardown, or a collection error
+            buckets["errors"].add(name)
+        if "failure" in tags:
+            buckets["failed"].add(name)
+        elif "skipped" in tags:
+            buckets["skipped"].add(name)
+        elif "error" not in tags:
+            buckets["passed"].add(name)
+    return Outcome(**{k: frozenset(v) for k, v in buckets.items()})
+
+
+def compare(run: Run) -> Verdict:
+    """Did the run fail exactly where its scenario says, and for no other reason?"""
+    scenario, outcome = run.scenario, run.outcome
+    failed = outcome.failed if outcome else frozenset()
+    problems: list[str] = []
+    want_status = 1 if scenario.expected else 0
+    if run.status is None:
+        problems.append(f"the run did not finish within {RUN_TIMEOUT_S:g} s")
+    elif run.status != want_status:
+        problems.append(f"exit status {run.status}, expected {want_status}" + _last_line(run.output))
+    if outcome is None and run.status is not None:
+        problems.append("no JUnit report: the suite did not run its tests")
+    if outcome and outcome.errors:
+        # A contract must fail with findings, not crash: an error hides what it would have reported.
+        problems.append(f"errors (not findings) in {', '.join(sorted(outcome.errors))}")
+    if scenario.summary and scenario.summary not in run.output:
+        problems.append(f"the run summary does not mention {scenario.summary!r}")
+    return Verdict(run, scenario.expected - failed, failed - scenario.expected, tuple(problems))
+
+
+def _last_line(output: str) -> str:
+    lines = [line for line in output.strip().splitlines() if line.strip()]
+    return f" ({lines[-1].strip()})" if lines else ""
+
+
+# -- rendering (pure) ------------------------------------------------------------------------------
+
+
+def summary_line(verdicts: Sequence[Verdict]) -> str:
+    """`kill matrix: 35/35 faults caught exactly as expected; healthy gateway: 160 passed, 0 failed`."""
+    faults = [v for v in verdicts if v.scenario.name != HEALTHY]
+    caught = sum(v.ok for v in faults)
+    line = f"kill matrix: {caught}/{len(faults)} faults caught exactly as expected"
+    healthy = next((v for v in verdicts if v.scenario.name == HEALTHY), None)
+    if healthy is not None:
+        o = healthy.run.outcome or Outcome()
+        line += f"; healthy gateway: {len(o.passed)} passed, {len(o.failed) + len(o.errors)} failed"
+    wrong = [v.scenario.name for v in verdicts if not v.ok]
+    return line + (f"; mismatched: {', '.join(wrong)}" if wrong else "")
+
+
+def render_markdown(verdicts: Sequence[Verdict], out_of_scope: Mapping[str, str], *, wall_s: float) -> str:
+    lines = [
+        "# Kill matrix",
+        "",
+        summary_line(verdicts),
+        "",
+        f"Each row is one run of `pytest tests/contract -m gate` against the embedded reference gateway with "
+        f"the fault injected; {len(verdicts)} runs in {wall_s:.0f} s wall time. **Target** is the contract "
+        "the incident's invariant names; the other expected failures follow from what the fault breaks.",
+        "",
+        "| scenario | incident | target contract | expected failing | actual failing | verdict | s | why |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for v in verdicts:
+        s, o = v.scenario, v.run.outcome or Outcome()
+        actual = o.failed | o.errors
+        shown = f"the same {len(actual)}" if actual == s.expected and actual else _ids(actual)
+        lines.append(
+            f"| `{s.name}`{_args(s)} | {s.incident or '-'} | {_code(s.target) if s.target else '-'} "
+            f"| {_ids(s.expected)} | {shown} | {_verdict(v)} | {v.run.seconds:.0f} | {_cell(s.why) or '-'} |"
+        )
+    if out_of_scope:
+        lines += ["", "## Out of scope", "", "| fault | why |", "|---|---|"]
+        lines += [f"| `{f}` | {_cell(why)} |" for f, why in out_of_scope.items()]
+    return "\n".join(lines) + "\n"
+
+
+def _args(s: Scenario) -> str:
+    extra = [f for f in s.faults if f != s.name] + list(s.args)
+    return f" ({_cell(' '.join(extra))})" if extra else ""
+
+
+def _code(test_id: str) -> str:
+    return f"`{_cell(test_id)}`"
+
+
+def _ids(ids: Iterable[str]) -> str:
+    items = sorted(ids)
+    return "<br>".join(_code(i) for i in items) if items else "none"
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def _verdict(v: Verdict) -> str:
+    if v.ok:
+        return "caught as expected" if v.scenario.expected else "passes"
+    parts = [f"missing {', '.join(sorted(v.missing))}" if v.missing else "",
+             f"unexpected {', '.join(sorted(v.unexpected))}" if v.unexpected else "", *v.problems]
+    return "**MISMATCH**: " + _cell("; ".join(p for p in parts if p))
+
+
+def describe_mismatch(v: Verdict) -> str:
+    """A failure message for one scenario: what went missing, what appeared, what else was wrong."""
+    lines = [f"{v.scenario.name}: the failing contracts differ from the matrix"]
+    if v.missing:
+        lines.append("  expected to fail but passed (the contract no longer catches this fault): "
+                     + ", ".join(sorted(v.missing)))
+    if v.unexpected:
+        lines.append("  failed without being expected: " + ", ".join(sorted(v.unexpected)))
+    lines += [f"  {p}" for p in v.problems]
+    return "\n".join(lines)
+
+
+# -- running ---------------------------------------------------------------------------------------
+
+
+def suite_command(scenario: Scenario, junit: Path, python: str = sys.executable) -> list[str]:
+    command = [python, *SUITE_ARGS, f"--junitxml={junit}"]
+    for fault in scenario.faults:
+        command += ["--reference-fault", fault]
+    return command + list(scenario.args)
+
+
+def run_scenario(scenario: Scenario, *, root: Path, workdir: Path, python: str = sys.executable) -> Run:
+    """One suite subprocess: it starts its own embedded gateway with the scenario's faults."""
+    junit = workdir / f"{scenario.name}.xml"
+    env = {k: v for k, v in os.environ.items() if k not in SCRUBBED_ENV}
+    started = time.monotonic()
+    try:
+        proc = subprocess.run(suite_command(scenario, junit, python), cwd=root, env=env, capture_output=True,
+                              text=True, timeout=RUN_TIMEOUT_S, check=False)
+        status, output = proc.returncode, proc.stdout + proc.stderr
+    except subprocess.TimeoutExpired as exc:
+        partial = exc.stdout or ""
+        status, output = None, partial.decode(errors="replace") if isinstance(partial, bytes) else partial
+    outcome = parse_junit(junit.read_text()) if junit.exists() else None
+    return Run(scenario, status, outcome, output, time.monotonic() - started)
+
+
+def run_matrix(scenarios: Sequence[Scenario], *, root: Path, jobs: int = 3,
+               python: str = sys.executable) -> tuple[list[Run], float]:
+    """Every scenario, `jobs` at a time; the runs in scenario order and the wall time."""
+    started = time.monotonic()
+    with tempfile.TemporaryDirectory(prefix="kill-matrix-") as tmp, ThreadPoolExecutor(max_workers=jobs) as pool:
+        # The slow scenarios first, so they overlap the many fast ones instead of trailing at the end.
+        order = sorted(scenarios, key=lambda s: not _is_slow(s))
+        futures = {s.name: pool.submit(run_scenario, s, root=root, workdir=Path(tmp), python=python) for s in order}
+        runs = [futures[s.name].result() for s in scenarios]
+    return runs, time.monotonic() - started
+
+
+_SLOW_FAULTS = frozenset({"slow-gateway", "hang", "flaky-503", "flaky-429", "rate-limit-no-retry-after"})
+
+
+def _is_slow(scenario: Scenario) -> bool:
+    return bool(_SLOW_FAULTS.intersection(scenario.faults))
+
+
+def write_report(verdicts: Sequence[Verdict], out_of_scope: Mapping[str, str], *, wall_s: float,
+                 path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(render_markdown(verdicts, out_of_scope, wall_s=wall_s))
+
+
+def record(runs: Sequence[Run]) -> str:
+    """The actual failing sets as matrix-file YAML: a starting point to review, never to paste blindly."""
+    out: dict[str, Any] = {}
+    for run in runs:
+        if run.scenario.name == HEALTHY:
+            continue
+        o = run.outcome or Outcome()
+        out[run.scenario.name] = {"fail": sorted(o.failed | o.errors), "status": run.status,
+                                  "seconds": round(run.seconds, 1)}
+    return yaml.safe_dump(out, sort_keys=False, width=120)
+
+
+def fault_incidents() -> dict[str, str]:
+    """Every fault of the reference gateway and its incident."""
+    from gateway_contracts.reference.faults import FAULTS
+
+    return {name: fault.incident for name, fault in FAULTS.items()}
+
+
+def main(argv: Sequence[str] | None = None, *, echo: Callable[[str], None] = print) -> int:
+    parser = argparse.ArgumentParser(prog="python -m gateway_contracts.killmatrix", description=__doc__.split("\n")[0])
+    parser.add_argument("--matrix", type=Path, default=MATRIX_FILE)
+    parser.add_argument("--report", type=Path, default=REPORT_FILE)
+    parser.add_argument("--jobs", type=int, default=3)
+    parser.add_argument("--only", nargs="+", metavar="SCENARIO", help="run only these scenarios (and healthy)")
+    parser.add_argument("--record", action="store_true", help="print the actual failing sets as YAML")
+    args = parser.parse_args(argv)
+    root = Path.cwd()
+    matrix = load_matrix(args.matrix, fault_incidents())
+    scenarios = [s for s in matrix.scenarios if not args.only or s.name in args.only or s.name == HEALTHY]
+    runs, wall = run_matrix(scenarios, root=root, jobs=args.jobs)
+    verdicts = [compare(r) for r in runs]
+    write_report(verdicts, matrix.out_of_scope, wall_s=wall, path=args.report)
+    if args.record:
+        echo(record(runs))
+    for v in verdicts:
+        if not v.ok:
+            echo(describe_mismatch(v))
+    echo(f"{summary_line(verdicts)} ({wall:.0f} s; {args.report})")
+    return 0 if all(v.ok for v in verdicts) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,236 @@
+"""Unit tests of the kill matrix's pure parts: the matrix file, JUnit parsing, comparison and rendering."""
+
+from __future__ import annotations
+
+import sys
+import textwrap
+from collections.abc import Iterable
+from pathlib import Path
+
+import pytest
+
+from gateway_contracts.killmatrix import (
+    HEALTHY,
+    MATRIX_FILE,
+    Matrix,
+    MatrixError,
+    Outcome,
+    Run,
+    Scenario,
+    compare,
+    describe_mismatch,
+    fault_incidents,
+    load_matrix,
+    parse_junit,
+    render_markdown,
+    suite_command,
+    summary_line,
+    unaccounted_faults,
+)
+
+ROOT = Path(__file__).resolve().parents[2]
+INCIDENTS = {"dup": "R01", "slow": "R18", "extra": "-"}
+
+JUNIT = """<?xml version="1.0" encoding="utf-8"?>
+<testsuites><testsuite name="pytest" errors="1" failures="2" skipped="1" tests="6">
+  <testcase classname="tests.contract.test_gateways" name="test_no_duplicate_ids[huggingface]" time="0.1">
+    <failure message="[no-duplicate-ids] ...">evidence</failure></testcase>
+  <testcase classname="tests.contract.test_gateways" name="test_no_duplicate_ids[openrouter]" time="0.1"/>
+  <testcase classname="tests.contract.test_gateways" name="test_count_within_bounds[huggingface]" time="0.1">
+    <failure message="[count-floor] ..."/><system-out>captured</system-out></testcase>
+  <testcase classname="tests.contract.test_api_surface" name="test_registry_has_no_uncovered_gateways" time="0">
+    <skipped type="pytest.skip" message="not strict"/></testcase>
+  <testcase classname="tests.contract.test_api_surface" name="test_chat_requires_a_key" time="0">
+    <error message="failed on setup with ..."/></testcase>
+  <testcase classname="tests.contract.test_aggregate" name="test_aggregate_rows_are_unique_per_gateway" time="0">
+    <failure message="x"/><error message="failed on teardown"/></testcase>
+</testsuite></testsuites>
+"""
+
+
+def scenario(name: str = "dup", expected: Iterable[str] = (), summary: str | None = None) -> Scenario:
+    return Scenario(name=name, faults=(name,), expected=frozenset(expected), summary=summary)
+
+
+def run(s: Scenario, failed: Iterable[str] = (), *, status: int | None = None, errors: Iterable[str] = (),
+        output: str = "", outcome: bool = True) -> Run:
+    failed, errors = frozenset(failed), frozenset(errors)
+    if status is None:
+        status = 1 if failed or errors else 0
+    result = Outcome(passed=frozenset({"test_ok"}), failed=failed, errors=errors)
+    return Run(s, status, result if outcome else None, output, 1.0)
+
+
+# -- JUnit -----------------------------------------------------------------------------------------
+
+
+def test_parse_junit_groups_test_ids_by_result() -> None:
+    outcome = parse_junit(JUNIT)
+    assert outcome.failed == {"test_no_duplicate_ids[huggingface]", "test_count_within_bounds[huggingface]",
+                              "test_aggregate_rows_are_unique_per_gateway"}
+    assert outcome.passed == {"test_no_duplicate_ids[openrouter]"}
+    assert outcome.skipped == {"test_registry_has_no_uncovered_gateways"}
+    # A setup error is an error, not a pass; a failure with a teardown error is both.
+    assert outcome.errors == {"test_chat_requires_a_key", "test_aggregate_rows_are_unique_per_gateway"}
+
+
+def test_parse_junit_of_an_empty_run() -> None:
+    assert parse_junit('<testsuites><testsuite name="pytest" tests="0"/></testsuites>') == Outcome()
+
+
+# -- comparison ------------------------------------------------------------------------------------
+
+
+def test_exact_failures_are_ok() -> None:
+    s = scenario(expected={"a", "b"})
+    verdict = compare(run(s, {"a", "b"}))
+    assert verdict.ok
+    assert verdict.missing == verdict.unexpected == frozenset()
+
+
+def test_a_contract_that_stops_catching_is_missing() -> None:
+    verdict = compare(run(scenario(expected={"a", "b"}), {"a"}))
+    assert not verdict.ok
+    assert verdict.missing == {"b"}
+    assert "expected to fail but passed" in describe_mismatch(verdict)
+    assert "b" in describe_mismatch(verdict)
+
+
+def test_collateral_failures_are_unexpected() -> None:
+    verdict = compare(run(scenario(expected={"a"}), {"a", "c"}))
+    assert verdict.unexpected == {"c"}
+    assert "failed without being expected: c" in describe_mismatch(verdict)
+
+
+def test_a_fault_nothing_catches_is_a_mismatch() -> None:
+    verdict = compare(run(scenario(expected={"a"}), set()))
+    assert verdict.missing == {"a"}
+    assert any("exit status 0, expected 1" in p for p in verdict.problems)
+
+
+def test_healthy_run_must_pass_cleanly() -> None:
+    healthy = Scenario(HEALTHY, ())
+    assert compare(run(healthy)).ok
+    assert compare(run(healthy, {"x"})).unexpected == {"x"}
+
+
+def test_errors_are_problems_even_when_expected() -> None:
+    # A contract must fail with findings; a crash hides what it would have reported.
+    verdict = compare(run(scenario(expected={"a"}), {"a"}, errors={"a"}))
+    assert not verdict.ok
+    assert any("errors (not findings) in a" in p for p in verdict.problems)
+
+
+def test_exit_status_other_than_a_verdict_is_a_problem() -> None:
+    verdict = compare(run(scenario(expected={"a"}), status=7, output="gateway-contracts: target unreachable\n",
+                          outcome=False))
+    assert any("exit status 7, expected 1 (gateway-contracts: target unreachable)" in p for p in verdict.problems)
+    assert any("no JUnit report" in p for p in verdict.problems)
+
+
+def test_timed_out_run_is_a_problem() -> None:
+    verdict = compare(Run(scenario(expected={"a"}), None, None))
+    assert any("did not finish" in p for p in verdict.problems)
+
+
+def test_required_summary_text() -> None:
+    s = scenario("extra", summary="no contract covers: aimo")
+    assert compare(run(s, output="gateway-contracts: the registry lists gateways no contract covers: aimo")).ok
+    assert "does not mention" in compare(run(s, output="nothing")).problems[0]
+
+
+# -- rendering -------------------------------------------------------------------------------------
+
+
+def test_summary_line() -> None:
+    healthy = Scenario(HEALTHY, ())
+    ok = compare(run(scenario(expected={"a"}), {"a"}))
+    bad = compare(run(scenario("slow", expected={"b"}), set()))
+    assert summary_line([compare(run(healthy)), ok]) == (
+        "kill matrix: 1/1 faults caught exactly as expected; healthy gateway: 1 passed, 0 failed")
+    assert summary_line([compare(run(healthy)), ok, bad]).endswith("1/2 faults caught exactly as expected; "
+                                                                     "healthy gateway: 1 passed, 0 failed; "
+                                                                     "mismatched: slow")
+
+
+def test_render_markdown_rows_and_out_of_scope() -> None:
+    s = Scenario("extra-strict", ("extra",), args=("--strict-registry",), expected=frozenset({"t[a|b]"}),
+                 target="t[a|b]", why="a | in a why", incident="-")
+    text = render_markdown([compare(run(Scenario(HEALTHY, ()))), compare(run(s, {"t[a|b]"}))],
+                           {"slow": "takes a minute"}, wall_s=12.3)
+    assert text.startswith("# Kill matrix\n\nkill matrix: 1/1 faults caught exactly as expected")
+    assert "2 runs in 12 s wall time" in text
+    row = next(line for line in text.splitlines() if line.startswith("| `extra-strict`"))
+    assert "(extra --strict-registry)" in row
+    assert "`t[a\\|b]`" in row  # pipes escaped: the table keeps its columns
+    assert "the same 1" in row
+    assert "caught as expected" in row
+    assert "| `slow` | takes a minute |" in text
+
+
+def test_render_markdown_shows_a_mismatch() -> None:
+    text = render_markdown([compare(run(scenario(expected={"a", "b"}), {"a", "c"}))], {}, wall_s=1)
+    assert "**MISMATCH**: missing b; unexpected c" in text
+    assert "`a`<br>`c`" in text
+
+
+# -- the matrix file -------------------------------------------------------------------------------
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "matrix.yaml"
+    path.write_text(textwrap.dedent(text))
+    return path
+
+
+def test_load_matrix(tmp_path: Path) -> None:
+    matrix = load_matrix(write(tmp_path, """
+        version: 1
+        scenarios:
+          dup: {target: a, why: "ids repeat", fail: [a, b]}
+          extra-strict: {faults: [extra], args: [--strict-registry], target: c, why: w, fail: [c]}
+          extra: {summary: "covers: aimo"}
+        out_of_scope:
+          slow: takes a minute
+        """), INCIDENTS)
+    names = [s.name for s in matrix.scenarios]
+    assert names == [HEALTHY, "dup", "extra-strict", "extra"]
+    dup, strict, extra = matrix.scenarios[1:]
+    assert dup.faults == ("dup",)
+    assert dup.expected == {"a", "b"}
+    assert dup.incident == "R01"
+    assert strict.faults == ("extra",)
+    assert strict.args == ("--strict-registry",)
+    assert extra.expected == frozenset()
+    assert extra.summary == "covers: aimo"
+    assert unaccounted_faults(matrix, INCIDENTS) == []
+    assert unaccounted_faults(Matrix(matrix.scenarios[:2], {}), INCIDENTS) == ["slow", "extra"]
+
+
+@pytest.mark.parametrize(("body", "message"), [
+    ("scenarios: {}", "expected version: 1"),
+    ("version: 1\nscenarios:\n  nope: {}", "unknown fault 'nope'"),
+    ("version: 1\nscenarios:\n  dup: {fail: [a], why: w, targt: a}", "keys must be among"),
+    ("version: 1\nscenarios:\n  dup: {fail: [a], why: w, target: b}", "target 'b' is not in its fail list"),
+    ("version: 1\nscenarios:\n  dup: {fail: [a]}", "needs a why"),
+    ("version: 1\nout_of_scope: {nope: why}", "out_of_scope.nope: unknown fault"),
+])
+def test_load_matrix_rejects(tmp_path: Path, body: str, message: str) -> None:
+    with pytest.raises(MatrixError, match=message):
+        load_matrix(write(tmp_path, body), INCIDENTS)
+
+
+def test_committed_matrix_loads_and_targets_its_failures() -> None:
+    matrix = load_matrix(ROOT / MATRIX_FILE, fault_incidents())
+    for s in matrix.scenarios[1:]:
+        assert (s.target is None) == (not s.expected), s.name  # a scenario that fails names its target
+        assert s.why, s.name
+
+
+def test_suite_command() -> None:
+    s = Scenario("extra-strict", ("extra",), args=("--strict-registry",))
+    command = suite_command(s, Path("/tmp/x.xml"))
+    assert command[:3] == [sys.executable, "-m", "pytest"]
+    assert command[-4:] == ["--junitxml=/tmp/x.xml", "--reference-fault", "extra", "--strict-registry"]
+    assert "-p" in command
+    assert "no:cacheprovider" in command
