@@ -28,12 +28,13 @@ SCRUBBED = ("TARGET_URL", "CONTRACTS", "GATEWAYS", "REFERENCE_FAULTS", "BASELINE
 pytestmark = pytest.mark.slow
 
 
-def suite(tmp: Path, run: str, *args: str) -> subprocess.CompletedProcess[str]:
+def suite(tmp: Path, run: str, *args: str, workers: int = 0) -> subprocess.CompletedProcess[str]:
+    """One suite run; `workers` > 0 runs it under xdist (the controller then snapshots from the shared cache)."""
     env = {k: v for k, v in os.environ.items() if k not in SCRUBBED}
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT / "src"), env.get("PYTHONPATH")]))
     env["GATEWAY_API_KEY"] = CANARY
     command = [sys.executable, "-m", "pytest", "tests/contract", "-q", "-p", "no:cacheprovider", "-p", "xdist",
-               "-n", "2", "--run-name", run, "--reports-dir", str(tmp), f"--junitxml={tmp}/junit-{run}.xml",
+               "-n", str(workers), "--run-name", run, "--reports-dir", str(tmp), f"--junitxml={tmp}/junit-{run}.xml",
                f"--alluredir={tmp}/allure-{run}", "--allure-no-capture", *args]
     return subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=600, check=False)
 
@@ -49,7 +50,7 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, subp
     tmp = tmp_path_factory.mktemp("nightly")
     done = {"baseline": suite(tmp, "baseline", "--update-baseline", str(tmp / "baseline.json"))}
     done["nightly"] = suite(tmp, "nightly", "--baseline", str(tmp / "baseline.json"),
-                            "--reference-fault", "hf-partial-load")
+                            "--reference-fault", "hf-partial-load", workers=2)
     done["gate"] = suite(tmp, "gate", "--reference-fault", "hf-partial-load")
     return tmp, done
 
@@ -129,3 +130,11 @@ def test_no_output_holds_the_key(runs: tuple[Path, dict]) -> None:
     assert "git.sha=" in env
     result = json.loads(next((tmp / "allure-nightly").glob("*-result.json")).read_text())
     assert not result.get("attachments")  # --allure-no-capture: no stdout or logs attached
+
+
+def test_an_unreadable_baseline_ends_the_run_with_status_6(tmp_path: Path) -> None:
+    bad = tmp_path / "baseline.json"
+    bad.write_text('{"format": 1, "taken_at": "2026-01-01T00:00:00Z"}')
+    result = suite(tmp_path, "bad", "--baseline", str(bad))
+    assert result.returncode == 6
+    assert f"invalid baseline: {bad}: gateways: required key is missing" in result.stdout + result.stderr
