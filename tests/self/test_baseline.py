@@ -217,3 +217,31 @@ def test_old_enough_is_measured_from_now() -> None:
     recent = (NOW - timedelta(days=3)).strftime("%Y-%m-%dT%H:%M:%SZ")
     base = baseline(gateway("g", n=100), taken_at=recent)
     assert findings_of(base, gateway("g", model_ids=ids(100)[1:])) == {}
+
+
+# -- session end: the snapshot comes from the run's recorded exchanges ----------------------------
+
+
+def test_snapshot_reads_the_runs_cache_and_never_requests(tmp_path: Path) -> None:
+    from gateway_contracts.contract import parse_contract
+    from gateway_contracts.report import evidence
+
+    contract = parse_contract("version: 1\ngateways:\n  a: {min_models: 1, required_models: [m/1]}\n"
+                              "  b: {min_models: 1}\n", tmp_path / "c.yaml")
+    rows = [{"id": "m/1", "source_gateway": "a"}, {"id": "m/2", "source_gateway": "a"}]
+    body = {"data": rows, "total": 2, "offset": 0, "limit": 1000, "returned": 2, "has_more": False,
+            "next_offset": None, "gateway": "a"}
+    recorded = [
+        Exchange("GET", "http://t/v1/models?gateway=a&limit=1000&offset=0", 200, "application/json",
+                 json.dumps(body), 0.25),
+        Exchange("GET", "http://t/health", 200, "application/json", '{"version": "9.9"}', 0.01),
+    ]
+    for i, exchange in enumerate(recorded):
+        (tmp_path / f"{i}.json").write_text(json.dumps(exchange.to_dict()))
+    store = evidence.offline_store("http://t", tmp_path, contract)
+    assert store.walk("b").first.error == evidence.NOT_REQUESTED  # type: ignore[union-attr]
+    snap = evidence.snapshot(store, contract, target="http://t", suite_version="0")
+    assert list(snap.gateways) == ["a"]  # b was not walked in this run: left out, not fetched
+    assert (snap.gateways["a"].ids, snap.gateways["a"].required) == (("m/1", "m/2"), {"m/1": True})
+    assert snap.target_version == "9.9"
+    assert snap.gateways["a"].latency == Latency(requests=1, median_s=0.25, max_s=0.25)
