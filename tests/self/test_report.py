@@ -37,7 +37,9 @@ JUNIT = f"""<?xml version="1.0" encoding="utf-8"?><testsuites><testsuite name="p
 </testcase>
 <testcase classname="tests.fuzz.test_fuzz" name="test_api[GET /v1/models]" time="1"/>
 <testcase classname="tests.fuzz.test_fuzz" name="test_api[GET /v1/gateways/status]" time="1">
- <failure message="x">Server error: 500 Internal Server Error on GET /v1/gateways/status</failure></testcase>
+ <failure message="Server error: 500 Internal Server Error on GET /v1/gateways/status">tests/fuzz/test_fuzz.py:9: in
+    test_api
+E   Server error: 500 Internal Server Error on GET /v1/gateways/status</failure></testcase>
 <testcase classname="tests.fuzz.test_fuzz" name="test_api[GET /v1/models]" time="1">
  <skipped message="no case"/></testcase>
 </testsuite></testsuites>

@@ -31,6 +31,7 @@ class Case:
     time_s: float = 0.0
     message: str = ""  # the failure text, or the skip reason
     properties: tuple[tuple[str, str], ...] = field(default=())
+    summary: str = ""  # the failure's `message` attribute: pytest's one-paragraph summary
 
     @property
     def test_id(self) -> str:
@@ -71,9 +72,10 @@ class Case:
             elif found and line.strip():
                 last = found[-1]
                 found[-1] = Finding(last.invariant, f"{last.message} {line.strip()}", last.evidence, last.request)
-        if not found and self.message.strip():
-            first, _, rest = self.message.strip().partition("\n")
-            found.append(Finding("failure", first.removeprefix("Failed: "), rest.strip()[:2000]))
+        if not found and (self.summary or self.message).strip():
+            # Not a findings render (a crash, a schemathesis failure): the summary, not the traceback.
+            first, _, rest = (self.summary or self.message).strip().partition("\n")
+            found.append(Finding("failure", first.removeprefix("Failed: "), " ".join(rest.split())[:500]))
         return found
 
 
@@ -82,19 +84,20 @@ def read_junit(path: Path, redact: Callable[[str], str] = lambda s: s) -> list[C
     root = ET.parse(path).getroot()
     cases = []
     for case in root.iter("testcase"):
-        outcome, message = "passed", ""
+        outcome, message, summary = "passed", "", ""
         for tag in ("failure", "error", "skipped"):
             node = case.find(tag)
             if node is not None:
                 outcome = {"failure": "failed", "error": "error", "skipped": "skipped"}[tag]
                 text = (node.text or "").strip()
                 message = text if tag != "skipped" else (node.get("message") or text)
-                if not message:
-                    message = node.get("message") or ""
+                summary = node.get("message") or ""
+                message = message or summary
                 break
         properties = tuple((p.get("name", ""), redact(p.get("value", ""))) for p in case.iter("property"))
         cases.append(Case(
             classname=case.get("classname", ""), name=case.get("name", ""), outcome=outcome,
             time_s=float(case.get("time") or 0), message=redact(message), properties=properties,
+            summary=redact(summary),
         ))
     return cases

@@ -32,6 +32,7 @@ STARTED = pytest.StashKey[str]()
 SUMMARY = pytest.StashKey[list[str]]()
 BROKEN = pytest.StashKey[set[str]]()  # gateways (Allure features) with a failed or erroring test
 API = "api"  # the Allure feature of tests that are about no single gateway
+FUZZ = "fuzz"  # the Allure feature of schemathesis tests (the report groups them by operation instead)
 
 # Allure severity of each contract (test function name); unlisted ones are "normal".
 SEVERITY = {
@@ -113,7 +114,9 @@ def labels_of(item: pytest.Item, aggregate: str | None) -> tuple[str, str, str]:
     name = getattr(item, "originalname", item.name)
     params = getattr(getattr(item, "callspec", None), "params", {})
     fixtures = getattr(item, "fixturenames", ())
-    if "aggregate" in fixtures and aggregate:
+    if "fuzz" in item.keywords:
+        feature = FUZZ
+    elif "aggregate" in fixtures and aggregate:
         feature = aggregate
     elif isinstance(params.get("gateway"), Gateway):
         feature = params["gateway"].slug
@@ -132,7 +135,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             continue  # self-tests are not contracts
         feature, story, severity = labels_of(item, aggregate)
         # JUnit properties: the sign-off report groups results by gateway from these.
-        item.user_properties += [("gateway", feature), ("invariant", story)]
+        item.user_properties += [("gateway", feature), ("invariant", story)] if feature != FUZZ else []
         if allure:
             have = {m.kwargs.get("label_type") for m in item.iter_markers("allure_label")}
             for label_type, value in (("feature", feature), ("story", story), ("severity", severity)):
