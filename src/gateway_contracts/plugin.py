@@ -32,8 +32,8 @@ DEFAULT_CONTRACT = "contracts/gateways.yaml"
 # Requests per second against an external target: under the real API's 300/min per-IP limiter.
 DEFAULT_EXTERNAL_RPS = 4.0
 STATE = pytest.StashKey["SuiteState"]()
-# Baselines, run records and Allure labels: their hooks live in their own module.
-pytest_plugins = ["gateway_contracts.report.plugin"]
+# Baselines, run records and Allure labels, and the fuzz tests' options and safety: their own modules.
+pytest_plugins = ["gateway_contracts.report.plugin", "gateway_contracts.fuzz.plugin"]
 
 
 @dataclass
@@ -336,7 +336,9 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
         retried = {e.request_line: e for e in client.touched if e.recovered}
         for exchange in retried.values():
             # Shows up in JUnit as a property and in the summary as FLAKY; the verdict itself is unchanged.
-            report.user_properties.append(("flaky", f"{exchange.describe()}: {'; '.join(exchange.notes)}"))
+            flaky = ("flaky", f"{exchange.describe()}: {'; '.join(exchange.notes)}")
+            report.user_properties.append(flaky)
+            item.user_properties.append(flaky)  # JUnit writes the teardown report's copy of the item's properties
     return report
 
 

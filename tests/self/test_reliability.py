@@ -1,0 +1,363 @@
+"""The suite stays calm when the target misbehaves: each behaviour of issue 6, end to end, in a subprocess.
+
+Each test runs the gate contracts (`python -m pytest tests/contract -m gate`) against the embedded reference
+gateway with one transport fault, or against a target that is not a Gatewayz API, and checks the exit status,
+the one line or the summary lines, short failure messages and a wall-time bound. The bounds are generous (a
+loaded 2-core box): they tell "seconds" from "retries x timeout" and "hangs", not fast from slow.
+"""
+
+from __future__ import annotations
+
+import bisect
+import os
+import re
+import socket
+import subprocess
+import sys
+import threading
+import time
+import xml.etree.ElementTree as ET
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+import uvicorn
+
+from gateway_contracts import exitcodes
+from gateway_contracts.reference.app import create_app
+from gateway_contracts.reference.server import EmbeddedGateway
+
+ROOT = Path(__file__).resolve().parents[2]
+# Variables of the caller's environment that would change what the inner run targets or how it paces itself.
+SUITE_ENV = ("TARGET_URL", "GATEWAY_API_KEY", "GATEWAYS", "REFERENCE_FAULTS", "MAX_RPS", "REQUEST_TIMEOUT",
+             "RETRIES", "CONTRACTS", "BASELINE", "RUN_NAME", "STRICT_REGISTRY")
+# "Within seconds", with room for a loaded 2-core machine (interpreter and plugin startup alone take 2-6 s).
+# Without the bounded connect timeout and retries, these cases took minutes (retries x 60 s timeouts).
+SECONDS = 30.0
+NO_HANG = 60.0  # runs that read a broken body: they end, and well before any timeout could add up
+MAX_MESSAGE = 400  # a failure's first line: the finding with a short excerpt, never a body
+
+
+@dataclass
+class Run:
+    status: int
+    stdout: str
+    stderr: str
+    seconds: float
+    junit: Path
+
+    @property
+    def output(self) -> str:
+        return self.stdout + self.stderr
+
+    def lines(self, containing: str) -> list[str]:
+        return [line for line in self.output.splitlines() if containing in line]
+
+    def outcomes(self) -> dict[str, tuple[str, str, dict[str, list[str]]]]:
+        """test id -> (outcome, failure message, properties)."""
+        cases: dict[str, tuple[str, str, dict[str, list[str]]]] = {}
+        for case in ET.parse(self.junit).iter("testcase"):
+            failure = case.find("failure")
+            props: dict[str, list[str]] = {}
+            for prop in case.iter("property"):
+                props.setdefault(prop.get("name", ""), []).append(prop.get("value", ""))
+            outcome = "failed" if failure is not None else "skipped" if case.find("skipped") is not None else "passed"
+            cases[case.get("name", "")] = (outcome, (failure.get("message", "") if failure is not None else ""), props)
+        return cases
+
+
+def run_suite(tmp_path: Path, *args: str, env: dict[str, str] | None = None, timeout: float = 240) -> Run:
+    junit = tmp_path / f"junit-{time.monotonic_ns()}.xml"
+    base = {k: v for k, v in os.environ.items() if k not in SUITE_ENV}
+    started = time.monotonic()
+    result = subprocess.run(
+        [sys.executable, "-m", "pytest", "tests/contract", "-m", "gate", "-p", "no:cacheprovider", "-q",
+         f"--junitxml={junit}", *args],
+        cwd=ROOT, env={**base, **(env or {})}, capture_output=True, text=True, timeout=timeout,
+    )
+    return Run(result.returncode, result.stdout, result.stderr, time.monotonic() - started, junit)
+
+
+def assert_one_line_exit(run: Run, status: int, *needles: str) -> str:
+    """The run ended with `status` and one line (per stream) that says why; no traceback, no test ran."""
+    assert run.status == status, run.output[-3000:]
+    stated = run.lines("gateway-contracts: ")
+    assert stated, run.output[-3000:]
+    line = stated[-1]
+    for needle in needles:
+        assert needle in line, line
+    assert len({s.split("gateway-contracts: ", 1)[1].rstrip(" !") for s in stated}) == 1, stated  # one message
+    assert "Traceback" not in run.output
+    assert not re.search(r"\d+ (passed|failed)", run.stdout)  # no test ran
+    return line
+
+
+# -- retried transient failures: passed, and recorded as FLAKY ---------------------------------------
+
+# Contracts that read only the gateway's main walk (one page for novita): a transient fault costs one wait.
+ONE_WALK = "test_gateway_answers_200 or test_no_duplicate_ids or test_count_within_bounds"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("fault", "status"), [("flaky-503", 503), ("flaky-429", 429)])
+def test_a_contract_that_passes_after_a_retry_passes_and_is_flaky(tmp_path: Path, fault: str, status: int) -> None:
+    # Every catalog URL fails once with Retry-After: 1: the run honours it, passes, and says which contracts.
+    run = run_suite(tmp_path, "--reference-fault", fault, "--gateways", "novita", "-n", "2", "-k", ONE_WALK)
+    assert run.status == exitcodes.OK, run.output[-3000:]
+    (header,) = run.lines("FLAKY: ")
+    assert "contracts passed only after a transport retry" in header
+    listed = [line for line in run.lines("gateway-contracts: FLAKY tests/contract/")]
+    assert listed
+    assert all(f"attempt 1: HTTP {status}, retried after 1 s" in line for line in listed), listed
+    flaky = {name: props["flaky"] for name, (outcome, _, props) in run.outcomes().items()
+             if outcome == "passed" and "flaky" in props}
+    assert "test_gateway_answers_200[novita]" in flaky  # the JUnit report carries it too
+    assert all("2 attempts" in value for values in flaky.values() for value in values)
+    assert run.seconds >= 1  # Retry-After was honoured
+
+
+@pytest.mark.slow
+def test_a_429_without_retry_after_is_reported(tmp_path: Path) -> None:
+    run = run_suite(tmp_path, "--reference-fault", "rate-limit-no-retry-after", "--gateways", "novita", "-k", ONE_WALK)
+    assert run.status == exitcodes.OK, run.output[-3000:]
+    (header,) = [line for line in run.lines("429 without Retry-After on ") if "requests" in line]
+    assert "R19" in header
+    assert run.lines("gateway-contracts: 429 without Retry-After: GET ")
+    assert run.lines("FLAKY tests/contract/test_gateways.py::test_gateway_answers_200[novita]")
+
+
+@pytest.mark.slow
+def test_a_429_without_retry_after_that_persists_fails_the_contract_and_is_reported(tmp_path: Path) -> None:
+    run = run_suite(tmp_path, "--reference-fault", "rate-limit-no-retry-after", "--gateways", "novita",
+                    "--retries", "0")
+    assert run.status == exitcodes.CONTRACT_BROKEN
+    outcome, message, _ = run.outcomes()["test_gateway_answers_200[novita]"]
+    assert outcome == "failed"
+    assert "got HTTP 429" in message
+    assert run.lines("429 without Retry-After on ")
+    assert not run.lines("FLAKY")  # nothing passed on a retry: there was none
+
+
+# -- bodies that are not a usable JSON answer: contract failures with a short excerpt -----------------
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("fault", "gateway", "expected"),
+    [
+        ("html-error-page", "chutes", "got HTTP 502 text/html"),
+        ("truncated-json", "nebius", "expected a JSON body, got not JSON (Unterminated string"),
+        ("huge-body", "xai", "expected a JSON body, got body larger than the client's limit of 16,777,216 bytes"),
+    ],
+)
+def test_an_unusable_body_is_a_contract_failure_with_a_short_excerpt(
+    tmp_path: Path, fault: str, gateway: str, expected: str
+) -> None:
+    run = run_suite(tmp_path, "--reference-fault", fault, "--gateways", gateway)
+    assert run.status == exitcodes.CONTRACT_BROKEN, run.output[-3000:]
+    assert run.seconds < NO_HANG
+    outcomes = run.outcomes()
+    outcome, message, _ = outcomes[f"test_gateway_answers_200[{gateway}]"]
+    assert outcome == "failed"
+    assert expected in message
+    first_line = message.splitlines()[0]
+    assert len(first_line) < MAX_MESSAGE, first_line
+    assert "…" in first_line  # an excerpt, cut
+    assert outcomes[f"test_pagination_is_coherent[{gateway}]"][0] == "failed"  # the pager stopped, said why
+    assert "Traceback" not in run.output
+    assert max(len(line) for line in run.stdout.splitlines()) < 2000  # no body in the console
+
+
+@pytest.mark.slow
+def test_a_hung_gateway_fails_in_seconds_not_retries_times_timeout(tmp_path: Path) -> None:
+    # groq never answers: its first page times out twice, every later groq URL once, then the run goes on.
+    run = run_suite(tmp_path, "--reference-fault", "hang", "--gateways", "groq,novita",
+                    env={"REQUEST_TIMEOUT": "1", "RETRIES": "5"})
+    assert run.status == exitcodes.CONTRACT_BROKEN, run.output[-3000:]
+    assert run.seconds < SECONDS
+    outcomes = run.outcomes()
+    outcome, message, _ = outcomes["test_gateway_answers_200[groq]"]
+    assert outcome == "failed"
+    assert "no answer (timed out (ReadTimeout))" in message
+    assert "2 attempts" in message  # not 6: a timeout is retried once
+    assert "2 attempts" not in outcomes["test_gateway_value_is_case_insensitive[groq]"][1]  # then not at all
+    assert outcomes["test_gateway_answers_200[novita]"][0] == "passed"
+
+
+# -- targets that are not a Gatewayz API: one line, exit 7, within seconds -----------------------------
+
+
+@pytest.fixture(scope="module")
+def reference() -> Iterator[EmbeddedGateway]:
+    with EmbeddedGateway() as gateway:
+        yield gateway
+
+
+def _closed_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture
+def black_hole() -> Iterator[str]:
+    """A port that never completes a connection: a listener whose accept queue is full drops every SYN."""
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(0)
+    port = listener.getsockname()[1]
+    fillers = []
+    for _ in range(3):
+        filler = socket.socket()
+        filler.setblocking(False)
+        filler.connect_ex(("127.0.0.1", port))
+        fillers.append(filler)
+    time.sleep(0.2)
+    yield f"http://127.0.0.1:{port}"
+    for sock in [*fillers, listener]:
+        sock.close()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("parallel", [False, True], ids=["serial", "n2"])
+def test_a_refused_connection_is_one_line_and_exit_7(tmp_path: Path, parallel: bool) -> None:
+    url = f"http://127.0.0.1:{_closed_port()}"
+    run = run_suite(tmp_path, "--target-url", url, *(["-n", "2"] if parallel else []))
+    assert_one_line_exit(run, exitcodes.TARGET_UNREACHABLE, f"target unreachable: {url}: connection refused")
+    assert run.seconds < SECONDS
+
+
+@pytest.mark.slow
+def test_a_dns_failure_is_one_line_and_exit_7(tmp_path: Path) -> None:
+    run = run_suite(tmp_path, "--target-url", "http://gateway-contracts-no-such-host.invalid")
+    assert_one_line_exit(run, exitcodes.TARGET_UNREACHABLE, "target unreachable", "DNS lookup failed")
+    assert run.seconds < SECONDS
+
+
+@pytest.mark.slow
+def test_a_tls_error_is_one_line_and_exit_7(tmp_path: Path, reference: EmbeddedGateway) -> None:
+    url = reference.url.replace("http://", "https://")  # TLS to a plain-HTTP port
+    run = run_suite(tmp_path, "--target-url", url)
+    assert_one_line_exit(run, exitcodes.TARGET_UNREACHABLE, f"target unreachable: {url}: TLS error")
+    assert run.seconds < SECONDS
+
+
+@pytest.mark.slow
+def test_a_black_holed_target_is_one_line_and_exit_7_within_seconds(tmp_path: Path, black_hole: str) -> None:
+    run = run_suite(tmp_path, "--target-url", black_hole)  # REQUEST_TIMEOUT stays 60: connect is bounded apart
+    assert_one_line_exit(run, exitcodes.TARGET_UNREACHABLE, f"target unreachable: {black_hole}: timed out")
+    assert run.seconds < SECONDS
+
+
+@pytest.mark.slow
+def test_a_wrong_base_path_is_one_line_and_exit_7(tmp_path: Path, reference: EmbeddedGateway) -> None:
+    url = f"{reference.url}/api/v2"
+    run = run_suite(tmp_path, "--target-url", url)
+    assert_one_line_exit(run, exitcodes.TARGET_UNREACHABLE, f"no Gatewayz API at {url}", "404", "wrong base path")
+    assert run.seconds < SECONDS
+
+
+@pytest.mark.slow
+def test_an_invalid_contract_file_is_one_line_and_exit_6(tmp_path: Path) -> None:
+    contract = tmp_path / "gateways.yaml"
+    contract.write_text("version: 1\ngateways:\n  openrouter:\n    min_models: 1\n    max_modles: 3\n")
+    run = run_suite(tmp_path, "--contracts", str(contract))
+    assert_one_line_exit(run, exitcodes.INVALID_CONTRACT, f"{contract}:5: gateways.openrouter.max_modles")
+    assert run.seconds < SECONDS
+
+
+@pytest.mark.slow
+def test_an_invalid_suite_variable_is_one_line_and_exit_6(tmp_path: Path) -> None:
+    run = run_suite(tmp_path, env={"MAX_RPS": "fast"})
+    assert_one_line_exit(run, exitcodes.INVALID_CONTRACT, "MAX_RPS")
+    assert run.seconds < SECONDS
+
+
+# -- the throttle: the run's budget, divided across xdist workers --------------------------------------
+
+
+class PerSecondLimiter:
+    """ASGI wrapper: the API's per-IP limiter, compressed from a minute to a second so a run can trip it
+    in seconds (429 with Retry-After: 1 past `limit` requests in any one-second window). Records when
+    each request arrived and what it was answered."""
+
+    def __init__(self, app: Any, limit: int) -> None:
+        self.app, self.limit = app, limit
+        self.arrivals: list[float] = []
+        self.limited = 0
+        self._lock = threading.Lock()
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] != "http" or scope["path"] == "/health":
+            await self.app(scope, receive, send)
+            return
+        now = time.monotonic()
+        with self._lock:
+            self.arrivals.append(now)
+            recent = len(self.arrivals) - bisect.bisect_left(self.arrivals, now - 1.0)
+            over = recent > self.limit
+            self.limited += over
+        if over:
+            await send({"type": "http.response.start", "status": 429,
+                        "headers": [(b"retry-after", b"1"), (b"content-type", b"application/json")]})
+            await send({"type": "http.response.body", "body": b'{"error": {"code": "rate_limit_exceeded"}}'})
+            return
+        await self.app(scope, receive, send)
+
+    def peak(self) -> int:
+        """Most requests that arrived within any one second."""
+        times = self.arrivals
+        return max((bisect.bisect_left(times, t + 1.0) - i for i, t in enumerate(times)), default=0)
+
+
+@pytest.fixture
+def limited_gateway() -> Iterator[tuple[str, PerSecondLimiter]]:
+    limiter = PerSecondLimiter(create_app(api_keys={"gwc-throttle-test-key"}), limit=10)
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    server = uvicorn.Server(uvicorn.Config(limiter, log_config=None, log_level="warning", lifespan="off",
+                                           access_log=False, ws="none"))
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started and time.monotonic() < deadline:
+        time.sleep(0.01)
+    yield f"http://127.0.0.1:{sock.getsockname()[1]}", limiter
+    server.should_exit = True
+    thread.join(5)
+    sock.close()
+
+
+THROTTLE_GATEWAYS = "novita,cerebras,groq,nebius,xai"  # ~50 requests: several seconds at 8/s
+
+
+@pytest.mark.slow
+def test_the_throttle_keeps_a_parallel_run_under_the_limiter(
+    tmp_path: Path, limited_gateway: tuple[str, PerSecondLimiter]
+) -> None:
+    url, limiter = limited_gateway
+    env = {"GATEWAY_API_KEY": "gwc-throttle-test-key", "MAX_RPS": "8"}
+    run = run_suite(tmp_path, "--target-url", url, "--gateways", THROTTLE_GATEWAYS, "-n", "2", env=env)
+    assert run.status == exitcodes.OK, run.output[-3000:]
+    assert limiter.limited == 0
+    assert not run.lines("FLAKY")
+    # 8/s for the run is 4/s per worker: undivided, two workers would reach 16 in a second.
+    assert limiter.peak() <= 10, limiter.peak()
+    assert len(limiter.arrivals) >= 30
+    assert run.seconds >= (len(limiter.arrivals) - 10) / 8
+
+
+@pytest.mark.slow
+def test_without_the_throttle_the_same_run_trips_the_limiter(
+    tmp_path: Path, limited_gateway: tuple[str, PerSecondLimiter]
+) -> None:
+    url, limiter = limited_gateway
+    env = {"GATEWAY_API_KEY": "gwc-throttle-test-key", "MAX_RPS": "0"}
+    run = run_suite(tmp_path, "--target-url", url, "--gateways", THROTTLE_GATEWAYS, "-n", "2", env=env)
+    assert limiter.peak() > 10
+    assert limiter.limited > 0
+    # The 429s carried Retry-After: the retries waited and the contracts passed, reported as FLAKY.
+    assert run.status == exitcodes.OK, run.output[-3000:]
+    assert run.lines("FLAKY: ")
