@@ -105,7 +105,11 @@ def _n(value: int | None) -> str:
 
 def _where(case: Case) -> str:
     """What a case is about: its gateway, else the fuzzed operation."""
-    return case.prop("gateway") or (f"fuzz {case.operation}" if case.operation else "api")
+    if case.prop("gateway"):
+        return case.prop("gateway") or ""
+    if case.is_fuzz:
+        return f"fuzz {case.operation}" if case.operation else "fuzz"
+    return "api"
 
 
 def _story(case: Case) -> str:
