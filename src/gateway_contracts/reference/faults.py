@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 from starlette.responses import Response
 
@@ -286,6 +287,38 @@ def _internal_error(call: Call) -> Response:
 _HTML_502 = r.cloudflare_page(502, "Bad gateway")
 
 
+# --- fuzz-only faults: inputs no gate contract sends, or a field no gate contract reads ------------
+
+
+def _query(call: Call) -> dict[str, list[str]]:
+    return parse_qs(urlsplit(call.url).query, keep_blank_values=True)
+
+
+def _empty_search_paged(call: Call) -> bool:
+    """`q=` (present, empty) with `offset > 0`: the combination the search handler never expected."""
+    return call.route == "search" and _query(call).get("q") == [""] and call.offset > 0
+
+
+def _filters_conflict(call: Call) -> bool:
+    """`provider=...` together with `unique_models=true` on a model list."""
+    query = _query(call)
+    unique = query.get("unique_models", ["false"])[-1].lower() in ("true", "1", "yes", "on", "t", "y")
+    return call.route == LIST and "provider" in query and unique
+
+
+def _conflict(call: Call) -> Response:
+    return r.error(
+        409,
+        "conflicting_filters",
+        "provider and unique_models cannot be combined",
+        request_id=call.request_id(),
+    )
+
+
+def _counts_as_strings(entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [{**entry, "model_count": str(entry["model_count"])} for entry in entries]
+
+
 # --- the registry ---------------------------------------------------------------------------------
 
 _ALL_FAULTS: tuple[Fault, ...] = (
@@ -516,6 +549,24 @@ _ALL_FAULTS: tuple[Fault, ...] = (
         "reliability",
         "gateway=groq never answers (sleeps an hour)",
         intercept=_hang(lambda c: c.names("groq")),
+    ),
+    Fault(
+        "search-500-on-combo",
+        "B8",
+        "/v1/models/search with q= (empty) and offset > 0 answers 500",
+        intercept=_answer(_empty_search_paged, _internal_error),
+    ),
+    Fault(
+        "undocumented-status",
+        "fuzz",
+        "model lists with provider and unique_models=true answer 409, a status the spec does not document",
+        intercept=_answer(_filters_conflict, _conflict),
+    ),
+    Fault(
+        "schema-break",
+        "fuzz",
+        "/v1/gateways reports every model_count as a string (\"1204\"), against its schema",
+        registry=_counts_as_strings,
     ),
 )
 

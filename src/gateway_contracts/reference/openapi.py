@@ -4,9 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from .catalog import AGGREGATE, ALIASES, SPECS
 from .schemas import COMPONENTS, ref
 
 RATE_LIMITED_EXEMPT = frozenset({"/health"})
+# Every value `gateway=` accepts (besides letter case): a closed set, so schema-valid means accepted.
+GATEWAY_VALUES: tuple[str, ...] = (AGGREGATE, *SPECS, *ALIASES)
+# Model-list operations and their pagination link back to themselves (stateful fuzzing walks pages).
+PAGED = {("/v1/models", "get"): "list_models", ("/models", "get"): "list_models_legacy"}
 
 
 def _json(schema: dict[str, Any]) -> dict[str, Any]:
@@ -78,14 +83,59 @@ def _not_nullable(parameter: dict[str, Any]) -> None:
             schema.update(kept[0])
 
 
+def case_insensitive_pattern(values: tuple[str, ...]) -> str:
+    """A full-match pattern for `values` in any letter case.
+
+    JSON Schema patterns are ECMA-262 without flags, so each letter is spelled as a two-case class.
+    """
+    spelled = ("".join(f"[{c.lower()}{c.upper()}]" if c.isalpha() else c for c in value) for value in values)
+    return "^(?:" + "|".join(spelled) + ")$"
+
+
+def _gateway_parameter(parameter: dict[str, Any]) -> None:
+    """`gateway` is a closed set in any case: a plain string would call unknown slugs valid (they answer 400)."""
+    if parameter.get("in") != "query" or parameter.get("name") != "gateway":
+        return
+    listed = ", ".join(f"`{value}`" for value in GATEWAY_VALUES)
+    description = (
+        f"A gateway slug or alias, or `{AGGREGATE}` (every gateway), in any letter case: {listed}. "
+        "Other values, the empty one included, answer 400 `unknown_gateway`."
+    )
+    parameter["description"] = description
+    parameter["schema"].update(
+        description=description, pattern=case_insensitive_pattern(GATEWAY_VALUES), minLength=1
+    )
+
+
+def _next_page_link(operation_id: str) -> dict[str, Any]:
+    return {
+        "nextPage": {
+            "operationId": operation_id,
+            "description": "The next page of the same query: `offset` is this page's `next_offset` "
+            "(null on the last page, where there is no next page)",
+            "parameters": {
+                "gateway": "$request.query.gateway",
+                "limit": "$request.query.limit",
+                "provider": "$request.query.provider",
+                "unique_models": "$request.query.unique_models",
+                "offset": "$response.body#/next_offset",
+            },
+        }
+    }
+
+
 def finalize(spec: dict[str, Any], *, rate_limited: bool) -> dict[str, Any]:
-    """Add the hand-written components, drop impossible 422s, document 429 when the limiter is on."""
+    """Add the hand-written components, drop impossible 422s, document 429 when the limiter is on,
+    state the gateway values and link each model-list page to the next."""
     spec.setdefault("components", {}).setdefault("schemas", {}).update(COMPONENTS)
     for path, operations in spec.get("paths", {}).items():
         for method, operation in operations.items():
             for parameter in operation.get("parameters", []):
                 _not_nullable(parameter)
+                _gateway_parameter(parameter)
             responses = operation.setdefault("responses", {})
+            if (path, method) in PAGED and "200" in responses:
+                responses["200"]["links"] = _next_page_link(PAGED[path, method])
             if (path, method) in NEVER_422:
                 responses.pop("422", None)
             if rate_limited and path not in RATE_LIMITED_EXEMPT:

@@ -7,14 +7,21 @@ here: precise required keys, nullability and bounds, with nothing FastAPI-specif
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 MAX_PAGE = 1000
 MAX_SEARCH_PAGE = 100
 DECIMAL = r"^[0-9]+(\.[0-9]+)?$"  # non-negative decimal string, no exponent
 MODEL_ID = r"^[^\s'\"()]+$"  # no spaces, quotes or parentheses (R11)
+
+
+def _integral(value: Any) -> Any:
+    """A float with no fractional part is the JSON integer it equals (`5.0` == `5`)."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
 
 
 class ChatMessage(BaseModel):
@@ -35,8 +42,9 @@ class ChatCompletionRequest(BaseModel):
         examples=["openai/gpt-4o", "katanemo/Arch-Router-1.5B"],
     )
     messages: list[ChatMessage] = Field(min_length=1)
-    # strict: lax mode would take `false` or "5" for numbers, which the schema calls invalid
-    max_tokens: int | None = Field(default=None, ge=1, strict=True)
+    # strict: lax mode would take `false` or "5" for numbers, which the schema calls invalid; but 5.0 is a
+    # JSON Schema integer (the same number as 5), so the document promises it is accepted
+    max_tokens: Annotated[int | None, BeforeValidator(_integral)] = Field(default=None, ge=1, strict=True)
     temperature: float | None = Field(default=None, ge=0, le=2, strict=True)
 
 
