@@ -1,0 +1,384 @@
+"""Catalog invariants as schemathesis checks: every generated call obeys the single-response contracts.
+
+schemathesis' own checks see the document (status codes, content types, schemas, valid data accepted,
+invalid data rejected, auth enforced). These add what the document cannot say and the gate's contracts
+check on the pages they fetch: envelope arithmetic, `source_gateway`, ids, pricing, JSON error bodies,
+plus the search, developer, registry and chat equivalents. `findings_for` is pure (unit-tested); the
+registered functions only adapt schemathesis' objects to it.
+
+Checks are global functions with a fixed signature, so what they need from the session (the contract's
+gateways, aliases, id formats and chat models) is set once per process with `configure`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+import schemathesis
+from schemathesis import Case, CheckContext, Response
+
+from gateway_contracts.contract import Contract
+from gateway_contracts.exchange import Exchange
+from gateway_contracts.invariants.catalog import aggregate_pairs_unique, no_duplicate_ids
+from gateway_contracts.invariants.envelope import check_envelope
+from gateway_contracts.invariants.findings import Finding, render_all, sample
+from gateway_contracts.invariants.models import check_model_rows
+from gateway_contracts.invariants.responses import chat_answered
+
+LIST_PATHS = frozenset({"/v1/models", "/models"})
+SEARCH_PATH = "/v1/models/search"
+DEVELOPER_PATH = "/v1/models/{developer}"
+REGISTRY_PATH = "/v1/gateways"
+CHAT_PATH = "/v1/chat/completions"
+LIST_DEFAULTS = {"gateway": "all", "limit": 100, "offset": 0}
+SEARCH_DEFAULTS = {"gateway": "all", "limit": 20, "offset": 0}
+TRUE_SPELLINGS = frozenset({"true", "1", "yes", "on", "t", "y"})
+
+
+@dataclass(frozen=True)
+class CatalogFacts:
+    """What the checks know about the target from the contract (empty: only shape and arithmetic)."""
+
+    slugs: Mapping[str, str] = field(default_factory=dict)  # any name, lower-cased -> canonical slug
+    sources: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # slug -> accepted source_gateway
+    id_patterns: Mapping[str, str | None] = field(default_factory=dict)
+    aggregate: str = "all"
+    chat_models: frozenset[str] = frozenset()
+
+    @classmethod
+    def from_contract(cls, contract: Contract) -> CatalogFacts:
+        return cls(
+            slugs={name.lower(): g.slug for g in contract.gateways for name in g.names},
+            sources={g.slug: g.names for g in contract.gateways},
+            id_patterns={g.slug: g.id_pattern for g in contract.gateways},
+            aggregate=contract.aggregate.slug if contract.aggregate else "all",
+            chat_models=frozenset(contract.chat_models),
+        )
+
+
+_facts = CatalogFacts()
+
+
+def configure(facts: CatalogFacts) -> None:
+    global _facts
+    _facts = facts
+
+
+def facts() -> CatalogFacts:
+    return _facts
+
+
+# -- the pure part ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Answer:
+    """One fuzzed call, as the checks read it."""
+
+    method: str
+    path: str  # the operation's path template, e.g. /v1/models/{developer}
+    exchange: Exchange  # URL as sent, status, content type, body (key already redacted)
+    path_parameters: Mapping[str, Any] = field(default_factory=dict)
+    body: Any = None  # the request body
+    positive: bool = True  # generated as valid data
+
+
+def findings_for(answer: Answer, known: CatalogFacts | None = None) -> list[Finding]:
+    known = known or _facts
+    exchange = answer.exchange
+    status = exchange.status or 0
+    if status >= 400:
+        return error_body(exchange)
+    if status != 200:
+        return []
+    if answer.method == "GET" and answer.path in LIST_PATHS:
+        return catalog_page(exchange, known)
+    if answer.method == "GET" and answer.path == SEARCH_PATH:
+        return search_page(exchange, known)
+    if answer.method == "GET" and answer.path == DEVELOPER_PATH:
+        return developer_page(exchange, str(answer.path_parameters.get("developer", "")))
+    if answer.method == "GET" and answer.path == REGISTRY_PATH:
+        return registry_page(exchange)
+    if answer.method == "POST" and answer.path == CHAT_PATH:
+        model = answer.body.get("model") if isinstance(answer.body, Mapping) else None
+        return chat_answered(exchange, model=str(model))
+    return []
+
+
+def error_body(exchange: Exchange) -> list[Finding]:
+    """Every error answers a JSON object: the backend's `{"error": {...}}` or FastAPI's `{"detail": ...}`."""
+    body = exchange.json
+    request = exchange.describe()
+    if not exchange.is_json:
+        return [Finding("error-body", f"HTTP {exchange.status} body is {exchange.json_error}: "
+                                      f"{exchange.excerpt(120)!r}", request)]
+    if not isinstance(body, dict) or not ({"error", "detail"} & body.keys()):
+        return [Finding("error-body", f"HTTP {exchange.status} body is not an error object with 'error' or "
+                                      f"'detail': {exchange.excerpt(120)!r}", request)]
+    error = body.get("error")
+    if "error" in body and not (isinstance(error, dict) and isinstance(error.get("message"), str)):
+        return [Finding("error-body", f"HTTP {exchange.status} 'error' is not an object with a message: "
+                                      f"{exchange.excerpt(120)!r}", request)]
+    return []
+
+
+def catalog_page(exchange: Exchange, known: CatalogFacts) -> list[Finding]:
+    """A 200 page of /v1/models: envelope arithmetic, echoes, rows, duplicates, filters."""
+    query = sent_query(exchange.url)
+    offset, limit = _int(query, "offset", LIST_DEFAULTS), _int(query, "limit", LIST_DEFAULTS)
+    gateway = _text(query, "gateway", LIST_DEFAULTS)
+    request = exchange.describe()
+    if offset is None or limit is None:
+        return []  # an unparseable number the server accepted: the negative-data check reports it
+    slug = _slug(gateway, known)
+    findings = check_envelope(exchange.json, offset=offset, limit=limit, gateway=slug, request=request)
+    rows = _rows(exchange.json, "data")
+    if rows is None:
+        return findings
+    findings += _rows_findings(rows, slug, known, request)
+    unique = _text(query, "unique_models", {"unique_models": "false"}).lower() in TRUE_SPELLINGS
+    if slug is not None and (slug != known.aggregate or unique):
+        findings += no_duplicate_ids([r.get("id") for r in rows if isinstance(r, dict)], request=request)
+    else:
+        findings += aggregate_pairs_unique(rows, request=request)
+    if "provider" in query:
+        findings += same_provider(rows, query["provider"][-1], request=request)
+    return findings
+
+
+def search_page(exchange: Exchange, known: CatalogFacts) -> list[Finding]:
+    """A 200 search answer: `meta` arithmetic and echoes, every row matches `q`, rows well formed."""
+    query = sent_query(exchange.url)
+    offset, limit = _int(query, "offset", SEARCH_DEFAULTS), _int(query, "limit", SEARCH_DEFAULTS)
+    request = exchange.describe()
+    body = exchange.json
+    if offset is None or limit is None or not isinstance(body, dict):
+        return []
+    findings = []
+    rows = _rows(body, "data")
+    meta = body.get("meta")
+    if rows is None or not isinstance(meta, dict) or not all(_is_int(meta.get(k)) for k in ("total", "returned")):
+        return [Finding("search", "expected 'data' rows and integer meta.total and meta.returned", request)]
+    total, returned = meta["total"], meta["returned"]
+    problems = []
+    if returned != len(rows):
+        problems.append(f"meta.returned is {returned} but data holds {len(rows)} rows")
+    if meta.get("offset") != offset or meta.get("limit") != limit:
+        problems.append(f"meta echoes offset {meta.get('offset')!r} limit {meta.get('limit')!r}, the request "
+                        f"asked for offset {offset} limit {limit}")
+    expected = max(0, min(limit, total - offset))
+    if len(rows) != expected:
+        problems.append(f"{len(rows)} rows, expected {expected} (min(limit, total {total} - offset {offset}))")
+    if problems:
+        findings.append(Finding("search", "; ".join(problems), request))
+    needle = _text(query, "q", {"q": ""}).lower()
+    if needle:
+        misses = [r.get("id") for r in rows if isinstance(r, dict) and needle not in str(r.get("id", "")).lower()
+                  and needle not in str(r.get("name", "")).lower()]
+        if misses:
+            findings.append(Finding("search", f"{len(misses)} rows match neither id nor name against q={needle!r}",
+                                    request, sample(misses)))
+    slug = _slug(_text(query, "gateway", SEARCH_DEFAULTS), known)
+    return findings + _rows_findings(rows, slug, known, request)
+
+
+def developer_page(exchange: Exchange, developer: str) -> list[Finding]:
+    """A 200 developer answer: echo, `total == len(models)`, every row that developer's, rows well formed."""
+    body = exchange.json
+    request = exchange.describe()
+    rows = _rows(body, "models")
+    if rows is None or not isinstance(body, dict):
+        return [Finding("developer", "expected a 'models' list", request)]
+    findings = []
+    if body.get("developer") != developer:
+        findings.append(Finding("developer", f"developer echoes {body.get('developer')!r}, the request named "
+                                             f"{developer!r}", request))
+    if body.get("total") != len(rows):
+        findings.append(Finding("developer", f"total is {body.get('total')!r} but models holds {len(rows)} rows",
+                                request))
+    findings += same_provider(rows, developer, request=request)
+    findings += check_model_rows(rows, allowed_sources=None, request=request)
+    return findings + aggregate_pairs_unique(rows, request=request)
+
+
+def registry_page(exchange: Exchange) -> list[Finding]:
+    """The registry: `total == len(data)`, each gateway listed once, names unique across ids and aliases."""
+    body = exchange.json
+    request = exchange.describe()
+    entries = _rows(body, "data")
+    if entries is None or not isinstance(body, dict):
+        return [Finding("registry", "the registry answer has no 'data' list of gateways", request)]
+    findings = []
+    if body.get("total") != len(entries):
+        findings.append(Finding("registry", f"total is {body.get('total')!r} but data lists {len(entries)} "
+                                            "gateways", request))
+    names = [str(n).lower() for e in entries if isinstance(e, dict)
+             for n in (e.get("id"), *(e.get("aliases") or ()))]
+    findings += [Finding("registry", f"name {name!r} names more than one registry entry", request)
+                 for name in sorted({n for n in names if names.count(n) > 1})]
+    return findings
+
+
+def same_provider(rows: Sequence[Any], provider: str, *, request: str | None = None) -> list[Finding]:
+    other = [r.get("id") for r in rows if isinstance(r, dict) and r.get("provider_slug") != provider]
+    if not other:
+        return []
+    return [Finding("provider-filter", f"{len(other)} rows are not from developer {provider!r}", request,
+                    sample(other))]
+
+
+def next_page(parent: Exchange, child: Exchange) -> list[Finding]:
+    """A page reached through the `nextPage` link continues its parent: it starts at the parent's
+    `next_offset` and, for the same query, serves rows the parent did not (no repeats, no stall)."""
+    before, after = parent.json, child.json
+    if not (isinstance(before, dict) and isinstance(after, dict)) or child.status != 200:
+        return []
+    request = child.describe()
+    parent_query, child_query = sent_query(parent.url), sent_query(child.url)
+    offset = _int(child_query, "offset", LIST_DEFAULTS)
+    if offset != before.get("next_offset"):
+        return [Finding("next-page", f"followed next_offset {before.get('next_offset')!r} but the page starts at "
+                                     f"offset {offset!r}", request)]
+    same_query = {k: v for k, v in parent_query.items() if k != "offset"} == {
+        k: v for k, v in child_query.items() if k != "offset"}
+    rows_before, rows_after = _rows(before, "data") or [], _rows(after, "data") or []
+    if not same_query:
+        return []  # the link could not carry every parameter: another query's page, checked on its own
+    findings = []
+    if before.get("has_more") is True and not rows_after:
+        findings.append(Finding("next-page", f"the parent page said has_more, the page at offset {offset} is empty",
+                                request))
+
+    def key(row: Any) -> Any:
+        return (row.get("id"), row.get("source_gateway")) if isinstance(row, dict) else None
+
+    repeated = {key(r) for r in rows_before} & {key(r) for r in rows_after} - {None}
+    if repeated:
+        findings.append(Finding("next-page", f"{len(repeated)} rows of the previous page are served again at "
+                                             f"offset {offset}", request, sample(sorted(map(str, repeated)))))
+    return findings
+
+
+def chat_rejection(answer: Answer, known: CatalogFacts | None = None) -> list[Finding]:
+    """A valid chat body rejected with 400 is only acceptable as `model_not_priced` for a model outside the
+    contract (the one reason positive data may be refused: see profiles.CHAT_POSITIVE_STATUSES)."""
+    known = known or _facts
+    exchange = answer.exchange
+    if not (answer.positive and answer.method == "POST" and answer.path == CHAT_PATH and exchange.status == 400):
+        return []
+    model = answer.body.get("model") if isinstance(answer.body, Mapping) else None
+    body = exchange.json
+    error = body.get("error") if isinstance(body, dict) else None
+    code = error.get("code") if isinstance(error, dict) else None
+    if model in known.chat_models:
+        return [Finding("chat", f"contracted chat model {model!r} rejected with 400", exchange.describe())]
+    if code != "model_not_priced":
+        return [Finding("chat", f"a schema-valid chat body answered 400 {code or exchange.excerpt(80)!r}, not "
+                                "model_not_priced", exchange.describe())]
+    return []
+
+
+# -- helpers ---------------------------------------------------------------------------------------
+
+
+def sent_query(url: str) -> dict[str, list[str]]:
+    """The query as it went over the wire (what the server parsed), not as it was generated."""
+    return parse_qs(urlsplit(url).query, keep_blank_values=True)
+
+
+def _text(query: Mapping[str, list[str]], name: str, defaults: Mapping[str, Any]) -> str:
+    values = query.get(name)
+    return values[-1] if values else str(defaults[name])
+
+
+def _int(query: Mapping[str, list[str]], name: str, defaults: Mapping[str, Any]) -> int | None:
+    try:
+        return int(_text(query, name, defaults))
+    except ValueError:
+        return None
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _slug(gateway: str, known: CatalogFacts) -> str | None:
+    """The canonical slug the envelope must echo; None for a gateway the contract does not know."""
+    key = gateway.lower()
+    if key == known.aggregate:
+        return known.aggregate
+    return known.slugs.get(key)
+
+
+def _rows(body: Any, key: str) -> list[Any] | None:
+    rows = body.get(key) if isinstance(body, dict) else None
+    return rows if isinstance(rows, list) else None
+
+
+def _rows_findings(rows: list[Any], slug: str | None, known: CatalogFacts, request: str) -> list[Finding]:
+    single = slug is not None and slug != known.aggregate
+    return check_model_rows(
+        rows,
+        # The aggregate's rows come from every registry gateway, which the contract may not all cover.
+        allowed_sources=known.sources.get(slug) if single and slug else None,
+        id_pattern=known.id_patterns.get(slug) if single and slug else None,
+        request=request,
+    )
+
+
+# -- schemathesis registration ---------------------------------------------------------------------
+
+
+def answer_of(response: Response, case: Case, redact: Any = None) -> Answer:
+    request = response.request
+    text = response.content.decode(response.encoding or "utf-8", "replace") if response.content else ""
+    url = str(request.url)
+    if redact is not None:
+        text, url = redact(text), redact(url)
+    exchange = Exchange(
+        method=str(request.method),
+        url=url,
+        status=response.status_code,
+        content_type=(response.headers.get("content-type") or [""])[0],  # lower-case keys, list values
+        text=text,
+        elapsed_s=response.elapsed,
+    )
+    meta = case.meta
+    return Answer(
+        method=case.operation.method.upper(),
+        path=case.operation.path,
+        exchange=exchange,
+        path_parameters=case.path_parameters or {},
+        body=case.body if isinstance(case.body, Mapping) else None,
+        positive=meta is None or meta.generation.mode.is_positive,
+    )
+
+
+_redact: Any = None
+
+
+def configure_redaction(redact: Any) -> None:
+    global _redact
+    _redact = redact
+
+
+def _fail(findings: list[Finding]) -> None:
+    if findings:
+        raise AssertionError(render_all(findings))
+
+
+@schemathesis.check
+def catalog_invariants(ctx: CheckContext, response: Response, case: Case) -> bool | None:
+    """The single-response catalog contracts (envelope, rows, ids, pricing, sources, error bodies)."""
+    _fail(findings_for(answer_of(response, case, _redact)))
+    return None
+
+
+@schemathesis.check
+def chat_rejections(ctx: CheckContext, response: Response, case: Case) -> bool | None:
+    """A valid chat body is refused only for a model outside the catalog (`model_not_priced`)."""
+    _fail(chat_rejection(answer_of(response, case, _redact)))
+    return None

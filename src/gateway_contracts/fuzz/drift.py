@@ -1,0 +1,215 @@
+"""Spec drift: what changed between the committed OpenAPI document and the one a target serves.
+
+Pure functions over two parsed documents. The committed spec (`contracts/openapi.json`) is the contract
+the gate fuzzes; the nightly run compares the target's live `/openapi.json` with it, so a route that
+disappears from the spec is reported even when no test calls it. Compared: paths and operations,
+parameters (presence, `required`, type, bounds, enum, pattern), request-body presence, response codes and
+security requirements. Descriptions, examples and response schemas are not compared here (the fuzzer's
+response-schema check holds the server to the committed schemas).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
+# Schema keywords that bound a parameter's values: a change to any of them changes what the API accepts.
+CONSTRAINTS = (
+    "type",
+    "format",
+    "minimum",
+    "maximum",
+    "exclusiveMinimum",
+    "exclusiveMaximum",
+    "minLength",
+    "maxLength",
+    "pattern",
+    "enum",
+    "const",
+    "minItems",
+    "maxItems",
+)
+
+
+@dataclass(frozen=True)
+class Drift:
+    kind: str  # "removed" (in the committed spec only), "added" (live only) or "changed"
+    where: str  # "GET /v1/models", or the path for a whole path
+    what: str  # "path", "operation", "parameter query 'limit'", "response 404", ...
+    detail: str = ""  # for "changed": "maximum 1000 -> 500" (committed -> live)
+
+    def render(self) -> str:
+        if self.kind == "changed":
+            return f"{self.where}: {self.what} changed: {self.detail} (committed -> live)"
+        side = "the committed spec has it, the live spec does not" if self.kind == "removed" else (
+            "the live spec has it, the committed spec does not"
+        )
+        return f"{self.where}: {self.what} {self.kind} ({side})"
+
+
+def compare_specs(committed: Mapping[str, Any], live: Mapping[str, Any]) -> list[Drift]:
+    """Every difference that changes what a client may send or must handle, committed -> live."""
+    drifts: list[Drift] = []
+    old_paths, new_paths = _paths(committed), _paths(live)
+    for path in old_paths.keys() - new_paths.keys():
+        drifts.append(Drift("removed", path, "path"))
+    for path in new_paths.keys() - old_paths.keys():
+        drifts.append(Drift("added", path, "path"))
+    for path in old_paths.keys() & new_paths.keys():
+        old_ops, new_ops = _operations(old_paths[path]), _operations(new_paths[path])
+        for method in old_ops.keys() - new_ops.keys():
+            drifts.append(Drift("removed", f"{method.upper()} {path}", "operation"))
+        for method in new_ops.keys() - old_ops.keys():
+            drifts.append(Drift("added", f"{method.upper()} {path}", "operation"))
+        for method in old_ops.keys() & new_ops.keys():
+            where = f"{method.upper()} {path}"
+            drifts += _operation_drift(
+                where,
+                committed,
+                live,
+                (old_paths[path], old_ops[method]),
+                (new_paths[path], new_ops[method]),
+            )
+    return sorted(drifts, key=lambda d: (d.where, d.what, d.kind))
+
+
+def _operation_drift(
+    where: str,
+    committed: Mapping[str, Any],
+    live: Mapping[str, Any],
+    old: tuple[Mapping[str, Any], Mapping[str, Any]],
+    new: tuple[Mapping[str, Any], Mapping[str, Any]],
+) -> Iterator[Drift]:
+    old_params, new_params = _parameters(committed, *old), _parameters(live, *new)
+    for key in old_params.keys() - new_params.keys():
+        yield Drift("removed", where, _param_label(key))
+    for key in new_params.keys() - old_params.keys():
+        required = " (required)" if new_params[key].get("required") else ""
+        yield Drift("added", where, _param_label(key) + required)
+    for key in old_params.keys() & new_params.keys():
+        yield from _parameter_drift(where, _param_label(key), committed, live, old_params[key], new_params[key])
+    old_body, new_body = _resolve(committed, old[1].get("requestBody")), _resolve(live, new[1].get("requestBody"))
+    if bool(old_body) != bool(new_body):
+        yield Drift("removed" if old_body else "added", where, "request body")
+    elif old_body and new_body and bool(old_body.get("required")) != bool(new_body.get("required")):
+        yield Drift("changed", where, "request body", f"required {_show(old_body.get('required'))} -> "
+                    f"{_show(new_body.get('required'))}")
+    old_codes, new_codes = _responses(old[1]), _responses(new[1])
+    for code in sorted(old_codes - new_codes):
+        yield Drift("removed", where, f"response {code}")
+    for code in sorted(new_codes - old_codes):
+        yield Drift("added", where, f"response {code}")
+    old_security = _security(committed, old[1])
+    new_security = _security(live, new[1])
+    if old_security != new_security:
+        yield Drift("changed", where, "security", f"{_show(old_security)} -> {_show(new_security)}")
+
+
+def _parameter_drift(
+    where: str,
+    label: str,
+    committed: Mapping[str, Any],
+    live: Mapping[str, Any],
+    old: Mapping[str, Any],
+    new: Mapping[str, Any],
+) -> Iterator[Drift]:
+    if bool(old.get("required")) != bool(new.get("required")):
+        yield Drift("changed", where, label, f"required {_show(bool(old.get('required')))} -> "
+                    f"{_show(bool(new.get('required')))}")
+    old_facts = _constraints(committed, old.get("schema"))
+    new_facts = _constraints(live, new.get("schema"))
+    for keyword in CONSTRAINTS:
+        if old_facts.get(keyword) != new_facts.get(keyword):
+            yield Drift("changed", where, label, f"{keyword} {_show(old_facts.get(keyword))} -> "
+                        f"{_show(new_facts.get(keyword))}")
+
+
+# -- reading a document ------------------------------------------------------------------------------
+
+
+def _paths(spec: Mapping[str, Any]) -> dict[str, Mapping[str, Any]]:
+    paths = spec.get("paths") if isinstance(spec, Mapping) else None
+    if not isinstance(paths, Mapping):
+        return {}
+    return {path: item for path, item in paths.items() if isinstance(item, Mapping)}
+
+
+def _operations(path_item: Mapping[str, Any]) -> dict[str, Mapping[str, Any]]:
+    return {m: op for m, op in path_item.items() if m in METHODS and isinstance(op, Mapping)}
+
+
+def _parameters(
+    spec: Mapping[str, Any], path_item: Mapping[str, Any], operation: Mapping[str, Any]
+) -> dict[tuple[str, str], Mapping[str, Any]]:
+    """(in, name) -> parameter; operation-level parameters override path-level ones (OpenAPI rule)."""
+    found: dict[tuple[str, str], Mapping[str, Any]] = {}
+    for source in (path_item.get("parameters"), operation.get("parameters")):
+        for raw in source if isinstance(source, list) else []:
+            parameter = _resolve(spec, raw)
+            if isinstance(parameter, Mapping) and "name" in parameter:
+                found[(str(parameter.get("in", "")), str(parameter["name"]))] = parameter
+    return found
+
+
+def _param_label(key: tuple[str, str]) -> str:
+    return f"parameter {key[0]} {key[1]!r}"
+
+
+def _responses(operation: Mapping[str, Any]) -> set[str]:
+    responses = operation.get("responses")
+    return {str(code) for code in responses} if isinstance(responses, Mapping) else set()
+
+
+def _security(spec: Mapping[str, Any], operation: Mapping[str, Any]) -> list[str]:
+    """Names of the security schemes an operation requires (its own list, else the document's)."""
+    requirements = operation.get("security", spec.get("security", []))
+    if not isinstance(requirements, list):
+        return []
+    return sorted({name for entry in requirements if isinstance(entry, Mapping) for name in entry})
+
+
+def _constraints(spec: Mapping[str, Any], schema: Any, depth: int = 0) -> dict[str, Any]:
+    """The bounding keywords of a parameter schema, with `$ref`s resolved and a nullable `anyOf` flattened."""
+    schema = _resolve(spec, schema)
+    if not isinstance(schema, Mapping) or depth > 8:
+        return {}
+    facts = {k: schema[k] for k in CONSTRAINTS if k in schema}
+    variants = schema.get("anyOf") or schema.get("oneOf")
+    if isinstance(variants, list):
+        merged = [_constraints(spec, v, depth + 1) for v in variants]
+        non_null = [m for m in merged if m.get("type") != "null"]
+        if len(non_null) == 1:
+            facts = {**non_null[0], **facts}
+        elif "type" not in facts:
+            facts["type"] = sorted(str(m.get("type")) for m in merged)
+    if isinstance(facts.get("type"), list):
+        facts["type"] = sorted(map(str, facts["type"]))
+    if isinstance(facts.get("enum"), list):
+        facts["enum"] = sorted(facts["enum"], key=repr)
+    return facts
+
+
+def _resolve(spec: Mapping[str, Any], node: Any, depth: int = 0) -> Any:
+    """Follow local `$ref`s (`#/components/...`); an unresolvable one stays as it is."""
+    while isinstance(node, Mapping) and isinstance(node.get("$ref"), str) and depth < 16:
+        ref = node["$ref"]
+        if not ref.startswith("#/"):
+            return node
+        target: Any = spec
+        for part in ref[2:].split("/"):
+            part = part.replace("~1", "/").replace("~0", "~")
+            if not isinstance(target, Mapping) or part not in target:
+                return node
+            target = target[part]
+        node, depth = target, depth + 1
+    return node
+
+
+def _show(value: Any) -> str:
+    if value is None:
+        return "(none)"
+    if isinstance(value, str):
+        return repr(value) if len(value) <= 60 else repr(value[:57] + "...")
+    return str(value)

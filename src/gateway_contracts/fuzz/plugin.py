@@ -1,0 +1,201 @@
+"""The fuzz tests' pytest side: options, the allow-list refusal, the session's fuzz target, redaction.
+
+Loaded by gateway_contracts.plugin. The refusal runs before any fuzz request: in a single process right
+after collection (before the target is resolved); under xdist on the controller when the first worker
+reports its collection (tests are handed out only once every worker has collected). The contracts'
+preflight (GET /health, /openapi.json, /v1/gateways) may already have run by then: it is the gate's own
+traffic, which TARGET_URL asked for.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from gateway_contracts import exitcodes
+from gateway_contracts.fuzz import checks
+from gateway_contracts.fuzz.profiles import DEFAULT_SEED
+from gateway_contracts.fuzz.safety import (
+    DEFAULT_ALLOWED_HOSTS,
+    MethodPolicy,
+    SafetyError,
+    parse_methods,
+    refusal,
+    split_list,
+)
+from gateway_contracts.fuzz.spec import COMMITTED_SPEC
+from gateway_contracts.fuzz.target import FuzzTarget
+
+FUZZ_TESTS = "tests/fuzz/"  # node ids under here are fuzz tests (the xdist controller sees ids, not marks)
+
+
+@dataclass(frozen=True)
+class FuzzSettings:
+    allowed_hosts: tuple[str, ...] = DEFAULT_ALLOWED_HOSTS
+    methods: MethodPolicy = field(default_factory=MethodPolicy)
+    seed: int = DEFAULT_SEED
+    spec: Path = COMMITTED_SPEC
+
+
+SETTINGS = pytest.StashKey[FuzzSettings]()
+# Test modules build their schemas at import (collection), before any fixture exists: they read this.
+_active: FuzzSettings | None = None
+
+
+def current_settings() -> FuzzSettings:
+    """The run's settings (set at configure time), or the environment's when no run configured them."""
+    return _active if _active is not None else _from_values(None, None, None, None)
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("gateway-contracts")
+    group.addoption("--fuzz-allowed-hosts", default=None, metavar="HOSTS",
+                    help="hosts the fuzz tests may target: names or shell patterns, comma-separated (env "
+                    f"FUZZ_ALLOWED_HOSTS; default {','.join(DEFAULT_ALLOWED_HOSTS)}); others are refused (exit 6)")
+    group.addoption("--fuzz-allow-methods", default=None, metavar="METHODS",
+                    help="unsafe methods the fuzz tests may send besides GET/HEAD/OPTIONS and keyed chat "
+                    "(env FUZZ_ALLOW_METHODS, e.g. POST,PUT; default none)")
+    group.addoption("--fuzz-seed", type=int, default=None,
+                    help=f"seed of the nightly fuzz profile (env FUZZ_SEED; default {DEFAULT_SEED}); the gate "
+                    "profile is derandomized")
+    group.addoption("--fuzz-spec", default=None, metavar="FILE",
+                    help=f"the committed OpenAPI document fuzzed and compared for drift (env FUZZ_SPEC; default "
+                    f"{COMMITTED_SPEC})")
+
+
+def _from_values(hosts: str | None, methods: str | None, seed: int | None, spec: str | None,
+                 root: Path | None = None) -> FuzzSettings:
+    env = os.environ
+    raw_seed = seed if seed is not None else env.get("FUZZ_SEED", "").strip() or DEFAULT_SEED
+    try:
+        seed_value = int(raw_seed)
+    except ValueError:
+        raise SafetyError(f"FUZZ_SEED={raw_seed!r} is not an integer") from None
+    spec_path = Path(spec or env.get("FUZZ_SPEC") or COMMITTED_SPEC)
+    if not spec_path.is_absolute():
+        spec_path = (root or Path.cwd()) / spec_path
+    return FuzzSettings(
+        allowed_hosts=split_list(hosts if hosts is not None else env.get("FUZZ_ALLOWED_HOSTS"))
+        or DEFAULT_ALLOWED_HOSTS,
+        methods=MethodPolicy(parse_methods(methods if methods is not None else env.get("FUZZ_ALLOW_METHODS"))),
+        seed=seed_value,
+        spec=spec_path,
+    )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    global _active
+    option = config.option
+    try:
+        settings = _from_values(option.fuzz_allowed_hosts, option.fuzz_allow_methods, option.fuzz_seed,
+                                option.fuzz_spec, Path(config.rootpath))
+    except SafetyError as exc:
+        pytest.exit(f"gateway-contracts: invalid fuzz setting: {exc}", returncode=exitcodes.INVALID_CONTRACT)
+    config.stash[SETTINGS] = settings
+    _active = settings
+
+
+def pytest_report_header(config: pytest.Config) -> str | None:
+    settings = config.stash.get(SETTINGS, None)
+    if settings is None:
+        return None
+    unsafe = ",".join(sorted(settings.methods.allowed)) or "none"
+    return (f"gateway-contracts fuzz: seed {settings.seed} (FUZZ_SEED), allowed hosts "
+            f"{','.join(settings.allowed_hosts)}, unsafe methods allowed: {unsafe}")
+
+
+# -- refusing a host outside the allow-list ----------------------------------------------------------
+
+
+def _state(config: pytest.Config) -> Any:
+    from gateway_contracts.plugin import STATE  # the main plugin loads this module: import late
+
+    return config.stash.get(STATE, None)
+
+
+def _refuse(config: pytest.Config, url: str | None) -> None:
+    if url is None:
+        return  # the embedded reference gateway: local and ours
+    line = refusal(url, config.stash[SETTINGS].allowed_hosts)
+    if line:
+        pytest.exit(f"gateway-contracts: {line}", returncode=exitcodes.INVALID_CONTRACT)
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """Single process: before the main plugin resolves the target (which would start fuzzing's fixtures)."""
+    config = session.config
+    if hasattr(config, "workerinput") or getattr(config.option, "numprocesses", None):
+        return  # a worker must not exit by itself (xdist reports a crash); the controller decides
+    if any("fuzz" in item.keywords for item in session.items):
+        _refuse(config, config.option.target_url)
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_node_collection_finished(node: Any, ids: list[str]) -> None:
+    """xdist controller: the first worker's collection is in, no test has been handed out yet."""
+    config = node.config
+    state = _state(config)
+    if state is None or state.embedded is not None:
+        return
+    if any(nodeid.startswith(FUZZ_TESTS) for nodeid in ids):
+        _refuse(config, state.target_url)
+
+
+# -- fixtures --------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def fuzz_settings(pytestconfig: pytest.Config) -> FuzzSettings:
+    return pytestconfig.stash[SETTINGS]
+
+
+@pytest.fixture(scope="session")
+def fuzz_target(catalogs: Any, suite_state: Any) -> Iterator[FuzzTarget]:
+    """The session's target for schemathesis: its URL, key, timeout and this process's request budget."""
+    target = FuzzTarget(
+        base_url=suite_state.target_url,
+        api_key=suite_state.api_key,
+        max_rps=suite_state.settings.max_rps,  # already this worker's share
+        timeout_s=suite_state.settings.timeout_s,
+    )
+    checks.configure(checks.CatalogFacts.from_contract(suite_state.contract))
+    checks.configure_redaction(target.redact)
+    yield target
+    target.close()
+
+
+def skip_unpermitted_operation(request: pytest.FixtureRequest) -> None:
+    """Skip a schemathesis operation this run may not call (an unsafe method, chat without a key) before
+    any of its requests is sent. Called from tests/fuzz's autouse fixture: a function-scoped fixture
+    argument would trip Hypothesis' health check."""
+    label = getattr(request.node, "operation_label", None)
+    if not label or " " not in label:
+        return
+    method, path = label.split(" ", 1)
+    target: FuzzTarget = request.getfixturevalue("fuzz_target")
+    reason = request.config.stash[SETTINGS].methods.skip_reason(method, path, has_key=target.has_key)
+    if reason:
+        pytest.skip(reason)
+
+
+# -- reports: the key never reaches the console, JUnit or Allure ------------------------------------
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
+    report = yield
+    state = _state(item.config)
+    key = getattr(state, "api_key", None)
+    if not key or "fuzz" not in item.keywords:
+        return report
+    redact = state.redact
+    if report.longrepr is not None and key in str(report.longrepr):
+        report.longrepr = redact(str(report.longrepr))
+    report.sections = [(title, redact(content)) for title, content in report.sections]
+    return report

@@ -1,0 +1,118 @@
+"""The fuzzer's side of the session: where requests go, with which key, at what rate.
+
+Every request schemathesis sends (generated cases, its auth probes, the stateful walk) goes through one
+`requests` session per process whose `send` waits on the suite's throttle: the session's share of the
+run's request budget (`MAX_RPS` already divided across xdist workers), spaced evenly. schemathesis' own
+`rate-limit` is per process too but counts in whole requests per interval, which allows bursts.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import hypothesis
+import requests
+from schemathesis import Case, Response
+from schemathesis.generation.stateful.state_machine import APIStateMachine, StepInput, StepOutput
+from schemathesis.schemas import APIOperation, BaseSchema
+
+from gateway_contracts.client import USER_AGENT, Redactor, Throttle
+from gateway_contracts.exchange import Exchange
+from gateway_contracts.fuzz import checks
+from gateway_contracts.invariants.findings import render_all
+
+
+class ThrottledSession(requests.Session):
+    """A requests session that spaces its requests by the throttle and counts them."""
+
+    def __init__(self, throttle: Throttle) -> None:
+        super().__init__()
+        self._throttle = throttle
+        self.sent = 0
+
+    def send(self, request: requests.PreparedRequest, **kwargs: Any) -> requests.Response:  # type: ignore[override]
+        self._throttle.wait()
+        self.sent += 1
+        return super().send(request, **kwargs)
+
+
+@dataclass
+class FuzzTarget:
+    base_url: str
+    api_key: str | None = field(default=None, repr=False)
+    max_rps: float = 0.0  # this process's share of the budget; 0 = unthrottled
+    timeout_s: float = 60.0
+    session: ThrottledSession = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self.base_url = self.base_url.rstrip("/")
+        self.session = ThrottledSession(Throttle(self.max_rps))
+        self.redact = Redactor(self.api_key)
+
+    @property
+    def has_key(self) -> bool:
+        return bool(self.api_key)
+
+    def headers_for(self, operation: APIOperation) -> dict[str, str]:
+        """The key goes only to operations whose spec requires it (never to the public catalog routes)."""
+        headers = {"User-Agent": f"{USER_AGENT} (fuzz)"}
+        security = operation.definition.raw.get("security", operation.schema.raw_schema.get("security"))
+        if self.api_key and security:
+            headers["Authorization"] = f"Bearer {self.api_key}"
+        return headers
+
+    def call_kwargs(self, case: Case) -> dict[str, Any]:
+        return {
+            "base_url": self.base_url,
+            "session": self.session,
+            "headers": self.headers_for(case.operation),
+            "timeout": self.timeout_s,
+        }
+
+    def call_and_validate(self, case: Case) -> Response:
+        """Send the case and run every enabled check (schemathesis' defaults and ours) on the answer."""
+        __tracebackhide__ = True
+        return case.call_and_validate(**self.call_kwargs(case))
+
+    def pagination_machine(self, schema: BaseSchema) -> type[APIStateMachine]:
+        """A state machine over the model-list operations only, following their `nextPage` links."""
+        base = schema.include(operation_id=["list_models", "list_models_legacy"]).as_state_machine()
+        target = self
+
+        class PaginationWalk(base):  # type: ignore[misc, valid-type]
+            def setup(self) -> None:
+                super().setup()
+                self.pages: dict[str, Exchange] = {}  # case id -> its answer, for the pages linked from it
+
+            def get_call_kwargs(self, case: Case) -> dict[str, Any]:
+                return target.call_kwargs(case)
+
+            def step(self, input: StepInput) -> StepOutput:
+                output = super().step(input)  # every check on the page itself
+                answer = checks.answer_of(output.response, output.case, target.redact).exchange
+                self.pages[output.case.id] = answer
+                parent = self.pages.get(input.transition.parent_id) if input.transition else None
+                # The link may apply only some parameters (the others are generated): continuity needs offset.
+                if parent is not None and any(name == "offset" for _, name in input.applied_parameters):
+                    findings = checks.next_page(parent, answer)
+                    if findings:
+                        raise AssertionError(render_all(findings))
+                return output
+
+        return PaginationWalk
+
+    def close(self) -> None:
+        self.session.close()
+
+
+def walk_settings(*, examples: int, steps: int) -> hypothesis.settings:
+    """Derandomized: the nightly's walks are the same every run, so a failure replays."""
+    return hypothesis.settings(
+        max_examples=examples,
+        stateful_step_count=steps,
+        deadline=None,
+        derandomize=True,
+        database=None,
+        suppress_health_check=[hypothesis.HealthCheck.too_slow, hypothesis.HealthCheck.filter_too_much],
+    )
