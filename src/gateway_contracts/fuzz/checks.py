@@ -26,7 +26,9 @@ from gateway_contracts.invariants.catalog import aggregate_pairs_unique, no_dupl
 from gateway_contracts.invariants.envelope import check_envelope
 from gateway_contracts.invariants.findings import Finding, render_all, sample
 from gateway_contracts.invariants.models import check_model_rows
+from gateway_contracts.invariants.pagination import page_sizes
 from gateway_contracts.invariants.responses import chat_answered
+from gateway_contracts.pager import Page
 
 LIST_PATHS = frozenset({"/v1/models", "/models"})
 SEARCH_PATH = "/v1/models/search"
@@ -138,6 +140,9 @@ def catalog_page(exchange: Exchange, known: CatalogFacts) -> list[Finding]:
     rows = _rows(exchange.json, "data")
     if rows is None:
         return findings
+    total = exchange.json.get("total") if isinstance(exchange.json, dict) else None
+    if _is_int(total) and not findings:  # a silent cap (R16) is visible on one page: min(limit, total - offset)
+        findings += page_sizes([Page(offset, limit, exchange)], total=total)
     findings += _rows_findings(rows, slug, known, request)
     unique = _text(query, "unique_models", {"unique_models": "false"}).lower() in TRUE_SPELLINGS
     if slug is not None and (slug != known.aggregate or unique):

@@ -9,39 +9,20 @@ traffic, which TARGET_URL asked for.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
 from gateway_contracts import exitcodes
-from gateway_contracts.fuzz import checks
-from gateway_contracts.fuzz.profiles import DEFAULT_SEED
-from gateway_contracts.fuzz.safety import (
-    DEFAULT_ALLOWED_HOSTS,
-    MethodPolicy,
-    SafetyError,
-    parse_methods,
-    refusal,
-    split_list,
-)
-from gateway_contracts.fuzz.spec import COMMITTED_SPEC
-from gateway_contracts.fuzz.target import FuzzTarget
+from gateway_contracts.fuzz.safety import DEFAULT_ALLOWED_HOSTS, SafetyError, refusal
+from gateway_contracts.fuzz.settings import COMMITTED_SPEC, DEFAULT_SEED, FuzzSettings, resolve_settings
+
+if TYPE_CHECKING:
+    from gateway_contracts.fuzz.target import FuzzTarget
 
 FUZZ_TESTS = "tests/fuzz/"  # node ids under here are fuzz tests (the xdist controller sees ids, not marks)
-
-
-@dataclass(frozen=True)
-class FuzzSettings:
-    allowed_hosts: tuple[str, ...] = DEFAULT_ALLOWED_HOSTS
-    methods: MethodPolicy = field(default_factory=MethodPolicy)
-    seed: int = DEFAULT_SEED
-    spec: Path = COMMITTED_SPEC
-
-
 SETTINGS = pytest.StashKey[FuzzSettings]()
 # Test modules build their schemas at import (collection), before any fixture exists: they read this.
 _active: FuzzSettings | None = None
@@ -49,7 +30,7 @@ _active: FuzzSettings | None = None
 
 def current_settings() -> FuzzSettings:
     """The run's settings (set at configure time), or the environment's when no run configured them."""
-    return _active if _active is not None else _from_values(None, None, None, None)
+    return _active if _active is not None else resolve_settings()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -68,32 +49,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     f"{COMMITTED_SPEC})")
 
 
-def _from_values(hosts: str | None, methods: str | None, seed: int | None, spec: str | None,
-                 root: Path | None = None) -> FuzzSettings:
-    env = os.environ
-    raw_seed = seed if seed is not None else env.get("FUZZ_SEED", "").strip() or DEFAULT_SEED
-    try:
-        seed_value = int(raw_seed)
-    except ValueError:
-        raise SafetyError(f"FUZZ_SEED={raw_seed!r} is not an integer") from None
-    spec_path = Path(spec or env.get("FUZZ_SPEC") or COMMITTED_SPEC)
-    if not spec_path.is_absolute():
-        spec_path = (root or Path.cwd()) / spec_path
-    return FuzzSettings(
-        allowed_hosts=split_list(hosts if hosts is not None else env.get("FUZZ_ALLOWED_HOSTS"))
-        or DEFAULT_ALLOWED_HOSTS,
-        methods=MethodPolicy(parse_methods(methods if methods is not None else env.get("FUZZ_ALLOW_METHODS"))),
-        seed=seed_value,
-        spec=spec_path,
-    )
-
-
 def pytest_configure(config: pytest.Config) -> None:
     global _active
     option = config.option
     try:
-        settings = _from_values(option.fuzz_allowed_hosts, option.fuzz_allow_methods, option.fuzz_seed,
-                                option.fuzz_spec, Path(config.rootpath))
+        settings = resolve_settings(option.fuzz_allowed_hosts, option.fuzz_allow_methods, option.fuzz_seed,
+                                    option.fuzz_spec, Path(config.rootpath))
     except SafetyError as exc:
         pytest.exit(f"gateway-contracts: invalid fuzz setting: {exc}", returncode=exitcodes.INVALID_CONTRACT)
     config.stash[SETTINGS] = settings
@@ -158,6 +119,10 @@ def fuzz_settings(pytestconfig: pytest.Config) -> FuzzSettings:
 @pytest.fixture(scope="session")
 def fuzz_target(catalogs: Any, suite_state: Any) -> Iterator[FuzzTarget]:
     """The session's target for schemathesis: its URL, key, timeout and this process's request budget."""
+    # Imported here: schemathesis is heavy, and runs without fuzz tests never need it.
+    from gateway_contracts.fuzz import checks
+    from gateway_contracts.fuzz.target import FuzzTarget
+
     target = FuzzTarget(
         base_url=suite_state.target_url,
         api_key=suite_state.api_key,

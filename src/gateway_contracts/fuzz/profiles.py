@@ -19,7 +19,6 @@ from schemathesis.config import SchemathesisConfig
 
 from gateway_contracts.fuzz.safety import CHAT_OPERATION, MethodPolicy
 
-DEFAULT_SEED = 20260817  # any constant: a fixed seed makes the nightly reproducible until FUZZ_SEED changes it
 REDACTED = "***"  # same marker as client.Redactor
 
 

@@ -17,8 +17,9 @@ from schemathesis.specs.openapi.schemas import OpenApiSchema
 
 from gateway_contracts.fuzz.profiles import Profile, schemathesis_config
 from gateway_contracts.fuzz.safety import MethodPolicy
+from gateway_contracts.fuzz.settings import COMMITTED_SPEC
 
-COMMITTED_SPEC = Path("contracts/openapi.json")  # relative to the repository root
+__all__ = ["COMMITTED_SPEC", "load_schema", "read_spec", "reference_spec", "render"]
 
 
 def reference_spec() -> dict[str, Any]:
