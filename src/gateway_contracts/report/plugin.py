@@ -174,15 +174,17 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     state = _state(config)
     if _is_worker(config) or state is None or state.cache_dir is None or state.target_url is None:
         return  # no contract run (self-tests), or a worker: the controller does this once
+    update, run = config.getoption("update_baseline", None), config.getoption("run_name", None)
+    alluredir = getattr(config.option, "allure_report_dir", None)
+    if not (update or run or alluredir):
+        return  # nothing asked for: skip re-reading the run's exchanges
     summary = config.stash[SUMMARY]
     store = evidence.offline_store(state.target_url, state.cache_dir, state.contract)
     target = "embedded reference gateway" if state.embedded is not None else state.target_url
     snapshot = evidence.snapshot(store, state.contract, target=target, suite_version=suite_version())
-    update = config.getoption("update_baseline", None)
     if update:
         summary.append(_update_baseline(snapshot, update, state.target_url if state.embedded is None else None,
                                         int(exitstatus)))
-    run = config.getoption("run_name", None)
     spec_hash = evidence.spec_hash(store)
     if run:
         faults = list(config.option.reference_fault) + [
@@ -200,7 +202,6 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         )
         path = write_record(record, Path(config.option.reports_dir))
         summary.append(f"gateway-contracts: run record {path}; history {path.parent / 'history.jsonl'}")
-    alluredir = getattr(config.option, "allure_report_dir", None)
     if alluredir:
         write_allure_environment(Path(alluredir), {
             "target.url": state.target_url, "target.version": snapshot.target_version or "unknown",
