@@ -1,0 +1,113 @@
+"""Only fuzzing finds the fuzz-only faults: each makes the gate's fuzz tests fail, and no gate contract.
+
+Each scenario is one gate run (`tests/contract tests/fuzz -m gate`, two xdist workers, as `make gate` runs
+it) against an embedded reference gateway with the fault; its JUnit must list exactly the expected fuzz
+operations as failed. The healthy run must pass entirely, and the nightly drift test must report the
+routes a `catalog-routes-missing` gateway drops from its live spec.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import xml.etree.ElementTree as ET
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.slow
+
+ROOT = Path(__file__).resolve().parents[2]
+# Settings a caller's environment could leak into the inner runs (each sets its own).
+SCRUBBED = ("TARGET_URL", "GATEWAY_API_KEY", "GATEWAYS", "REFERENCE_FAULTS", "MAX_RPS", "REQUEST_TIMEOUT", "RETRIES",
+            "CONTRACTS", "BASELINE", "RUN_NAME", "STRICT_REGISTRY", "REPORTS_DIR", "PYTEST_ADDOPTS",
+            "FUZZ_ALLOWED_HOSTS", "FUZZ_ALLOW_METHODS", "FUZZ_SEED", "FUZZ_SPEC")
+GATE = ("tests/contract", "tests/fuzz", "-m", "gate", "-p", "xdist", "-n", "2")
+
+
+@dataclass
+class SuiteRun:
+    status: int
+    output: str
+    failed: dict[str, str] = field(default_factory=dict)  # JUnit name -> failure text
+    passed: set[str] = field(default_factory=set)
+    skipped: set[str] = field(default_factory=set)
+
+
+def run_suite(args: tuple[str, ...] | list[str], tmp: Path, *, env: dict[str, str] | None = None,
+              timeout: float = 900) -> SuiteRun:
+    """One suite run in a subprocess (the repository's Python, cwd = repository root); JUnit parsed."""
+    junit = tmp / "junit.xml"
+    environ = {k: v for k, v in os.environ.items() if k not in SCRUBBED}
+    environ.update(env or {})
+    result = subprocess.run([sys.executable, "-m", "pytest", *args, "-q", "-p", "no:cacheprovider",
+                             f"--junitxml={junit}"], cwd=ROOT, env=environ, capture_output=True, text=True,
+                            timeout=timeout)
+    run = SuiteRun(result.returncode, result.stdout + result.stderr)
+    if junit.exists():
+        for case in ET.parse(junit).iter("testcase"):
+            name = case.get("name", "")
+            problem = case.find("failure")
+            if problem is None:
+                problem = case.find("error")
+            if problem is not None:
+                run.failed[name] = f"{problem.get('message', '')}\n{problem.text or ''}"
+            elif case.find("skipped") is not None:
+                run.skipped.add(name)
+            else:
+                run.passed.add(name)
+    return run
+
+
+# fault -> (the fuzz tests that must fail, a phrase of schemathesis' report that names the failure)
+SCENARIOS: dict[str, tuple[set[str], str]] = {
+    "healthy": (set(), ""),
+    "search-500-on-combo": ({"test_fuzz_gate[GET /v1/models/search]"}, "Server error"),
+    "undocumented-status": ({"test_fuzz_gate[GET /v1/models]", "test_fuzz_gate[GET /models]"},
+                            "Undocumented status code"),
+    "schema-break": ({"test_fuzz_gate[GET /v1/gateways]"}, "Response violates schema"),
+}
+
+
+@pytest.fixture(scope="module")
+def gate_runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, SuiteRun]:
+    def one(name: str) -> SuiteRun:
+        faults = () if name == "healthy" else ("--reference-fault", name)
+        return run_suite((*GATE, *faults), tmp_path_factory.mktemp(name))
+
+    with ThreadPoolExecutor(max_workers=2) as pool:  # each run already uses two workers
+        return dict(zip(SCENARIOS, pool.map(one, SCENARIOS), strict=True))
+
+
+def test_healthy_gate_passes_with_fuzzing(gate_runs: dict[str, SuiteRun]) -> None:
+    run = gate_runs["healthy"]
+    assert run.status == 0, run.output[-3000:]
+    fuzzed = {name for name in run.passed if name.startswith("test_fuzz_gate[")}
+    assert fuzzed == {f"test_fuzz_gate[{op}]" for op in (
+        "GET /health", "GET /v1/gateways", "GET /v1/models", "GET /models", "GET /v1/models/search",
+        "GET /v1/models/{developer}", "POST /v1/chat/completions")}, "every operation is its own JUnit test"
+
+
+@pytest.mark.parametrize("fault", [name for name in SCENARIOS if name != "healthy"])
+def test_fuzz_only_fault_is_caught_by_fuzzing_alone(gate_runs: dict[str, SuiteRun], fault: str) -> None:
+    run = gate_runs[fault]
+    expected, phrase = SCENARIOS[fault]
+    assert run.status == 1, run.output[-3000:]
+    assert set(run.failed) == expected, f"failed: {sorted(run.failed)}; expected only {sorted(expected)}"
+    for name in expected:
+        assert phrase in run.failed[name]
+        assert "Reproduce with:" in run.failed[name]
+        assert "curl -X GET" in run.failed[name]
+
+
+def test_drift_reports_routes_missing_from_the_live_spec(tmp_path: Path) -> None:
+    run = run_suite(("tests/fuzz", "-m", "nightly", "-k", "live_spec", "--reference-fault", "catalog-routes-missing"),
+                    tmp_path)
+    assert run.status == 1, run.output[-3000:]
+    report = run.failed["test_live_spec_matches_committed"]
+    for path in ("/v1/models", "/models", "/v1/models/search", "/v1/models/{developer}", "/v1/chat/completions"):
+        assert f"{path}: path removed (the committed spec has it, the live spec does not)" in report
+    assert "/health" not in report
