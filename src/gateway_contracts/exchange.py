@@ -2,11 +2,17 @@
 
 An `Exchange` is plain data (no connection, no I/O), so invariants and reports can read it and it can be
 written to disk and shared between xdist workers. The API key is never stored in it.
+
+Memory: a gate holds every page of every catalog, so a gateway of 1,000,000 models is 1,000 pages held for
+the whole run. Two things keep that within bounds (bench/RESULTS.md): a large body is held compressed
+(once parsed, its text is only read again for an excerpt or the shared cache), and parsing shares equal
+strings within a page (`source_gateway`, `modality`, an id repeated as `hugging_face_id`, ...).
 """
 
 from __future__ import annotations
 
 import json
+import zlib
 from dataclasses import asdict, dataclass, field
 from functools import cached_property
 from typing import Any
@@ -19,6 +25,38 @@ TRANSIENT_STATUSES = frozenset({429, 502, 503, 504})
 NO_RETRY_AFTER = "429 without Retry-After"
 # Transport failures where no connection was made: nothing at that address speaks HTTP (preflight: exit 7).
 UNREACHABLE_FAILURES = frozenset({"dns", "tls", "connect", "connect-timeout", "url"})
+COMPRESS_OVER = 64 * 1024  # bodies longer than this (characters) are held compressed
+
+
+class _Body:
+    """The `text` field's storage: a str, or zlib-compressed UTF-8 for a long body. Reading gives the str."""
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self._slot = f"_{name}_stored"
+
+    def __get__(self, obj: Any, objtype: type | None = None) -> str:
+        if obj is None:
+            return ""  # the dataclass field's default
+        stored = obj.__dict__[self._slot]
+        return zlib.decompress(stored).decode("utf-8") if isinstance(stored, bytes) else stored
+
+    def __set__(self, obj: Any, value: str) -> None:
+        # Level 1: JSON shrinks about 8x at a few hundred MB/s; the body is decompressed rarely (parse, excerpt).
+        stored = zlib.compress(value.encode("utf-8"), 1) if len(value) > COMPRESS_OVER else value
+        obj.__dict__[self._slot] = stored
+
+
+def _share_strings(text: str) -> Any:
+    """json.loads, with equal string values within the document made one object (a page repeats many)."""
+    seen: dict[str, str] = {}
+
+    def share(obj: dict[str, Any]) -> dict[str, Any]:
+        for key, value in obj.items():
+            if value.__class__ is str:
+                obj[key] = seen.setdefault(value, value)
+        return obj
+
+    return json.loads(text, object_hook=share)
 
 
 @dataclass(frozen=True)
@@ -27,7 +65,7 @@ class Exchange:
     url: str
     status: int | None  # None: no HTTP answer (connection refused, timeout, TLS, DNS)
     content_type: str = ""
-    text: str = ""
+    text: str = _Body()  # type: ignore[assignment]  # a str to every reader; held compressed when long
     elapsed_s: float = 0.0
     attempts: int = 1
     error: str | None = None  # the transport error, when status is None
@@ -73,7 +111,7 @@ class Exchange:
                 return None, f"body larger than the client's limit, cut at {len(self.text):,} characters"
             return None, f"body larger than the client's limit of {self.body_limit:,} bytes, not read further"
         try:
-            return json.loads(self.text), None
+            return _share_strings(self.text), None
         except ValueError as exc:
             return None, f"not JSON ({exc.msg} at character {exc.pos})"
 

@@ -634,3 +634,25 @@ def test_an_exchange_round_trips_through_a_dict() -> None:
     data = json.loads(json.dumps(exchange.to_dict()))
     assert Exchange.from_dict(data) == exchange
     assert exchange.excerpt(5) == '{"a"…'
+
+
+def test_a_long_body_is_held_compressed_and_reads_back_whole() -> None:
+    # A gateway of 1,000,000 models is 1,000 pages held for the whole run: their text must not cost its size.
+    body = json.dumps({"object": "list", "data": [{"id": f"org/model-{i}", "source_gateway": "featherless"}
+                                                  for i in range(5000)]})
+    exchange = Exchange("GET", "http://g.test/v1/models", 200, "application/json", body)
+    assert len(body) > 64 * 1024
+    assert exchange.text == body
+    assert sum(len(v) for v in vars(exchange).values() if isinstance(v, bytes | str)) < len(body) / 4
+    assert Exchange.from_dict(json.loads(json.dumps(exchange.to_dict()))) == exchange
+    assert exchange.json["data"][4999]["id"] == "org/model-4999"
+    short = Exchange("GET", "http://g.test/health", 200, text='{"status": "ok"}')
+    assert short.text == '{"status": "ok"}'
+
+
+def test_parsing_shares_equal_strings_within_a_page() -> None:
+    rows = [{"id": f"org/m-{i}", "hugging_face_id": f"org/m-{i}", "source_gateway": "featherless"} for i in range(3)]
+    parsed = Exchange("GET", "http://g.test/v1/models", 200, text=json.dumps({"data": rows})).json["data"]
+    assert parsed == rows
+    assert parsed[0]["id"] is parsed[0]["hugging_face_id"]
+    assert parsed[0]["source_gateway"] is parsed[2]["source_gateway"]
