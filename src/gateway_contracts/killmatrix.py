@@ -18,7 +18,7 @@ import tempfile
 import time
 import xml.etree.ElementTree as ET
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -34,6 +34,7 @@ SCRUBBED_ENV = ("TARGET_URL", "CONTRACTS", "GATEWAYS", "REFERENCE_FAULTS", "STRI
                 "REQUEST_TIMEOUT", "RETRIES", "GATEWAY_API_KEY", "PYTEST_ADDOPTS", "BASELINE", "RUN_NAME",
                 "REPORTS_DIR")
 RUN_TIMEOUT_S = 600.0
+BASELINE_TOKEN = "{baseline}"  # in a scenario's args: the snapshot of the healthy run (--update-baseline)
 
 
 class MatrixError(ValueError):
@@ -269,14 +270,24 @@ def describe_mismatch(v: Verdict) -> str:
 # -- running ---------------------------------------------------------------------------------------
 
 
-def suite_command(scenario: Scenario, junit: Path, python: str = sys.executable) -> list[str]:
+def suite_command(scenario: Scenario, junit: Path, python: str = sys.executable,
+                  baseline: Path | None = None) -> list[str]:
+    """The scenario's suite run; `{baseline}` in its args names the snapshot the healthy run writes."""
     command = [python, *SUITE_ARGS, f"--junitxml={junit}"]
     for fault in scenario.faults:
         command += ["--reference-fault", fault]
-    return command + list(scenario.args)
+    command += [a.replace(BASELINE_TOKEN, str(baseline)) for a in scenario.args]
+    if scenario.name == HEALTHY and baseline is not None:
+        command += ["--update-baseline", str(baseline)]  # written only when the healthy run passes
+    return command
 
 
-def run_scenario(scenario: Scenario, *, root: Path, workdir: Path, python: str = sys.executable) -> Run:
+def needs_baseline(scenario: Scenario) -> bool:
+    return any(BASELINE_TOKEN in arg for arg in scenario.args)
+
+
+def run_scenario(scenario: Scenario, *, root: Path, workdir: Path, python: str = sys.executable,
+                 baseline: Path | None = None) -> Run:
     """One suite subprocess: it starts its own embedded gateway with the scenario's faults."""
     junit = workdir / f"{scenario.name}.xml"
     env = {k: v for k, v in os.environ.items() if k not in SCRUBBED_ENV}
@@ -285,8 +296,8 @@ def run_scenario(scenario: Scenario, *, root: Path, workdir: Path, python: str =
     env["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"
     started = time.monotonic()
     try:
-        proc = subprocess.run(suite_command(scenario, junit, python), cwd=root, env=env, capture_output=True,
-                              text=True, timeout=RUN_TIMEOUT_S, check=False)
+        proc = subprocess.run(suite_command(scenario, junit, python, baseline), cwd=root, env=env,
+                              capture_output=True, text=True, timeout=RUN_TIMEOUT_S, check=False)
         status, output = proc.returncode, proc.stdout + proc.stderr
     except subprocess.TimeoutExpired as exc:
         partial = exc.stdout or ""
@@ -300,14 +311,29 @@ def run_matrix(scenarios: Sequence[Scenario], *, root: Path, jobs: int = 3,
     """Every scenario, `jobs` at a time; the runs in scenario order and the wall time."""
     started = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="kill-matrix-") as tmp, ThreadPoolExecutor(max_workers=jobs) as pool:
-        # The slow scenarios first, so they overlap the many fast ones instead of trailing at the end.
-        order = sorted(scenarios, key=lambda s: not _is_slow(s))
-        futures = {s.name: pool.submit(run_scenario, s, root=root, workdir=Path(tmp), python=python) for s in order}
+        work = Path(tmp)
+        baseline = work / "baseline.json" if any(needs_baseline(s) for s in scenarios) else None
+        # Healthy first (it writes the baseline), then the slow scenarios, so they overlap the many fast ones.
+        order = sorted(scenarios, key=lambda s: (s.name != HEALTHY, not _is_slow(s)))
+        futures: dict[str, Future[Run]] = {}
+        for s in order:
+            healthy = futures.get(HEALTHY)
+            if needs_baseline(s) and healthy is not None:
+                futures[s.name] = pool.submit(_after, healthy, s, root=root, workdir=work, python=python,
+                                              baseline=baseline)
+            else:
+                futures[s.name] = pool.submit(run_scenario, s, root=root, workdir=work, python=python,
+                                              baseline=baseline)
         runs = [futures[s.name].result() for s in scenarios]
     return runs, time.monotonic() - started
 
 
-_SLOW_FAULTS = frozenset({"slow-gateway", "hang", "flaky-503", "flaky-429", "rate-limit-no-retry-after"})
+def _after(first: Future[Run], scenario: Scenario, **kwargs: Any) -> Run:
+    first.result()  # submitted earlier, so already running: waiting here cannot deadlock the pool
+    return run_scenario(scenario, **kwargs)
+
+
+_SLOW_FAULTS = frozenset({"slow-gateway", "hang"})
 
 
 def _is_slow(scenario: Scenario) -> bool:
@@ -348,7 +374,11 @@ def main(argv: Sequence[str] | None = None, *, echo: Callable[[str], None] = pri
     parser.add_argument("--record", action="store_true", help="print the actual failing sets as YAML")
     args = parser.parse_args(argv)
     root = Path.cwd()
-    matrix = load_matrix(args.matrix, fault_incidents())
+    try:
+        matrix = load_matrix(args.matrix, fault_incidents())
+    except MatrixError as exc:
+        echo(f"kill matrix: {exc}")
+        return 2
     scenarios = [s for s in matrix.scenarios if not args.only or s.name in args.only or s.name == HEALTHY]
     runs, wall = run_matrix(scenarios, root=root, jobs=args.jobs)
     verdicts = [compare(r) for r in runs]

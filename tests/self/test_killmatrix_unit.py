@@ -21,6 +21,8 @@ from gateway_contracts.killmatrix import (
     describe_mismatch,
     fault_incidents,
     load_matrix,
+    main,
+    needs_baseline,
     parse_junit,
     render_markdown,
     suite_command,
@@ -234,3 +236,22 @@ def test_suite_command() -> None:
     assert command[-4:] == ["--junitxml=/tmp/x.xml", "--reference-fault", "extra", "--strict-registry"]
     assert "-p" in command
     assert "no:cacheprovider" in command
+
+
+def test_baseline_token_and_the_healthy_snapshot() -> None:
+    partial = Scenario("partial", ("partial",), args=("--baseline", "{baseline}"))
+    snapshot = Path("/tmp/m/baseline.json")
+    assert needs_baseline(partial)
+    assert not needs_baseline(Scenario("dup", ("dup",)))
+    assert suite_command(partial, Path("/tmp/p.xml"), baseline=snapshot)[-2:] == ["--baseline", str(snapshot)]
+    healthy = suite_command(Scenario(HEALTHY, ()), Path("/tmp/h.xml"), baseline=snapshot)
+    assert healthy[-2:] == ["--update-baseline", str(snapshot)]
+    assert "--update-baseline" not in suite_command(Scenario(HEALTHY, ()), Path("/tmp/h.xml"))
+
+
+def test_cli_reports_a_bad_matrix_in_one_line(tmp_path: Path) -> None:
+    lines: list[str] = []
+    status = main(["--matrix", str(write(tmp_path, "version: 2")), "--report", str(tmp_path / "r.md")],
+                  echo=lines.append)
+    assert status == 2
+    assert lines == [f"kill matrix: {tmp_path / 'matrix.yaml'}: expected version: 1, scenarios and out_of_scope"]
