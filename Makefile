@@ -30,7 +30,7 @@ NIGHTLY_TESTS := tests/contract $(if $(FUZZ_TESTS),tests/fuzz -m "not fuzz or ni
 # make baseline: BASELINE names the file to write; unset: contracts/baselines/<target host>.json.
 BASELINE_OUT = $(or $(BASELINE),auto)
 
-.PHONY: help install gate test lint serve clean nightly signoff baseline report screenshot
+.PHONY: help install gate test lint serve clean nightly signoff baseline report screenshot fuzz
 
 help:
 	@echo "make gate    - pre-deploy gate against TARGET_URL (default: embedded reference gateway)"
@@ -38,6 +38,7 @@ help:
 	@echo "make serve   - run the reference gateway in the foreground (PORT, FAULTS)"
 	@echo "make lint    - ruff"
 	@echo "make nightly - every contract + deep fuzzing; compares with BASELINE=FILE when given"
+	@echo "make fuzz    - the nightly fuzz profile alone (schemathesis, pagination walk, spec drift)"
 	@echo "make signoff - the nightly run, then reports/signoff.html and reports/signoff.md"
 	@echo "make baseline - snapshot the target into BASELINE (default contracts/baselines/<host>.json)"
 	@echo "make report  - sign-off report of the latest run (RUN=name) + Allure 3 HTML when Node is present"
@@ -54,7 +55,12 @@ reports:
 	mkdir -p reports
 
 gate: $(STAMP) reports
-	$(SUITE) tests/contract -m gate $(call RUN_ARGS,gate) $(PYTEST_ARGS)
+	$(SUITE) tests/contract tests/fuzz -m gate $(call RUN_ARGS,gate) $(PYTEST_ARGS)
+
+# Deep fuzzing of the committed spec (contracts/openapi.json) and drift of the live one; a TARGET_URL host must
+# be in FUZZ_ALLOWED_HOSTS (README "Fuzzing").
+fuzz: $(STAMP) reports
+	$(SUITE) tests/fuzz -m nightly $(call RUN_ARGS,fuzz) $(PYTEST_ARGS)
 
 nightly: $(STAMP) reports
 	$(SUITE) $(NIGHTLY_TESTS) $(call RUN_ARGS,nightly) $(PYTEST_ARGS)
