@@ -82,7 +82,7 @@ class Answer:
 
     method: str
     path: str  # the operation's path template, e.g. /v1/models/{developer}
-    exchange: Exchange  # URL as sent, status, content type, body (key already redacted)
+    exchange: Exchange  # URL as sent, status, content type, body (as received: the findings' text is redacted)
     path_parameters: Mapping[str, Any] = field(default_factory=dict)
     body: Any = None  # the request body
     positive: bool = True  # generated as valid data
@@ -337,12 +337,12 @@ def _rows_findings(rows: list[Any], slug: str | None, known: CatalogFacts, reque
 # -- schemathesis registration ---------------------------------------------------------------------
 
 
-def answer_of(response: Response, case: Case, redact: Any = None) -> Answer:
+def answer_of(response: Response, case: Case) -> Answer:
+    # The body is checked as received; only the failure text is redacted (redacting first could rewrite the
+    # very values under check wherever the key happens to occur in them).
     request = response.request
     text = response.content.decode(response.encoding or "utf-8", "replace") if response.content else ""
     url = str(request.url)
-    if redact is not None:
-        text, url = redact(text), redact(url)
     exchange = Exchange(
         method=str(request.method),
         url=url,
@@ -370,20 +370,25 @@ def configure_redaction(redact: Any) -> None:
     _redact = redact
 
 
+def failure_text(findings: list[Finding]) -> str:
+    text = render_all(findings)
+    return _redact(text) if _redact is not None else text
+
+
 def _fail(findings: list[Finding]) -> None:
     if findings:
-        raise AssertionError(render_all(findings))
+        raise AssertionError(failure_text(findings))
 
 
 @schemathesis.check
 def catalog_invariants(ctx: CheckContext, response: Response, case: Case) -> bool | None:
     """The single-response catalog contracts (envelope, rows, ids, pricing, sources, error bodies)."""
-    _fail(findings_for(answer_of(response, case, _redact)))
+    _fail(findings_for(answer_of(response, case)))
     return None
 
 
 @schemathesis.check
 def chat_rejections(ctx: CheckContext, response: Response, case: Case) -> bool | None:
     """A valid chat body is refused only for a model outside the catalog (`model_not_priced`)."""
-    _fail(chat_rejection(answer_of(response, case, _redact)))
+    _fail(chat_rejection(answer_of(response, case)))
     return None

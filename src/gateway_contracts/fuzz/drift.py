@@ -122,8 +122,7 @@ def _parameter_drift(
     new_facts = _constraints(live, new.get("schema"))
     for keyword in CONSTRAINTS:
         if old_facts.get(keyword) != new_facts.get(keyword):
-            yield Drift("changed", where, label, f"{keyword} {_show(old_facts.get(keyword))} -> "
-                        f"{_show(new_facts.get(keyword))}")
+            yield Drift("changed", where, label, f"{keyword} {_change(old_facts.get(keyword), new_facts.get(keyword))}")
 
 
 # -- reading a document ------------------------------------------------------------------------------
@@ -205,6 +204,19 @@ def _resolve(spec: Mapping[str, Any], node: Any, depth: int = 0) -> Any:
             target = target[part]
         node, depth = target, depth + 1
     return node
+
+
+def _change(old: Any, new: Any) -> str:
+    """`old -> new`; two long strings are shown from just before their first difference."""
+    if isinstance(old, str) and isinstance(new, str) and max(len(old), len(new)) > 60:
+        start = next((i for i, (a, b) in enumerate(zip(old, new, strict=False)) if a != b), min(len(old), len(new)))
+        start = max(0, start - 10)
+        return f"{_show(_cut(old, start))} -> {_show(_cut(new, start))}"
+    return f"{_show(old)} -> {_show(new)}"
+
+
+def _cut(text: str, start: int) -> str:
+    return ("..." if start else "") + text[start:]
 
 
 def _show(value: Any) -> str:

@@ -20,7 +20,6 @@ from schemathesis.schemas import APIOperation, BaseSchema
 from gateway_contracts.client import USER_AGENT, Redactor, Throttle
 from gateway_contracts.exchange import Exchange
 from gateway_contracts.fuzz import checks
-from gateway_contracts.invariants.findings import render_all
 
 
 class ThrottledSession(requests.Session):
@@ -90,14 +89,14 @@ class FuzzTarget:
 
             def step(self, input: StepInput) -> StepOutput:
                 output = super().step(input)  # every check on the page itself
-                answer = checks.answer_of(output.response, output.case, target.redact).exchange
+                answer = checks.answer_of(output.response, output.case).exchange
                 self.pages[output.case.id] = answer
                 parent = self.pages.get(input.transition.parent_id) if input.transition else None
                 # The link may apply only some parameters (the others are generated): continuity needs offset.
                 if parent is not None and any(name == "offset" for _, name in input.applied_parameters):
                     findings = checks.next_page(parent, answer)
                     if findings:
-                        raise AssertionError(render_all(findings))
+                        raise AssertionError(checks.failure_text(findings))
                 return output
 
         return PaginationWalk
