@@ -9,7 +9,6 @@ from gateway_contracts.fuzz.plugin import skip_unpermitted_operation
 
 @pytest.fixture(autouse=True)
 def _fuzz_operation(request: pytest.FixtureRequest) -> None:
-    skip_unpermitted_operation(request)
     # allure-pytest derives one history id per test function, so every operation of a schemathesis test
     # would share it and Allure would show one and hide the rest as retries: the operation is a parameter.
     label = getattr(request.node, "operation_label", None)
@@ -17,3 +16,4 @@ def _fuzz_operation(request: pytest.FixtureRequest) -> None:
         import allure
 
         allure.dynamic.parameter("operation", label)
+    skip_unpermitted_operation(request)

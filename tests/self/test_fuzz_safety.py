@@ -134,3 +134,14 @@ def test_each_operation_has_its_own_allure_history(tmp_path: Path) -> None:
                                "test_fuzz_gate[GET /v1/models/search]"}
     assert all("operation" in params for params in operations.values())
     assert len({r["historyId"] for r in results}) == len(results)
+
+
+def test_a_gateway_shard_without_the_aggregate_fuzzes_nothing(external: StampedGateway, tmp_path: Path) -> None:
+    """Fuzzing covers the whole API: a sharded gate fuzzes once, in the shard listing `all`; the other shards
+    skip it, and are not refused for a host they do not fuzz."""
+    run = run_suite(("tests/fuzz", "-m", "gate", "-p", "xdist", "-n", "2"), tmp_path,
+                    env={"TARGET_URL": external.gateway.url, "GATEWAYS": "groq", "FUZZ_ALLOWED_HOSTS": "localhost"})
+    assert run.status == 0, run.output[-2000:]
+    assert len(run.skipped) == len(OPERATIONS)
+    assert not run.passed
+    assert external.paths() <= {"/health", "/openapi.json", "/v1/gateways"}

@@ -91,6 +91,11 @@ def test_parameter_changes() -> None:
     assert "GET /v1/models: parameter query 'limit' changed: maximum 1000 -> 500 (committed -> live)" in rendered
     assert "GET /v1/models: parameter query 'offset' changed: minimum 0 -> (none) (committed -> live)" in rendered
     assert any(r.startswith("GET /v1/models: parameter query 'gateway' changed: pattern '^(?:") for r in rendered)
+    # Two long patterns are shown from their first difference, or both would read the same.
+    one_letter = _drifted(lambda s: _param(s, "/v1/models", "gateway")["schema"].update(
+        pattern=_param(SPEC, "/v1/models", "gateway")["schema"]["pattern"].replace("[xX]", "[x]")))
+    assert "pattern '...[tT][eE][xX]|" in one_letter[0].detail
+    assert "-> '...[tT][eE][x]|" in one_letter[0].detail
     assert any("parameter query 'gateway' changed: minLength 1 -> (none)" in r for r in rendered)
     assert "GET /v1/models: parameter query 'provider' removed (the committed spec has it, the live spec does " \
            "not)" in rendered

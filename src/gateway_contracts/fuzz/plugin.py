@@ -9,6 +9,7 @@ traffic, which TARGET_URL asked for.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -57,6 +58,9 @@ def pytest_configure(config: pytest.Config) -> None:
                                     option.fuzz_spec, Path(config.rootpath))
     except SafetyError as exc:
         pytest.exit(f"gateway-contracts: invalid fuzz setting: {exc}", returncode=exitcodes.INVALID_CONTRACT)
+    if (option.fuzz_spec or os.environ.get("FUZZ_SPEC")) and not settings.spec.is_file():
+        pytest.exit(f"gateway-contracts: invalid fuzz setting: FUZZ_SPEC {settings.spec}: no such file",
+                    returncode=exitcodes.INVALID_CONTRACT)
     config.stash[SETTINGS] = settings
     _active = settings
 
@@ -79,9 +83,19 @@ def _state(config: pytest.Config) -> Any:
     return config.stash.get(STATE, None)
 
 
+def sharded_away(config: pytest.Config) -> str | None:
+    """Why this GATEWAYS shard does not fuzz, or None. Fuzzing covers the whole API, not one gateway: it runs
+    once per sharded gate, in the shard that lists the aggregate (as the aggregate's contracts do)."""
+    state = _state(config)
+    if config.option.gateways and state is not None and state.contract.aggregate is None:
+        return (f"GATEWAYS={config.option.gateways}: the fuzz tests run in the shard that lists the aggregate "
+                "(e.g. `all`), once per sharded run")
+    return None
+
+
 def _refuse(config: pytest.Config, url: str | None) -> None:
-    if url is None:
-        return  # the embedded reference gateway: local and ours
+    if url is None or sharded_away(config):
+        return  # the embedded reference gateway (local and ours), or a shard that fuzzes nothing
     line = refusal(url, config.stash[SETTINGS].allowed_hosts)
     if line:
         pytest.exit(f"gateway-contracts: {line}", returncode=exitcodes.INVALID_CONTRACT)
@@ -136,9 +150,12 @@ def fuzz_target(catalogs: Any, suite_state: Any) -> Iterator[FuzzTarget]:
 
 
 def skip_unpermitted_operation(request: pytest.FixtureRequest) -> None:
-    """Skip a schemathesis operation this run may not call (an unsafe method, chat without a key) before
-    any of its requests is sent. Called from tests/fuzz's autouse fixture: a function-scoped fixture
-    argument would trip Hypothesis' health check."""
+    """Skip a fuzz test this run may not run (another shard's job; for an operation: an unsafe method, chat
+    without a key) before any of its requests is sent. Called from tests/fuzz's autouse fixture: a
+    function-scoped fixture argument would trip Hypothesis' health check."""
+    elsewhere = sharded_away(request.config)
+    if elsewhere:
+        pytest.skip(elsewhere)
     label = getattr(request.node, "operation_label", None)
     if not label or " " not in label:
         return
