@@ -30,7 +30,7 @@ NIGHTLY_TESTS := tests/contract $(if $(FUZZ_TESTS),tests/fuzz -m "not fuzz or ni
 # make baseline: BASELINE names the file to write; unset: contracts/baselines/<target host>.json.
 BASELINE_OUT = $(or $(BASELINE),auto)
 
-.PHONY: help install gate test lint serve clean nightly signoff baseline report screenshot fuzz
+.PHONY: help install gate test lint serve clean nightly signoff baseline report screenshot fuzz bench
 
 help:
 	@echo "make gate    - pre-deploy gate against TARGET_URL (default: embedded reference gateway)"
@@ -42,6 +42,7 @@ help:
 	@echo "make signoff - the nightly run, then reports/signoff.html and reports/signoff.md"
 	@echo "make baseline - snapshot the target into BASELINE (default contracts/baselines/<host>.json)"
 	@echo "make report  - sign-off report of the latest run (RUN=name) + Allure 3 HTML when Node is present"
+	@echo "make bench   - measure the suite's own cost (requests, wall time, scale); writes bench/RESULTS.md"
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -91,6 +92,11 @@ lint: $(STAMP)
 
 serve: $(STAMP)
 	FAULTS="$(FAULTS)" $(PY) -m gateway_contracts.reference --port $(PORT)
+
+# Measured, not asserted (minutes; not part of make test): BENCH_ARGS e.g. --runs 3 --sizes 10000,100000.
+BENCH_ARGS ?=
+bench: $(STAMP)
+	$(PY) bench/run_all.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) reports .pytest_cache .ruff_cache

@@ -1,0 +1,331 @@
+"""What a `make gate` run costs: requests against the minimum the contracts need, wall time against a bare crawl.
+
+    python bench/gate_cost.py [--runs 5] [--json FILE]
+
+Each run starts a fresh reference gateway in its own process, behind a recorder that notes every request
+(method, path, sorted query, body, keyed or not). Then, in an order that alternates between runs:
+
+  make gate        `make gate TARGET_URL=<it>`, timed end to end: the contracts (tests/contract) and, since
+                   the fuzzing work, the gate fuzz profile (tests/fuzz -m gate); its reports go to a scratch
+                   folder, never to reports/.
+  contracts gate   the same command on tests/contract alone: the catalog contracts the issue's minimum is about.
+  crawl            a plain httpx script (its own process, like the gate) that sends each request the
+                   contracts need exactly once: the contract minimum, timed end to end.
+  replay           a plain httpx script that sends, once each, every distinct request `make gate` sent
+                   (the contract minimum plus each distinct fuzz case): the same pages as the full gate.
+
+The contract minimum is computed from the contract, not hard-coded: each page of each contracted catalog
+(slug, aliases, the aggregate) at the largest page size, the second small-page walk of catalogs that fit one
+page, the past-the-end and other-case pages, the invalid queries, the chat probes and the three preflight
+probes (/health, /openapi.json, the registry); the crawl learns each catalog's size from its first page.
+For the full gate, the minimum adds each distinct fuzz request once: a fuzz case is a probe, a repeat is waste.
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import contextlib
+import json
+import math
+import os
+import secrets
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qsl, urlencode
+
+import httpx
+
+from benchlib import ROOT, machine, median, python_env, reference_gateway
+from gateway_contracts.catalog import (
+    CHAT_PATH,
+    CHAT_PROBE,
+    HEALTH_PATH,
+    MODELS_PATH,
+    OPENAPI_PATH,
+    invalid_queries,
+    swap_case,
+)
+from gateway_contracts.contract import load_contract
+
+REQUEST_TARGET = 1.1  # at most 1.1x the minimum
+WALL_TARGET = 2.0  # at most 2x the bare crawl
+RECORD_PATH = "/_bench/requests"  # GET: the recorded requests; DELETE: forget them (neither is recorded)
+
+Request = dict[str, Any]  # {"method", "path", "query", "raw_query", "body" (base64), "content_type", "keyed"}
+
+
+def request_key(request: Request) -> tuple[Any, ...]:
+    return (request["method"], request["path"], request["query"], request["body"], request["keyed"])
+
+
+# -- the recording gateway ------------------------------------------------------------------------------
+
+
+class Recorder:
+    """ASGI wrapper: notes each request, then hands it (body replayed) to the reference app."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+        self.requests: list[Request] = []
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        if scope["path"] == RECORD_PATH:
+            body = json.dumps(self.requests if scope["method"] == "GET" else []).encode()
+            if scope["method"] == "DELETE":
+                self.requests = []
+            await send({"type": "http.response.start", "status": 200,
+                        "headers": [(b"content-type", b"application/json")]})
+            await send({"type": "http.response.body", "body": body})
+            return
+        chunks, more = [], True
+        while more:
+            message = await receive()
+            chunks.append(message.get("body", b""))
+            more = message.get("more_body", False)
+        body = b"".join(chunks)
+        headers = dict(scope["headers"])
+        query = sorted(parse_qsl(scope["query_string"].decode("latin-1"), keep_blank_values=True))
+        self.requests.append({
+            # raw_path: as sent (percent-encoded), so the replay sends the same bytes; the query sorted.
+            "method": scope["method"], "path": (scope.get("raw_path") or scope["path"].encode()).decode("latin-1"),
+            "query": urlencode(query), "raw_query": scope["query_string"].decode("latin-1"),
+            "body": base64.b64encode(body).decode(), "content_type": headers.get(b"content-type", b"").decode(),
+            "keyed": b"authorization" in headers,
+        })
+        replayed = False
+
+        async def replay() -> Any:
+            nonlocal replayed
+            if not replayed:
+                replayed = True
+                return {"type": "http.request", "body": body, "more_body": False}
+            return await receive()
+
+        await self.app(scope, replay, send)
+
+
+def serve() -> None:
+    import uvicorn
+
+    from gateway_contracts.reference.app import create_app
+
+    key = os.environ.get("GATEWAY_API_KEY")
+    app = Recorder(create_app(api_keys=(key,) if key else ()))
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    print(f"reference gateway serving http://127.0.0.1:{sock.getsockname()[1]} (recording)", flush=True)
+    uvicorn.Server(uvicorn.Config(app, log_config=None, log_level="warning", access_log=False, lifespan="off",
+                                  ws="none")).run(sockets=[sock])
+
+
+def recorded(url: str, *, forget: bool = True) -> list[Request]:
+    requests = httpx.get(f"{url}{RECORD_PATH}", timeout=30).json()
+    if forget:
+        httpx.delete(f"{url}{RECORD_PATH}", timeout=30)
+    return requests
+
+
+# -- the bare crawls ------------------------------------------------------------------------------------
+
+
+def crawl(url: str, contract_path: Path, api_key: str) -> int:
+    """Send every request the contracts need, once, with plain httpx; return how many."""
+    contract = load_contract(contract_path)
+    sent = 0
+    limit = contract.max_limit
+    with httpx.Client(base_url=url, timeout=60) as http:
+
+        def get(path: str, params: dict[str, Any] | None = None) -> httpx.Response:
+            nonlocal sent
+            sent += 1
+            return http.get(path, params=params)
+
+        def page(gateway: str, offset: int, size: int) -> dict[str, Any]:
+            return get(MODELS_PATH, {"gateway": gateway, "limit": size, "offset": offset}).json()
+
+        def walk(gateway: str, size: int) -> int:
+            total = page(gateway, 0, size)["total"]
+            for offset in range(size, total, size):
+                page(gateway, offset, size)
+            return total
+
+        for path in (HEALTH_PATH, OPENAPI_PATH, contract.registry.path):
+            get(path)
+        for gateway in contract.gateways:
+            total = walk(gateway.slug, limit)
+            for alias in gateway.aliases:
+                walk(alias, limit)
+            if 2 <= total <= limit:  # the second walk, in about three pages
+                walk(gateway.slug, max(1, math.ceil(total / 3)))
+            page(gateway.slug, total, 1)  # past the end
+            page(swap_case(gateway.slug), 0, 1)
+        if contract.aggregate is not None:
+            walk(contract.aggregate.slug, limit)
+        first = contract.gateways[0].slug
+        for query in invalid_queries(limit):
+            get(MODELS_PATH, {k: (first if v == "{gateway}" else v) for k, v in query.params.items()})
+        chat_models = list(contract.chat_models)
+        unkeyed = [(chat_models[0] if chat_models else "openai/gpt-4o", None)]
+        for model, key in unkeyed + [(m, api_key) for m in chat_models]:
+            body = {"model": model, "messages": [{"role": "user", "content": CHAT_PROBE}], "max_tokens": 5}
+            http.post(CHAT_PATH, json=body, headers={"Authorization": f"Bearer {key}"} if key else {})
+            sent += 1
+    return sent
+
+
+def replay(url: str, requests_file: Path, api_key: str) -> int:
+    """Send each recorded request once, as recorded, with plain httpx."""
+    requests = json.loads(requests_file.read_text())
+    with httpx.Client(base_url=url, timeout=60) as http:
+        for r in requests:
+            headers = {"content-type": r["content_type"]} if r["content_type"] else {}
+            if r["keyed"]:
+                headers["Authorization"] = f"Bearer {api_key}"
+            path = f"{r['path']}?{r['raw_query']}" if r["raw_query"] else r["path"]
+            http.request(r["method"], path, content=base64.b64decode(r["body"]), headers=headers)
+    return len(requests)
+
+
+# -- one measured run -----------------------------------------------------------------------------------
+
+
+def timed(command: list[str], env: dict[str, str]) -> tuple[float, subprocess.CompletedProcess[str]]:
+    started = time.monotonic()
+    result = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=1800)
+    return time.monotonic() - started, result
+
+
+def gate_command(url: str, scratch: Path, *, contracts_only: bool, workers: int) -> list[str]:
+    # Reports of bench runs go to a scratch folder: never into reports/ (the sign-off trend reads it).
+    redirect = (f"--junitxml={scratch}/junit.xml --reports-dir {scratch}/reports --alluredir={scratch}/allure "
+                f"--max-rps=0")
+    if contracts_only:
+        return [sys.executable, "-m", "pytest", "-p", "xdist", "-n", str(workers), "tests/contract", "-m", "gate",
+                f"--target-url={url}", *redirect.split()]
+    return ["make", "-s", "gate", f"TARGET_URL={url}", f"N={workers}", f"PY={sys.executable}",
+            f"STAMP={scratch}/stamp", f"PYTEST_ARGS={redirect}"]
+
+
+@contextlib.contextmanager
+def recording_gateway(api_key: str) -> Iterator[str]:
+    with reference_gateway(api_key=api_key, command=[sys.executable, __file__, "serve"]) as url:
+        yield url
+
+
+def one_run(run: int, *, contract: Path, workers: int) -> dict[str, Any]:
+    key = f"gwc-bench-{secrets.token_hex(8)}"
+    env = {**python_env(), "GATEWAY_API_KEY": key}
+    scratch = Path(tempfile.mkdtemp(prefix="gwc-bench-"))
+    (scratch / "stamp").touch()  # make gate runs with this interpreter: no virtualenv build inside a measurement
+    figures: dict[str, Any] = {"run": run + 1}
+    with recording_gateway(key) as url:
+        recorded(url)  # forget the start-up /health poll
+        crawl(url, contract, key)  # warm the server up; it also yields the contract plan
+        plan = {request_key(r) for r in recorded(url)}
+        # Alternate the order, so neither side always runs on a warmer machine; the replay needs the full
+        # gate's recording, so it comes after it.
+        steps = ("make gate", "contracts gate", "crawl", "replay") if run % 2 == 0 else (
+            "crawl", "contracts gate", "make gate", "replay")
+        full: list[Request] = []
+        for step in steps:
+            if step in ("make gate", "contracts gate"):
+                seconds, result = timed(gate_command(url, scratch, contracts_only=step != "make gate",
+                                                     workers=workers), env)
+                if result.returncode != 0:
+                    raise RuntimeError(f"{step} failed:\n{result.stdout[-3000:]}{result.stderr[-2000:]}")
+                requests = recorded(url)
+                figures[f"{step} s"] = seconds
+                figures[f"{step} requests"] = len(requests)
+                if step == "make gate":
+                    full = requests
+                else:
+                    figures["contracts gate distinct"] = len({request_key(r) for r in requests})
+            elif step == "crawl":
+                seconds, result = timed([sys.executable, __file__, "crawl", url, "--contract", str(contract)], env)
+                figures["crawl s"], figures["crawl requests"] = seconds, len(recorded(url))
+            else:
+                distinct = {request_key(r): r for r in full}
+                distinct_file = scratch / "distinct.json"
+                distinct_file.write_text(json.dumps(list(distinct.values())))
+                seconds, result = timed([sys.executable, __file__, "replay", url, str(distinct_file)], env)
+                figures["replay s"], figures["replay requests"] = seconds, len(recorded(url))
+            result.check_returncode()
+    full_distinct = {request_key(r) for r in full}
+    figures.update({
+        "contract minimum": len(plan),
+        "make gate distinct": len(full_distinct),
+        "fuzz distinct": len(full_distinct - plan),
+        "full minimum": len(plan | full_distinct),
+        "plan requests the gate skipped": len(plan - full_distinct),
+    })
+    figures["contracts request ratio"] = figures["contracts gate requests"] / figures["contract minimum"]
+    figures["contracts wall ratio"] = figures["contracts gate s"] / figures["crawl s"]
+    figures["make gate request ratio"] = figures["make gate requests"] / figures["full minimum"]
+    figures["make gate wall ratio"] = figures["make gate s"] / figures["replay s"]
+    return {k: round(v, 3) if isinstance(v, float) else v for k, v in figures.items()}
+
+
+def measure(runs: int, *, contract: Path, workers: int) -> dict[str, Any]:
+    rows = []
+    for run in range(runs):
+        rows.append(one_run(run, contract=contract, workers=workers))
+        print(json.dumps(rows[-1]), file=sys.stderr, flush=True)
+    med = {key: median([r[key] for r in rows]) for key in rows[0] if key != "run"}
+    return {
+        "bench": "gate_cost",
+        "workers": workers,
+        "runs": rows,
+        "median": med,
+        "targets": {"request_ratio": REQUEST_TARGET, "wall_ratio": WALL_TARGET},
+        "verdicts": {
+            "contracts request ratio": med["contracts request ratio"] <= REQUEST_TARGET,
+            "contracts wall ratio": med["contracts wall ratio"] <= WALL_TARGET,
+            "make gate request ratio": med["make gate request ratio"] <= REQUEST_TARGET,
+            "make gate wall ratio": med["make gate wall ratio"] <= WALL_TARGET,
+        },
+        "machine": machine(),
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = sys.argv[1:] if argv is None else argv
+    if args[:1] == ["serve"]:
+        serve()
+        return 0
+    if args[:1] == ["crawl"]:
+        parser = argparse.ArgumentParser()
+        parser.add_argument("url")
+        parser.add_argument("--contract", type=Path, required=True)
+        options = parser.parse_args(args[1:])
+        print(crawl(options.url, options.contract, os.environ["GATEWAY_API_KEY"]))
+        return 0
+    if args[:1] == ["replay"]:
+        print(replay(args[1], Path(args[2]), os.environ["GATEWAY_API_KEY"]))
+        return 0
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--workers", type=int, default=2, help="xdist workers of the gate (make gate's N)")
+    parser.add_argument("--contract", type=Path, default=ROOT / "contracts" / "gateways.yaml")
+    parser.add_argument("--json", type=Path, help="write the figures here")
+    options = parser.parse_args(args)
+    result = measure(options.runs, contract=options.contract, workers=options.workers)
+    text = json.dumps(result, indent=2)
+    if options.json:
+        options.json.parent.mkdir(parents=True, exist_ok=True)
+        options.json.write_text(text + "\n")
+    print(text)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,55 @@
+"""Smoke tests of the benchmarks at a tiny size: they run, and their minimum is what the suite really sends.
+
+The benchmarks themselves are measured, not asserted (`make bench`, bench/RESULTS.md); these only keep
+the scripts working and the request-economy minimum honest.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT / "bench"))
+
+import gate_cost  # noqa: E402  (bench/ is scripts, not a package)
+
+CONTRACT = ROOT / "contracts" / "gateways.yaml"
+KEY = "gwc-bench-smoke-key"
+
+
+@pytest.mark.slow
+def test_the_contract_minimum_is_exactly_what_the_contract_gate_sends(tmp_path: Path) -> None:
+    with gate_cost.recording_gateway(KEY) as url:
+        gate_cost.recorded(url)  # forget the start-up /health poll
+        count = gate_cost.crawl(url, CONTRACT, KEY)
+        plan = [gate_cost.request_key(r) for r in gate_cost.recorded(url)]
+        env = {k: v for k, v in os.environ.items() if k not in ("TARGET_URL", "GATEWAYS", "MAX_RPS")}
+        result = subprocess.run(
+            [sys.executable, "-m", "pytest", "tests/contract", "-m", "gate", "-p", "no:cacheprovider", "-q",
+             "-n", "2", f"--target-url={url}", "--max-rps=0", f"--junitxml={tmp_path / 'junit.xml'}"],
+            cwd=ROOT, env={**env, "GATEWAY_API_KEY": KEY}, capture_output=True, text=True, timeout=300,
+        )
+        assert result.returncode == 0, result.stdout[-3000:]
+        sent = [gate_cost.request_key(r) for r in gate_cost.recorded(url)]
+    assert len(set(plan)) == len(plan) == count  # the crawl sends each request once
+    assert sorted(sent) == sorted(plan)  # the gate sends exactly the minimum: nothing twice, nothing missing
+    assert f"{len(plan)} distinct requests, {len(plan)} sent" in result.stdout
+
+
+@pytest.mark.slow
+def test_the_scale_bench_runs_at_a_tiny_size(tmp_path: Path) -> None:
+    out = tmp_path / "scale.json"
+    result = subprocess.run([sys.executable, "bench/scale.py", "--sizes", "1500,3000", "--runs", "1", "--json",
+                             str(out)], cwd=ROOT, capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stderr[-3000:]
+    figures = json.loads(out.read_text())
+    assert [row["models"] for row in figures["sizes"]] == [1500, 3000]
+    assert all(row["tests"] >= 7 and not row["runs"][0]["failed"] for row in figures["sizes"])
+    assert figures["machine"]["cores"] >= 1
+    assert set(figures["fit"]) == {"checks_wall_s", "checks_cpu_s", "peak_rss_mib"}
