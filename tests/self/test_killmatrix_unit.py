@@ -153,6 +153,9 @@ def test_summary_line() -> None:
     assert summary_line([compare(run(healthy)), ok, bad]).endswith("1/2 faults caught exactly as expected; "
                                                                      "healthy gateway: 1 passed, 0 failed; "
                                                                      "mismatched: slow")
+    by_design = compare(run(scenario("extra")))
+    assert summary_line([ok, by_design]) == ("kill matrix: 2/2 faults caught exactly as expected "
+                                             "(1 of them pass by design)")
 
 
 def test_render_markdown_rows_and_out_of_scope() -> None:
@@ -255,3 +258,9 @@ def test_cli_reports_a_bad_matrix_in_one_line(tmp_path: Path) -> None:
                   echo=lines.append)
     assert status == 2
     assert lines == [f"kill matrix: {tmp_path / 'matrix.yaml'}: expected version: 1, scenarios and out_of_scope"]
+
+
+def test_cli_refuses_an_unknown_scenario(tmp_path: Path) -> None:
+    lines: list[str] = []
+    assert main(["--only", "no-such-fault", "--report", str(tmp_path / "r.md")], echo=lines.append) == 2
+    assert lines == ["kill matrix: unknown scenario or fault 'no-such-fault'"]
