@@ -447,3 +447,33 @@ def test_next_page_continuity(healthy: TestClient) -> None:
     assert "served again" in checks.next_page(stalled, repeat)[0].message
     other_query = _exchange(healthy.get("/v1/models", params={"gateway": "xai", "limit": 3, "offset": 8}))
     assert checks.next_page(first, other_query) == []  # another query's page: only its offset is checked
+
+
+def test_throttled_session_waits_before_every_request_and_keeps_no_cookies() -> None:
+    from fastapi.responses import PlainTextResponse
+
+    from gateway_contracts.client import Throttle
+    from gateway_contracts.fuzz.target import FuzzTarget, ThrottledSession
+    from gateway_contracts.reference import EmbeddedGateway
+
+    waits: list[float] = []
+    throttle = Throttle(4.0, clock=lambda: float(len(waits)) * 0.0, sleep=waits.append)
+    session = ThrottledSession(throttle)
+    gateway = EmbeddedGateway()
+
+    @gateway.app.get("/cookie")
+    async def cookie() -> PlainTextResponse:
+        response = PlainTextResponse("set")
+        response.set_cookie("sid", "x")
+        return response
+
+    with gateway:
+        for _ in range(2):
+            assert session.get(f"{gateway.url}/health").status_code == 200
+        assert session.get(f"{gateway.url}/cookie").headers["set-cookie"].startswith("sid=x")
+        assert len(session.cookies) == 0
+    assert session.sent == 3
+    assert waits == [0.25, 0.5], "spaced 1/4 s apart on a frozen clock"
+    target = FuzzTarget("http://127.0.0.1:9/", api_key=KEY)
+    assert target.base_url == "http://127.0.0.1:9"
+    assert KEY not in repr(target)

@@ -9,6 +9,7 @@ run's request budget (`MAX_RPS` already divided across xdist workers), spaced ev
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from http.cookiejar import DefaultCookiePolicy
 from typing import Any
 
 import hypothesis
@@ -29,6 +30,8 @@ class ThrottledSession(requests.Session):
         super().__init__()
         self._throttle = throttle
         self.sent = 0
+        # No cookies carried from one generated case to the next: each case stands alone.
+        self.cookies.set_policy(DefaultCookiePolicy(allowed_domains=[]))
 
     def send(self, request: requests.PreparedRequest, **kwargs: Any) -> requests.Response:  # type: ignore[override]
         self._throttle.wait()
