@@ -246,6 +246,16 @@ def test_a_negative_context_length_is_reported_and_zero_is_not() -> None:
     assert finding.evidence == ("'a/b'",)
 
 
+@FAST
+@given(rows_with_a_victim, st.sampled_from(["2024-07-23T18:04:09.000Z", "2024-07-23", 1721757849.5, -1, True]))
+def test_a_created_that_is_not_unix_seconds_is_reported(case: tuple[list[dict[str, Any]], int], value: Any) -> None:
+    rows, victim = case
+    finding = _one(_check(_replace(rows, victim, created=value)), "model-schema")
+    assert finding.message == (
+        f"1 row(s): created is a {type(value).__name__}, expected unix seconds (integer) or null")
+    assert finding.evidence == (repr(rows[victim]["id"]),)
+
+
 @pytest.mark.parametrize("name", ["Data(id='llama3.1-8b', object='model')", "('data', [1])", "{'id': 'x'}",
                                   "[Model(name='x')]"])
 def test_a_name_that_is_a_python_repr_is_reported(name: str) -> None:

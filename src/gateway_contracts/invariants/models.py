@@ -96,6 +96,10 @@ def _row_problems(
         out.append(("model-schema", f"context_length is a {type(context).__name__}, expected an integer or null"))
     elif context is not None and context < 0:
         out.append(("model-schema", "context_length is negative"))
+    created = row.get("created")
+    # R22: `created` drifted between unix seconds, ISO strings and dates per gateway; one type for all.
+    if created is not None and (not _is_int(created) or created < 0):
+        out.append(("model-schema", f"created is a {type(created).__name__}, expected unix seconds (integer) or null"))
     pricing = row.get("pricing")
     if pricing is not None:
         if not isinstance(pricing, dict):
