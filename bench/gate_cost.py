@@ -234,13 +234,15 @@ def one_run(run: int, *, contract: Path, workers: int) -> dict[str, Any]:
         plan = {request_key(r) for r in recorded(url)}
         # Alternate the order, so neither side always runs on a warmer machine; the replay needs the full
         # gate's recording, so it comes after it.
-        steps = ("make gate", "contracts gate", "crawl", "replay") if run % 2 == 0 else (
-            "crawl", "contracts gate", "make gate", "replay")
+        # The serial variants (N=0: no xdist, one process) show what the workers' start-up costs.
+        gates = ("make gate", "make gate serial", "contracts gate", "contracts gate serial")
+        steps = (*gates, "crawl", "replay") if run % 2 == 0 else ("crawl", *reversed(gates), "replay")
         full: list[Request] = []
         for step in steps:
-            if step in ("make gate", "contracts gate"):
-                seconds, result = timed(gate_command(url, scratch, contracts_only=step != "make gate",
-                                                     workers=workers), env)
+            if step in gates:
+                command = gate_command(url, scratch, contracts_only=step.startswith("contracts"),
+                                       workers=0 if step.endswith("serial") else workers)
+                seconds, result = timed(command, env)
                 if result.returncode != 0:
                     raise RuntimeError(f"{step} failed:\n{result.stdout[-3000:]}{result.stderr[-2000:]}")
                 requests = recorded(url)
@@ -248,7 +250,7 @@ def one_run(run: int, *, contract: Path, workers: int) -> dict[str, Any]:
                 figures[f"{step} requests"] = len(requests)
                 if step == "make gate":
                     full = requests
-                else:
+                elif step == "contracts gate":
                     figures["contracts gate distinct"] = len({request_key(r) for r in requests})
             elif step == "crawl":
                 seconds, result = timed([sys.executable, __file__, "crawl", url, "--contract", str(contract)], env)
@@ -272,6 +274,8 @@ def one_run(run: int, *, contract: Path, workers: int) -> dict[str, Any]:
     figures["contracts wall ratio"] = figures["contracts gate s"] / figures["crawl s"]
     figures["make gate request ratio"] = figures["make gate requests"] / figures["full minimum"]
     figures["make gate wall ratio"] = figures["make gate s"] / figures["replay s"]
+    figures["contracts serial wall ratio"] = figures["contracts gate serial s"] / figures["crawl s"]
+    figures["make gate serial wall ratio"] = figures["make gate serial s"] / figures["replay s"]
     return {k: round(v, 3) if isinstance(v, float) else v for k, v in figures.items()}
 
 
