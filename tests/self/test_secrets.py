@@ -1,11 +1,12 @@
 """GATEWAY_API_KEY never leaves the Authorization header: proven with a canary key against failing faults.
 
-The suite runs (serially and with -n 2) with a random canary key and faults that make keyed and unkeyed
-contracts fail, with every output a CI job keeps: console (with --tb=long and --showlocals), JUnit, Allure
-results (with and without --allure-no-capture), a DEBUG log file, the run record and history, and the
-sign-off report rendered from them. Then every byte produced (output streams, each file, and the runs'
-temporary directories) is searched for the canary. A run that cannot reach its target is searched too.
-The canary is a fresh random value per session, never a test parameter: it would land in the test id.
+The suite runs (serially, and with -n 2 plus the gate fuzz profile as `make gate` does) with a random canary
+key and faults that make keyed and unkeyed contracts fail, with every output a CI job keeps: console (with
+--tb=long and --showlocals), JUnit, Allure results (with and without --allure-no-capture), a DEBUG log file,
+the run record and history, and the sign-off report rendered from them. Then every byte produced (output
+streams, each file, and the runs' temporary directories) is searched for the canary. A run that cannot reach
+its target is searched too. The canary is a fresh random value per session, never a test parameter: it
+would land in the test id.
 """
 
 from __future__ import annotations
@@ -65,7 +66,8 @@ def produced(canary: str, tmp_path_factory: pytest.TempPathFactory) -> Produced:
                     "--log-level=DEBUG", f"--log-file={out / 'suite.log'}", "--log-file-level=DEBUG",
                     f"--junitxml={out / 'junit-serial.xml'}", f"--alluredir={out / 'allure-serial'}",
                     "--run-name", "canary", "--reports-dir", str(out / "reports")], env, produced)
-    _run("parallel", [*gate, "-n", "2", "--tb=long", "-rA", f"--junitxml={out / 'junit-parallel.xml'}",
+    # As `make gate` runs: the contracts and the gate fuzz profile (schemathesis sends the key too).
+    _run("parallel", [*gate, "tests/fuzz", "-n", "2", "--tb=long", "-rA", f"--junitxml={out / 'junit-parallel.xml'}",
                       f"--alluredir={out / 'allure-parallel'}", "--allure-no-capture"], env, produced)
     _run("signoff", ["--reports-dir", str(out / "reports"), "--run", "canary"], env, produced,
          module="gateway_contracts.report")
@@ -86,6 +88,7 @@ def test_the_canary_runs_failed_as_intended_and_used_the_key(produced: Produced)
         assert "key: environment" in out  # the canary was the key the suite sent
         assert "FAILED tests/contract/test_api_surface.py::test_chat_model_answers" in out  # keyed
         assert "FAILED tests/contract/test_api_surface.py::test_chat_requires_a_key" in out  # unkeyed
+    assert "tests/fuzz/test_fuzz.py::" in produced.streams["parallel stdout"]  # the fuzzer sent the key too
     files = {p.relative_to(produced.root).as_posix() for p in produced.root.rglob("*") if p.is_file()}
     assert {"junit-serial.xml", "junit-parallel.xml", "suite.log", "reports/signoff.html", "reports/signoff.md",
             "reports/run-canary.json"} <= files, sorted(files)
