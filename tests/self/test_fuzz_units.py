@@ -449,7 +449,7 @@ def test_next_page_continuity(healthy: TestClient) -> None:
     assert checks.next_page(first, other_query) == []  # another query's page: only its offset is checked
 
 
-def test_throttled_session_waits_before_every_request_and_keeps_no_cookies() -> None:
+def test_throttled_session_waits_before_every_request_sends_repeats_once_and_keeps_no_cookies() -> None:
     from fastapi.responses import PlainTextResponse
 
     from gateway_contracts.client import Throttle
@@ -470,9 +470,12 @@ def test_throttled_session_waits_before_every_request_and_keeps_no_cookies() -> 
     with gateway:
         for _ in range(2):
             assert session.get(f"{gateway.url}/health").status_code == 200
+        assert session.get(f"{gateway.url}/v1/gateways").status_code == 200
         assert session.get(f"{gateway.url}/cookie").headers["set-cookie"].startswith("sid=x")
         assert len(session.cookies) == 0
-    assert session.sent == 3
+        served = gateway.request_count()
+    assert (session.sent, session.reused) == (3, 1), "an identical GET is sent once and its answer reused"
+    assert served == 3
     assert waits == [0.25, 0.5], "spaced 1/4 s apart on a frozen clock"
     target = FuzzTarget("http://127.0.0.1:9/", api_key=KEY)
     assert target.base_url == "http://127.0.0.1:9"
