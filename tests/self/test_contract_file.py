@@ -358,3 +358,10 @@ def _owner(text: str, line: int) -> str:
         if row.startswith("  ") and not row.startswith("    "):
             return row.strip().rstrip(":")
     raise AssertionError(line)
+
+
+@pytest.mark.parametrize("path", sorted((ROOT / "contracts").glob("*.yaml")), ids=lambda p: p.name)
+def test_every_shipped_contract_loads(path: Path) -> None:
+    contract = load_contract(path)
+    assert contract.gateways
+    assert all(g.min_models >= 1 for g in contract.gateways)
