@@ -287,11 +287,6 @@ def aggregate(contract: Contract) -> Aggregate:
     return contract.aggregate
 
 
-@pytest.fixture(scope="session")
-def api_key_available(suite_state: SuiteState) -> bool:
-    return bool(suite_state.api_key)
-
-
 # -- parametrization: the contract file drives the test matrix -------------------------------------
 
 
