@@ -17,6 +17,9 @@ PORT ?= 8080
 N ?= 2
 PYTEST_ARGS ?=
 export TARGET_URL CONTRACTS GATEWAYS BASELINE
+# pytest caches its assertion-rewritten modules as bytecode; with PYTHONDONTWRITEBYTECODE set (some CI images
+# and shells set it) every process rewrites ~300 modules again, about 2 s per process and xdist worker.
+unexport PYTHONDONTWRITEBYTECODE
 
 SUITE := $(PY) -m pytest -p xdist -n $(N)
 
