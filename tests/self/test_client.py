@@ -25,7 +25,7 @@ from gateway_contracts.client import (
 from gateway_contracts.exchange import Exchange, build_url
 
 BASE = "http://gateway.test"
-KEY = "gw_live_S3cr3tK3y-0123456789abcdef"
+KEY = "test-only-S3cr3tK3y-0123456789abcdef"
 ENVELOPE = {"object": "list", "data": [{"id": "openai/gpt-4o"}], "total": 1}
 
 Handler = Callable[[httpx.Request], httpx.Response]
