@@ -8,6 +8,7 @@ spends (generating pages, its memory) is never counted as the suite's, and its r
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import platform
 import re
@@ -108,3 +109,12 @@ def python_env() -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if k not in drop}
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT / "src"), env.get("PYTHONPATH")]))
     return env
+
+
+def emit(result: dict[str, Any], path: Path | None) -> None:
+    """Print a benchmark's figures as JSON, and keep them in `path` when given."""
+    text = json.dumps(result, indent=2)
+    if path:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text + "\n")
+    print(text)

@@ -42,7 +42,7 @@ from urllib.parse import parse_qsl, urlencode
 
 import httpx
 
-from benchlib import ROOT, machine, median, python_env, reference_gateway
+from benchlib import ROOT, emit, machine, median, python_env, reference_gateway
 from gateway_contracts.catalog import (
     CHAT_PATH,
     CHAT_PROBE,
@@ -323,11 +323,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", type=Path, help="write the figures here")
     options = parser.parse_args(args)
     result = measure(options.runs, contract=options.contract, workers=options.workers)
-    text = json.dumps(result, indent=2)
-    if options.json:
-        options.json.parent.mkdir(parents=True, exist_ok=True)
-        options.json.write_text(text + "\n")
-    print(text)
+    emit(result, options.json)
     return 0
 
 

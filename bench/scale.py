@@ -26,7 +26,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from benchlib import ROOT, linear_fit, machine, median, python_env, reference_gateway
+from benchlib import ROOT, emit, linear_fit, machine, median, python_env, reference_gateway
 
 GATEWAY = "featherless"
 SIZES = (10_000, 100_000, 1_000_000)
@@ -185,11 +185,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", type=Path)
     options = parser.parse_args(args)
     result = measure([int(s) for s in options.sizes.split(",")], options.runs)
-    text = json.dumps(result, indent=2)
-    if options.json:
-        options.json.parent.mkdir(parents=True, exist_ok=True)
-        options.json.write_text(text + "\n")
-    print(text)
+    emit(result, options.json)
     return 0
 
 
