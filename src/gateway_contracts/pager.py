@@ -14,6 +14,7 @@ from typing import Any
 
 from gateway_contracts.exchange import Exchange
 from gateway_contracts.invariants.findings import Finding
+from gateway_contracts.invariants.jsontypes import is_int
 
 Fetch = Callable[[int, int], Exchange]  # (offset, limit) -> the recorded exchange
 
@@ -66,7 +67,7 @@ class Walk:
         if not self.pages or self.pages[0].envelope is None:
             return None
         total = self.pages[0].envelope.get("total")
-        return total if isinstance(total, int) and not isinstance(total, bool) else None
+        return total if is_int(total) else None
 
     @property
     def first(self) -> Exchange | None:
@@ -105,7 +106,7 @@ def _why_stop(page: Page, count: int, max_pages: int) -> Finding | None:
     if envelope.get("has_more") is not True:
         return _DONE
     next_offset = envelope.get("next_offset")
-    if not isinstance(next_offset, int) or isinstance(next_offset, bool):
+    if not is_int(next_offset):
         return Finding("pager", f"has_more is true but next_offset is {next_offset!r}, not an offset", request)
     if next_offset < 0:
         return Finding(

@@ -25,6 +25,7 @@ from gateway_contracts.exchange import Exchange
 from gateway_contracts.invariants.catalog import aggregate_pairs_unique, no_duplicate_ids
 from gateway_contracts.invariants.envelope import check_envelope
 from gateway_contracts.invariants.findings import Finding, render_all, sample
+from gateway_contracts.invariants.jsontypes import is_int
 from gateway_contracts.invariants.models import check_model_rows
 from gateway_contracts.invariants.pagination import page_sizes
 from gateway_contracts.invariants.responses import chat_answered
@@ -141,7 +142,7 @@ def catalog_page(exchange: Exchange, known: CatalogFacts) -> list[Finding]:
     if rows is None:
         return findings
     total = exchange.json.get("total") if isinstance(exchange.json, dict) else None
-    if _is_int(total) and not findings:  # a silent cap (R16) is visible on one page: min(limit, total - offset)
+    if is_int(total) and not findings:  # a silent cap (R16) is visible on one page: min(limit, total - offset)
         findings += page_sizes([Page(offset, limit, exchange)], total=total)
     findings += _rows_findings(rows, slug, known, request)
     unique = _text(query, "unique_models", {"unique_models": "false"}).lower() in TRUE_SPELLINGS
@@ -165,7 +166,7 @@ def search_page(exchange: Exchange, known: CatalogFacts) -> list[Finding]:
     findings = []
     rows = _rows(body, "data")
     meta = body.get("meta")
-    if rows is None or not isinstance(meta, dict) or not all(_is_int(meta.get(k)) for k in ("total", "returned")):
+    if rows is None or not isinstance(meta, dict) or not all(is_int(meta.get(k)) for k in ("total", "returned")):
         return [Finding("search", "expected 'data' rows and integer meta.total and meta.returned", request)]
     total, returned = meta["total"], meta["returned"]
     problems = []
@@ -305,9 +306,6 @@ def _int(query: Mapping[str, list[str]], name: str, defaults: Mapping[str, Any])
     except ValueError:
         return None
 
-
-def _is_int(value: Any) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
 
 
 def _slug(gateway: str, known: CatalogFacts) -> str | None:

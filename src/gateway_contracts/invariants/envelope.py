@@ -5,10 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from gateway_contracts.invariants.findings import Finding
-
-
-def _is_int(value: Any) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
+from gateway_contracts.invariants.jsontypes import is_int
 
 
 def check_envelope(
@@ -40,7 +37,7 @@ def check_envelope(
         ("offset", body.get("offset")),
         ("limit", body.get("limit")),
     ):
-        if not _is_int(value):
+        if not is_int(value):
             bad(f"expected '{key}' to be an integer, got {value!r}")
     if findings:
         return findings

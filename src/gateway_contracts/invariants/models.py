@@ -9,6 +9,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from gateway_contracts.invariants.findings import Finding, sample
+from gateway_contracts.invariants.jsontypes import is_int
 
 _BAD_ID_CHARS = re.compile(r"[\s'\"()\[\]{}<>,]")
 _REPEATED_PREFIX = re.compile(r"^([^/]+/)\1")  # @deepinfra/@deepinfra/..., groq/groq/...
@@ -16,9 +17,6 @@ _REPEATED_PREFIX = re.compile(r"^([^/]+/)\1")  # @deepinfra/@deepinfra/..., groq
 _REPR = re.compile(r"^\s*[(\[{]|\b[A-Z]\w*\((?:\w+=|['\"])")
 _DECIMAL = re.compile(r"^\d+(\.\d+)?([eE][-+]?\d+)?$")
 
-
-def _is_int(value: Any) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
 
 
 def id_problem(model_id: Any, id_pattern: re.Pattern[str] | None = None) -> str | None:
@@ -92,13 +90,13 @@ def _row_problems(
     if allowed is not None and (not isinstance(source, str) or source.lower() not in allowed):
         out.append(("source-gateway", f"source_gateway {source!r} is not one of {sorted(allowed)}"))
     context = row.get("context_length")
-    if context is not None and not _is_int(context):
+    if context is not None and not is_int(context):
         out.append(("model-schema", f"context_length is a {type(context).__name__}, expected an integer or null"))
     elif context is not None and context < 0:
         out.append(("model-schema", "context_length is negative"))
     created = row.get("created")
     # R22: `created` drifted between unix seconds, ISO strings and dates per gateway; one type for all.
-    if created is not None and (not _is_int(created) or created < 0):
+    if created is not None and (not is_int(created) or created < 0):
         out.append(("model-schema", f"created is a {type(created).__name__}, expected unix seconds (integer) or null"))
     pricing = row.get("pricing")
     if pricing is not None:
