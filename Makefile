@@ -27,9 +27,8 @@ SUITE := $(PY) -m pytest -p xdist -n $(N)
 # hold a key) and the run record reports/run-<run>.json + reports/history.jsonl the sign-off report reads.
 RUN_ARGS = --junitxml=reports/junit-$(1).xml --run-name $(1) --reports-dir reports \
 	--alluredir=reports/allure-results --clean-alluredir --allure-no-capture
-# nightly and signoff: every contract, plus the deep fuzz profile (tests/fuzz -m nightly) once tests/fuzz has tests.
-FUZZ_TESTS := $(wildcard tests/fuzz/test_*.py)
-NIGHTLY_TESTS := tests/contract $(if $(FUZZ_TESTS),tests/fuzz -m "not fuzz or nightly")
+# nightly and signoff: every contract, plus the deep fuzz profile (tests/fuzz, nightly-marked).
+NIGHTLY_TESTS := tests/contract tests/fuzz -m "not fuzz or nightly"
 # make baseline: BASELINE names the file to write; unset: contracts/baselines/<target host>.json.
 BASELINE_OUT = $(or $(BASELINE),auto)
 

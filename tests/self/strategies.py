@@ -138,19 +138,26 @@ def concat(per_gateway: dict[str, list[dict[str, Any]]]) -> list[dict[str, Any]]
 
 
 def envelope(catalog: Sequence[Any], offset: int, limit: int, gateway: str | None = "deepinfra") -> dict[str, Any]:
-    """The `/v1/models` page the API must serve for (offset, limit) over `catalog`."""
-    data = list(catalog[offset : offset + limit]) if offset >= 0 else []
-    total = len(catalog)
-    has_more = offset + len(data) < total
+    """The `/v1/models` page the API must serve for (offset, limit) over `catalog`.
+
+    Stated over the rows' positions, not with the checker's arithmetic: the page shows the positions the
+    window covers; `has_more` says some position lies after the window, and `next_offset` is the first one.
+    """
+    if offset < 0 or limit < 1:
+        raise ValueError(f"a healthy API rejects offset={offset} limit={limit}; build such pages by hand")
+    positions = range(len(catalog))
+    shown = positions[offset : offset + limit]
+    unseen = positions[offset + limit :]
+    data = [catalog[i] for i in shown]
     return {
         "object": "list",
         "data": data,
-        "total": total,
+        "total": len(catalog),
         "returned": len(data),
         "offset": offset,
         "limit": limit,
-        "has_more": has_more,
-        "next_offset": offset + len(data) if has_more else None,
+        "has_more": len(unseen) > 0,
+        "next_offset": unseen[0] if unseen else None,
         "gateway": gateway,
         "note": "reference",
         "timestamp": "2026-08-01T00:00:00Z",

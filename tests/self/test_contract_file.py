@@ -38,45 +38,84 @@ def _error(text: str) -> str:
     return message
 
 
-# -- the default contract -------------------------------------------------------------------------
+# -- the shipped contracts, as written ------------------------------------------------------------
+# Expectations come from reading each YAML file, not from copies of its values: editing a floor or a pattern
+# in contracts/ needs no test change, while a loader that drops, reorders or mis-inherits a value fails.
+
+SHIPPED = sorted((ROOT / "contracts").glob("*.yaml"))
+# The model's own defaults (what a file that sets nothing gets), taken from the loader itself.
+BARE = parse_contract("version: 1\ngateways:\n  g:\n    min_models: 0\naggregate:\n  min_models: 0\n", PATH)
 
 
-def test_the_default_contract_loads_with_its_values() -> None:
-    contract = load_contract(DEFAULT)
-    assert contract.version == 1
-    assert contract.path == DEFAULT
-    slugs = [g.slug for g in contract.gateways]
-    assert slugs[:3] == ["openrouter", "featherless", "huggingface"]
-    assert len(slugs) == len(set(slugs))
-    hf = contract.gateway("huggingface")
-    assert hf.aliases == ("hug",)
-    assert hf.names == ("huggingface", "hug")
-    assert hf.required_models == ("katanemo/Arch-Router-1.5B",)
-    assert contract.gateway("google-vertex").aliases == ("google",)
-    assert contract.gateway("deepinfra").id_pattern == r"^@deepinfra/[^@/\s]+/[^@\s]+$"
-    assert contract.aggregate is not None
-    assert contract.aggregate.slug == "all"
-    assert contract.chat_models == ("katanemo/Arch-Router-1.5B", "openai/gpt-4o")
-    assert {"hug", "google", "openrouter", "google-vertex"} <= contract.covered_names()
+def _raw(path: Path) -> dict[str, Any]:
+    raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    assert isinstance(raw, dict), path
+    return raw
 
 
-def test_the_default_contract_applies_its_defaults() -> None:
-    contract = load_contract(DEFAULT)
-    # defaults.latency_budget_s: 5 reaches every gateway without its own budget and the chat probe.
-    assert {g.latency_budget_s for g in contract.gateways} == {5.0}
-    assert contract.chat_latency_budget_s == 5.0
-    assert contract.aggregate is not None
-    assert contract.aggregate.latency_budget_s == 10.0  # its own value wins
-    assert contract.gateway("openrouter").max_unpriced_share == 0.05
-    assert contract.gateway("featherless").max_unpriced_share == 1.0
-    # Not set in the file: the model's defaults.
-    assert contract.gateway("featherless").count_drop_tolerance == 0.10
-    assert contract.count_drop_tolerance == 0.10
-    assert contract.latency_regression_factor == 3.0
-    assert contract.max_limit == 1000
-    assert contract.max_pages == 200
-    assert contract.registry.path == "/v1/gateways"
-    assert contract.registry.strict is False
+def test_the_default_contract_is_among_the_shipped_ones() -> None:
+    assert DEFAULT in SHIPPED
+
+
+@pytest.mark.parametrize("path", SHIPPED, ids=lambda p: p.name)
+def test_a_shipped_contract_loads_as_written(path: Path) -> None:
+    raw = _raw(path)
+    contract = load_contract(path)
+    assert contract.path == path
+    assert contract.version == raw["version"]
+    assert [g.slug for g in contract.gateways] == list(raw["gateways"])  # file order
+    for gateway in contract.gateways:
+        spec = raw["gateways"][gateway.slug]
+        assert gateway.aliases == tuple(spec.get("aliases", ()))
+        assert gateway.names == (gateway.slug, *gateway.aliases)
+        assert (gateway.min_models, gateway.max_models) == (spec["min_models"], spec.get("max_models"))
+        assert gateway.required_models == tuple(spec.get("required_models", ()))
+        assert gateway.id_pattern == spec.get("id_pattern")
+    assert contract.covered_names() >= {name for g in contract.gateways for name in g.names}
+    assert contract.chat_models == tuple(raw.get("chat", {}).get("models", ()))
+    if "aggregate" not in raw:
+        assert contract.aggregate is None
+    else:
+        assert contract.aggregate is not None
+        assert BARE.aggregate is not None
+        expected = raw["aggregate"]
+        assert contract.aggregate.slug == expected.get("slug", BARE.aggregate.slug)
+        assert (contract.aggregate.min_models, contract.aggregate.max_models) == (
+            expected["min_models"], expected.get("max_models")
+        )
+
+
+@pytest.mark.parametrize("path", SHIPPED, ids=lambda p: p.name)
+def test_a_shipped_contract_applies_its_defaults(path: Path) -> None:
+    raw = _raw(path)
+    contract = load_contract(path)
+    defaults = raw.get("defaults", {})
+    bare = BARE.gateways[0]
+
+    def inherited(spec: dict[str, Any], key: str, model_default: float) -> float:
+        return spec.get(key, defaults.get(key, model_default))
+
+    for gateway in contract.gateways:
+        spec = raw["gateways"][gateway.slug]
+        assert gateway.latency_budget_s == inherited(spec, "latency_budget_s", bare.latency_budget_s)
+        assert gateway.max_unpriced_share == inherited(spec, "max_unpriced_share", bare.max_unpriced_share)
+        assert gateway.count_drop_tolerance == inherited(spec, "count_drop_tolerance", bare.count_drop_tolerance)
+    assert contract.chat_latency_budget_s == inherited(raw.get("chat", {}), "latency_budget_s",
+                                                       BARE.chat_latency_budget_s)
+    if contract.aggregate is not None:
+        assert contract.aggregate.latency_budget_s == inherited(raw["aggregate"], "latency_budget_s",
+                                                                bare.latency_budget_s)
+    assert contract.count_drop_tolerance == defaults.get("count_drop_tolerance", BARE.count_drop_tolerance)
+    assert contract.latency_regression_factor == defaults.get("latency_regression_factor",
+                                                              BARE.latency_regression_factor)
+    pagination, registry = raw.get("pagination", {}), raw.get("registry", {})
+    assert (contract.max_limit, contract.max_pages) == (
+        pagination.get("max_limit", BARE.max_limit), pagination.get("max_pages", BARE.max_pages)
+    )
+    assert (contract.registry.path, contract.registry.strict, contract.registry.ignore) == (
+        registry.get("path", BARE.registry.path), registry.get("strict", BARE.registry.strict),
+        registry.get("ignore", BARE.registry.ignore),
+    )
 
 
 def test_model_defaults_apply_when_the_file_sets_none() -> None:
@@ -360,8 +399,8 @@ def _owner(text: str, line: int) -> str:
     raise AssertionError(line)
 
 
-@pytest.mark.parametrize("path", sorted((ROOT / "contracts").glob("*.yaml")), ids=lambda p: p.name)
-def test_every_shipped_contract_loads(path: Path) -> None:
+@pytest.mark.parametrize("path", SHIPPED, ids=lambda p: p.name)
+def test_every_shipped_contract_has_gateways_with_a_floor(path: Path) -> None:
     contract = load_contract(path)
     assert contract.gateways
     assert all(g.min_models >= 1 for g in contract.gateways)

@@ -39,6 +39,39 @@ def test_extra_keys_such_as_cache_metadata_are_tolerated(p: Paged) -> None:
     assert _check(body, p) == []
 
 
+# The oracle in plain values: pages of a five-row catalog written out by hand, so neither the builder in
+# strategies.py nor check_envelope can agree with each other on a shared mistake.
+FIVE = [{"id": f"m/{letter}"} for letter in "abcde"]
+
+
+@pytest.mark.parametrize(
+    ("offset", "limit", "shown", "has_more", "next_offset"),
+    [
+        (0, 2, "ab", True, 2),
+        (2, 2, "cd", True, 4),
+        (4, 2, "e", False, None),
+        (3, 2, "de", False, None),
+        (1, 1, "b", True, 2),
+        (0, 5, "abcde", False, None),
+        (0, 9, "abcde", False, None),
+        (5, 2, "", False, None),
+        (8, 3, "", False, None),
+    ],
+)
+def test_hand_written_pages_of_a_five_row_catalog(
+    offset: int, limit: int, shown: str, has_more: bool, next_offset: int | None
+) -> None:
+    body = envelope(FIVE, offset, limit)
+    assert [row["id"] for row in body["data"]] == [f"m/{letter}" for letter in shown]
+    assert (body["total"], body["returned"], body["has_more"], body["next_offset"]) == (
+        5, len(shown), has_more, next_offset
+    )
+    p = Paged(FIVE, offset, limit, "deepinfra")
+    assert _check(body, p) == []
+    assert _check({**body, "has_more": not has_more}, p) != []
+    assert _check({**body, "next_offset": 3 if next_offset != 3 else 4}, p) != []
+
+
 def test_an_empty_catalog_is_a_valid_empty_page() -> None:
     p = Paged([], 0, 10, "deepinfra")
     assert p.body["data"] == []

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from typing import Any
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from gateway_contracts.contract import load_contract
 from gateway_contracts.invariants.findings import Finding
 from gateway_contracts.invariants.models import (
     check_model_rows,
@@ -19,9 +21,17 @@ from gateway_contracts.invariants.models import (
 )
 from tests.self.strategies import FAST, catalogs, deepinfra_ids, fireworks_ids, groq_ids, model_ids
 
-DEEPINFRA = r"^@deepinfra/[^@/\s]+/[^@\s]+$"  # the default contract's patterns
-FIREWORKS = r"^accounts/[a-z0-9-]+/models/[A-Za-z0-9._-]+$"
-GROQ = r"^groq/[^@\s]+$"
+DEFAULT_CONTRACT = load_contract(Path(__file__).resolve().parents[2] / "contracts" / "gateways.yaml")
+
+
+def _pattern(slug: str) -> str:
+    """A gateway's id format as the default contract states it (read, not copied)."""
+    pattern = DEFAULT_CONTRACT.gateway(slug).id_pattern
+    assert pattern is not None, f"contracts/gateways.yaml: {slug} has no id_pattern"
+    return pattern
+
+
+DEEPINFRA, FIREWORKS, GROQ = _pattern("deepinfra"), _pattern("fireworks"), _pattern("groq")
 REQUEST = "GET http://gateway.test/v1/models?gateway=deepinfra&limit=1000&offset=0 -> 200 in 0.10 s"
 
 rows_with_a_victim = catalogs("deepinfra", min_size=1, max_size=10).flatmap(

@@ -74,7 +74,7 @@ def test_a_silent_page_cap_is_reported_with_offset_and_limit(
     capped = page(capped_body, victim.offset, victim.limit)
     pages = [capped if p is victim else p for p in pages]
     finding = _single(page_sizes(pages, total=len(rows)), "page-size")
-    expected = min(limit, len(rows) - victim.offset)
+    expected = len(rows[victim.offset : victim.offset + limit])  # the rows that window covers
     assert finding.message == (
         f"offset={victim.offset} limit={limit}: {keep} rows, expected {expected} "
         f"(min(limit, total {len(rows)} - offset))"
