@@ -3,6 +3,7 @@ usage errors, the installed entry point, and real sessions in subprocesses."""
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import signal
@@ -185,7 +186,8 @@ def test_installed_command_runs_a_narrowed_gate(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     assert "1 passed" in result.stdout
     assert (checkout / "reports" / "junit-gate.xml").is_file()
-    assert (checkout / "reports" / "run-gate.json").is_file()
+    record = json.loads((checkout / "reports" / "run-gate.json").read_text())
+    assert record["narrowed"] == ["-k test_chat_requires_a_key"]  # so its report cannot say READY TO SIGN
 
 
 def _free_port() -> int:

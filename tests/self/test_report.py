@@ -15,6 +15,7 @@ from gateway_contracts.report.allure import strip_analytics
 from gateway_contracts.report.chart import Point, _ticks, panel
 from gateway_contracts.report.junit import Case, read_junit
 from gateway_contracts.report.render import build_view, make_redactor, render_html, render_markdown
+from gateway_contracts.report.runrecord import narrowing
 
 ROOT = Path(__file__).resolve().parents[2]
 KEY = "sk-live-0123456789abcdef"
@@ -194,7 +195,8 @@ def test_skipped_keyed_contract_is_incomplete(chat: Case) -> None:
     ({}, [skipped("test_gateway_matches_baseline[new]", "new is not in the baseline of 2026-11-20")],
      "1 gateway not compared with the baseline"),
     ({}, [skipped("test_pagination_is_coherent[x]", "something new skipped this")], "1 contract skipped"),
-], ids=["gateways-subset", "gateway-not-in-baseline", "unknown-skip"])
+    ({"narrowed": ["-k chat"]}, [], "the run was narrowed"),
+], ids=["gateways-subset", "gateway-not-in-baseline", "unknown-skip", "narrowed"])
 def test_each_release_rule_makes_the_run_incomplete(overrides: dict[str, Any], extra: list[Case],
                                                     title: str) -> None:
     view = build_view(clean(**overrides), [*COMPLETE, *extra], [], [])
@@ -222,6 +224,12 @@ def test_failures_lead_and_missing_checks_stay_visible() -> None:
     assert view.headline == "NOT READY TO SIGN"
     assert view.reasons == ["openrouter: 3 models"]
     assert view.cautions[0].startswith("Also not checked for a release: no baseline comparison")
+
+
+def test_narrowing_names_what_replaced_the_session() -> None:
+    assert narrowing(None, ["tests/contract", "tests/fuzz"]) == []
+    assert narrowing("chat", ["tests/contract", "tests/contract/test_gateways.py", "tests/contract/t.py::test_a[x]"]) \
+        == ["-k chat", "tests/contract/test_gateways.py", "tests/contract/t.py::test_a[x]"]
 
 
 def test_fuzz_cases_per_operation_come_from_the_run_not_from_test_counts(junit: Path) -> None:

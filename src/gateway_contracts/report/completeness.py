@@ -9,6 +9,7 @@ checked". The release set, explicitly (each unmet rule is one INCOMPLETE reason,
 - KEYED: no keyed contract (chat with the API key) skipped, whether for a missing key or the keyless
   opt-out (KEYLESS=1): a keyless run has not checked chat.
 - ALL GATEWAYS: the run was not narrowed with GATEWAYS.
+- WHOLE SESSION: nor with -k, test files or node ids (the run record's `narrowed`).
 - FUZZ: at least one fuzz test ran.
 - NO OTHER SKIPS: any other skipped contract is one of OPTIONAL, the skips that are a setting, not a gap.
 
@@ -91,6 +92,8 @@ def missing_for_release(record: Mapping[str, Any], cases: Sequence[Case]) -> lis
                            _grouped(keyed)))
     if record.get("gateways_selected"):
         reasons.append(Gap("only some gateways checked", f"GATEWAYS={record['gateways_selected']}"))
+    if record.get("narrowed"):
+        reasons.append(Gap("the run was narrowed", f"only {', '.join(record['narrowed'])} ran"))
     if not any(c.is_fuzz and c.outcome != "skipped" for c in cases):
         reasons.append(Gap("no fuzz test ran", "tests/fuzz was not part of this run, or every operation skipped"))
     other = [c for c in contracts if c not in keyed and not is_baseline_contract(c)

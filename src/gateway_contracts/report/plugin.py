@@ -25,7 +25,7 @@ from gateway_contracts.baseline import (
 )
 from gateway_contracts.contract import Gateway
 from gateway_contracts.report import evidence
-from gateway_contracts.report.runrecord import build_record, suite_version, write_record
+from gateway_contracts.report.runrecord import build_record, narrowing, suite_version, write_record
 
 BASELINE = pytest.StashKey[Snapshot | None]()
 STARTED = pytest.StashKey[str]()
@@ -203,6 +203,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
             baseline=config.stash[BASELINE], baseline_path=config.getoption("baseline", None),
             junit=getattr(config.option, "xmlpath", None), root=Path(config.rootpath), spec_hash=spec_hash,
             gateways_selected=config.option.gateways, broken=sorted(config.stash[BROKEN]),
+            narrowed=narrowing(config.option.keyword, config.args),
         )
         path = write_record(record, Path(config.option.reports_dir))
         summary.append(f"gateway-contracts: run record {path}; history {path.parent / 'history.jsonl'}")
