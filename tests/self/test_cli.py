@@ -219,7 +219,8 @@ def test_installed_command_serves_and_stops() -> None:
             server.wait()
 
 
-@pytest.mark.parametrize(("argv", "written"), [(["baseline"], "mine.json"), (["baseline", "--out", "o.json"], "o.json")])
+@pytest.mark.parametrize(("argv", "written"), [(["baseline"], "mine.json"),
+                                              (["baseline", "--out", "o.json"], "o.json")])
 def test_baseline_writes_the_file_baseline_names(monkeypatch: pytest.MonkeyPatch, argv: list[str],
                                                  written: str) -> None:
     # `make baseline BASELINE=mine.json` exports BASELINE: the file to write, not one to compare with.
