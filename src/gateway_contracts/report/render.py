@@ -250,8 +250,7 @@ def build_view(record: Mapping[str, Any], cases: Sequence[Case], history: Sequen
     ran = len(cases) - counts["skipped"]
     summary = f"{len(broken)} of {ran} checks broken." if broken else f"All {ran} checks hold."
     if verdict == "incomplete" and missing and cases and not broken:
-        summary = f"Do not sign yet: the {ran} checks that ran hold, but the run did not check everything a " \
-                  "release needs:"
+        summary = "Do not sign yet: every check that ran holds, but the run did not check everything a release needs:"
     elif counts["skipped"]:
         summary += f" {counts['skipped']} not checked (see the end of the report)."
     # Not every release contract ran: that is the verdict's reason, first. With failures, they lead instead.
