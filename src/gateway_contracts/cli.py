@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import signal
 import subprocess
 import sys
 from collections.abc import Mapping, Sequence
@@ -125,12 +124,13 @@ def project_root(cwd: Path, source: Path = SOURCE) -> Path | None:
 
 
 def _wait(process: subprocess.Popen[bytes]) -> int:
-    """The child's status; Ctrl-C reaches the child too (same process group), so let it finish cleanly."""
+    """The child's status. Ctrl-C reaches the child too (same process group): wait for it to stop cleanly
+    (pytest stops the embedded gateway and reports 2) rather than kill it or interrupt it twice."""
     while True:
         try:
             return process.wait()
         except KeyboardInterrupt:
-            process.send_signal(signal.SIGINT)
+            continue
 
 
 def _pytest(args: Sequence[str], root: Path, env: Mapping[str, str]) -> int:
