@@ -21,16 +21,11 @@ export TARGET_URL CONTRACTS GATEWAYS BASELINE
 # and shells set it) every process rewrites ~300 modules again, about 2 s per process and xdist worker.
 unexport PYTHONDONTWRITEBYTECODE
 
-SUITE := $(PY) -m pytest -p xdist -n $(N)
-
-# Every suite run writes reports/junit-<run>.xml, reports/allure-results/ (no captured output: it could
-# hold a key) and the run record reports/run-<run>.json + reports/history.jsonl the sign-off report reads.
-RUN_ARGS = --junitxml=reports/junit-$(1).xml --run-name $(1) --reports-dir reports \
-	--alluredir=reports/allure-results --clean-alluredir --allure-no-capture
-# nightly and signoff: every contract, plus the deep fuzz profile (tests/fuzz, nightly-marked).
-NIGHTLY_TESTS := tests/contract tests/fuzz -m "not fuzz or nightly"
-# make baseline: BASELINE names the file to write; unset: contracts/baselines/<target host>.json.
-BASELINE_OUT = $(or $(BASELINE),auto)
+# The suite sessions (pytest arguments, reports they write) are defined once, in gateway_contracts/cli.py: the
+# targets below call it, and `gateway-contracts <target>` (the installed command) runs the very same session.
+# Every suite run writes reports/junit-<run>.xml, reports/allure-results/ (no captured output: it could hold a
+# key) and the run record reports/run-<run>.json + reports/history.jsonl the sign-off report reads.
+CLI := $(PY) -m gateway_contracts.cli
 
 .PHONY: help install gate test lint serve clean nightly signoff baseline report screenshot fuzz bench
 
@@ -57,30 +52,29 @@ install: $(STAMP)
 reports:
 	mkdir -p reports
 
-gate: $(STAMP) reports
-	$(SUITE) tests/contract tests/fuzz -m gate $(call RUN_ARGS,gate) $(PYTEST_ARGS)
+gate: $(STAMP)
+	$(CLI) gate -n $(N) -- $(PYTEST_ARGS)
 
 # Deep fuzzing of the committed spec (contracts/openapi.json) and drift of the live one; a TARGET_URL host must
 # be in FUZZ_ALLOWED_HOSTS (README "Fuzzing").
-fuzz: $(STAMP) reports
-	$(SUITE) tests/fuzz -m nightly $(call RUN_ARGS,fuzz) $(PYTEST_ARGS)
+fuzz: $(STAMP)
+	$(CLI) fuzz -n $(N) -- $(PYTEST_ARGS)
 
-nightly: $(STAMP) reports
-	$(SUITE) $(NIGHTLY_TESTS) $(call RUN_ARGS,nightly) $(PYTEST_ARGS)
+# nightly and signoff: every contract, plus the deep fuzz profile (tests/fuzz -m nightly).
+nightly: $(STAMP)
+	$(CLI) nightly -n $(N) -- $(PYTEST_ARGS)
 
 # The report is rendered whatever the verdict; the exit status stays the suite's (or 1 if no report).
-signoff: $(STAMP) reports
-	status=0; $(SUITE) $(NIGHTLY_TESTS) $(call RUN_ARGS,signoff) $(PYTEST_ARGS) || status=$$?; \
-	$(PY) -m gateway_contracts.report --run signoff || { [ $$status -ne 0 ] || status=1; }; \
-	exit $$status
+signoff: $(STAMP)
+	$(CLI) signoff -n $(N) -- $(PYTEST_ARGS)
 
-# BASELINE= : the snapshot run compares with nothing; the file is written only if every contract holds.
-baseline: $(STAMP) reports
-	BASELINE= $(SUITE) tests/contract $(call RUN_ARGS,baseline) --update-baseline "$(BASELINE_OUT)" $(PYTEST_ARGS)
+# BASELINE names the file to write (unset: contracts/baselines/<target host>.json); the snapshot run compares
+# with nothing, and the file is written only if every contract holds.
+baseline: $(STAMP)
+	$(CLI) baseline -n $(N) -- $(PYTEST_ARGS)
 
-report: $(STAMP) reports
-	$(PY) -m gateway_contracts.report $(if $(RUN),--run $(RUN))
-	PY=$(PY) scripts/allure-report.sh
+report: $(STAMP)
+	$(CLI) report $(if $(RUN),--run $(RUN))
 
 screenshot:
 	scripts/screenshot.sh reports/signoff.html reports/signoff.png 1400,3000
@@ -93,7 +87,7 @@ lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 
 serve: $(STAMP)
-	FAULTS="$(FAULTS)" $(PY) -m gateway_contracts.reference --port $(PORT)
+	FAULTS="$(FAULTS)" $(CLI) serve --port $(PORT)
 
 # Measured, not asserted (minutes; not part of make test): BENCH_ARGS e.g. --runs 3 --sizes 10000,100000.
 BENCH_ARGS ?=

@@ -15,6 +15,7 @@ from gateway_contracts.report.allure import strip_analytics
 from gateway_contracts.report.chart import Point, _ticks, panel
 from gateway_contracts.report.junit import Case, read_junit
 from gateway_contracts.report.render import build_view, make_redactor, render_html, render_markdown
+from gateway_contracts.report.runrecord import narrowing
 
 ROOT = Path(__file__).resolve().parents[2]
 KEY = "sk-live-0123456789abcdef"
@@ -32,11 +33,14 @@ JUNIT = f"""<?xml version="1.0" encoding="utf-8"?><testsuites><testsuite name="p
 <testcase classname="tests.contract.test_gateways" name="test_gateway_answers_200[openrouter]" time="0.1">
  <properties><property name="gateway" value="openrouter"/></properties></testcase>
 <testcase classname="tests.contract.test_api_surface" name="test_chat_model_answers[m]" time="0.1">
- <properties><property name="gateway" value="api"/></properties>
+ <properties><property name="gateway" value="api"/><property name="marks" value="gate keyed nightly signoff"/>
+ </properties>
  <skipped type="pytest.skip" message="GATEWAY_API_KEY is not set">tests/contract/x.py:3: GATEWAY_API_KEY</skipped>
 </testcase>
-<testcase classname="tests.fuzz.test_fuzz" name="test_api[GET /v1/models]" time="1"/>
+<testcase classname="tests.fuzz.test_fuzz" name="test_api[GET /v1/models]" time="1">
+ <properties><property name="fuzz_cases" value="generated=37 passed=37 failed=0"/></properties></testcase>
 <testcase classname="tests.fuzz.test_fuzz" name="test_api[GET /v1/gateways/status]" time="1">
+ <properties><property name="fuzz_cases" value="generated=12 passed=11 failed=1"/></properties>
  <failure message="Server error: 500 Internal Server Error on GET /v1/gateways/status">tests/fuzz/test_fuzz.py:9: in
     test_api
 E   Server error: 500 Internal Server Error on GET /v1/gateways/status</failure></testcase>
@@ -121,23 +125,137 @@ def test_view_verdict_gateway_table_fuzz_trend(junit: Path) -> None:
     assert (rows["deepinfra"].status, rows["deepinfra"].detail, rows["deepinfra"].baseline) == (
         "ERROR", "HTTP 404", "not in baseline")
     fuzz = {f.operation: f for f in view.fuzz}
-    assert (fuzz["GET /v1/models"].cases, fuzz["GET /v1/models"].skipped) == (2, 1)
+    assert (fuzz["GET /v1/models"].tests, fuzz["GET /v1/models"].skipped) == (2, 1)
     assert fuzz["GET /v1/gateways/status"].first_failure.startswith("Server error: 500")
     assert [slug for slug, _, _ in view.trend] == ["openrouter", "huggingface"]
     assert len(view.trend[0][1]) == 5  # only runs against the same target
     assert view.skipped == [("GATEWAY_API_KEY is not set", 1), ("no case", 1)]
 
 
+# A run that checked everything a release needs: a contract and a fuzz operation that recorded its cases.
+CONTRACT_OK = Case("tests.contract.t", "test_a[openrouter]", "passed",
+                   properties=(("gateway", "openrouter"), ("marks", "gate nightly signoff")))
+FUZZ_OK = Case("tests.fuzz.test_fuzz", "test_fuzz_nightly[GET /v1/models]", "passed",
+               properties=(("fuzz_cases", "generated=40 passed=40 failed=0"),))
+COMPLETE = [CONTRACT_OK, FUZZ_OK]
+
+
+def skipped(name: str, reason: str, marks: str | None = "gate nightly signoff") -> Case:
+    props = (("gateway", "api"),) + ((("marks", marks),) if marks is not None else ())
+    return Case("tests.contract.t", name, "skipped", message=f"tests/contract/t.py:9: {reason}", properties=props)
+
+
+def clean(**overrides: Any) -> dict[str, Any]:
+    """A passing record against a real target with a baseline, every gateway selected."""
+    return record(exit_status=0, broken=[], **overrides)
+
+
 def test_verdicts() -> None:
-    assert build_view(record(exit_status=0), [], [], []).verdict == "incomplete"  # no results at all
-    ok = [Case("tests.contract.t", "test_a[openrouter]", "passed", properties=(("gateway", "openrouter"),))]
-    assert build_view(record(exit_status=0), ok, [], []).headline == "READY TO SIGN"
-    assert build_view(record(exit_status=2), ok, [], []).verdict == "incomplete"
-    view = build_view(record(exit_status=0, baseline=None, target={**record()["target"], "faults": ["hang"],
-                                                                       "embedded": True}), ok, [], [])
+    assert build_view(clean(), [], [], []).verdict == "incomplete"  # no results at all
+    assert build_view(clean(), COMPLETE, [], []).headline == "READY TO SIGN"
+    assert build_view(record(exit_status=2), COMPLETE, [], []).verdict == "incomplete"
+    view = build_view(clean(baseline=None, target={**record()["target"], "faults": ["hang"], "embedded": True}),
+                      [CONTRACT_OK], [], [])
     assert any("No baseline comparison" in c for c in view.cautions)
     assert any("Faults were injected" in c for c in view.cautions)
-    assert any("No fuzz results" in c for c in view.cautions)
+
+
+def test_real_target_without_baseline_is_incomplete_with_the_reason_first() -> None:
+    view = build_view(clean(baseline=None), COMPLETE, [], [])
+    assert view.verdict == "incomplete"
+    assert view.headline == "INCOMPLETE: no baseline comparison"
+    assert "hf-partial-load" in view.reasons[0]
+    assert "above the floors" in view.reasons[0]
+    md = render_markdown(view)
+    assert md.startswith("## ⚠️ INCOMPLETE: no baseline comparison\n\nDo not sign yet")
+    assert md.index("hf-partial-load") < md.index("### Gateways")  # in the verdict, not a footnote
+    html = render_html(view)
+    verdict_box = html[html.index('<div class="verdict incomplete">'):html.index('<dl class="facts">')]
+    assert "hf-partial-load" in verdict_box
+
+
+def test_embedded_gateway_without_baseline_can_be_ready() -> None:
+    embedded = {**record()["target"], "embedded": True}
+    assert build_view(clean(baseline=None, target=embedded), COMPLETE, [], []).headline == "READY TO SIGN"
+
+
+@pytest.mark.parametrize("chat", [
+    skipped("test_chat_model_answers[m]", "keyless run (KEYLESS=1): the target serves no chat", "gate keyed"),
+    skipped("test_chat_model_answers[m]", "GATEWAY_API_KEY is not set: keyed chat checks need a key", None),
+], ids=["keyless-opt-out-by-mark", "no-key-by-reason"])
+def test_skipped_keyed_contract_is_incomplete(chat: Case) -> None:
+    view = build_view(clean(), [*COMPLETE, chat], [], [])
+    assert view.verdict == "incomplete"
+    assert view.headline.startswith("INCOMPLETE: chat not checked with the API key (1 keyed contract skipped)")
+    assert chat.message.split(": ", 1)[1] in view.reasons[0]
+
+
+@pytest.mark.parametrize(("overrides", "extra", "title"), [
+    ({"gateways_selected": "openrouter,all"}, [], "only some gateways checked"),
+    ({}, [skipped("test_gateway_matches_baseline[new]", "new is not in the baseline of 2026-11-20")],
+     "1 gateway not compared with the baseline"),
+    ({}, [skipped("test_pagination_is_coherent[x]", "something new skipped this")], "1 contract skipped"),
+    ({"narrowed": ["-k chat"]}, [], "the run was narrowed"),
+], ids=["gateways-subset", "gateway-not-in-baseline", "unknown-skip", "narrowed"])
+def test_each_release_rule_makes_the_run_incomplete(overrides: dict[str, Any], extra: list[Case],
+                                                    title: str) -> None:
+    view = build_view(clean(**overrides), [*COMPLETE, *extra], [], [])
+    assert (view.verdict, view.headline) == ("incomplete", f"INCOMPLETE: {title}")
+
+
+def test_no_fuzz_is_incomplete_and_reasons_are_all_listed() -> None:
+    view = build_view(clean(baseline=None), [CONTRACT_OK], [], [])
+    assert view.headline == "INCOMPLETE: no baseline comparison (and 1 more)"
+    assert [r.split(":")[0] for r in view.reasons] == ["no baseline comparison", "no fuzz test ran"]
+
+
+def test_skips_by_design_keep_ready() -> None:
+    by_design = [skipped("test_registry_has_no_uncovered_gateways", "uncovered registry gateways are reported"),
+                 skipped("test_aggregate_count_within_bounds", "no aggregate in this contract (or not selected)"),
+                 Case("tests.fuzz.test_fuzz", "test_fuzz_nightly[POST /v1/chat/completions]", "skipped",
+                      message="POST is not in FUZZ_ALLOW_METHODS")]
+    assert build_view(clean(), [*COMPLETE, *by_design], [], []).headline == "READY TO SIGN"
+
+
+def test_failures_lead_and_missing_checks_stay_visible() -> None:
+    broken = Case("tests.contract.t", "test_b[openrouter]", "failed", message="[count-floor] 3 models",
+                  properties=(("gateway", "openrouter"),))
+    view = build_view(record(exit_status=1, baseline=None), [*COMPLETE, broken], [], [])
+    assert view.headline == "NOT READY TO SIGN"
+    assert view.reasons == ["openrouter: 3 models"]
+    assert view.cautions[0].startswith("Also not checked for a release: no baseline comparison")
+
+
+def test_narrowing_names_what_replaced_the_session() -> None:
+    assert narrowing(None, ["tests/contract", "tests/fuzz"]) == []
+    assert narrowing("chat", ["tests/contract", "tests/contract/test_gateways.py", "tests/contract/t.py::test_a[x]"]) \
+        == ["-k chat", "tests/contract/test_gateways.py", "tests/contract/t.py::test_a[x]"]
+
+
+def test_fuzz_cases_per_operation_come_from_the_run_not_from_test_counts(junit: Path) -> None:
+    view = build_view(record(), read_junit(junit, make_redactor()), HISTORY, ["run.json"])
+    fuzz = {f.operation: f for f in view.fuzz}
+    models, status = fuzz["GET /v1/models"], fuzz["GET /v1/gateways/status"]
+    assert (models.generated, models.passed, models.failed, models.tests, models.skipped) == (37, 37, 0, 2, 1)
+    assert (status.generated, status.passed, status.failed, status.failed_tests) == (12, 11, 1, 1)
+    assert not any("unknown" in c for c in view.cautions)
+    html = render_html(view)
+    assert '<td class="num">37</td><td class="num">37</td><td class="num">0</td>' in html
+
+
+@pytest.mark.parametrize("value", [None, "generated=5", "generated=x passed=1 failed=0"])
+def test_fuzz_cases_unknown_when_not_recorded(value: str | None) -> None:
+    props = (("fuzz_cases", value),) if value is not None else ()
+    recorded = Case("tests.fuzz.test_fuzz", "test_fuzz_gate[GET /v1/models]", "passed",
+                    properties=(("fuzz_cases", "generated=9 passed=9 failed=0"),))
+    unrecorded = Case("tests.fuzz.test_fuzz", "test_fuzz_gate[GET /v1/gateways]", "passed", properties=props)
+    view = build_view(clean(), [CONTRACT_OK, recorded, unrecorded], [], [])
+    line = next(f for f in view.fuzz if f.operation == "GET /v1/gateways")
+    assert (line.generated, line.passed, line.failed, line.tests) == (None, None, None, 1)
+    md = render_markdown(view)
+    assert "| `GET /v1/gateways` | unknown | unknown | unknown | 1 (0) |" in md
+    assert "| `GET /v1/models` | 9 | 9 | 0 | 1 (0) |" in md
+    assert any("Fuzz case counts are unknown" in c for c in view.cautions)
 
 
 def test_html_is_self_contained_and_holds_no_key(junit: Path) -> None:
@@ -160,7 +278,7 @@ def test_markdown_pastes_into_a_ticket(junit: Path) -> None:
     assert "| Gateway | Total | Unique | Duplicates | Status | Floor | Baseline → now |" in md
     assert "| huggingface | 1,200 | 100 | 1,100 | FAIL: count-floor; no-duplicate-ids | 1,000 (900 below) |" in md
     assert "| huggingface | hug | 100 | 50 | **NO** |" in md
-    assert "| `GET /v1/gateways/status` | 1 | 0 | 1 | 0 |" in md
+    assert "| `GET /v1/gateways/status` | 12 | 11 | 1 | 1 (0) |" in md
     assert KEY not in md
 
 

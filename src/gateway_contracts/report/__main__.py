@@ -54,6 +54,8 @@ def main(argv: list[str] | None = None) -> int:
     html.write_text(redact(render_html(view)), encoding="utf-8")
     md.write_text(redact(render_markdown(view)), encoding="utf-8")
     print(f"gateway-contracts report: {view.headline} ({view.summary})")
+    for reason in view.reasons:  # why, in the console too: what broke, or what a release still needs checked
+        print(f"gateway-contracts report:   - {redact(reason)}")
     print(f"gateway-contracts report: wrote {html} and {md}")
     return 0
 

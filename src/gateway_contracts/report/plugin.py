@@ -25,7 +25,7 @@ from gateway_contracts.baseline import (
 )
 from gateway_contracts.contract import Gateway
 from gateway_contracts.report import evidence
-from gateway_contracts.report.runrecord import build_record, suite_version, write_record
+from gateway_contracts.report.runrecord import build_record, narrowing, suite_version, write_record
 
 BASELINE = pytest.StashKey[Snapshot | None]()
 STARTED = pytest.StashKey[str]()
@@ -33,6 +33,7 @@ SUMMARY = pytest.StashKey[list[str]]()
 BROKEN = pytest.StashKey[set[str]]()  # gateways (Allure features) with a failed or erroring test
 API = "api"  # the Allure feature of tests that are about no single gateway
 FUZZ = "fuzz"  # the Allure feature of schemathesis tests (the report groups them by operation instead)
+RELEASE_MARKS = frozenset({"gate", "nightly", "signoff", "keyed"})  # written as the JUnit property `marks`
 
 # Allure severity of each contract (test function name); unlisted ones are "normal".
 SEVERITY = {
@@ -134,8 +135,11 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         if "catalogs" not in getattr(item, "fixturenames", ()) and "fuzz" not in item.keywords:
             continue  # self-tests are not contracts
         feature, story, severity = labels_of(item, aggregate)
-        # JUnit properties: the sign-off report groups results by gateway from these.
-        item.user_properties += [("gateway", feature), ("invariant", story)] if feature != FUZZ else []
+        # JUnit properties: the sign-off report groups results by gateway from these, and knows a skipped keyed
+        # contract (chat not checked) by its marks, whatever its skip reason says.
+        marks = " ".join(sorted({m.name for m in item.iter_markers()} & RELEASE_MARKS))
+        if feature != FUZZ:
+            item.user_properties += [("gateway", feature), ("invariant", story), ("marks", marks)]
         if allure:
             have = {m.kwargs.get("label_type") for m in item.iter_markers("allure_label")}
             for label_type, value in (("feature", feature), ("story", story), ("severity", severity)):
@@ -199,6 +203,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
             baseline=config.stash[BASELINE], baseline_path=config.getoption("baseline", None),
             junit=getattr(config.option, "xmlpath", None), root=Path(config.rootpath), spec_hash=spec_hash,
             gateways_selected=config.option.gateways, broken=sorted(config.stash[BROKEN]),
+            narrowed=narrowing(config.option.keyword, config.args),
         )
         path = write_record(record, Path(config.option.reports_dir))
         summary.append(f"gateway-contracts: run record {path}; history {path.parent / 'history.jsonl'}")

@@ -18,6 +18,7 @@ from typing import Any
 
 from gateway_contracts.client import Redactor
 from gateway_contracts.report.chart import Point, panel
+from gateway_contracts.report.completeness import missing_for_release, skip_reason
 from gateway_contracts.report.junit import Case, read_junit
 
 HISTORY_RUNS = 30  # runs shown in the trend
@@ -25,6 +26,9 @@ VERDICT_LINES = 5  # broken checks named under the verdict
 NONE = "\u2013"  # an en dash: no value
 SAMPLE = 5
 _BEARER = re.compile(r"(?i)(bearer\s+)[A-Za-z0-9._~+/=-]{6,}")
+# The JUnit property each fuzz operation's test carries: the cases it generated, and how they ended.
+FUZZ_CASES = re.compile(r"generated=(\d+) passed=(\d+) failed=(\d+)")
+UNKNOWN = "unknown"
 
 
 def make_redactor() -> Callable[[str], str]:
@@ -65,12 +69,21 @@ class Failure:
 
 @dataclass(frozen=True)
 class FuzzLine:
+    """One fuzz operation. generated/passed/failed count the cases the run generated (None: not recorded);
+    tests/failed_tests/skipped count pytest tests, which are not cases."""
+
     operation: str
-    cases: int
-    passed: int
-    failed: int
+    tests: int
+    generated: int | None
+    passed: int | None
+    failed: int | None
+    failed_tests: int
     skipped: int
     first_failure: str
+
+    @property
+    def bad(self) -> bool:
+        return bool(self.failed_tests or self.failed)
 
 
 @dataclass
@@ -163,6 +176,15 @@ def _gateway_lines(record: Mapping[str, Any], cases: Sequence[Case]) -> list[Gat
     return lines
 
 
+def fuzz_cases(case: Case) -> tuple[int, int, int] | None:
+    """(generated, passed, failed) from the test's `fuzz_cases` property; None when absent or malformed.
+    A skipped test generated nothing."""
+    if case.outcome == "skipped":
+        return (0, 0, 0)
+    match = FUZZ_CASES.fullmatch((case.prop("fuzz_cases") or "").strip())
+    return (int(match[1]), int(match[2]), int(match[3])) if match else None
+
+
 def _fuzz_lines(cases: Sequence[Case]) -> list[FuzzLine]:
     groups: dict[str, list[Case]] = defaultdict(list)
     for case in cases:
@@ -176,9 +198,17 @@ def _fuzz_lines(cases: Sequence[Case]) -> list[FuzzLine]:
         if bad:
             findings = bad.findings()
             first = findings[0].message if findings else bad.message.splitlines()[0]
-        lines.append(FuzzLine(operation, len(mine), outcomes["passed"], outcomes["failed"] + outcomes["error"],
-                              outcomes["skipped"], first[:300]))
+        counts = [fuzz_cases(c) for c in mine]
+        # One test without the property makes the operation's count unknown: a partial sum would pass for a total.
+        known = None if any(n is None for n in counts) else tuple(map(sum, zip(*counts, strict=True)))
+        generated, passed, failed = known if known else (None, None, None)
+        lines.append(FuzzLine(operation, len(mine), generated, passed, failed,
+                              outcomes["failed"] + outcomes["error"], outcomes["skipped"], first[:300]))
     return lines
+
+
+def _count(value: int | None) -> str:
+    return UNKNOWN if value is None else f"{value:,}"
 
 
 def _trend(record: Mapping[str, Any], history: Sequence[Mapping[str, Any]]) -> list[Series]:
@@ -204,19 +234,28 @@ def build_view(record: Mapping[str, Any], cases: Sequence[Case], history: Sequen
     broken = [c for c in cases if c.outcome in ("failed", "error")]
     status = record.get("exit_status")
     contracts = [c for c in cases if not c.is_fuzz]
+    missing = missing_for_release(record, cases)
     if not cases:
         verdict, headline = "incomplete", "INCOMPLETE: no test results"
     elif status not in (0, 1) or (status == 0 and broken):
         verdict, headline = "incomplete", f"INCOMPLETE RUN (exit status {status}): do not sign"
     elif broken or status == 1:
         verdict, headline = "fail", "NOT READY TO SIGN"
+    elif missing:
+        # The reason leads the verdict: what a release needs and this run did not check.
+        more = f" (and {len(missing) - 1} more)" if len(missing) > 1 else ""
+        verdict, headline = "incomplete", f"INCOMPLETE: {missing[0].title}{more}"
     else:
         verdict, headline = "pass", "READY TO SIGN"
     ran = len(cases) - counts["skipped"]
     summary = f"{len(broken)} of {ran} checks broken." if broken else f"All {ran} checks hold."
-    if counts["skipped"]:
+    if verdict == "incomplete" and missing and cases and not broken:
+        summary = "Do not sign yet: every check that ran holds, but the run did not check everything a release needs:"
+    elif counts["skipped"]:
         summary += f" {counts['skipped']} not checked (see the end of the report)."
-    reasons_top = []
+    # Not every release contract ran: that is the verdict's reason, first. With failures, they lead instead.
+    missing_is_reason = verdict == "incomplete" and not broken
+    reasons_top: list[str] = [gap.line for gap in missing] if missing_is_reason else []
     for case in broken[:VERDICT_LINES]:
         findings = case.findings()
         what = findings[0].message if findings else _story(case)
@@ -239,7 +278,7 @@ def build_view(record: Mapping[str, Any], cases: Sequence[Case], history: Sequen
         ("OpenAPI spec", f"sha256 {record['spec_hash']}…" if record.get("spec_hash") else "not fetched"),
         ("Checks", f"{ran} run: {counts['passed']} passed, {counts['failed'] + counts['error']} broken; "
                    f"{counts['skipped']} skipped" + (f" ({len(contracts)} contracts, {len(cases) - len(contracts)} "
-                                                      "fuzz cases)" if len(contracts) != len(cases) else "")),
+                                                      "fuzz tests)" if len(contracts) != len(cases) else "")),
     ]
     cautions = []
     if target.get("faults"):
@@ -248,16 +287,17 @@ def build_view(record: Mapping[str, Any], cases: Sequence[Case], history: Sequen
     elif target.get("embedded"):
         cautions.append("The target is the embedded reference gateway, not a deployment: this report shows the "
                         "suite's own behaviour.")
-    if not baseline:
+    if not baseline and target.get("embedded"):  # against a real target it is a release requirement, above
         cautions.append("No baseline comparison: drops that stay above the floors go unnoticed. "
                         "Run with BASELINE=contracts/baselines/<target>.json.")
-    if record.get("gateways_selected"):
-        cautions.append(f"Only some gateways were checked (GATEWAYS={record['gateways_selected']}).")
     fuzz = _fuzz_lines(cases)
-    if not fuzz:
-        cautions.append("No fuzz results in this run (tests/fuzz did not run).")
-    reasons = Counter(re.sub(r"^\S+:\d+: ", "", c.message) or "no reason given" for c in cases
-                      if c.outcome == "skipped")
+    if any(f.generated is None for f in fuzz):
+        cautions.append("Fuzz case counts are unknown for some operations: their tests did not record the JUnit "
+                        "property fuzz_cases (the table says unknown rather than count tests as cases).")
+    if not missing_is_reason:
+        # Failures lead the verdict; what the run also left out stays visible just below it.
+        cautions[:0] = [f"Also not checked for a release: {gap.line}." for gap in missing]
+    reasons = Counter(skip_reason(c) for c in cases if c.outcome == "skipped")
     failed_baseline = {c.prop("gateway") for c in broken if c.function.endswith("matches_baseline")}
     changes = [note for row in record.get("gateways", []) if row["gateway"] not in failed_baseline
                for note in (row.get("baseline") or {}).get("notes", [])]
@@ -420,13 +460,17 @@ def render_html(view: View) -> str:
 
     out.append("<h2>Fuzzing per operation</h2>")
     if view.fuzz:
-        out.append('<table><thead><tr><th>Operation</th><th class="num">Cases</th><th class="num">Passed</th>'
-                   '<th class="num">Failed</th><th class="num">Skipped</th><th>First failure</th></tr></thead><tbody>')
+        out.append('<p class="help">Cases: the requests each operation generated and how they ended, as the run '
+                   "recorded them; unknown when it did not. Tests: pytest tests of the operation (skipped: not run)."
+                   "</p>")
+        out.append('<table><thead><tr><th>Operation</th><th class="num">Cases generated</th>'
+                   '<th class="num">Passed</th><th class="num">Failed</th><th class="num">Tests (skipped)</th>'
+                   "<th>First failure</th></tr></thead><tbody>")
         for f in view.fuzz:
-            bad = ' class="num k-bad"' if f.failed else ' class="num"'
-            out.append(f"<tr><td class=\"mono\">{_e(f.operation)}</td><td class=\"num\">{f.cases}</td>"
-                       f"<td class=\"num\">{f.passed}</td><td{bad}>{f.failed}</td><td class=\"num\">{f.skipped}</td>"
-                       f"<td>{_e(f.first_failure)}</td></tr>")
+            bad = ' class="num k-bad"' if f.bad else ' class="num"'
+            out.append(f"<tr><td class=\"mono\">{_e(f.operation)}</td><td class=\"num\">{_count(f.generated)}</td>"
+                       f"<td class=\"num\">{_count(f.passed)}</td><td{bad}>{_count(f.failed)}</td>"
+                       f"<td class=\"num\">{f.tests} ({f.skipped})</td><td>{_e(f.first_failure)}</td></tr>")
         out.append("</tbody></table>")
     else:
         out.append('<p class="muted">No fuzz results in this run.</p>')
@@ -508,9 +552,10 @@ def render_markdown(view: View) -> str:
         out.append("No required models in the contract.")
     out += ["", "### Fuzzing per operation", ""]
     if view.fuzz:
-        out += ["| Operation | Cases | Passed | Failed | Skipped | First failure |", "|---|--:|--:|--:|--:|---|"]
-        out += [f"| `{f.operation}` | {f.cases} | {f.passed} | {f.failed} | {f.skipped} | {_md(f.first_failure)} |"
-                for f in view.fuzz]
+        out += ["| Operation | Cases generated | Passed | Failed | Tests (skipped) | First failure |",
+                "|---|--:|--:|--:|--:|---|"]
+        out += [f"| `{f.operation}` | {_count(f.generated)} | {_count(f.passed)} | {_count(f.failed)} | "
+                f"{f.tests} ({f.skipped}) | {_md(f.first_failure)} |" for f in view.fuzz]
     else:
         out.append("No fuzz results in this run.")
     out += ["", "### Trend (distinct models, last runs)", ""]

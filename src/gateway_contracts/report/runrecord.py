@@ -48,6 +48,12 @@ def git_sha(root: Path) -> str | None:
     return out.stdout.strip() or None
 
 
+def narrowing(keyword: str | None, args: Sequence[str]) -> list[str]:
+    """How a run was narrowed below its session: a -k expression, test files or node ids named. A narrowed
+    run is not a release sign-off, whatever it found."""
+    return ([f"-k {keyword}"] if keyword else []) + [a for a in args if "::" in a or a.split("::")[0].endswith(".py")]
+
+
 def gateway_row(current: GatewaySnapshot, *, floor: int | None, ceiling: int | None, total: int | None,
                 baseline: Snapshot | None) -> dict[str, Any]:
     """One line of the gateway table: the hand-built one (Total, Unique, Duplicates) plus floor and delta."""
@@ -92,6 +98,7 @@ def build_record(
     spec_hash: str | None,
     gateways_selected: str | None,
     broken: Sequence[str] = (),
+    narrowed: Sequence[str] = (),
 ) -> dict[str, Any]:
     floors = {g.slug: (g.min_models, g.max_models) for g in contract.gateways}
     if contract.aggregate:
@@ -114,6 +121,7 @@ def build_record(
         "spec_hash": spec_hash,
         "contract": snapshot.contract,
         "gateways_selected": gateways_selected,
+        "narrowed": list(narrowed),  # -k, test files, node ids (runrecord.narrowing)
         "aggregate": snapshot.aggregate,
         "junit": junit,
         "broken": list(broken),  # gateways with a failed contract ("api" for the API surface)

@@ -1,0 +1,184 @@
+"""`gateway-contracts`: the suite's sessions as one command. The Makefile's targets call it, so the pytest
+arguments of each session are defined here once and `make gate` and `gateway-contracts gate` cannot drift.
+
+    gateway-contracts gate|nightly|fuzz|signoff|baseline [-n N] [pytest options] [-- pytest options]
+    gateway-contracts report [--run NAME]
+    gateway-contracts serve [--port PORT] [reference gateway options]
+
+Run it in a checkout (the contracts are its tests/ folder). The suite variables (TARGET_URL, CONTRACTS,
+GATEWAYS, BASELINE, GATEWAY_API_KEY, ...) come from the environment, as under make; every option the
+command does not know goes to pytest unchanged. The exit status is the suite's.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import NoReturn
+
+from gateway_contracts import exitcodes
+
+PROG = "gateway-contracts"
+REPORTS = "reports"
+USAGE_ERROR = 4  # pytest's status for a usage error (README "Exit statuses")
+DEFAULT_WORKERS = "2"
+DEFAULT_PORT = "8080"
+SUITES = {
+    "gate": "pre-deploy gate: gate contracts and the gate fuzz profile",
+    "nightly": "every contract plus deep fuzzing; compares with BASELINE when set",
+    "fuzz": "the nightly fuzz profile alone (schemathesis, pagination walk, spec drift)",
+    "signoff": "the nightly run, then reports/signoff.html and reports/signoff.md",
+    "baseline": "snapshot the target into BASELINE (default contracts/baselines/<host>.json)",
+}
+OTHERS = {
+    "report": "sign-off report of the latest run (--run NAME), then the Allure HTML when Node is present",
+    "serve": "run the reference gateway in the foreground (--port, FAULTS)",
+}
+
+
+# -- the sessions (pure) ---------------------------------------------------------------------------
+
+
+def run_args(run: str) -> list[str]:
+    """What every suite run writes: JUnit, Allure results (no captured output: it could hold a key) and the
+    run record plus history line the sign-off report reads."""
+    return [f"--junitxml={REPORTS}/junit-{run}.xml", "--run-name", run, "--reports-dir", REPORTS,
+            f"--alluredir={REPORTS}/allure-results", "--clean-alluredir", "--allure-no-capture"]
+
+
+def nightly_tests(has_fuzz_tests: bool) -> list[str]:
+    """Every contract, plus the deep fuzz profile once tests/fuzz has tests."""
+    return ["tests/contract", *(["tests/fuzz", "-m", "not fuzz or nightly"] if has_fuzz_tests else [])]
+
+
+def suite_args(command: str, *, workers: str, has_fuzz_tests: bool, baseline_out: str | None = None,
+               extra: Sequence[str] = ()) -> list[str]:
+    """The pytest arguments of a suite session; `extra` last, so a caller's options win."""
+    tests = {
+        "gate": ["tests/contract", "tests/fuzz", "-m", "gate"],
+        "fuzz": ["tests/fuzz", "-m", "nightly"],
+        "nightly": nightly_tests(has_fuzz_tests),
+        "signoff": nightly_tests(has_fuzz_tests),
+        "baseline": ["tests/contract"],
+    }[command]
+    args = ["-p", "xdist", "-n", workers, *tests, *run_args(command)]
+    if command == "baseline":
+        args += ["--update-baseline", baseline_out or "auto"]
+    return [*args, *extra]
+
+
+def suite_env(command: str, environ: Mapping[str, str]) -> dict[str, str]:
+    env = dict(environ)
+    # pytest caches assertion-rewritten modules as bytecode; without it every process and worker rewrites ~300.
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    if command == "baseline":
+        env["BASELINE"] = ""  # BASELINE names the file to write: the snapshot run compares with nothing
+    return env
+
+
+# -- command line ----------------------------------------------------------------------------------
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        self.print_usage(sys.stderr)
+        self.exit(USAGE_ERROR, f"{self.prog}: error: {message}\n")
+
+
+def parser() -> argparse.ArgumentParser:
+    top = _Parser(prog=PROG, allow_abbrev=False,
+                  description="Run the suite's sessions: the same pytest runs as the Makefile's targets.",
+                  formatter_class=argparse.RawDescriptionHelpFormatter,
+                  epilog="Options a suite command does not know, and everything after --, go to pytest.\n"
+                  "Exit status: the suite's (0 every contract holds, 1 broken, 6 invalid configuration, "
+                  "7 target unreachable).")
+    commands = top.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser, required=True)
+    for name, help_text in SUITES.items():
+        sub = commands.add_parser(name, help=help_text, description=help_text, allow_abbrev=False)
+        sub.add_argument("-n", "--workers", default=DEFAULT_WORKERS, metavar="N",
+                         help=f"xdist workers, or auto (default {DEFAULT_WORKERS})")
+        if name == "baseline":
+            sub.add_argument("--out", default=None, metavar="FILE",
+                             help="file to write (default: env BASELINE, else contracts/baselines/<host>.json)")
+    report = commands.add_parser("report", help=OTHERS["report"], description=OTHERS["report"], allow_abbrev=False)
+    report.add_argument("--run", default=None, metavar="NAME", help="the run to render (default: the latest)")
+    commands.add_parser("serve", help=OTHERS["serve"], description=OTHERS["serve"], allow_abbrev=False,
+                        add_help=False)  # --help is the reference gateway's own
+    return top
+
+
+SOURCE = Path(__file__).resolve().parents[2]  # the checkout of an editable install (src/gateway_contracts/..)
+
+
+def project_root(cwd: Path, source: Path = SOURCE) -> Path | None:
+    """The checkout whose tests/ the sessions run: the working directory, else the one this package was
+    installed from in editable mode (`source`)."""
+    for candidate in (cwd, source):
+        if (candidate / "tests" / "contract").is_dir() and (candidate / "conftest.py").is_file():
+            return candidate
+    return None
+
+
+def _wait(process: subprocess.Popen[bytes]) -> int:
+    """The child's status. Ctrl-C reaches the child too (same process group): wait for it to stop cleanly
+    (pytest stops the embedded gateway and reports 2) rather than kill it or interrupt it twice."""
+    while True:
+        try:
+            return process.wait()
+        except KeyboardInterrupt:
+            continue
+
+
+def _pytest(args: Sequence[str], root: Path, env: Mapping[str, str]) -> int:
+    return _wait(subprocess.Popen([sys.executable, "-m", "pytest", *args], cwd=root, env=dict(env)))
+
+
+def _report(root: Path, run: str | None, allure: bool) -> int:
+    from gateway_contracts.report.__main__ import main as render
+
+    status = render(["--reports-dir", str(root / REPORTS), *(["--run", run] if run else [])])
+    script = root / "scripts" / "allure-report.sh"
+    if status != 0 or not allure or not script.is_file():
+        return status
+    return _wait(subprocess.Popen(["bash", str(script)], cwd=root, env={**os.environ, "PY": sys.executable}))
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    # Everything after the first `--` is pytest's, verbatim (PYTEST_ARGS under make).
+    mine, passthrough = (argv[:argv.index("--")], argv[argv.index("--") + 1:]) if "--" in argv else (argv, [])
+    cli = parser()
+    args, unknown = cli.parse_known_args(mine)
+    if args.command == "serve":
+        from gateway_contracts.reference.__main__ import main as serve
+
+        return serve(["--port", DEFAULT_PORT, *unknown, *passthrough])  # a later --port wins
+    if args.command == "report" and (unknown or passthrough):
+        cli.error(f"report: unrecognized arguments: {' '.join([*unknown, *passthrough])}")
+    root = project_root(Path.cwd())
+    if root is None:
+        print(f"{PROG}: no gateway-contracts checkout at {Path.cwd()} (tests/contract and conftest.py): run it "
+              "from the repository's root", file=sys.stderr)
+        return exitcodes.INVALID_CONTRACT
+    (root / REPORTS).mkdir(exist_ok=True)
+    if args.command == "report":
+        return _report(root, args.run, allure=True)
+    baseline_out = (args.out or os.environ.get("BASELINE") or None) if args.command == "baseline" else None
+    pytest_args = suite_args(args.command, workers=args.workers,
+                             has_fuzz_tests=any((root / "tests" / "fuzz").glob("test_*.py")),
+                             baseline_out=baseline_out, extra=[*unknown, *passthrough])
+    status = _pytest(pytest_args, root, suite_env(args.command, os.environ))
+    if args.command == "signoff":
+        # The report is rendered whatever the verdict; the status stays the suite's (or 1 if no report).
+        rendered = _report(root, "signoff", allure=False)
+        if rendered != 0 and status == 0:
+            status = 1
+    return status
+
+
+if __name__ == "__main__":
+    sys.exit(main())
