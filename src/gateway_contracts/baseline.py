@@ -19,9 +19,9 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from gateway_contracts.exchange import Exchange
-from gateway_contracts.invariants.findings import Finding, sample
-from gateway_contracts.pager import Walk
+from gateway_contracts.data.exchange import Exchange
+from gateway_contracts.data.findings import Finding, sample
+from gateway_contracts.data.pages import Walk
 
 FORMAT = 1
 # Ids a baseline has listed for this long are "long-lived": their disappearance fails, not only counts.

@@ -13,7 +13,7 @@ from typing import Any
 
 from gateway_contracts.client import GatewayClient
 from gateway_contracts.contract import Contract, Gateway
-from gateway_contracts.exchange import Exchange
+from gateway_contracts.data.exchange import Exchange
 from gateway_contracts.pager import Walk, walk
 
 MODELS_PATH = "/v1/models"

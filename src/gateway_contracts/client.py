@@ -32,7 +32,7 @@ from typing import Any
 
 import httpx
 
-from gateway_contracts.exchange import NO_RETRY_AFTER, TRANSIENT_STATUSES, Exchange, build_url
+from gateway_contracts.data.exchange import NO_RETRY_AFTER, TRANSIENT_STATUSES, Exchange, build_url
 
 USER_AGENT = "gateway-contracts/0.1"
 TIMEOUT_FAILURES = frozenset({"timeout", "connect-timeout"})

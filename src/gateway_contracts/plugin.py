@@ -24,7 +24,7 @@ from gateway_contracts import exitcodes
 from gateway_contracts.catalog import CatalogStore, invalid_queries
 from gateway_contracts.client import ClientSettings, GatewayClient, Redactor
 from gateway_contracts.contract import Aggregate, Contract, ContractError, load_contract
-from gateway_contracts.exchange import Exchange
+from gateway_contracts.data.exchange import Exchange
 from gateway_contracts.invariants.registry import registry_names, uncovered_gateways
 
 API_KEY_ENV = "GATEWAY_API_KEY"  # the key is read from the environment only, never from an option

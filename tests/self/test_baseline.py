@@ -22,7 +22,7 @@ from gateway_contracts.baseline import (
     save_baseline,
     snapshot_gateway,
 )
-from gateway_contracts.exchange import Exchange
+from gateway_contracts.data.exchange import Exchange
 from gateway_contracts.pager import Page, Walk
 
 NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)

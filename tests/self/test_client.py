@@ -22,7 +22,7 @@ from gateway_contracts.client import (
     failure_kind,
     read_cache_dir,
 )
-from gateway_contracts.exchange import Exchange, build_url
+from gateway_contracts.data.exchange import Exchange, build_url
 
 BASE = "http://gateway.test"
 KEY = "test-only-S3cr3tK3y-0123456789abcdef"

@@ -22,7 +22,7 @@ with warnings.catch_warnings():  # starlette's TestClient warns about httpx on i
     from fastapi.testclient import TestClient
 
 from gateway_contracts.contract import load_contract
-from gateway_contracts.exchange import Exchange
+from gateway_contracts.data.exchange import Exchange
 from gateway_contracts.fuzz import checks
 from gateway_contracts.fuzz.__main__ import main as fuzz_cli
 from gateway_contracts.fuzz.drift import Drift, compare_specs

@@ -20,7 +20,7 @@ from schemathesis.generation.stateful.state_machine import APIStateMachine, Step
 from schemathesis.schemas import APIOperation, BaseSchema
 
 from gateway_contracts.client import USER_AGENT, Redactor, Throttle
-from gateway_contracts.exchange import Exchange
+from gateway_contracts.data.exchange import Exchange
 from gateway_contracts.fuzz import checks
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
