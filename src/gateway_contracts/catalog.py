@@ -11,9 +11,9 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
-from gateway_contracts.client import GatewayClient
 from gateway_contracts.contract import Contract, Gateway
 from gateway_contracts.data.exchange import Exchange
+from gateway_contracts.net.client import GatewayClient
 from gateway_contracts.pager import Walk, walk
 
 MODELS_PATH = "/v1/models"

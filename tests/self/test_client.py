@@ -11,7 +11,8 @@ from typing import Any
 import httpx
 import pytest
 
-from gateway_contracts.client import (
+from gateway_contracts.data.exchange import Exchange, build_url
+from gateway_contracts.net.client import (
     TRUNCATED_HEAD_BYTES,
     ClientSettings,
     GatewayClient,
@@ -22,7 +23,6 @@ from gateway_contracts.client import (
     failure_kind,
     read_cache_dir,
 )
-from gateway_contracts.data.exchange import Exchange, build_url
 
 BASE = "http://gateway.test"
 KEY = "test-only-S3cr3tK3y-0123456789abcdef"

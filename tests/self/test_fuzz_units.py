@@ -452,8 +452,8 @@ def test_next_page_continuity(healthy: TestClient) -> None:
 def test_throttled_session_waits_before_every_request_sends_repeats_once_and_keeps_no_cookies() -> None:
     from fastapi.responses import PlainTextResponse
 
-    from gateway_contracts.client import Throttle
     from gateway_contracts.fuzz.target import FuzzTarget, ThrottledSession
+    from gateway_contracts.net.client import Throttle
     from gateway_contracts.reference import EmbeddedGateway
 
     waits: list[float] = []
