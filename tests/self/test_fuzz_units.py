@@ -453,7 +453,7 @@ def test_throttled_session_waits_before_every_request_sends_repeats_once_and_kee
     from fastapi.responses import PlainTextResponse
 
     from gateway_contracts.fuzz.target import FuzzTarget, ThrottledSession
-    from gateway_contracts.net.client import Throttle
+    from gateway_contracts.net.throttle import Throttle
     from gateway_contracts.reference import EmbeddedGateway
 
     waits: list[float] = []

@@ -16,7 +16,8 @@ from gateway_contracts.baseline import Snapshot, snapshot_gateway, utc_now
 from gateway_contracts.catalog import CatalogStore
 from gateway_contracts.contract import Contract
 from gateway_contracts.data.exchange import Exchange, build_url
-from gateway_contracts.net.client import GatewayClient, read_cache_dir
+from gateway_contracts.net.cache import read_cache_dir
+from gateway_contracts.net.client import GatewayClient
 
 NOT_REQUESTED = "not requested in this run"
 
