@@ -33,7 +33,7 @@ help:
 	@echo "make gate    - pre-deploy gate against TARGET_URL (default: embedded reference gateway)"
 	@echo "make test    - the project's own tests (units, properties, kill matrix)"
 	@echo "make serve   - run the reference gateway in the foreground (PORT, FAULTS)"
-	@echo "make lint    - ruff"
+	@echo "make lint    - ruff and the import layering (lint-imports)"
 	@echo "make nightly - every contract + deep fuzzing; compares with BASELINE=FILE when given"
 	@echo "make fuzz    - the nightly fuzz profile alone (schemathesis, pagination walk, spec drift)"
 	@echo "make signoff - the nightly run, then reports/signoff.html and reports/signoff.md"
@@ -81,10 +81,12 @@ screenshot:
 
 test: $(STAMP) reports
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/lint-imports
 	$(PY) -m pytest tests/self --junitxml=reports/junit-self.xml $(PYTEST_ARGS)
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/lint-imports
 
 serve: $(STAMP)
 	FAULTS="$(FAULTS)" $(CLI) serve --port $(PORT)
@@ -95,4 +97,4 @@ bench: $(STAMP)
 	$(PY) bench/run_all.py $(BENCH_ARGS)
 
 clean:
-	rm -rf $(VENV) reports .pytest_cache .ruff_cache
+	rm -rf $(VENV) reports .pytest_cache .ruff_cache .import_linter_cache .grimp_cache

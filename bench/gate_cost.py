@@ -14,10 +14,11 @@ Each run starts a fresh reference gateway in its own process, behind a recorder 
   replay           a plain httpx script that sends, once each, every distinct request `make gate` sent
                    (the contract minimum plus each distinct fuzz case): the same pages as the full gate.
 
-The contract minimum is computed from the contract, not hard-coded: each page of each contracted catalog
-(slug, aliases, the aggregate) at the largest page size, the second small-page walk of catalogs that fit one
-page, the past-the-end and other-case pages, the invalid queries, the chat probes and the three preflight
-probes (/health, /openapi.json, the registry); the crawl learns each catalog's size from its first page.
+The contract minimum is `gateway_contracts.plan.planned_requests`, computed from the contract, not hard-coded:
+each page of each contracted catalog (slug, aliases, the aggregate) at the largest page size, the second
+small-page walk of catalogs that fit one page, the past-the-end and other-case pages, the invalid queries,
+the chat probes and the three preflight probes (/health, /openapi.json, the registry); the crawl learns each
+catalog's size from its first page.
 For the full gate, the minimum adds each distinct fuzz request once: a fuzz case is a probe, a repeat is waste.
 """
 
@@ -27,7 +28,6 @@ import argparse
 import base64
 import contextlib
 import json
-import math
 import os
 import secrets
 import socket
@@ -43,16 +43,8 @@ from urllib.parse import parse_qsl, urlencode
 import httpx
 
 from benchlib import ROOT, emit, machine, median, python_env, reference_gateway
-from gateway_contracts.catalog import (
-    CHAT_PATH,
-    CHAT_PROBE,
-    HEALTH_PATH,
-    MODELS_PATH,
-    OPENAPI_PATH,
-    invalid_queries,
-    swap_case,
-)
 from gateway_contracts.contract import load_contract
+from gateway_contracts.plan import PlannedRequest, first_pages, planned_requests
 
 REQUEST_TARGET = 1.1  # at most 1.1x the minimum
 WALL_TARGET = 2.0  # at most 2x the bare crawl
@@ -139,48 +131,23 @@ def recorded(url: str, *, forget: bool = True) -> list[Request]:
 
 
 def crawl(url: str, contract_path: Path, api_key: str) -> int:
-    """Send every request the contracts need, once, with plain httpx; return how many."""
+    """Send every request of the plan (gateway_contracts.plan), once, with plain httpx; return how many."""
     contract = load_contract(contract_path)
-    sent = 0
-    limit = contract.max_limit
+    sent: set[PlannedRequest] = set()
     with httpx.Client(base_url=url, timeout=60) as http:
 
-        def get(path: str, params: dict[str, Any] | None = None) -> httpx.Response:
-            nonlocal sent
-            sent += 1
-            return http.get(path, params=params)
+        def send(request: PlannedRequest) -> httpx.Response:
+            sent.add(request)
+            headers = {"Authorization": f"Bearer {api_key}"} if request.authenticated else {}
+            return http.request(request.method, request.path, params=request.query or None, json=request.body,
+                                headers=headers)
 
-        def page(gateway: str, offset: int, size: int) -> dict[str, Any]:
-            return get(MODELS_PATH, {"gateway": gateway, "limit": size, "offset": offset}).json()
-
-        def walk(gateway: str, size: int) -> int:
-            total = page(gateway, 0, size)["total"]
-            for offset in range(size, total, size):
-                page(gateway, offset, size)
-            return total
-
-        for path in (HEALTH_PATH, OPENAPI_PATH, contract.registry.path):
-            get(path)
-        for gateway in contract.gateways:
-            total = walk(gateway.slug, limit)
-            for alias in gateway.aliases:
-                walk(alias, limit)
-            if 2 <= total <= limit:  # the second walk, in about three pages
-                walk(gateway.slug, max(1, math.ceil(total / 3)))
-            page(gateway.slug, total, 1)  # past the end
-            page(swap_case(gateway.slug), 0, 1)
-        if contract.aggregate is not None:
-            walk(contract.aggregate.slug, limit)
-        first = contract.gateways[0].slug
-        for query in invalid_queries(limit):
-            get(MODELS_PATH, {k: (first if v == "{gateway}" else v) for k, v in query.params.items()})
-        chat_models = list(contract.chat_models)
-        unkeyed = [(chat_models[0] if chat_models else "openai/gpt-4o", None)]
-        for model, key in unkeyed + [(m, api_key) for m in chat_models]:
-            body = {"model": model, "messages": [{"role": "user", "content": CHAT_PROBE}], "max_tokens": 5}
-            http.post(CHAT_PATH, json=body, headers={"Authorization": f"Bearer {key}"} if key else {})
-            sent += 1
-    return sent
+        # Catalog sizes are learnt from each catalog's first page, which is part of the plan.
+        totals = {page.query["gateway"]: send(page).json().get("total") for page in first_pages(contract)}
+        for request in planned_requests(contract, totals, keyed=bool(api_key)):
+            if request not in sent:
+                send(request)
+    return len(sent)
 
 
 def replay(url: str, requests_file: Path, api_key: str) -> int:

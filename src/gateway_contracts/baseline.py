@@ -2,33 +2,30 @@
 
 A snapshot records, per gateway, what a run already fetched: rows, distinct ids (the ids themselves, so
 a comparison can name what vanished), which required models were listed, and page latencies; plus the
-target's version and the time. Building one is pure (it reads walks, never the network); `compare`
-returns findings like every invariant. Only `load_baseline`/`save_baseline` touch the file system.
+target's version and the time. Everything here is pure: building a snapshot reads walks (never the
+network), `compare` returns findings like every invariant and is given the time as a value, and a baseline
+document is parsed from and to plain JSON data. The file and the clock are `baseline_file.py`.
 
 File format (JSON, `format: 1`): see contracts/baselines/README.md.
 """
 
 from __future__ import annotations
 
-import json
-import os
 import statistics
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
-from gateway_contracts.exchange import Exchange
-from gateway_contracts.invariants.findings import Finding, sample
-from gateway_contracts.pager import Walk
+from gateway_contracts.data.exchange import Exchange
+from gateway_contracts.data.findings import Finding, sample
+from gateway_contracts.data.pages import Walk
 
 FORMAT = 1
 # Ids a baseline has listed for this long are "long-lived": their disappearance fails, not only counts.
 LONG_LIVED_DAYS = 30
 # A latency regression must also add this much time: millisecond latencies jitter by large factors.
 LATENCY_NOISE_S = 0.25
-DEFAULT_DIR = Path("contracts/baselines")
 
 
 class BaselineError(Exception):
@@ -158,11 +155,12 @@ def compare(
     baseline: Snapshot,
     current: GatewaySnapshot,
     *,
+    now: datetime,
     policy: Policy = Policy(),
-    now: datetime | None = None,
     request: str | None = None,
 ) -> list[Finding]:
-    """Failures of `current` against the baseline's entry for the same gateway (none when it has none)."""
+    """Failures of `current` against the baseline's entry for the same gateway (none when it has none).
+    `now`: the time of the run, for what counts as long-lived (the caller reads the clock)."""
     base = baseline.gateways.get(current.slug)
     if base is None:
         return []
@@ -191,7 +189,7 @@ def compare(
             f"{slug}: {len(lost_required)} required model(s) listed in {when} are gone",
             request, sample(lost_required),
         ))
-    cutoff = (now or datetime.now(UTC)) - timedelta(days=policy.long_lived_days)
+    cutoff = now - timedelta(days=policy.long_lived_days)
     long_lived = [i for i in vanished if i not in base.required
                   and _parse_time(baseline.first_seen(slug, i)) <= cutoff]
     if long_lived:
@@ -238,7 +236,7 @@ def changes(baseline: Snapshot, current: GatewaySnapshot) -> list[str]:
     return notes
 
 
-# -- the file --------------------------------------------------------------------------------------
+# -- the document (plain JSON data; the file is baseline_file.py) ------------------------------------
 
 
 def to_dict(snapshot: Snapshot) -> dict[str, Any]:
@@ -309,46 +307,3 @@ def from_dict(data: Any, where: str) -> Snapshot:
         suite_version=str(data.get("suite_version", "")), contract=str(data.get("contract", "")),
         gateways=gateways, aggregate=data.get("aggregate"),
     )
-
-
-def load_baseline(path: str | Path) -> Snapshot:
-    path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise BaselineError(
-            f"{path}: baseline file not found (take one with `make baseline BASELINE={path}`)") from None
-    except OSError as exc:
-        raise BaselineError(f"{path}: cannot read baseline file: {exc.strerror}") from None
-    try:
-        data = json.loads(text)
-    except ValueError as exc:
-        line = getattr(exc, "lineno", None)
-        raise BaselineError(f"{path}{f':{line}' if line else ''}: not valid JSON: "
-                            f"{getattr(exc, 'msg', exc)}") from None
-    return from_dict(data, str(path))
-
-
-def save_baseline(snapshot: Snapshot, path: str | Path) -> Path:
-    """Write atomically (a reader never sees half a file); parent folders are created."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
-    tmp.write_text(json.dumps(to_dict(snapshot), indent=1) + "\n", encoding="utf-8")
-    tmp.replace(path)
-    return path
-
-
-def default_path(target_url: str | None) -> Path:
-    """contracts/baselines/<host>.json for a URL; reference.json for the embedded gateway."""
-    if not target_url:
-        return DEFAULT_DIR / "reference.json"
-    from urllib.parse import urlsplit
-
-    parts = urlsplit(target_url)
-    name = (parts.hostname or "target") + (f"-{parts.port}" if parts.port else "")
-    return DEFAULT_DIR / f"{name}.json"
-
-
-def utc_now() -> str:
-    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")

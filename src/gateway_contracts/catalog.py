@@ -2,7 +2,9 @@
 
 Tests never fetch on their own: they ask this store, which fetches each page once through the
 session client (cached across xdist workers) and derives walks from those pages. The requests it makes
-are exactly the minimum the contracts need; `planned_requests` lists them for the request-economy bench.
+are exactly the minimum the contracts need: `gateway_contracts.plan.planned_requests` lists them (the
+request-economy bench sends that plan, and tests/self/test_plan.py checks a gate run sends exactly it). The
+store restates the plan on demand; it should consume `plan.py` instead.
 """
 
 from __future__ import annotations
@@ -11,9 +13,9 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
-from gateway_contracts.client import GatewayClient
 from gateway_contracts.contract import Contract, Gateway
-from gateway_contracts.exchange import Exchange
+from gateway_contracts.data.exchange import Exchange
+from gateway_contracts.net.client import GatewayClient
 from gateway_contracts.pager import Walk, walk
 
 MODELS_PATH = "/v1/models"

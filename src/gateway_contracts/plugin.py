@@ -22,10 +22,11 @@ import pytest
 
 from gateway_contracts import exitcodes
 from gateway_contracts.catalog import CatalogStore, invalid_queries
-from gateway_contracts.client import ClientSettings, GatewayClient, Redactor
 from gateway_contracts.contract import Aggregate, Contract, ContractError, load_contract
-from gateway_contracts.exchange import Exchange
+from gateway_contracts.data.exchange import Exchange
 from gateway_contracts.invariants.registry import registry_names, uncovered_gateways
+from gateway_contracts.net.client import ClientSettings, GatewayClient
+from gateway_contracts.net.redaction import Redactor
 
 API_KEY_ENV = "GATEWAY_API_KEY"  # the key is read from the environment only, never from an option
 DEFAULT_CONTRACT = "contracts/gateways.yaml"
@@ -364,7 +365,7 @@ def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> Non
 
 
 def summary_lines(state: SuiteState) -> list[str]:
-    from gateway_contracts.client import read_cache_dir
+    from gateway_contracts.net.cache import read_cache_dir
 
     exchanges = read_cache_dir(state.cache_dir) if state.cache_dir else []
     sent = sum(e.attempts for e in exchanges)

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 import pytest
 
-from gateway_contracts.invariants.findings import Finding, render_all
+from gateway_contracts.data.findings import Finding, render_all
 
 
 def holds(findings: Sequence[Finding]) -> None:

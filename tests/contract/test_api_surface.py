@@ -6,7 +6,7 @@ import pytest
 
 from gateway_contracts.catalog import CONSUMER_PATHS, CatalogStore, InvalidQuery
 from gateway_contracts.contract import Contract, Gateway
-from gateway_contracts.invariants.findings import Finding
+from gateway_contracts.data.findings import Finding
 from gateway_contracts.invariants.registry import listed_in_registry, registry_names, uncovered_gateways
 from gateway_contracts.invariants.responses import (
     answered_json,

@@ -6,6 +6,8 @@ attached to the result as a `baseline` property, so JUnit and the sign-off repor
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 
 from gateway_contracts.baseline import Policy, Snapshot, changes, compare, snapshot_gateway
@@ -24,7 +26,8 @@ def _check(request: pytest.FixtureRequest, catalogs: CatalogStore, baseline: Sna
     current = snapshot_gateway(slug, walk, required, pairs=slug == baseline.aggregate)
     for note in changes(baseline, current):
         request.node.user_properties.append(("baseline", note))
-    holds(compare(baseline, current, policy=policy, request=walk.first.describe() if walk.first else None))
+    holds(compare(baseline, current, now=datetime.now(UTC), policy=policy,
+                  request=walk.first.describe() if walk.first else None))
 
 
 def test_gateway_matches_baseline(request: pytest.FixtureRequest, catalogs: CatalogStore, contract: Contract,

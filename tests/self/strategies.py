@@ -15,7 +15,7 @@ from typing import Any
 from hypothesis import settings
 from hypothesis import strategies as st
 
-from gateway_contracts.exchange import Exchange
+from gateway_contracts.data.exchange import Exchange
 from gateway_contracts.pager import Page
 
 # Property tests: enough examples to hit edges (empty catalogs, offsets at and past the end), fast enough

@@ -17,12 +17,10 @@ from gateway_contracts.baseline import (
     carry_first_seen,
     changes,
     compare,
-    default_path,
-    load_baseline,
-    save_baseline,
     snapshot_gateway,
 )
-from gateway_contracts.exchange import Exchange
+from gateway_contracts.baseline_file import default_path, load_baseline, save_baseline
+from gateway_contracts.data.exchange import Exchange
 from gateway_contracts.pager import Page, Walk
 
 NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
@@ -158,7 +156,7 @@ def test_latency_regression_beyond_the_factor_and_the_noise_floor() -> None:
 
 
 def test_a_gateway_missing_from_the_baseline_is_new_not_a_failure() -> None:
-    assert compare(baseline(gateway("a")), gateway("b")) == []
+    assert compare(baseline(gateway("a")), gateway("b"), now=NOW) == []
     assert "not in the baseline" in changes(baseline(gateway("a")), gateway("b"))[0]
 
 

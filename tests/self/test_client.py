@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import itertools
 import json
+import socket
+import ssl
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -11,18 +13,12 @@ from typing import Any
 import httpx
 import pytest
 
-from gateway_contracts.client import (
-    TRUNCATED_HEAD_BYTES,
-    ClientSettings,
-    GatewayClient,
-    Redactor,
-    Throttle,
-    _Bearer,
-    describe_transport_error,
-    failure_kind,
-    read_cache_dir,
-)
-from gateway_contracts.exchange import Exchange, build_url
+from gateway_contracts.data.exchange import Exchange, build_url
+from gateway_contracts.net.cache import read_cache_dir
+from gateway_contracts.net.client import TRUNCATED_HEAD_BYTES, ClientSettings, GatewayClient, _Bearer
+from gateway_contracts.net.errors import describe_transport_error, failure_kind
+from gateway_contracts.net.redaction import Redactor
+from gateway_contracts.net.throttle import Throttle
 
 BASE = "http://gateway.test"
 KEY = "test-only-S3cr3tK3y-0123456789abcdef"
@@ -50,6 +46,24 @@ class Recorder:
     @property
     def calls(self) -> int:
         return len(self.requests)
+
+
+def caused_by(exc: httpx.HTTPError, cause: OSError) -> httpx.HTTPError:
+    """What httpx raises: its own type, chained to the socket or ssl error (classified by that type)."""
+    exc.__cause__ = cause
+    return exc
+
+
+def refused() -> httpx.HTTPError:
+    return caused_by(httpx.ConnectError("[Errno 111] Connection refused"), ConnectionRefusedError(111, "refused"))
+
+
+def dns_failure(message: str) -> httpx.HTTPError:
+    return caused_by(httpx.ConnectError(message), socket.gaierror(-2, message))
+
+
+def tls_failure(message: str) -> httpx.HTTPError:
+    return caused_by(httpx.ConnectError(message), ssl.SSLCertVerificationError(1, message))
 
 
 def ok(body: Any = ENVELOPE, **headers: str) -> httpx.Response:
@@ -267,7 +281,7 @@ def test_a_retry_after_over_the_cap_is_not_waited() -> None:
 
 
 def test_a_connection_error_is_evidence_not_an_exception() -> None:
-    recorder = Recorder(httpx.ConnectError("[Errno 111] Connection refused"))
+    recorder = Recorder(refused())
     sleeps: list[float] = []
     exchange = make_client(recorder, sleeps=sleeps, retries=2, backoff_s=0.5).get("/v1/models")
     assert exchange.status is None
@@ -354,8 +368,8 @@ def test_other_failures_are_still_retried_after_a_hang() -> None:
 @pytest.mark.parametrize(
     "exc",
     [
-        httpx.ConnectError("[Errno -2] Name or service not known"),
-        httpx.ConnectError("[SSL: WRONG_VERSION_NUMBER] wrong version number (_ssl.c:1006)"),
+        dns_failure("[Errno -2] Name or service not known"),
+        tls_failure("[SSL: WRONG_VERSION_NUMBER] wrong version number (_ssl.c:1006)"),
         httpx.UnsupportedProtocol("Request URL is missing an 'http://' or 'https://' protocol."),
     ],
 )
@@ -380,10 +394,10 @@ def test_an_invalid_url_is_evidence_not_an_exception() -> None:
 @pytest.mark.parametrize(
     ("exc", "kind", "unreachable"),
     [
-        (httpx.ConnectError("[Errno 111] Connection refused"), "connect", True),
+        (refused(), "connect", True),
         (httpx.ConnectError("[Errno 101] Network is unreachable"), "connect", True),
-        (httpx.ConnectError("[Errno -3] Temporary failure in name resolution"), "dns", True),
-        (httpx.ConnectError("[SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed"), "tls", True),
+        (dns_failure("[Errno -3] Temporary failure in name resolution"), "dns", True),
+        (tls_failure("[SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed"), "tls", True),
         (httpx.ConnectTimeout("timed out"), "connect-timeout", True),
         (httpx.ReadTimeout("timed out"), "timeout", False),
         (httpx.ReadError("[Errno 104] Connection reset by peer"), "reset", False),
@@ -425,9 +439,9 @@ def test_a_timeout_then_an_answer() -> None:
 @pytest.mark.parametrize(
     ("exc", "expected"),
     [
-        (httpx.ConnectError("[Errno -2] Name or service not known"), "DNS lookup failed ([Errno -2] Name or service"),
-        (httpx.ConnectError("[SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed"), "TLS error ([SSL: "),
-        (httpx.ConnectError("[Errno 111] Connection refused"), "connection refused"),
+        (dns_failure("[Errno -2] Name or service not known"), "DNS lookup failed ([Errno -2] Name or service"),
+        (tls_failure("[SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed"), "TLS error ([SSL: "),
+        (refused(), "connection refused"),
         (httpx.ReadTimeout(""), "timed out (ReadTimeout)"),
         (httpx.RemoteProtocolError("peer closed"), "connection closed mid-answer (peer closed)"),
         (httpx.ReadError(""), "ReadError: ReadError"),

@@ -22,7 +22,7 @@ with warnings.catch_warnings():  # starlette's TestClient warns about httpx on i
     from fastapi.testclient import TestClient
 
 from gateway_contracts.contract import load_contract
-from gateway_contracts.exchange import Exchange
+from gateway_contracts.data.exchange import Exchange
 from gateway_contracts.fuzz import checks
 from gateway_contracts.fuzz.__main__ import main as fuzz_cli
 from gateway_contracts.fuzz.drift import Drift, compare_specs
@@ -452,8 +452,8 @@ def test_next_page_continuity(healthy: TestClient) -> None:
 def test_throttled_session_waits_before_every_request_sends_repeats_once_and_keeps_no_cookies() -> None:
     from fastapi.responses import PlainTextResponse
 
-    from gateway_contracts.client import Throttle
     from gateway_contracts.fuzz.target import FuzzTarget, ThrottledSession
+    from gateway_contracts.net.throttle import Throttle
     from gateway_contracts.reference import EmbeddedGateway
 
     waits: list[float] = []

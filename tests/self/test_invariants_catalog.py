@@ -8,6 +8,7 @@ import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
+from gateway_contracts.data.findings import Finding
 from gateway_contracts.invariants.catalog import (
     aggregate_contains,
     aggregate_pairs_unique,
@@ -16,7 +17,6 @@ from gateway_contracts.invariants.catalog import (
     required_present,
     same_catalog,
 )
-from gateway_contracts.invariants.findings import Finding
 from tests.self.strategies import FAST, aggregates, catalogs, concat, thin_catalogs
 
 REQUEST = "GET http://gateway.test/v1/models?gateway=huggingface&limit=1000&offset=0 -> 200 in 0.20 s"

@@ -8,8 +8,8 @@ import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
+from gateway_contracts.data.findings import Finding
 from gateway_contracts.invariants.envelope import check_envelope
-from gateway_contracts.invariants.findings import Finding
 from tests.self.strategies import FAST, Paged, envelope, paged
 
 REQUEST = "GET http://gateway.test/v1/models?gateway=deepinfra -> 200 in 0.01 s"

@@ -11,7 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from gateway_contracts.contract import load_contract
-from gateway_contracts.invariants.findings import Finding
+from gateway_contracts.data.findings import Finding
 from gateway_contracts.invariants.models import (
     check_model_rows,
     check_priced_share,

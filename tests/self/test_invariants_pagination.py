@@ -7,8 +7,8 @@ from typing import Any
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
+from gateway_contracts.data.findings import Finding
 from gateway_contracts.invariants.envelope import check_envelope
-from gateway_contracts.invariants.findings import Finding
 from gateway_contracts.invariants.pagination import page_sizes, pages_disjoint, past_end_is_empty, union_matches
 from gateway_contracts.pager import Page, walk
 from tests.self.strategies import FAST, catalog_fetch, catalogs, envelope, page, thin_catalogs, walk_pages

@@ -9,8 +9,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from gateway_contracts.exchange import Exchange
-from gateway_contracts.invariants.findings import Finding
+from gateway_contracts.data.exchange import Exchange
+from gateway_contracts.data.findings import Finding
 from gateway_contracts.invariants.registry import listed_in_registry, registry_names, uncovered_gateways
 from gateway_contracts.invariants.responses import (
     answered_json,

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from gateway_contracts.exchange import Exchange
+from gateway_contracts.data.exchange import Exchange
 from gateway_contracts.pager import Page, Walk, walk
 from tests.self.strategies import FAST, catalog_fetch, catalogs, envelope, exchange, thin_catalogs, url
 

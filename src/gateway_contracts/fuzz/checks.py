@@ -21,15 +21,15 @@ import schemathesis
 from schemathesis import Case, CheckContext, Response
 
 from gateway_contracts.contract import Contract
-from gateway_contracts.exchange import Exchange
+from gateway_contracts.data.exchange import Exchange
+from gateway_contracts.data.findings import Finding, render_all, sample
+from gateway_contracts.data.jsontypes import is_int
+from gateway_contracts.data.pages import Page
 from gateway_contracts.invariants.catalog import aggregate_pairs_unique, no_duplicate_ids
 from gateway_contracts.invariants.envelope import check_envelope
-from gateway_contracts.invariants.findings import Finding, render_all, sample
-from gateway_contracts.invariants.jsontypes import is_int
 from gateway_contracts.invariants.models import check_model_rows
 from gateway_contracts.invariants.pagination import page_sizes
 from gateway_contracts.invariants.responses import chat_answered
-from gateway_contracts.pager import Page
 
 LIST_PATHS = frozenset({"/v1/models", "/models"})
 SEARCH_PATH = "/v1/models/search"

@@ -19,9 +19,11 @@ from schemathesis.core import SCHEMATHESIS_TEST_CASE_HEADER
 from schemathesis.generation.stateful.state_machine import APIStateMachine, StepInput, StepOutput
 from schemathesis.schemas import APIOperation, BaseSchema
 
-from gateway_contracts.client import USER_AGENT, Redactor, Throttle
-from gateway_contracts.exchange import Exchange
+from gateway_contracts.data.exchange import Exchange
 from gateway_contracts.fuzz import checks
+from gateway_contracts.net import USER_AGENT
+from gateway_contracts.net.redaction import Redactor
+from gateway_contracts.net.throttle import Throttle
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 CASE_ID_HEADER = SCHEMATHESIS_TEST_CASE_HEADER.lower()

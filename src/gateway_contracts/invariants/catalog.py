@@ -6,7 +6,7 @@ from collections import Counter
 from collections.abc import Collection, Iterable, Sequence
 from typing import Any
 
-from gateway_contracts.invariants.findings import Finding, sample
+from gateway_contracts.data.findings import Finding, sample
 
 
 def no_duplicate_ids(ids: Sequence[Any], *, request: str | None = None) -> list[Finding]:

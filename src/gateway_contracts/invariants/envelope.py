@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from gateway_contracts.invariants.findings import Finding
-from gateway_contracts.invariants.jsontypes import is_int
+from gateway_contracts.data.findings import Finding
+from gateway_contracts.data.jsontypes import is_int
 
 
 def check_envelope(

@@ -6,10 +6,10 @@ import re
 from collections import defaultdict
 from collections.abc import Collection, Sequence
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import Any, NamedTuple
 
-from gateway_contracts.invariants.findings import Finding, sample
-from gateway_contracts.invariants.jsontypes import is_int
+from gateway_contracts.data.findings import Finding, sample
+from gateway_contracts.data.jsontypes import is_int
 
 _BAD_ID_CHARS = re.compile(r"[\s'\"()\[\]{}<>,]")
 _REPEATED_PREFIX = re.compile(r"^([^/]+/)\1")  # @deepinfra/@deepinfra/..., groq/groq/...
@@ -49,6 +49,11 @@ def price_problem(value: Any) -> str | None:
     return None
 
 
+class _Problem(NamedTuple):
+    invariant: str  # a finding kind's name (data/kinds.py); by keyword, so the kinds self-test finds it
+    problem: str
+
+
 def check_model_rows(
     rows: Sequence[Any],
     *,
@@ -59,54 +64,57 @@ def check_model_rows(
     """Every row's fields; findings grouped by problem, each naming a sample of offending ids."""
     pattern = re.compile(id_pattern) if id_pattern else None
     allowed = {s.lower() for s in allowed_sources} if allowed_sources is not None else None
-    problems: dict[tuple[str, str], list[str]] = defaultdict(list)
+    problems: dict[_Problem, list[str]] = defaultdict(list)
     for index, row in enumerate(rows):
         if not isinstance(row, dict):
-            problems[("model-row", f"row is a {type(row).__name__}, expected an object")].append(f"#{index}")
+            what = f"row is a {type(row).__name__}, expected an object"
+            problems[_Problem(invariant="model-row", problem=what)].append(f"#{index}")
             continue
         model_id = row.get("id")
         label = model_id if isinstance(model_id, str) and model_id else f"#{index}"
-        for invariant, problem in _row_problems(row, allowed, pattern):
-            problems[(invariant, problem)].append(label)
+        for found in _row_problems(row, allowed, pattern):
+            problems[found].append(label)
     return [
         Finding(invariant, f"{len(labels)} row(s): {problem}", request, sample(labels))
         for (invariant, problem), labels in problems.items()
     ]
 
 
-def _row_problems(
-    row: dict[str, Any], allowed: set[str] | None, pattern: re.Pattern[str] | None
-) -> list[tuple[str, str]]:
-    out: list[tuple[str, str]] = []
+def _row_problems(row: dict[str, Any], allowed: set[str] | None, pattern: re.Pattern[str] | None) -> list[_Problem]:
+    out: list[_Problem] = []
     problem = id_problem(row.get("id"), pattern)
     if problem:
-        out.append(("model-id-format", problem))
+        out.append(_Problem(invariant="model-id-format", problem=problem))
     name = row.get("name")
     if not isinstance(name, str):
-        out.append(("model-name", f"name is {type(name).__name__}, expected a string"))
+        out.append(_Problem(invariant="model-name", problem=f"name is {type(name).__name__}, expected a string"))
     elif _REPR.search(name):
-        out.append(("model-name", "name looks like a Python repr, not a display name"))
+        out.append(_Problem(invariant="model-name", problem="name looks like a Python repr, not a display name"))
     source = row.get("source_gateway")
     if allowed is not None and (not isinstance(source, str) or source.lower() not in allowed):
-        out.append(("source-gateway", f"source_gateway {source!r} is not one of {sorted(allowed)}"))
+        problem = f"source_gateway {source!r} is not one of {sorted(allowed)}"
+        out.append(_Problem(invariant="source-gateway", problem=problem))
     context = row.get("context_length")
     if context is not None and not is_int(context):
-        out.append(("model-schema", f"context_length is a {type(context).__name__}, expected an integer or null"))
+        problem = f"context_length is a {type(context).__name__}, expected an integer or null"
+        out.append(_Problem(invariant="model-schema", problem=problem))
     elif context is not None and context < 0:
-        out.append(("model-schema", "context_length is negative"))
+        out.append(_Problem(invariant="model-schema", problem="context_length is negative"))
     created = row.get("created")
     # R22: `created` drifted between unix seconds, ISO strings and dates per gateway; one type for all.
     if created is not None and (not is_int(created) or created < 0):
-        out.append(("model-schema", f"created is a {type(created).__name__}, expected unix seconds (integer) or null"))
+        problem = f"created is a {type(created).__name__}, expected unix seconds (integer) or null"
+        out.append(_Problem(invariant="model-schema", problem=problem))
     pricing = row.get("pricing")
     if pricing is not None:
         if not isinstance(pricing, dict):
-            out.append(("pricing", f"pricing is a {type(pricing).__name__}, expected an object or null"))
+            problem = f"pricing is a {type(pricing).__name__}, expected an object or null"
+            out.append(_Problem(invariant="pricing", problem=problem))
         else:
             for key, value in pricing.items():
-                problem = price_problem(value)
-                if problem:
-                    out.append(("pricing", f"pricing.{key} is {problem}"))
+                price = price_problem(value)
+                if price:
+                    out.append(_Problem(invariant="pricing", problem=f"pricing.{key} is {price}"))
     return out
 
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from gateway_contracts.invariants.findings import Finding, sample
-from gateway_contracts.pager import Page
+from gateway_contracts.data.findings import Finding, sample
+from gateway_contracts.data.pages import Page
 
 
 def page_sizes(pages: Sequence[Page], *, total: int | None) -> list[Finding]:

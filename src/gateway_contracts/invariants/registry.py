@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Collection
 from typing import Any
 
-from gateway_contracts.invariants.findings import Finding
+from gateway_contracts.data.findings import Finding
 
 
 def registry_names(body: Any) -> dict[str, str] | None:

@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from gateway_contracts.exchange import Exchange
-from gateway_contracts.invariants.findings import Finding
-from gateway_contracts.pager import Walk
+from gateway_contracts.data.exchange import Exchange
+from gateway_contracts.data.findings import Finding
+from gateway_contracts.data.pages import Walk
 
 
 def _got(exchange: Exchange) -> str:

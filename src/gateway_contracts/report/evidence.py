@@ -12,11 +12,13 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any, cast
 
-from gateway_contracts.baseline import Snapshot, snapshot_gateway, utc_now
+from gateway_contracts.baseline import Snapshot, snapshot_gateway
+from gateway_contracts.baseline_file import utc_now
 from gateway_contracts.catalog import CatalogStore
-from gateway_contracts.client import GatewayClient, read_cache_dir
 from gateway_contracts.contract import Contract
-from gateway_contracts.exchange import Exchange, build_url
+from gateway_contracts.data.exchange import Exchange, build_url
+from gateway_contracts.net.cache import read_cache_dir
+from gateway_contracts.net.client import GatewayClient
 
 NOT_REQUESTED = "not requested in this run"
 

@@ -14,15 +14,8 @@ from typing import Any
 import pytest
 
 from gateway_contracts import exitcodes
-from gateway_contracts.baseline import (
-    BaselineError,
-    Snapshot,
-    carry_first_seen,
-    default_path,
-    load_baseline,
-    save_baseline,
-    utc_now,
-)
+from gateway_contracts.baseline import BaselineError, Snapshot, carry_first_seen
+from gateway_contracts.baseline_file import default_path, load_baseline, save_baseline, utc_now
 from gateway_contracts.contract import Gateway
 from gateway_contracts.report import evidence
 from gateway_contracts.report.runrecord import build_record, narrowing, suite_version, write_record

@@ -16,7 +16,7 @@ from html import escape
 from pathlib import Path
 from typing import Any
 
-from gateway_contracts.client import Redactor
+from gateway_contracts.net.redaction import Redactor
 from gateway_contracts.report.chart import Point, panel
 from gateway_contracts.report.completeness import missing_for_release, skip_reason
 from gateway_contracts.report.junit import Case, read_junit

@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
+from gateway_contracts.data.kinds import FindingKind, kind_of
+
 SAMPLE = 5
 
 
@@ -15,8 +17,18 @@ class Finding:
     request: str | None = None  # the exchange that shows it (`GET url -> status`), key never included
     evidence: tuple[str, ...] = field(default=())  # offending ids, offsets or fields (a sample)
 
+    @property
+    def kind(self) -> FindingKind:
+        """The registered kind (stable code, title), looked up by the invariant name."""
+        return kind_of(self.invariant)
+
+    @property
+    def code(self) -> str:
+        return self.kind.code
+
     def render(self) -> str:
-        lines = [f"[{self.invariant}] {self.message}"]
+        # The first line keeps the `[name] message` shape that report/junit.py parses back.
+        lines = [f"[{self.invariant}] {self.message}", f"    kind: {self.code} {self.kind.title}"]
         if self.evidence:
             lines.append("    evidence: " + ", ".join(self.evidence))
         if self.request:

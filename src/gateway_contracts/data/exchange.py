@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import zlib
 from dataclasses import asdict, dataclass, field
+from enum import StrEnum
 from functools import cached_property
 from typing import Any
 from urllib.parse import urlencode
@@ -23,8 +24,32 @@ EXCERPT_CHARS = 200
 TRANSIENT_STATUSES = frozenset({429, 502, 503, 504})
 # What a note says when a 429 came without Retry-After (R19): the run summary and reports count these.
 NO_RETRY_AFTER = "429 without Retry-After"
+
+
+class TransportFailure(StrEnum):
+    """Why a request got no HTTP answer. Decided from the exception's type (net/errors.py); a str, so it is
+    stored as its value in the shared cache and compares equal to it."""
+
+    DNS = "dns"
+    TLS = "tls"
+    CONNECT = "connect"  # refused, unreachable network
+    CONNECT_TIMEOUT = "connect-timeout"
+    TIMEOUT = "timeout"  # a read, or the whole answer, past its deadline
+    RESET = "reset"  # the connection broke mid-exchange
+    URL = "url"  # the URL cannot be requested at all
+    OTHER = "other"
+
+
 # Transport failures where no connection was made: nothing at that address speaks HTTP (preflight: exit 7).
-UNREACHABLE_FAILURES = frozenset({"dns", "tls", "connect", "connect-timeout", "url"})
+UNREACHABLE_FAILURES = frozenset(
+    {
+        TransportFailure.DNS,
+        TransportFailure.TLS,
+        TransportFailure.CONNECT,
+        TransportFailure.CONNECT_TIMEOUT,
+        TransportFailure.URL,
+    }
+)
 COMPRESS_OVER = 64 * 1024  # bodies longer than this (characters) are held compressed
 
 
@@ -73,8 +98,7 @@ class Exchange:
     retry_after: str | None = None
     authenticated: bool = False
     notes: tuple[str, ...] = field(default=())  # what the client noticed (retries, 429 without Retry-After)
-    # The kind of transport failure when status is None: dns, tls, connect, connect-timeout, timeout, reset, url, other.
-    failure: str | None = None
+    failure: TransportFailure | None = None  # why there is no answer, when status is None
     body_limit: int | None = None  # the client's body limit, when the body exceeded it (only a head is kept)
 
     @property
@@ -135,11 +159,19 @@ class Exchange:
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
         data["notes"] = list(self.notes)
+        data["failure"] = str(self.failure) if self.failure is not None else None
         return data
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Exchange:
-        return cls(**{**data, "notes": tuple(data.get("notes", ()))})
+        failure = data.get("failure")
+        return cls(
+            **{
+                **data,
+                "notes": tuple(data.get("notes", ())),
+                "failure": TransportFailure(failure) if failure is not None else None,
+            }
+        )
 
 
 def build_url(base_url: str, path: str, params: dict[str, Any] | None = None) -> str:

@@ -1,0 +1,222 @@
+"""The suite's only door to the network: a session client that records every exchange once.
+
+- Each distinct request (method, URL, body, with/without key) goes over the wire once per run; the
+  answer is kept in the exchange cache (cache.py: memory, and on disk under a file lock when a cache
+  directory is given, so xdist workers share one fetch instead of multiplying it).
+- Transient failures are retried a bounded number of times (retry.py: which, how long, Retry-After); the
+  exchange records the attempts, so a contract that passed only after a retry is reported as flaky.
+- A throttle caps the request rate (throttle.py; divided across workers by the caller).
+- Bodies are read with a size cap and every attempt has a deadline (connect, each read, and the whole
+  answer): a huge, trickling or hung answer becomes evidence, never a hang or a crash. Only the head of
+  an over-limit body is kept, so a 60 MB answer costs the limit once, not copies of it.
+- httpx exceptions are classified by type where they are caught (errors.py), into the exchange's failure.
+- The API key goes into the Authorization header and nowhere else; `Redactor` scrubs it from any text.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from gateway_contracts.data.exchange import Exchange, build_url
+from gateway_contracts.net import USER_AGENT
+from gateway_contracts.net.cache import ExchangeCache, cache_key, read_cache_dir
+from gateway_contracts.net.errors import HTTPX_ERRORS, AnswerDeadline, TransportError
+from gateway_contracts.net.redaction import Redactor
+from gateway_contracts.net.retry import RetryPolicy
+from gateway_contracts.net.throttle import Throttle
+
+# Importable from here as before the split (other modules should import them from their own module).
+__all__ = ["USER_AGENT", "ClientSettings", "GatewayClient", "Redactor", "Throttle", "read_cache_dir"]
+
+TRUNCATED_HEAD_BYTES = 64 * 1024  # what is kept of an over-limit body: enough for any excerpt
+
+
+@dataclass(frozen=True)
+class ClientSettings:
+    timeout_s: float = 60.0  # each read, and the whole answer of one attempt
+    connect_timeout_s: float = 5.0  # a black-holed host fails within seconds, whatever the read budget
+    retries: int = 2  # extra attempts after the first, for transient failures only
+    backoff_s: float = 0.5  # first backoff; doubles per attempt
+    max_retry_after_s: float = 60.0  # honour Retry-After up to this; longer waits count as failure
+    max_rps: float = 0.0  # 0 = unthrottled
+    # A 1000-row page is well under 2 MB; 16 MB leaves room and bounds what one answer can cost.
+    max_body_bytes: int = 16 * 1024 * 1024
+
+    @property
+    def retry(self) -> RetryPolicy:
+        return RetryPolicy(self.retries, self.backoff_s, self.max_retry_after_s)
+
+
+class _Bearer(httpx.Auth):
+    """Sets the Authorization header at send time. No frame ever holds the header as a plain string,
+    and the repr hides the key: a traceback printed with locals (--showlocals) cannot show it."""
+
+    def __init__(self, key: str) -> None:
+        self._key = key
+
+    def auth_flow(self, request: httpx.Request) -> Iterator[httpx.Request]:
+        request.headers["Authorization"] = f"Bearer {self._key}"
+        yield request
+
+    def __repr__(self) -> str:
+        return "<Bearer ***>"
+
+
+class GatewayClient:
+    """Session-scoped client for one target. All methods return an `Exchange`; none raise on HTTP."""
+
+    def __init__(
+        self,
+        base_url: str,
+        *,
+        api_key: str | None = None,
+        settings: ClientSettings = ClientSettings(),
+        cache_dir: Path | None = None,
+        transport: httpx.BaseTransport | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.base_url = base_url.rstrip("/")
+        self._api_key = api_key
+        self.settings = settings
+        self.redact = Redactor(api_key)
+        self._cache = ExchangeCache(cache_dir)
+        self._retry = settings.retry
+        # One clock and one sleep for throttle, backoff and deadlines, so a test can replace time as a whole.
+        self._sleep, self._clock = sleep, clock
+        self._throttle = Throttle(settings.max_rps, clock=clock, sleep=sleep)
+        self._http = httpx.Client(
+            transport=transport,
+            timeout=httpx.Timeout(settings.timeout_s, connect=min(settings.timeout_s, settings.connect_timeout_s)),
+            headers={"User-Agent": USER_AGENT, "Accept": "application/json"},
+            follow_redirects=False,
+        )
+        self.sent = 0  # requests this process put on the wire (attempts included)
+        # Exchanges handed out since the last reset: lets the plugin tell which test read a retried answer.
+        self.touched: list[Exchange] = []
+
+    @property
+    def has_key(self) -> bool:
+        return bool(self._api_key)
+
+    def close(self) -> None:
+        self._http.close()
+
+    def get(self, path: str, params: dict[str, Any] | None = None) -> Exchange:
+        return self.request("GET", path, params=params)
+
+    def post_json(self, path: str, body: Any, *, authenticated: bool) -> Exchange:
+        return self.request("POST", path, json_body=body, authenticated=authenticated)
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: dict[str, Any] | None = None,
+        json_body: Any = None,
+        authenticated: bool = False,
+    ) -> Exchange:
+        url = build_url(self.base_url, path, params)
+        if authenticated and not self._api_key:
+            raise ValueError("an authenticated request needs GATEWAY_API_KEY")
+        key = cache_key(method, url, json_body, authenticated)
+        if key in self._cache.memory:
+            self.touched.append(self._cache.memory[key])
+            return self._cache.memory[key]
+        with self._cache.slot(key) as cached:
+            exchange = cached or self._send(method, url, json_body, authenticated)
+            if cached is None:
+                self._cache.write(key, exchange)
+        self._cache.memory[key] = exchange
+        self.touched.append(exchange)
+        return exchange
+
+    def cached_exchanges(self) -> list[Exchange]:
+        """Every exchange this run recorded (all workers, when the cache is on disk)."""
+        return self._cache.exchanges()
+
+    # -- the wire ---------------------------------------------------------------------------------
+
+    def _send(self, method: str, url: str, json_body: Any, authenticated: bool) -> Exchange:
+        auth = _Bearer(self._api_key) if authenticated and self._api_key else None
+        notes: list[str] = []
+        started = self._clock()
+        attempt = 0
+        while True:
+            attempt += 1
+            self._throttle.wait()
+            self.sent += 1
+            attempt_started = self._clock()
+            exchange = self._attempt(method, url, json_body, auth, authenticated)
+            elapsed = self._clock() - attempt_started
+            wait = self._retry.wait(exchange, attempt, notes, self._cache)
+            if wait is None:
+                total = self._clock() - started
+                return replace(
+                    exchange,
+                    attempts=attempt,
+                    notes=tuple(notes),
+                    # Latency is the answering attempt's own time: backoff sleeps are ours, not the API's.
+                    elapsed_s=elapsed if attempt > 1 else total,
+                )
+            self._sleep(wait)
+
+    def _attempt(self, method: str, url: str, json_body: Any, auth: httpx.Auth | None, authenticated: bool) -> Exchange:
+        started = self._clock()
+        try:
+            return self._exchange(method, url, json_body, auth, authenticated, started)
+        except TransportError as error:
+            return Exchange(
+                method=method,
+                url=url,
+                status=None,
+                elapsed_s=self._clock() - started,
+                error=self.redact(error.reason),
+                authenticated=authenticated,
+                failure=error.failure,
+            )
+
+    def _exchange(
+        self, method: str, url: str, json_body: Any, auth: httpx.Auth | None, authenticated: bool, started: float
+    ) -> Exchange:
+        """One attempt on the wire. The transport boundary: an httpx exception leaves as a `TransportError`."""
+        try:
+            with self._http.stream(method, url, json=json_body, auth=auth) as response:
+                text, truncated = self._read_capped(response, deadline=started + self.settings.timeout_s)
+                text = self.redact(text)  # an error body may echo the key: evidence never holds it
+                return Exchange(
+                    method=method,
+                    url=url,
+                    status=response.status_code,
+                    content_type=response.headers.get("content-type", ""),
+                    text=text,
+                    elapsed_s=self._clock() - started,
+                    body_truncated=truncated,
+                    retry_after=response.headers.get("retry-after"),
+                    authenticated=authenticated,
+                    body_limit=self.settings.max_body_bytes if truncated else None,
+                )
+        except HTTPX_ERRORS as exc:
+            raise TransportError.from_httpx(exc) from exc
+
+    def _read_capped(self, response: httpx.Response, *, deadline: float) -> tuple[str, bool]:
+        """The body, or its head when it exceeds the limit (reading stops there: the rest is never held)."""
+        limit = self.settings.max_body_bytes
+        chunks: list[bytes] = []
+        size = 0
+        for chunk in response.iter_bytes():
+            size += len(chunk)
+            if size > limit:
+                head = b"".join([*chunks, chunk])[: min(limit, TRUNCATED_HEAD_BYTES)]
+                return head.decode(response.encoding or "utf-8", "replace"), True
+            chunks.append(chunk)
+            if self._clock() > deadline:
+                raise AnswerDeadline(f"the answer was still arriving after {self.settings.timeout_s:g} s")
+        return b"".join(chunks).decode(response.encoding or "utf-8", "replace"), False

@@ -1,0 +1,71 @@
+"""The retry policy on its own (net/retry.py): a decision over a recorded exchange, no client, no clock."""
+
+from __future__ import annotations
+
+import pytest
+
+from gateway_contracts.data.exchange import Exchange, TransportFailure
+from gateway_contracts.net.retry import RetryPolicy, parse_retry_after
+
+
+class Hangs:
+    def __init__(self, hung: bool = False) -> None:
+        self.hung = hung
+        self.marked = 0
+
+    def target_hangs(self) -> bool:
+        return self.hung
+
+    def mark_hung(self) -> None:
+        self.marked += 1
+
+
+def answer(status: int | None, retry_after: str | None = None, failure: TransportFailure | None = None) -> Exchange:
+    return Exchange("GET", "http://gateway.test/v1/models", status, retry_after=retry_after, failure=failure,
+                    error=None if status else "no answer")
+
+
+@pytest.mark.parametrize(
+    ("value", "seconds"), [("3", 3.0), ("0.5", 0.5), ("-4", 0.0), ("Wed, 21 Oct 2026 07:28:00 GMT", None), (None, None)]
+)
+def test_retry_after_in_seconds(value: str | None, seconds: float | None) -> None:
+    assert parse_retry_after(value) == seconds
+
+
+def test_a_final_answer_is_not_retried_and_leaves_no_note() -> None:
+    notes: list[str] = []
+    assert RetryPolicy().wait(answer(200), 1, notes, Hangs()) is None
+    assert RetryPolicy().wait(answer(503), 1, notes, Hangs()) is None  # a 5xx without Retry-After is an answer
+    assert notes == []
+
+
+def test_retry_after_is_honoured_up_to_the_limit() -> None:
+    notes: list[str] = []
+    policy = RetryPolicy(retries=2, max_retry_after_s=10)
+    assert policy.wait(answer(429, "4"), 1, notes, Hangs()) == 4.0
+    assert policy.wait(answer(503, "30"), 1, notes, Hangs()) is None
+    assert notes[-1].endswith("Retry-After 30 s is over the limit")
+
+
+def test_backoff_doubles_until_the_retries_are_spent() -> None:
+    notes: list[str] = []
+    policy = RetryPolicy(retries=2, backoff_s=0.5)
+    waits = [policy.wait(answer(None, failure=TransportFailure.RESET), n, notes, Hangs()) for n in (1, 2, 3)]
+    assert waits == [0.5, 1.0, None]
+    assert notes[-1].endswith("no retries left")
+
+
+def test_a_timeout_is_retried_once_then_marks_the_target_as_hanging() -> None:
+    hangs = Hangs()
+    policy = RetryPolicy(retries=5)
+    timeout = answer(None, failure=TransportFailure.TIMEOUT)
+    assert policy.wait(timeout, 1, [], hangs) is not None
+    assert policy.wait(timeout, 2, [], hangs) is None
+    assert hangs.marked == 1
+    assert policy.wait(timeout, 1, [], Hangs(hung=True)) is None
+
+
+@pytest.mark.parametrize("failure", [TransportFailure.DNS, TransportFailure.TLS, TransportFailure.URL,
+                                     TransportFailure.CONNECT_TIMEOUT, TransportFailure.OTHER])
+def test_failures_that_do_not_heal_are_final(failure: TransportFailure) -> None:
+    assert RetryPolicy(retries=5).wait(answer(None, failure=failure), 1, [], Hangs()) is None
