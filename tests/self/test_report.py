@@ -314,3 +314,18 @@ def test_allure_step_without_node_says_how_to_get_it_and_exits_0(tmp_path: Path)
     assert result.returncode == 0, result.stderr
     assert "Node.js/npm not found" in result.stdout
     assert "install Node.js 20 or later" in result.stdout
+
+
+def test_rendered_findings_read_back_without_their_kind_line() -> None:
+    """The sign-off report parses failure texts back into findings: the `kind:` line (code and title) must not
+    be glued onto the message."""
+    from gateway_contracts.data.findings import Finding as Rendered
+    from gateway_contracts.data.findings import render_all
+
+    text = render_all([Rendered("no-duplicate-ids", "3 ids repeated", "GET /v1/models?gateway=x -> 200", ("a", "b"))])
+    case = Case(classname="tests.contract.test_gateways", name="test_no_duplicate_ids[x]", outcome="failed",
+                message=text)
+    [finding] = case.findings()
+    assert (finding.invariant, finding.message) == ("no-duplicate-ids", "3 ids repeated")
+    assert finding.evidence == "a, b"
+    assert finding.request == "GET /v1/models?gateway=x -> 200"

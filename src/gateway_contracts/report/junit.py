@@ -63,6 +63,8 @@ class Case:
             head = FINDING_HEAD.match(line)
             if head:
                 found.append(Finding(head.group(1), head.group(2)))
+            elif found and line.strip().startswith("kind:"):
+                continue  # the finding's code and title: derived from its invariant name, not read back
             elif found and line.strip().startswith("evidence:"):
                 found[-1] = Finding(found[-1].invariant, found[-1].message, line.split(":", 1)[1].strip(),
                                     found[-1].request)
