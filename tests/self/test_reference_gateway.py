@@ -514,6 +514,7 @@ TOUCHES: dict[str, set[str]] = {
     # Live bugs of the 2026-08 backend (B7, B8) and a status count that disagrees with the catalog.
     "gateway-status-500": {"status"},
     "search-unknown-gateway-500": {"search-unknown"},
+    "search-bounds-unchecked": set(),
     "gateway-status-stale-count": {"status"},
 }
 OWN_TESTS = {"flaky-503", "flaky-429", "rate-limit-no-retry-after", "hang"}  # per-URL state or never answer
@@ -552,7 +553,7 @@ def test_fault_changes_only_what_it_names(fault: str, healthy_snapshots: dict[st
         changed = {p for p in PROBES if snapshot(c, p) != healthy_snapshots[p]}
     assert changed <= TOUCHES[fault], f"{fault} also changed {sorted(changed - TOUCHES[fault])}"
     assert changed or fault in {"negative-offset-accepted", "limit-out-of-range-500", "slow-gateway",
-                                "search-500-on-combo", "undocumented-status"}
+                                "search-500-on-combo", "undocumented-status", "search-bounds-unchecked"}
 
 
 def test_hf_rename_404() -> None:
@@ -831,6 +832,14 @@ def test_live_backend_bugs() -> None:
         # Only the rejection turns into a 500: known gateways and the bounds (422) answer as before.
         assert c.get("/v1/models/search", params={"gateway": "groq", "q": "llama"}).status_code == 200
         assert c.get("/v1/models/search", params={"limit": 0}).status_code == 422
+    with client_for("search-bounds-unchecked") as c:
+        search = "/v1/models/search"
+        assert c.get(search, params={"limit": 0}).json()["data"] == []
+        assert len(c.get(search, params={"limit": 150}).json()["data"]) == 150
+        tail = c.get(search, params={"gateway": "groq", "offset": -5}).json()
+        assert (tail["meta"]["offset"], tail["meta"]["returned"]) == (-5, 5)
+        spec = c.get("/openapi.json").json()["paths"][search]["get"]["parameters"]
+        assert {p["name"]: p["schema"].get("minimum") for p in spec}["offset"] == 0  # the spec keeps the contract
     with client_for("gateway-status-stale-count") as c:
         counts = {e["id"]: e["model_count"] for e in c.get("/v1/gateways/status").json()["data"]}
         assert counts["featherless"] == 994

@@ -212,6 +212,16 @@ def _add_catalog(app: FastAPI, state: ReferenceState) -> None:
         if plan.relax_offset
         else Query(ge=0, description="Rows to skip")
     )
+    search_limit = (
+        Query(description="Page size", json_schema_extra={"minimum": 1, "maximum": MAX_SEARCH_PAGE})
+        if plan.relax_search
+        else Query(ge=1, le=MAX_SEARCH_PAGE, description="Page size")
+    )
+    search_offset = (
+        Query(description="Rows to skip", json_schema_extra={"minimum": 0})
+        if plan.relax_search
+        else Query(ge=0, description="Rows to skip")
+    )
 
     async def list_models(
         request: Request,
@@ -282,8 +292,8 @@ def _add_catalog(app: FastAPI, state: ReferenceState) -> None:
             Query(description="Substring of the id or name; empty matches all", examples=["gpt-4o"]),
         ] = None,
         gateway: GatewayQuery = AGGREGATE,
-        limit: Annotated[int, Query(ge=1, le=MAX_SEARCH_PAGE, description="Page size")] = 20,
-        offset: Annotated[int, Query(ge=0, description="Rows to skip")] = 0,
+        limit: Annotated[int, search_limit] = 20,
+        offset: Annotated[int, search_offset] = 0,
     ) -> Response:
         call = state.call("search", request, gateway, limit, offset)
         early = await plan.intercept(call)
@@ -293,7 +303,10 @@ def _add_catalog(app: FastAPI, state: ReferenceState) -> None:
         if target is None:
             return plan.finish(call, state.unknown_gateway(gateway))
         hits = search(target.rows, q)
-        items = hits.json_slice(offset, min(offset + limit, len(hits))) if offset < len(hits) else []
+        # Out-of-range bounds only get here under search-bounds-unchecked: Python slicing semantics.
+        start = offset if offset >= 0 else max(len(hits) + offset, 0)
+        stop = min(start + max(limit, 0), len(hits))
+        items = hits.json_slice(start, stop) if start < stop else []
         meta = {"total": len(hits), "limit": limit, "offset": offset, "returned": len(items)}
         return r.json_response({"success": True, "data": r.RawList(items), "meta": meta})
 

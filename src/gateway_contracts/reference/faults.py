@@ -83,6 +83,7 @@ class Fault:
     chat_auth_off: bool = False
     relax_limit: bool = False  # limit accepts any int (the handler or a hook decides)
     relax_offset: bool = False  # offset accepts negative ints
+    relax_search: bool = False  # search's limit and offset accept any int
     status: Callable[[list[dict[str, Any]]], list[dict[str, Any]]] | None = None
     needs: frozenset[str] = frozenset()  # gateways the fault changes or names
     full_only: bool = False  # changes row or registry fields the sparse shape does not serve
@@ -637,6 +638,12 @@ _ALL_FAULTS += (
         finish=_search_rejection_as_500,
     ),
     Fault(
+        "search-bounds-unchecked",
+        "B6",
+        "/v1/models/search takes limit 0, limit over 100 and a negative offset (200, Python slicing)",
+        relax_search=True,
+    ),
+    Fault(
         "gateway-status-stale-count",
         "B9",
         "/v1/gateways/status reports featherless with 994 models (a stale, page-capped count) while it serves 6,400",
@@ -683,6 +690,10 @@ class FaultPlan:
     @property
     def relax_offset(self) -> bool:
         return self._any("relax_offset")
+
+    @property
+    def relax_search(self) -> bool:
+        return self._any("relax_search")
 
     def first_time(self, fault: str, key: str) -> bool:
         seen = self._seen.setdefault(fault, set())
