@@ -197,7 +197,8 @@ def _resolve_target(config: pytest.Config, state: SuiteState) -> None:
         except ValueError as exc:  # an unknown fault or shape, or a fault the shape cannot serve
             _fail_run(f"embedded reference gateway: {exc}", exitcodes.INVALID_CONTRACT)
         state.target_url = state.embedded.url
-        state.description = f"embedded reference gateway at {state.target_url} (faults: {', '.join(faults) or 'none'})"
+        state.description = (f"embedded reference gateway at {state.target_url} (shape: {shape}; "
+                             f"faults: {', '.join(faults) or 'none'})")
     state.cache_dir = Path(tempfile.mkdtemp(prefix="gateway-contracts-"))
     state.owns_cache = True
     _preflight(_store(state))

@@ -959,3 +959,21 @@ def test_cli_shape(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixtur
     monkeypatch.setenv("REFERENCE_SHAPE", "sparse")
     assert cli_main(["--fault", "hf-cap-100", "--port", "0"]) == 2
     assert "sparse shape does not serve" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(("shape", "fault", "message"), [
+    ("sparse", "hf-cap-100", "fault 'hf-cap-100' needs gateway huggingface, which the sparse shape does not serve"),
+    ("dense", "", "unknown shape 'dense'; valid shapes: full, sparse"),
+])
+def test_suite_refuses_a_shape_or_fault_in_one_line(shape: str, fault: str, message: str) -> None:
+    env = {**os.environ, "REFERENCE_SHAPE": shape, "REFERENCE_FAULTS": fault, "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"}
+    for name in ("TARGET_URL", "CONTRACTS", "PYTEST_ADDOPTS"):
+        env.pop(name, None)
+    proc = subprocess.run(
+        [sys.executable, "-m", "pytest", "tests/contract", "-q", "-p", "no:cacheprovider",
+         "--contracts", "contracts/gatewayz-staging.yaml"],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=120, check=False,
+    )
+    assert proc.returncode == 6, proc.stdout[-2000:] + proc.stderr[-2000:]
+    assert message in proc.stdout + proc.stderr
+    assert "Traceback" not in proc.stdout + proc.stderr
