@@ -16,7 +16,8 @@ Each run starts a fresh reference gateway in its own process, behind a recorder 
 
 The contract minimum is computed from the contract, not hard-coded: each page of each contracted catalog
 (slug, aliases, the aggregate) at the largest page size, the second small-page walk of catalogs that fit one
-page, the past-the-end and other-case pages, the invalid queries, the chat probes and the three preflight
+page, the past-the-end and other-case pages, the invalid list and search queries, the status probe, the chat probes
+and the three preflight
 probes (/health, /openapi.json, the registry); the crawl learns each catalog's size from its first page.
 For the full gate, the minimum adds each distinct fuzz request once: a fuzz case is a probe, a repeat is waste.
 """
@@ -49,7 +50,10 @@ from gateway_contracts.catalog import (
     HEALTH_PATH,
     MODELS_PATH,
     OPENAPI_PATH,
+    SEARCH_PATH,
+    STATUS_PATH,
     invalid_queries,
+    invalid_search_queries,
     swap_case,
 )
 from gateway_contracts.contract import load_contract
@@ -174,6 +178,9 @@ def crawl(url: str, contract_path: Path, api_key: str) -> int:
         first = contract.gateways[0].slug
         for query in invalid_queries(limit):
             get(MODELS_PATH, {k: (first if v == "{gateway}" else v) for k, v in query.params.items()})
+        for query in invalid_search_queries():
+            get(SEARCH_PATH, query.params)
+        get(STATUS_PATH)
         chat_models = list(contract.chat_models)
         unkeyed = [(chat_models[0] if chat_models else "openai/gpt-4o", None)]
         for model, key in unkeyed + [(m, api_key) for m in chat_models]:
