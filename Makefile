@@ -13,6 +13,8 @@ GATEWAYS ?=
 BASELINE ?=
 FAULTS ?=
 PORT ?= 8080
+# make serve: the reference gateway's shape, full or sparse (README "The reference gateway"); unset: $REFERENCE_SHAPE or full
+SHAPE ?=
 # xdist workers for suite runs (verdicts are the same serial or parallel).
 N ?= 2
 PYTEST_ARGS ?=
@@ -32,7 +34,7 @@ CLI := $(PY) -m gateway_contracts.cli
 help:
 	@echo "make gate    - pre-deploy gate against TARGET_URL (default: embedded reference gateway)"
 	@echo "make test    - the project's own tests (units, properties, kill matrix)"
-	@echo "make serve   - run the reference gateway in the foreground (PORT, FAULTS)"
+	@echo "make serve   - run the reference gateway in the foreground (PORT, FAULTS, SHAPE=full|sparse)"
 	@echo "make lint    - ruff and the import layering (lint-imports)"
 	@echo "make nightly - every contract + deep fuzzing; compares with BASELINE=FILE when given"
 	@echo "make fuzz    - the nightly fuzz profile alone (schemathesis, pagination walk, spec drift)"
@@ -89,7 +91,7 @@ lint: $(STAMP)
 	$(VENV)/bin/lint-imports
 
 serve: $(STAMP)
-	FAULTS="$(FAULTS)" $(CLI) serve --port $(PORT)
+	FAULTS="$(FAULTS)" $(CLI) serve --port $(PORT) $(if $(SHAPE),--shape $(SHAPE))
 
 # Measured, not asserted (minutes; not part of make test): BENCH_ARGS e.g. --runs 3 --sizes 10000,100000.
 BENCH_ARGS ?=

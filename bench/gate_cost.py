@@ -16,9 +16,9 @@ Each run starts a fresh reference gateway in its own process, behind a recorder 
 
 The contract minimum is `gateway_contracts.plan.planned_requests`, computed from the contract, not hard-coded:
 each page of each contracted catalog (slug, aliases, the aggregate) at the largest page size, the second
-small-page walk of catalogs that fit one page, the past-the-end and other-case pages, the invalid queries,
-the chat probes and the three preflight probes (/health, /openapi.json, the registry); the crawl learns each
-catalog's size from its first page.
+small-page walk of catalogs that fit one page, the past-the-end and other-case pages, the invalid list and
+search queries, the status probe, the chat probes and the three preflight probes (/health, /openapi.json, the
+registry); the crawl learns each catalog's size from its first page.
 For the full gate, the minimum adds each distinct fuzz request once: a fuzz case is a probe, a repeat is waste.
 """
 

@@ -22,6 +22,9 @@ MODELS_PATH = "/v1/models"
 CHAT_PATH = "/v1/chat/completions"
 OPENAPI_PATH = "/openapi.json"
 HEALTH_PATH = "/health"
+SEARCH_PATH = "/v1/models/search"
+STATUS_PATH = "/v1/gateways/status"
+SEARCH_MAX_LIMIT = 100  # the API's documented bound for search pages (limit 1..100)
 CONSUMER_PATHS = (MODELS_PATH, CHAT_PATH)  # routes the frontend calls; must be in the spec and answer
 CHAT_PROBE = "Reply with the word ok."
 
@@ -44,6 +47,18 @@ def invalid_queries(max_limit: int) -> tuple[InvalidQuery, ...]:
         InvalidQuery("limit-over-max", f"limit={max_limit + 1}", {"gateway": "{gateway}", "limit": max_limit + 1}),
         InvalidQuery("limit-not-integer", "a non-integer limit", {"gateway": "{gateway}", "limit": "ten"}),
         InvalidQuery("offset-not-integer", "a non-integer offset", {"gateway": "{gateway}", "offset": "1.5"}),
+    )
+
+
+def invalid_search_queries() -> tuple[InvalidQuery, ...]:
+    """Search requests the API must reject with a JSON 4xx (B8: an unknown gateway answered 500)."""
+    return (
+        InvalidQuery("unknown-gateway", "search with an unknown gateway",
+                     {"q": "gpt", "gateway": "no-such-gateway-zz"}),
+        InvalidQuery("limit-zero", "search with limit=0", {"q": "gpt", "limit": 0}),
+        InvalidQuery("limit-over-max", f"search with limit={SEARCH_MAX_LIMIT + 1}",
+                     {"q": "gpt", "limit": SEARCH_MAX_LIMIT + 1}),
+        InvalidQuery("negative-offset", "search with a negative offset", {"q": "gpt", "offset": -5}),
     )
 
 
@@ -106,6 +121,16 @@ class CatalogStore:
 
     def health(self) -> Exchange:
         return self.client.get(HEALTH_PATH)
+
+    def invalid_search(self, query: InvalidQuery) -> Exchange:
+        return self.client.get(SEARCH_PATH, query.params)
+
+    def gateway_status(self) -> Exchange:
+        return self.client.get(STATUS_PATH)
+
+    def catalog_totals(self) -> dict[str, int | None]:
+        """Each contracted gateway's `total` from its catalog walk (the one the other contracts read)."""
+        return {gateway.slug: self.walk(gateway.slug).total for gateway in self.contract.gateways}
 
     def registry(self) -> Exchange:
         return self.client.get(self.contract.registry.path)

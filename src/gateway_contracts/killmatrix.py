@@ -1,11 +1,13 @@
-"""The kill matrix: the gate run against the healthy reference gateway and against each fault.
+"""The kill matrix: the gate run against the healthy reference gateway and against each fault, in each shape.
 
-Each scenario is one suite subprocess with its own embedded gateway (one server per fault); a few run at
-once. The tests that fail (from the run's JUnit) must be exactly the ones the scenario expects, so a
+Each scenario is one suite subprocess with its own embedded gateway (one server per fault and shape); a few
+run at once. A shape is a form of the reference gateway (`full`, `sparse`) with the contract the gate holds it
+to; the matrix file states each scenario's expectation per shape, or why it does not apply to a shape.
+The tests that fail (from the run's JUnit) must be exactly the ones the scenario expects, so a
 contract that silently stops checking, or starts failing for the wrong reason, breaks the build.
 Parsing, comparison and rendering are pure functions; only `run_scenario`/`run_matrix` touch processes.
 
-    python -m gateway_contracts.killmatrix [--jobs 3] [--only FAULT ...] [--record]
+    python -m gateway_contracts.killmatrix [--jobs 3] [--only FAULT ...] [--shape SHAPE ...] [--record]
 """
 
 from __future__ import annotations
@@ -32,9 +34,10 @@ SUITE_ARGS = ("-m", "pytest", "tests/contract", "-m", "gate", "-p", "no:cachepro
 # Suite settings a caller's environment could leak into the inner runs; the matrix sets its own.
 SCRUBBED_ENV = ("TARGET_URL", "CONTRACTS", "GATEWAYS", "REFERENCE_FAULTS", "STRICT_REGISTRY", "MAX_RPS",
                 "REQUEST_TIMEOUT", "RETRIES", "GATEWAY_API_KEY", "PYTEST_ADDOPTS", "BASELINE", "RUN_NAME",
-                "REPORTS_DIR")
+                "REPORTS_DIR", "REFERENCE_SHAPE")
 RUN_TIMEOUT_S = 600.0
 BASELINE_TOKEN = "{baseline}"  # in a scenario's args: the snapshot of the healthy run (--update-baseline)
+DEFAULT_SHAPE = "full"  # the shape a scenario's top-level keys describe
 
 
 class MatrixError(ValueError):
@@ -51,12 +54,21 @@ class Scenario:
     why: str = ""
     incident: str = ""
     summary: str | None = None  # text the run's terminal summary must contain
+    shape: str = DEFAULT_SHAPE  # the reference gateway's shape (REFERENCE_SHAPE of the run)
+    contracts: str | None = None  # the shape's contract file (None: the suite's default)
+
+    @property
+    def key(self) -> str:
+        """Unique across shapes: `gateway-503` (full), `gateway-503@sparse`."""
+        return self.name if self.shape == DEFAULT_SHAPE else f"{self.name}@{self.shape}"
 
 
 @dataclass(frozen=True)
 class Matrix:
-    scenarios: tuple[Scenario, ...]  # the healthy run first
+    scenarios: tuple[Scenario, ...]  # the healthy run of each shape first
     out_of_scope: Mapping[str, str]  # fault -> why the matrix leaves it to other tests
+    not_applicable: Mapping[str, str] = field(default_factory=dict)  # scenario key -> why the shape cannot show it
+    shapes: Mapping[str, str | None] = field(default_factory=lambda: {DEFAULT_SHAPE: None})  # shape -> contract
 
 
 @dataclass(frozen=True)
@@ -100,22 +112,60 @@ _SCENARIO_KEYS = {"faults", "args", "fail", "target", "why", "summary"}
 
 
 def load_matrix(path: Path, incidents: Mapping[str, str]) -> Matrix:
-    """Read the matrix file; `incidents` maps every known fault to its incident (the FAULTS registry)."""
+    """Read the matrix file; `incidents` maps every known fault to its incident (the FAULTS registry).
+
+    `shapes` (optional; default only `full`) maps each shape to its contract file. A scenario's top-level keys
+    describe the `full` shape; every other shape needs a key of its own: a mapping with the same keys (faults
+    and args are inherited), or a string saying why the scenario does not apply to that shape.
+    """
     raw = yaml.safe_load(path.read_text())
-    if not isinstance(raw, dict) or raw.get("version") != 1 or set(raw) - {"version", "scenarios", "out_of_scope"}:
+    if not isinstance(raw, dict) or raw.get("version") != 1 or set(raw) - {"version", "shapes", "scenarios",
+                                                                           "out_of_scope"}:
         raise MatrixError(f"{path}: expected version: 1, scenarios and out_of_scope")
+    shapes = _shapes(path, raw.get("shapes"))
     out_of_scope = {str(k): str(v) for k, v in (raw.get("out_of_scope") or {}).items()}
-    scenarios = [Scenario(HEALTHY, ())]
+    scenarios = [Scenario(HEALTHY, (), shape=shape, contracts=contracts) for shape, contracts in shapes.items()]
+    not_applicable: dict[str, str] = {}
     for name, spec in (raw.get("scenarios") or {}).items():
-        scenarios.append(_scenario(path, str(name), spec or {}, incidents))
+        name, spec = str(name), spec or {}
+        if not isinstance(spec, dict):
+            raise MatrixError(f"{path}: scenarios.{name}: expected a mapping")
+        base = {k: v for k, v in spec.items() if k not in shapes}
+        scenarios.append(_scenario(path, name, base, incidents, DEFAULT_SHAPE, shapes[DEFAULT_SHAPE]))
+        for shape, contracts in shapes.items():
+            if shape == DEFAULT_SHAPE:
+                continue
+            value = spec.get(shape)
+            if isinstance(value, str) and value.strip():
+                not_applicable[f"{name}@{shape}"] = " ".join(value.split())
+            elif isinstance(value, dict):
+                inherited = {k: base[k] for k in ("faults", "args") if k in base}
+                scenarios.append(_scenario(path, name, {**inherited, **value}, incidents, shape, contracts))
+            else:
+                raise MatrixError(f"{path}: scenarios.{name}.{shape}: expected the {shape} shape's expectation "
+                                  "(a mapping) or why the scenario does not apply to it (a string)")
     for fault in out_of_scope:
         if fault not in incidents:
             raise MatrixError(f"{path}: out_of_scope.{fault}: unknown fault")
-    return Matrix(tuple(scenarios), out_of_scope)
+    return Matrix(tuple(scenarios), out_of_scope, not_applicable, shapes)
 
 
-def _scenario(path: Path, name: str, spec: dict[str, Any], incidents: Mapping[str, str]) -> Scenario:
-    where = f"{path}: scenarios.{name}"
+def _shapes(path: Path, raw: Any) -> dict[str, str | None]:
+    if raw is None:
+        return {DEFAULT_SHAPE: None}
+    if not isinstance(raw, dict) or DEFAULT_SHAPE not in raw:
+        raise MatrixError(f"{path}: shapes: expected a mapping of shape -> {{contracts: FILE}} with {DEFAULT_SHAPE}")
+    shapes: dict[str, str | None] = {}
+    for shape, spec in raw.items():
+        if spec is not None and (not isinstance(spec, dict) or set(spec) - {"contracts"}):
+            raise MatrixError(f"{path}: shapes.{shape}: the only key is contracts")
+        shapes[str(shape)] = (spec or {}).get("contracts")
+    return shapes
+
+
+def _scenario(path: Path, name: str, spec: dict[str, Any], incidents: Mapping[str, str],
+              shape: str = DEFAULT_SHAPE, contracts: str | None = None) -> Scenario:
+    where = f"{path}: scenarios.{name}" + ("" if shape == DEFAULT_SHAPE else f".{shape}")
     if not isinstance(spec, dict) or set(spec) - _SCENARIO_KEYS:
         raise MatrixError(f"{where}: keys must be among {sorted(_SCENARIO_KEYS)}")
     faults = tuple(spec.get("faults") or [name])
@@ -131,7 +181,7 @@ def _scenario(path: Path, name: str, spec: dict[str, Any], incidents: Mapping[st
     return Scenario(
         name=name, faults=faults, args=tuple(spec.get("args") or ()), expected=expected, target=target,
         why=" ".join(str(spec.get("why") or "").split()), incident=", ".join(incidents[f] for f in faults),
-        summary=spec.get("summary"),
+        summary=spec.get("summary"), shape=shape, contracts=contracts,
     )
 
 
@@ -191,21 +241,24 @@ def _last_line(output: str) -> str:
 
 def summary_line(verdicts: Sequence[Verdict]) -> str:
     """`kill matrix: 41/41 faults caught exactly as expected (5 of them pass by design); healthy gateway: 160
-    passed, 0 failed`, plus the mismatched scenarios' names."""
+    passed, 0 failed`, plus the mismatched scenarios' names. With several shapes, faults count once per shape
+    and the healthy runs are listed per shape."""
     faults = [v for v in verdicts if v.scenario.name != HEALTHY]
     line = f"kill matrix: {sum(v.ok for v in faults)}/{len(faults)} faults caught exactly as expected"
     passing = sum(v.ok and not v.scenario.expected for v in faults)
     if passing:  # e.g. retried transients: "caught" would overstate what a passing run shows
         line += f" ({passing} of them pass by design)"
-    healthy = next((v for v in verdicts if v.scenario.name == HEALTHY), None)
-    if healthy is not None:
-        o = healthy.run.outcome or Outcome()
-        line += f"; healthy gateway: {len(o.passed)} passed, {len(o.failed) + len(o.errors)} failed"
-    wrong = [v.scenario.name for v in verdicts if not v.ok]
+    healthy = [v for v in verdicts if v.scenario.name == HEALTHY]
+    for v in healthy:
+        o = v.run.outcome or Outcome()
+        shape = "" if len(healthy) == 1 and v.scenario.shape == DEFAULT_SHAPE else f" ({v.scenario.shape} shape)"
+        line += f"; healthy gateway{shape}: {len(o.passed)} passed, {len(o.failed) + len(o.errors)} failed"
+    wrong = [v.scenario.key for v in verdicts if not v.ok]
     return line + (f"; mismatched: {', '.join(wrong)}" if wrong else "")
 
 
-def render_markdown(verdicts: Sequence[Verdict], out_of_scope: Mapping[str, str], *, wall_s: float) -> str:
+def render_markdown(verdicts: Sequence[Verdict], out_of_scope: Mapping[str, str], *, wall_s: float,
+                    not_applicable: Mapping[str, str] | None = None) -> str:
     lines = [
         "# Kill matrix",
         "",
@@ -213,7 +266,8 @@ def render_markdown(verdicts: Sequence[Verdict], out_of_scope: Mapping[str, str]
         "",
         f"Each row is one run of `pytest tests/contract -m gate` against the embedded reference gateway with "
         f"the fault injected; {len(verdicts)} runs in {wall_s:.0f} s wall time. **Target** is the contract "
-        "the incident's invariant names; the other expected failures follow from what the fault breaks.",
+        "the incident's invariant names; the other expected failures follow from what the fault breaks. "
+        "`NAME@sparse` runs the sparse shape against `contracts/gatewayz-staging.yaml`.",
         "",
         "| scenario | incident | target contract | expected failing | actual failing | verdict | s | why |",
         "|---|---|---|---|---|---|---|---|",
@@ -223,9 +277,12 @@ def render_markdown(verdicts: Sequence[Verdict], out_of_scope: Mapping[str, str]
         actual = o.failed | o.errors
         shown = f"the same {len(actual)}" if actual == s.expected and actual else _ids(actual)
         lines.append(
-            f"| `{s.name}`{_args(s)} | {s.incident or '-'} | {_code(s.target) if s.target else '-'} "
+            f"| `{s.key}`{_args(s)} | {s.incident or '-'} | {_code(s.target) if s.target else '-'} "
             f"| {_ids(s.expected)} | {shown} | {_verdict(v)} | {v.run.seconds:.0f} | {_cell(s.why) or '-'} |"
         )
+    if not_applicable:
+        lines += ["", "## Not applicable to a shape", "", "| scenario | why |", "|---|---|"]
+        lines += [f"| `{k}` | {_cell(why)} |" for k, why in not_applicable.items()]
     if out_of_scope:
         lines += ["", "## Out of scope", "", "| fault | why |", "|---|---|"]
         lines += [f"| `{f}` | {_cell(why)} |" for f, why in out_of_scope.items()]
@@ -260,7 +317,7 @@ def _verdict(v: Verdict) -> str:
 
 def describe_mismatch(v: Verdict) -> str:
     """A failure message for one scenario: what went missing, what appeared, what else was wrong."""
-    lines = [f"{v.scenario.name}: the failing contracts differ from the matrix"]
+    lines = [f"{v.scenario.key}: the failing contracts differ from the matrix"]
     if v.missing:
         lines.append("  expected to fail but passed (the contract no longer catches this fault): "
                      + ", ".join(sorted(v.missing)))
@@ -276,7 +333,8 @@ def describe_mismatch(v: Verdict) -> str:
 def suite_command(scenario: Scenario, junit: Path, python: str = sys.executable,
                   baseline: Path | None = None) -> list[str]:
     """The scenario's suite run; `{baseline}` in its args names the snapshot the healthy run writes."""
-    command = [python, *SUITE_ARGS, f"--junitxml={junit}"]
+    command = [python, *SUITE_ARGS, *(["--contracts", scenario.contracts] if scenario.contracts else []),
+               f"--junitxml={junit}"]
     for fault in scenario.faults:
         command += ["--reference-fault", fault]
     command += [a.replace(BASELINE_TOKEN, str(baseline)) for a in scenario.args]
@@ -291,9 +349,10 @@ def needs_baseline(scenario: Scenario) -> bool:
 
 def run_scenario(scenario: Scenario, *, root: Path, workdir: Path, python: str = sys.executable,
                  baseline: Path | None = None) -> Run:
-    """One suite subprocess: it starts its own embedded gateway with the scenario's faults."""
-    junit = workdir / f"{scenario.name}.xml"
+    """One suite subprocess: it starts its own embedded gateway with the scenario's faults and shape."""
+    junit = workdir / f"{scenario.key}.xml"
     env = {k: v for k, v in os.environ.items() if k not in SCRUBBED_ENV}
+    env["REFERENCE_SHAPE"] = scenario.shape
     # Third-party plugins (hypothesis, schemathesis, allure) hold no contract but cost half of a run's CPU;
     # the suite's own plugin comes from conftest.py. Were one needed, the healthy run would fail loudly.
     env["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"
@@ -315,19 +374,20 @@ def run_matrix(scenarios: Sequence[Scenario], *, root: Path, jobs: int = 3,
     started = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="kill-matrix-") as tmp, ThreadPoolExecutor(max_workers=jobs) as pool:
         work = Path(tmp)
-        baseline = work / "baseline.json" if any(needs_baseline(s) for s in scenarios) else None
+        # Each shape's healthy run writes that shape's baseline, for its scenarios that compare with one.
+        wanted = {s.shape for s in scenarios if needs_baseline(s)}
+        baselines = {shape: work / f"baseline-{shape}.json" for shape in wanted}
         # Healthy first (it writes the baseline), then the slow scenarios, so they overlap the many fast ones.
         order = sorted(scenarios, key=lambda s: (s.name != HEALTHY, not _is_slow(s)))
         futures: dict[str, Future[Run]] = {}
         for s in order:
-            healthy = futures.get(HEALTHY)
+            healthy = futures.get(Scenario(HEALTHY, (), shape=s.shape).key)
+            kwargs = dict(root=root, workdir=work, python=python, baseline=baselines.get(s.shape))
             if needs_baseline(s) and healthy is not None:
-                futures[s.name] = pool.submit(_after, healthy, s, root=root, workdir=work, python=python,
-                                              baseline=baseline)
+                futures[s.key] = pool.submit(_after, healthy, s, **kwargs)
             else:
-                futures[s.name] = pool.submit(run_scenario, s, root=root, workdir=work, python=python,
-                                              baseline=baseline)
-        runs = [futures[s.name].result() for s in scenarios]
+                futures[s.key] = pool.submit(run_scenario, s, **kwargs)
+        runs = [futures[s.key].result() for s in scenarios]
     return runs, time.monotonic() - started
 
 
@@ -344,9 +404,9 @@ def _is_slow(scenario: Scenario) -> bool:
 
 
 def write_report(verdicts: Sequence[Verdict], out_of_scope: Mapping[str, str], *, wall_s: float,
-                 path: Path) -> None:
+                 path: Path, not_applicable: Mapping[str, str] | None = None) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(render_markdown(verdicts, out_of_scope, wall_s=wall_s))
+    path.write_text(render_markdown(verdicts, out_of_scope, wall_s=wall_s, not_applicable=not_applicable))
 
 
 def record(runs: Sequence[Run]) -> str:
@@ -356,7 +416,7 @@ def record(runs: Sequence[Run]) -> str:
         if run.scenario.name == HEALTHY:
             continue
         o = run.outcome or Outcome()
-        out[run.scenario.name] = {"fail": sorted(o.failed | o.errors), "status": run.status,
+        out[run.scenario.key] = {"fail": sorted(o.failed | o.errors), "status": run.status,
                                   "seconds": round(run.seconds, 1)}
     return yaml.safe_dump(out, sort_keys=False, width=120)
 
@@ -373,7 +433,9 @@ def main(argv: Sequence[str] | None = None, *, echo: Callable[[str], None] = pri
     parser.add_argument("--matrix", type=Path, default=MATRIX_FILE)
     parser.add_argument("--report", type=Path, default=REPORT_FILE)
     parser.add_argument("--jobs", type=int, default=3)
-    parser.add_argument("--only", nargs="+", metavar="SCENARIO", help="run only these scenarios (and healthy)")
+    parser.add_argument("--only", nargs="+", metavar="SCENARIO",
+                        help="run only these scenarios or faults (NAME in every shape, NAME@SHAPE in one), and healthy")
+    parser.add_argument("--shape", nargs="+", metavar="SHAPE", help="run only these shapes (default: every shape)")
     parser.add_argument("--record", action="store_true", help="print the actual failing sets as YAML")
     args = parser.parse_args(argv)
     root, incidents = Path.cwd(), fault_incidents()
@@ -382,17 +444,25 @@ def main(argv: Sequence[str] | None = None, *, echo: Callable[[str], None] = pri
     except MatrixError as exc:
         echo(f"kill matrix: {exc}")
         return 2
-    scenarios = [s for s in matrix.scenarios if not args.only or s.name in args.only or s.name == HEALTHY]
-    known = {s.name for s in matrix.scenarios}
+    shapes = [shape for shape in matrix.shapes if not args.shape or shape in args.shape]
+    if args.shape and set(args.shape) - set(matrix.shapes):
+        echo(f"kill matrix: unknown shape; the matrix has {', '.join(matrix.shapes)}")
+        return 2
+    selected = [s for s in matrix.scenarios if s.shape in shapes and s.name != HEALTHY
+                and (not args.only or s.name in args.only or s.key in args.only)]
+    known = {s.name for s in matrix.scenarios} | {s.key for s in matrix.scenarios} | set(matrix.not_applicable)
     for name in args.only or ():
         if name not in known and name in incidents:  # a fault not listed yet: run it to see what fails
-            scenarios.append(Scenario(name, (name,), incident=incidents[name]))
+            selected += [Scenario(name, (name,), incident=incidents[name], shape=shape,
+                                  contracts=matrix.shapes[shape]) for shape in shapes]
         elif name not in known:
             echo(f"kill matrix: unknown scenario or fault {name!r}")
             return 2
+    used = {s.shape for s in selected} if args.only else set(shapes)
+    scenarios = [s for s in matrix.scenarios if s.name == HEALTHY and s.shape in used] + selected
     runs, wall = run_matrix(scenarios, root=root, jobs=args.jobs)
     verdicts = [compare(r) for r in runs]
-    write_report(verdicts, matrix.out_of_scope, wall_s=wall, path=args.report)
+    write_report(verdicts, matrix.out_of_scope, wall_s=wall, path=args.report, not_applicable=matrix.not_applicable)
     if args.record:
         echo(record(runs))
     for v in verdicts:

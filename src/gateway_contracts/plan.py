@@ -2,9 +2,9 @@
 
 One pure function, `planned_requests`, states the minimum a gate run must send: each page of each
 contracted catalog (slug, aliases, the aggregate) at the largest page size, the second small-page walk of a
-catalog that fits one page, the past-the-end and other-case pages, the invalid queries, the chat probes
-and the three preflight probes. Catalog sizes cannot be known in advance, so the caller passes each
-catalog's `total` as its first page reports it (`first_pages` lists those pages).
+catalog that fits one page, the past-the-end and other-case pages, the invalid list and search queries, the
+status probe, the chat probes and the three preflight probes. Catalog sizes cannot be known in advance, so
+the caller passes each catalog's `total` as its first page reports it (`first_pages` lists those pages).
 
 `bench/gate_cost.py` sends exactly this plan as its bare crawl, and `tests/self/test_plan.py` checks that a
 gate run against the reference gateway sends these requests and no others. `CatalogStore` (catalog.py)
@@ -25,7 +25,10 @@ from gateway_contracts.catalog import (
     HEALTH_PATH,
     MODELS_PATH,
     OPENAPI_PATH,
+    SEARCH_PATH,
+    STATUS_PATH,
     invalid_queries,
+    invalid_search_queries,
     swap_case,
 )
 from gateway_contracts.contract import Contract
@@ -94,6 +97,8 @@ def planned_requests(contract: Contract, totals: Mapping[str, int | None], *, ke
     for query in invalid_queries(limit):
         params = tuple((k, first if v == "{gateway}" else v) for k, v in query.params.items())
         plan.append(PlannedRequest("GET", MODELS_PATH, params))
+    plan += [PlannedRequest("GET", SEARCH_PATH, tuple(q.params.items())) for q in invalid_search_queries()]
+    plan.append(PlannedRequest("GET", STATUS_PATH))
     models = list(contract.chat_models)
     plan.append(PlannedRequest("POST", CHAT_PATH, body=chat_body(models[0] if models else DEFAULT_CHAT_MODEL)))
     if keyed:

@@ -192,12 +192,14 @@ def _resolve_target(config: pytest.Config, state: SuiteState) -> None:
         state.api_key = env_key or f"gwc-throwaway-{secrets.token_urlsafe(18)}"
         state.key_source = "environment" if env_key else "provisioned"
         try:
-            state.embedded = EmbeddedGateway(faults=faults, api_keys={state.api_key})
+            shape = os.environ.get("REFERENCE_SHAPE", "").strip() or "full"  # README "The reference gateway"
+            state.embedded = EmbeddedGateway(faults=faults, api_keys={state.api_key}, shape=shape)
             state.embedded.start()
-        except ValueError as exc:  # an unknown fault name
+        except ValueError as exc:  # an unknown fault or shape, or a fault the shape cannot serve
             _fail_run(f"embedded reference gateway: {exc}", exitcodes.INVALID_CONTRACT)
         state.target_url = state.embedded.url
-        state.description = f"embedded reference gateway at {state.target_url} (faults: {', '.join(faults) or 'none'})"
+        state.description = (f"embedded reference gateway at {state.target_url} (shape: {shape}; "
+                             f"faults: {', '.join(faults) or 'none'})")
     state.cache_dir = Path(tempfile.mkdtemp(prefix="gateway-contracts-"))
     state.owns_cache = True
     _preflight(_store(state))

@@ -25,8 +25,8 @@ from tests.self.test_fuzz_faults import run_suite
 
 pytestmark = pytest.mark.slow
 
-OPERATIONS = ("GET /health", "GET /v1/gateways", "GET /v1/models", "GET /models", "GET /v1/models/search",
-              "GET /v1/models/{developer}", "POST /v1/chat/completions")
+OPERATIONS = ("GET /health", "GET /v1/gateways", "GET /v1/gateways/status", "GET /v1/models", "GET /models",
+              "GET /v1/models/search", "GET /v1/models/{developer}", "POST /v1/chat/completions")
 
 
 class StampedGateway:
@@ -130,8 +130,8 @@ def test_each_operation_has_its_own_allure_history(tmp_path: Path) -> None:
     assert run.status == 0, run.output[-3000:]
     results = [json.loads(p.read_text()) for p in allure.glob("*-result.json")]
     operations = {r["name"]: {p["name"]: p["value"] for p in r.get("parameters", [])} for r in results}
-    assert set(operations) == {"test_fuzz_gate[GET /v1/gateways]", "test_fuzz_gate[GET /health]",
-                               "test_fuzz_gate[GET /v1/models/search]"}
+    assert set(operations) == {"test_fuzz_gate[GET /v1/gateways]", "test_fuzz_gate[GET /v1/gateways/status]",
+                               "test_fuzz_gate[GET /health]", "test_fuzz_gate[GET /v1/models/search]"}
     assert all("operation" in params for params in operations.values())
     assert len({r["historyId"] for r in results}) == len(results)
 

@@ -227,9 +227,11 @@ def test_load_matrix_rejects(tmp_path: Path, body: str, message: str) -> None:
 
 def test_committed_matrix_loads_and_targets_its_failures() -> None:
     matrix = load_matrix(ROOT / MATRIX_FILE, fault_incidents())
-    for s in matrix.scenarios[1:]:
-        assert (s.target is None) == (not s.expected), s.name  # a scenario that fails names its target
-        assert s.why, s.name
+    for s in matrix.scenarios:
+        if s.name == HEALTHY:
+            continue
+        assert (s.target is None) == (not s.expected), s.key  # a scenario that fails names its target
+        assert s.why, s.key
 
 
 def test_suite_command() -> None:
@@ -264,3 +266,85 @@ def test_cli_refuses_an_unknown_scenario(tmp_path: Path) -> None:
     lines: list[str] = []
     assert main(["--only", "no-such-fault", "--report", str(tmp_path / "r.md")], echo=lines.append) == 2
     assert lines == ["kill matrix: unknown scenario or fault 'no-such-fault'"]
+
+
+# -- shapes ----------------------------------------------------------------------------------------
+
+SHAPED = """
+    version: 1
+    shapes:
+      full: {contracts: contracts/gateways.yaml}
+      sparse: {contracts: contracts/gatewayz-staging.yaml}
+    scenarios:
+      dup:
+        target: a
+        why: ids repeat
+        fail: [a, b]
+        sparse: {target: c, why: other gateways, fail: [c]}
+      extra-strict:
+        faults: [extra]
+        args: [--strict-registry]
+        target: c
+        why: w
+        fail: [c]
+        sparse: {}
+      slow:
+        sparse: 'no such gateway in that registry'
+    """
+
+
+def test_load_matrix_with_shapes(tmp_path: Path) -> None:
+    matrix = load_matrix(write(tmp_path, SHAPED), INCIDENTS)
+    assert matrix.shapes == {"full": "contracts/gateways.yaml", "sparse": "contracts/gatewayz-staging.yaml"}
+    keys = [s.key for s in matrix.scenarios]
+    assert keys == [HEALTHY, "healthy@sparse", "dup", "dup@sparse", "extra-strict", "extra-strict@sparse", "slow"]
+    by_key = {s.key: s for s in matrix.scenarios}
+    assert by_key["dup@sparse"].expected == {"c"}
+    assert by_key["dup@sparse"].contracts == "contracts/gatewayz-staging.yaml"
+    assert by_key["dup"].contracts == "contracts/gateways.yaml"
+    strict = by_key["extra-strict@sparse"]
+    assert (strict.faults, strict.args, strict.expected) == (("extra",), ("--strict-registry",), frozenset())
+    assert matrix.not_applicable == {"slow@sparse": "no such gateway in that registry"}
+
+
+@pytest.mark.parametrize(("body", "message"), [
+    ("version: 1\nshapes: {sparse: {}}", "shapes: expected a mapping"),
+    ("version: 1\nshapes: {full: {contract: x}}", "the only key is contracts"),
+    ("version: 1\nshapes: {full: {}, sparse: {}}\nscenarios:\n  dup: {}", "dup.sparse: expected the sparse shape"),
+    ("version: 1\nshapes: {full: {}, sparse: {}}\nscenarios:\n  dup: {sparse: {fail: [a]}}", "dup.sparse: a scenario"),
+])
+def test_load_matrix_rejects_shapes(tmp_path: Path, body: str, message: str) -> None:
+    with pytest.raises(MatrixError, match=message):
+        load_matrix(write(tmp_path, body), INCIDENTS)
+
+
+def test_suite_command_names_the_shape_contract() -> None:
+    s = Scenario("dup", ("dup",), shape="sparse", contracts="contracts/gatewayz-staging.yaml")
+    command = suite_command(s, Path("/tmp/x.xml"))
+    i = command.index("--contracts")
+    assert command[i + 1] == "contracts/gatewayz-staging.yaml"
+    assert "--contracts" not in suite_command(scenario(), Path("/tmp/x.xml"))
+    assert s.key == "dup@sparse"
+    assert scenario().key == "dup"
+
+
+def test_summary_and_report_per_shape() -> None:
+    full, sparse = Scenario(HEALTHY, ()), Scenario(HEALTHY, (), shape="sparse")
+    bad = compare(run(Scenario("dup", ("dup",), expected=frozenset({"a"}), shape="sparse"), set()))
+    verdicts = [compare(run(full)), compare(run(sparse)), bad]
+    line = summary_line(verdicts)
+    assert "healthy gateway (full shape): 1 passed, 0 failed; healthy gateway (sparse shape): 1 passed" in line
+    assert line.endswith("mismatched: dup@sparse")
+    text = render_markdown(verdicts, {}, wall_s=1, not_applicable={"slow@sparse": "no such gateway"})
+    assert "| `dup@sparse` |" in text
+    assert "## Not applicable to a shape" in text
+    assert "| `slow@sparse` | no such gateway |" in text
+    assert describe_mismatch(bad).startswith("dup@sparse:")
+
+
+def test_committed_matrix_runs_every_shape() -> None:
+    matrix = load_matrix(ROOT / MATRIX_FILE, fault_incidents())
+    assert set(matrix.shapes) == {"full", "sparse"}
+    sparse = [s for s in matrix.scenarios if s.shape == "sparse" and s.name != HEALTHY]
+    assert len(sparse) >= 25
+    assert {s.contracts for s in sparse} == {"contracts/gatewayz-staging.yaml"}

@@ -379,6 +379,7 @@ def test_openapi_document(client: TestClient) -> None:
     assert set(spec["paths"]) == {
         "/health",
         "/v1/gateways",
+        "/v1/gateways/status",
         "/v1/models",
         "/models",
         "/v1/models/search",
@@ -394,6 +395,7 @@ def test_openapi_document(client: TestClient) -> None:
         "HTTPValidationError",
         "ValidationError",
         "GatewayList",
+        "GatewayStatusList",
         "ChatCompletionRequest",
         "ChatCompletionResponse",
         "SearchResponse",
@@ -455,14 +457,16 @@ PROBES: dict[str, tuple[str, str, dict[str, Any]]] = {
     "search": ("GET", "/v1/models/search", {"q": "gpt-4o"}),
     "developer": ("GET", "/v1/models/openai", {}),
     "registry": ("GET", "/v1/gateways", {}),
+    "status": ("GET", "/v1/gateways/status", {}),
+    "search-unknown": ("GET", "/v1/models/search", {"gateway": "nope"}),
     "health": ("GET", "/health", {}),
     "chat-arch": ("POST", ARCH, {}),
     "chat-gpt": ("POST", "openai/gpt-4o", {}),
     "chat-nokey": ("POST", "openai/gpt-4o", {}),
 }
 LISTS = {*SIZES, "hug", "all"}
-CATALOG = LISTS | {"unknown", "search", "developer", "chat-arch", "chat-gpt", "chat-nokey"}
-HF = {"huggingface", "hug", "all", "search", "developer"}
+CATALOG = LISTS | {"unknown", "search", "search-unknown", "developer", "chat-arch", "chat-gpt", "chat-nokey"}
+HF = {"huggingface", "hug", "all", "search", "developer", "registry", "status"}  # size changes show in both lists
 BIG = {"featherless", "huggingface", "hug", "all"}  # more than 500 rows
 
 # fault -> probes it may change (anything else must answer exactly as the healthy gateway does)
@@ -471,16 +475,16 @@ TOUCHES: dict[str, set[str]] = {
     "catalog-routes-missing": CATALOG,
     "alias-broken": {"hug"},
     "alias-diverges": {"hug"},
-    "hf-cap-101": HF | {"registry"},
-    "hf-cap-100": HF | {"registry"},
-    "hf-duplicate-block": HF | {"registry"},
-    "hf-partial-load": HF | {"registry"},
-    "featherless-blowup": {"featherless", "all", "registry", "developer"},
+    "hf-cap-101": HF,
+    "hf-cap-100": HF,
+    "hf-duplicate-block": HF,
+    "hf-partial-load": HF,
+    "featherless-blowup": {"featherless", "all", "registry", "status", "developer"},
     "gateway-ignored": LISTS - {"openrouter"} | {"unknown"},
     "unknown-gateway-data": {"unknown"},
     "all-missing-gateway": {"all", "developer"},
-    "python-repr-ids": {"cerebras", "all", "registry"},
-    "required-model-missing": HF | {"registry"},
+    "python-repr-ids": {"cerebras", "all", "registry", "status"},
+    "required-model-missing": HF,
     "chat-502-html": {"chat-arch"},
     "source-gateway-leak": {"together", "all", "developer"},
     "silent-page-cap": BIG,
@@ -490,7 +494,7 @@ TOUCHES: dict[str, set[str]] = {
     "negative-offset-accepted": set(),
     "limit-out-of-range-500": set(),
     "gateway-503": {"deepinfra"},
-    "gateway-empty": {"deepinfra", "all", "registry", "developer"},
+    "gateway-empty": {"deepinfra", "all", "registry", "status", "developer"},
     "envelope-models-key": LISTS,
     "total-mismatch": LISTS - {"all"},
     "field-type-drift": {"openrouter", "all", "search", "developer"},
@@ -498,8 +502,8 @@ TOUCHES: dict[str, set[str]] = {
     "all-duplicate-rows": {"all", "developer"},
     "slow-gateway": set(),
     "chat-auth-off": {"chat-nokey"},
-    "registry-missing-gateway": {"registry"},
-    "registry-extra-gateway": {"registry", "all"},
+    "registry-missing-gateway": {"registry", "status"},
+    "registry-extra-gateway": {"registry", "status", "all"},
     "html-error-page": {"chutes"},
     "truncated-json": {"nebius"},
     "huge-body": {"xai"},
@@ -507,6 +511,11 @@ TOUCHES: dict[str, set[str]] = {
     "search-500-on-combo": set(),
     "undocumented-status": set(),
     "schema-break": {"registry"},
+    # Live bugs of the 2026-08 backend (B7, B8) and a status count that disagrees with the catalog.
+    "gateway-status-500": {"status"},
+    "search-unknown-gateway-500": {"search-unknown"},
+    "search-bounds-unchecked": set(),
+    "gateway-status-stale-count": {"status"},
 }
 OWN_TESTS = {"flaky-503", "flaky-429", "rate-limit-no-retry-after", "hang"}  # per-URL state or never answer
 
@@ -544,7 +553,7 @@ def test_fault_changes_only_what_it_names(fault: str, healthy_snapshots: dict[st
         changed = {p for p in PROBES if snapshot(c, p) != healthy_snapshots[p]}
     assert changed <= TOUCHES[fault], f"{fault} also changed {sorted(changed - TOUCHES[fault])}"
     assert changed or fault in {"negative-offset-accepted", "limit-out-of-range-500", "slow-gateway",
-                                "search-500-on-combo", "undocumented-status"}
+                                "search-500-on-combo", "undocumented-status", "search-bounds-unchecked"}
 
 
 def test_hf_rename_404() -> None:
@@ -564,7 +573,7 @@ def test_catalog_routes_missing() -> None:
         assert chat(c, "openai/gpt-4o").status_code == 404
         assert c.get("/health").status_code == 200
         assert c.get("/v1/gateways").status_code == 200
-        assert set(c.get("/openapi.json").json()["paths"]) == {"/health", "/v1/gateways"}
+        assert set(c.get("/openapi.json").json()["paths"]) == {"/health", "/v1/gateways", "/v1/gateways/status"}
 
 
 def test_alias_faults() -> None:
@@ -793,3 +802,178 @@ def test_cli(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
     assert "'also-bogus'" in capsys.readouterr().err
     monkeypatch.delenv("FAULTS")
     assert cli_main(["--scale", "featherless"]) == 2
+
+
+# --- /v1/gateways/status, B7, B8 ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("shape", ["full", "sparse"])
+def test_gateway_status_counts_each_catalog(shape: str) -> None:
+    with client_for(shape=shape) as c:
+        body = c.get("/v1/gateways/status").json()
+        registry = [e["id"] for e in c.get("/v1/gateways").json()["data"]]
+        assert [e["id"] for e in body["data"]] == registry
+        for entry in body["data"]:
+            assert entry["model_count"] == page(c, entry["id"], limit=1).json()["total"], entry["id"]
+            assert entry["in_error_state"] is False
+        assert body["summary"] == {
+            "total_gateways": len(registry),
+            "healthy_gateways": len(registry),
+            "gateways_in_error": 0,
+            "total_models": page(c, "all", limit=1).json()["total"],
+        }
+
+
+def test_live_backend_bugs() -> None:
+    with client_for("gateway-status-500", "search-unknown-gateway-500") as c:
+        status = c.get("/v1/gateways/status")
+        assert (status.status_code, status.json()["error"]["code"]) == (500, "internal_error")
+        assert c.get("/v1/models/search", params={"gateway": "nope"}).status_code == 500
+        # Only the rejection turns into a 500: known gateways and the bounds (422) answer as before.
+        assert c.get("/v1/models/search", params={"gateway": "groq", "q": "llama"}).status_code == 200
+        assert c.get("/v1/models/search", params={"limit": 0}).status_code == 422
+    with client_for("search-bounds-unchecked") as c:
+        search = "/v1/models/search"
+        assert c.get(search, params={"limit": 0}).json()["data"] == []
+        assert len(c.get(search, params={"limit": 150}).json()["data"]) == 150
+        tail = c.get(search, params={"gateway": "groq", "offset": -5}).json()
+        assert (tail["meta"]["offset"], tail["meta"]["returned"]) == (-5, 5)
+        spec = c.get("/openapi.json").json()["paths"][search]["get"]["parameters"]
+        assert {p["name"]: p["schema"].get("minimum") for p in spec}["offset"] == 0  # the spec keeps the contract
+    with client_for("gateway-status-stale-count") as c:
+        counts = {e["id"]: e["model_count"] for e in c.get("/v1/gateways/status").json()["data"]}
+        assert counts["featherless"] == 994
+        assert page(c, "featherless", limit=1).json()["total"] == 6400
+        assert counts["groq"] == 19
+
+
+# --- the sparse shape ------------------------------------------------------------------------------
+
+STAGING = yaml.safe_load((ROOT / "contracts" / "gatewayz-staging.yaml").read_text())
+REGISTRY_2026_08 = ["anthropic", "fireworks", "google-vertex", "groq", "openai", "openrouter", "together", "alibaba",
+                    "cerebras", "deepinfra", "featherless", "novita", "zai", "xai"]
+
+
+@pytest.fixture(scope="module")
+def sparse() -> Iterator[TestClient]:
+    with client_for(shape="sparse") as c:
+        yield c
+
+
+def test_sparse_catalog_meets_the_staging_contract() -> None:
+    catalog = build_catalog(shape="sparse")
+    assert list(catalog.gateways) == REGISTRY_2026_08
+    assert set(catalog.gateways) == set(STAGING["gateways"])
+    for slug, rules in STAGING["gateways"].items():
+        ids = [row["id"] for row in catalog.gateways[slug].iter_rows()]
+        assert len(set(ids)) == len(ids), slug
+        assert rules["min_models"] <= len(ids) <= rules.get("max_models", len(ids)), slug
+        assert set(rules.get("required_models", [])) <= set(ids), slug
+    total = len(catalog.aggregate())
+    assert STAGING["aggregate"]["min_models"] <= total <= STAGING["aggregate"]["max_models"]
+    assert set(STAGING["chat"]["models"]) <= {row["id"] for row in catalog.aggregate().iter_rows()}
+
+
+def test_sparse_rows_carry_only_the_promised_fields(sparse: TestClient) -> None:
+    for gateway in ("openrouter", "featherless", "google", "all"):
+        body = page(sparse, gateway, limit=1000).json()
+        assert body["data"]
+        assert {tuple(sorted(row)) for row in body["data"]} == {("id", "name", "source_gateway")}, gateway
+        assert not {"object", "note", "timestamp"} & set(body)
+    hits = sparse.get("/v1/models/search", params={"q": "gpt-4o"}).json()["data"]
+    assert hits
+    assert all(set(row) == {"id", "name", "source_gateway"} for row in hits)
+    developer = sparse.get("/v1/models/openai").json()["models"]
+    assert developer
+    assert all(set(row) == {"id", "name", "source_gateway"} for row in developer)
+
+
+def test_sparse_registry(sparse: TestClient) -> None:
+    body = sparse.get("/v1/gateways").json()
+    assert [e["id"] for e in body["data"]] == REGISTRY_2026_08
+    assert [e for e in body["data"] if set(e) != {"id"}] == [{"id": "google-vertex", "aliases": ["google"]}]
+    assert page(sparse, "GOOGLE", limit=1).json()["gateway"] == "google-vertex"
+
+
+@pytest.mark.parametrize("gateway", ["hug", "huggingface", "chutes", "nebius"])
+def test_sparse_shape_has_no_2025_gateways(sparse: TestClient, gateway: str) -> None:
+    for path in ("/v1/models", "/models", "/v1/models/search"):
+        response = sparse.get(path, params={"gateway": gateway})
+        assert response.status_code == 400, path
+        assert response.json()["error"]["code"] == "unknown_gateway"
+
+
+def test_sparse_chat(sparse: TestClient) -> None:
+    assert chat(sparse, "openai/gpt-4o").status_code == 200
+    refused = chat(sparse, ARCH)  # a huggingface model: not in the 2026-08 catalog
+    assert refused.status_code == 400
+    assert refused.json()["error"]["code"] == "model_not_priced"
+    assert chat(sparse, "openai/gpt-4o", headers={}).status_code == 401
+
+
+def test_sparse_spec_is_fastapi_style_and_the_server_still_validates(sparse: TestClient) -> None:
+    spec = sparse.get("/openapi.json").json()
+    assert {"/v1/models", "/models", "/v1/models/search", "/v1/models/{developer}", "/v1/gateways",
+            "/v1/gateways/status", "/v1/chat/completions", "/health"} <= set(spec["paths"])
+    for path, operations in spec["paths"].items():
+        for method, operation in operations.items():
+            responses = operation["responses"]
+            assert set(responses) <= {"200", "422"}, (path, method)
+            assert responses["200"]["content"]["application/json"]["schema"] == {}, (path, method)
+    offset = next(p for p in spec["paths"]["/v1/models"]["get"]["parameters"] if p["name"] == "offset")
+    assert "minimum" not in offset["schema"]
+    gateway = next(p for p in spec["paths"]["/v1/models"]["get"]["parameters"] if p["name"] == "gateway")
+    assert "pattern" not in gateway["schema"]
+    assert "enum" not in gateway["schema"]
+    assert "Model" not in spec.get("components", {}).get("schemas", {})
+    # The document has no bound; the server still rejects a negative offset (B6 is a fault, not the shape).
+    assert page(sparse, "groq", offset=-5).status_code == 422
+    assert page(sparse, "groq", limit=0).status_code == 422
+
+
+def test_sparse_shape_refuses_faults_it_cannot_show() -> None:
+    with pytest.raises(ValueError, match="needs gateway huggingface, which the sparse shape does not serve"):
+        create_app(faults=["hf-cap-100"], shape="sparse")
+    with pytest.raises(ValueError, match="changes fields the sparse shape does not serve"):
+        create_app(faults=["negative-prices"], shape="sparse")
+    with pytest.raises(ValueError, match="unknown shape 'dense'"):
+        create_app(shape="dense")
+    with client_for("python-repr-ids", "registry-extra-gateway", shape="sparse") as c:
+        ids = [row["id"] for row in page(c, "cerebras").json()["data"]]
+        assert any("(" in i for i in ids)
+        assert c.get("/v1/gateways").json()["data"][-1] == {"id": "aimo", "aliases": ["aimo-network"]}
+
+
+def test_full_shape_is_unchanged_by_default(client: TestClient) -> None:
+    row = page(client, "openrouter", limit=1).json()["data"][0]
+    assert {"pricing", "context_length", "created", "provider_slug"} <= set(row)
+
+
+def test_cli_shape(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit):
+        cli_main(["--shape", "dense"])
+    assert "invalid choice" in capsys.readouterr().err
+    monkeypatch.setenv("REFERENCE_SHAPE", "dense")
+    assert cli_main(["--port", "0"]) == 2
+    assert "unknown shape 'dense'" in capsys.readouterr().err
+    monkeypatch.setenv("REFERENCE_SHAPE", "sparse")
+    assert cli_main(["--fault", "hf-cap-100", "--port", "0"]) == 2
+    assert "sparse shape does not serve" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(("shape", "fault", "message"), [
+    ("sparse", "hf-cap-100", "fault 'hf-cap-100' needs gateway huggingface, which the sparse shape does not serve"),
+    ("dense", "", "unknown shape 'dense'; valid shapes: full, sparse"),
+])
+def test_suite_refuses_a_shape_or_fault_in_one_line(shape: str, fault: str, message: str) -> None:
+    env = {**os.environ, "REFERENCE_SHAPE": shape, "REFERENCE_FAULTS": fault, "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"}
+    for name in ("TARGET_URL", "CONTRACTS", "PYTEST_ADDOPTS"):
+        env.pop(name, None)
+    proc = subprocess.run(
+        [sys.executable, "-m", "pytest", "tests/contract", "-q", "-p", "no:cacheprovider",
+         "--contracts", "contracts/gatewayz-staging.yaml"],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=120, check=False,
+    )
+    assert proc.returncode == 6, proc.stdout[-2000:] + proc.stderr[-2000:]
+    assert message in proc.stdout + proc.stderr
+    assert "Traceback" not in proc.stdout + proc.stderr

@@ -8,15 +8,26 @@ import sys
 from collections.abc import Sequence
 
 from .app import DEFAULT_SLOW_SECONDS
+from .catalog import FULL, SHAPES, check_shape
 from .faults import FAULTS, validate_faults
 from .server import LOCALHOST, serve
+
+SHAPE_NAMES = tuple(SHAPES)
 
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m gateway_contracts.reference",
         description="Serve the Gatewayz reference gateway. The FAULTS environment variable (comma-separated) "
-        "adds faults; GATEWAY_API_KEY, when set, is the key chat accepts.",
+        "adds faults; REFERENCE_SHAPE sets the default shape; GATEWAY_API_KEY, when set, is the key chat accepts.",
+    )
+    parser.add_argument(
+        "--shape",
+        choices=SHAPE_NAMES,
+        default=None,
+        help="full: every field, the reference's own strict OpenAPI document, the 2025-10 gateways; sparse: only "
+        "the fields a consumer may rely on, a FastAPI-style document, the 2026-08 registry "
+        "(default: $REFERENCE_SHAPE or full)",
     )
     parser.add_argument("--host", default=LOCALHOST, help="bind address (default %(default)s)")
     parser.add_argument(
@@ -69,6 +80,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         faults = validate_faults(requested)
         scale = _scale(args.scale)
+        shape = check_shape(args.shape or os.environ.get("REFERENCE_SHAPE", "").strip() or FULL)
         if args.rate_limit is not None and args.rate_limit < 1:
             raise ValueError(f"--rate-limit must be at least 1, got {args.rate_limit}")
     except ValueError as exc:
@@ -84,8 +96,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             scale=scale,
             slow_seconds=args.slow_seconds,
             rate_limit_per_minute=args.rate_limit,
+            shape=shape,
         )
-    except ValueError as exc:  # e.g. an unknown gateway in --scale
+    except ValueError as exc:  # e.g. an unknown gateway in --scale, a fault the shape cannot serve
         print(f"error: {exc}", file=sys.stderr)
         return 2
     except OSError as exc:

@@ -19,10 +19,10 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from starlette.responses import Response
 
 from . import responses as r
-from .catalog import AGGREGATE, build_catalog
+from .catalog import AGGREGATE, FULL, SPARSE, build_catalog, check_shape
 from .faults import Call, FaultPlan
 from .middleware import STATS_PATH, GatewayMiddleware, RateLimiter, RequestStats
-from .openapi import RESPONSES, finalize
+from .openapi import RESPONSES, fastapi_style, finalize
 from .rows import PickRows
 from .schemas import MAX_PAGE, MAX_SEARCH_PAGE, ChatCompletionRequest
 from .served import ServedCatalog, Target, filtered, search
@@ -75,17 +75,24 @@ def create_app(
     slow_seconds: float = DEFAULT_SLOW_SECONDS,
     rate_limit_per_minute: int | None = None,
     version: str = REFERENCE_VERSION,
+    shape: str = FULL,
 ) -> FastAPI:
-    """Build the app. Unknown fault names or scale keys raise ValueError before anything is built."""
+    """Build the app. Unknown fault names, scale keys or shapes raise ValueError before anything is built.
+
+    `shape` is `full` (every field, the reference's own strict OpenAPI document, the 13 gateways of 2025-10)
+    or `sparse` (the API as sparsely as the real one may serve it: rows with only the promised fields, a
+    FastAPI-style document, the 2026-08 registry).
+    """
     plan = FaultPlan(faults)
     state = ReferenceState(
         plan=plan,
-        served=plan.serve(build_catalog(scale)),
+        served=plan.serve(build_catalog(scale, check_shape(shape))),
         api_keys=frozenset(k for k in api_keys if k),
         slow_seconds=slow_seconds,
     )
+    sparse = shape == SPARSE
     app = FastAPI(
-        title="Gatewayz reference gateway",
+        title="Gatewayz reference gateway" + (" (sparse shape)" if sparse else ""),
         version=version,
         docs_url=None,
         redoc_url=None,
@@ -98,6 +105,7 @@ def create_app(
 
     _add_health(app, version)
     _add_registry(app, state)
+    _add_status(app, state)
     if not plan.removes_catalog_routes:
         _add_catalog(app, state)  # search before the {developer} catch-all (R24)
         _add_chat(app, state)
@@ -112,7 +120,9 @@ def create_app(
                 routes=app.routes,
                 openapi_version=app.openapi_version,
             )
-            app.openapi_schema = finalize(spec, rate_limited=limiter is not None)
+            app.openapi_schema = (
+                fastapi_style(spec) if sparse else finalize(spec, rate_limited=limiter is not None)
+            )
         return app.openapi_schema
 
     app.openapi = openapi  # type: ignore[method-assign]
@@ -150,6 +160,29 @@ def _add_registry(app: FastAPI, state: ReferenceState) -> None:
         return Response(body, media_type=r.JSON)
 
 
+def _add_status(app: FastAPI, state: ReferenceState) -> None:
+    entries = state.served.status
+    in_error = sum(1 for e in entries if e.get("in_error_state"))
+    summary = {
+        "total_gateways": len(entries),
+        "healthy_gateways": len(entries) - in_error,
+        "gateways_in_error": in_error,
+        "total_models": sum(e["model_count"] for e in entries if isinstance(e.get("model_count"), int)),
+    }
+    body = r.render({"data": entries, "summary": summary})
+
+    @app.get(
+        "/v1/gateways/status",
+        operation_id="gateway_status",
+        response_model=None,
+        responses=RESPONSES["status"],
+        summary="Each registry gateway's model count and error state",
+    )
+    async def gateway_status(request: Request) -> Response:
+        early = await state.plan.intercept(state.call("status", request))
+        return early if early is not None else Response(body, media_type=r.JSON)
+
+
 def _add_stats(app: FastAPI, state: ReferenceState) -> None:
     @app.get(STATS_PATH, include_in_schema=False)
     async def stats() -> Response:
@@ -167,6 +200,7 @@ GatewayQuery = Annotated[
 
 def _add_catalog(app: FastAPI, state: ReferenceState) -> None:
     plan, served = state.plan, state.served
+    sparse = served.shape == SPARSE
     # Faults that relax a bound keep it in the document (the spec states the contract, not the bug).
     limit_query = (
         Query(description="Page size", json_schema_extra={"minimum": 1, "maximum": MAX_PAGE})
@@ -176,6 +210,16 @@ def _add_catalog(app: FastAPI, state: ReferenceState) -> None:
     offset_query = (
         Query(description="Rows to skip", json_schema_extra={"minimum": 0})
         if plan.relax_offset
+        else Query(ge=0, description="Rows to skip")
+    )
+    search_limit = (
+        Query(description="Page size", json_schema_extra={"minimum": 1, "maximum": MAX_SEARCH_PAGE})
+        if plan.relax_search
+        else Query(ge=1, le=MAX_SEARCH_PAGE, description="Page size")
+    )
+    search_offset = (
+        Query(description="Rows to skip", json_schema_extra={"minimum": 0})
+        if plan.relax_search
         else Query(ge=0, description="Rows to skip")
     )
 
@@ -217,6 +261,9 @@ def _add_catalog(app: FastAPI, state: ReferenceState) -> None:
             "note": _note(target, unique_models),
             "timestamp": r.now_iso(),
         }
+        if sparse:  # optional envelope fields a consumer does not read
+            for key in ("object", "note", "timestamp"):
+                del envelope[key]
         plan.envelope(envelope, call, target)
         return plan.finish(call, r.json_response(envelope))
 
@@ -245,8 +292,8 @@ def _add_catalog(app: FastAPI, state: ReferenceState) -> None:
             Query(description="Substring of the id or name; empty matches all", examples=["gpt-4o"]),
         ] = None,
         gateway: GatewayQuery = AGGREGATE,
-        limit: Annotated[int, Query(ge=1, le=MAX_SEARCH_PAGE, description="Page size")] = 20,
-        offset: Annotated[int, Query(ge=0, description="Rows to skip")] = 0,
+        limit: Annotated[int, search_limit] = 20,
+        offset: Annotated[int, search_offset] = 0,
     ) -> Response:
         call = state.call("search", request, gateway, limit, offset)
         early = await plan.intercept(call)
@@ -254,9 +301,12 @@ def _add_catalog(app: FastAPI, state: ReferenceState) -> None:
             return early
         target = served.resolve(gateway)
         if target is None:
-            return state.unknown_gateway(gateway)
+            return plan.finish(call, state.unknown_gateway(gateway))
         hits = search(target.rows, q)
-        items = hits.json_slice(offset, min(offset + limit, len(hits))) if offset < len(hits) else []
+        # Out-of-range bounds only get here under search-bounds-unchecked: Python slicing semantics.
+        start = offset if offset >= 0 else max(len(hits) + offset, 0)
+        stop = min(start + max(limit, 0), len(hits))
+        items = hits.json_slice(start, stop) if start < stop else []
         meta = {"total": len(hits), "limit": limit, "offset": offset, "returned": len(items)}
         return r.json_response({"success": True, "data": r.RawList(items), "meta": meta})
 

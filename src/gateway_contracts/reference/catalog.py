@@ -428,9 +428,64 @@ EXTRA_GATEWAYS: dict[str, GatewaySpec] = {
     ),
 }
 
+
+
+def _first_party(slug: str, name: str, size: int, developer: str, head: Sequence[str],
+                 families: Sequence[str], dates: Sequence[str], contexts: tuple[int, ...]) -> GatewaySpec:
+    """A provider's own API (anthropic, openai, ...): bare ids, a curated head, then `family-date` ids."""
+    return GatewaySpec(
+        slug=slug,
+        name=name,
+        size=size,
+        aliases=(),
+        id_format=head[0],
+        ids=_bare_space(slug, tuple((x, developer) for x in head), (families, dates),
+                        lambda c: (f"{c[0]}-{c[1]}", developer)),
+        source_label=slug,
+        pricing="all",
+        contexts=contexts,
+        describe=_hosted(name),
+        name_of=lambda model_id, dev: model_id.replace("-", " ").title(),
+    )
+
+
+# The 2026-08 registry (HuggingFace removed on 2026-07-17; chutes and nebius gone), in its order, for the
+# sparse shape. Sizes meet contracts/gatewayz-staging.yaml: `all` is 7,273 rows (floor 7,000).
+_SPARSE_ORDER = ("anthropic", "fireworks", "google-vertex", "groq", "openai", "openrouter", "together", "alibaba",
+                 "cerebras", "deepinfra", "featherless", "novita", "zai", "xai")
+_FIRST_PARTY: tuple[GatewaySpec, ...] = (
+    _first_party("anthropic", "Anthropic", 10, "anthropic", v.ANTHROPIC_HEAD, v.ANTHROPIC_FAMILIES,
+                 v.FIRST_PARTY_DATES, (200000, 1000000)),
+    _first_party("openai", "OpenAI", 24, "openai", v.OPENAI_HEAD, v.OPENAI_FAMILIES, v.FIRST_PARTY_DATES,
+                 (128000, 200000, 400000, 1047576)),
+    _first_party("alibaba", "Alibaba Cloud", 18, "qwen", v.ALIBABA_HEAD, v.ALIBABA_FAMILIES, v.FIRST_PARTY_DATES,
+                 (32768, 131072, 262144, 1000000)),
+    _first_party("zai", "Z.AI", 6, "z-ai", v.ZAI_HEAD, v.ZAI_FAMILIES, v.FIRST_PARTY_DATES, (128000, 200000)),
+)
+
 SPECS: dict[str, GatewaySpec] = {spec.slug: spec for spec in GATEWAYS}
 ALIASES: dict[str, str] = {alias: spec.slug for spec in GATEWAYS for alias in spec.aliases}
 AGGREGATE = "all"
+
+FULL = "full"
+SPARSE = "sparse"
+_EVERY_SPEC: dict[str, GatewaySpec] = {**SPECS, **{s.slug: s for s in _FIRST_PARTY}, **EXTRA_GATEWAYS}
+# The gateways each shape serves, in registry order.
+SHAPES: dict[str, tuple[GatewaySpec, ...]] = {
+    FULL: GATEWAYS,
+    SPARSE: tuple(_EVERY_SPEC[slug] for slug in _SPARSE_ORDER),
+}
+
+
+def spec_of(slug: str) -> GatewaySpec:
+    """The spec of any gateway a shape or a fault may serve."""
+    return _EVERY_SPEC[slug]
+
+
+def check_shape(shape: str) -> str:
+    if shape not in SHAPES:
+        raise ValueError(f"unknown shape {shape!r}; valid shapes: {', '.join(SHAPES)}")
+    return shape
 
 
 def row_factory(spec: GatewaySpec) -> Callable[[int], Row]:
@@ -480,6 +535,7 @@ class Catalog:
     """The healthy catalog: every gateway's rows in registry order (`all` is their concatenation)."""
 
     gateways: Mapping[str, Rows]
+    shape: str = FULL
 
     def aggregate(self) -> Rows:
         return ConcatRows(list(self.gateways.values()))
@@ -488,27 +544,29 @@ class Catalog:
         return {slug: len(rows) for slug, rows in self.gateways.items()}
 
 
-def build_catalog(scale: Mapping[str, int] | None = None) -> Catalog:
-    """The 13 gateways at their default sizes, or resized (`{"featherless": 1_000_000}`) for benchmarks.
+def build_catalog(scale: Mapping[str, int] | None = None, shape: str = FULL) -> Catalog:
+    """A shape's gateways at their default sizes (full: 13, sparse: the 14 of the 2026-08 registry), or resized
+    (`{"featherless": 1_000_000}`) for benchmarks.
 
-    Catalogs are cached per scale: rows are immutable, so apps built in one process share them.
+    Catalogs are cached per scale and shape: rows are immutable, so apps built in one process share them.
     """
+    known = [spec.slug for spec in SHAPES[check_shape(shape)]]
     overrides = dict(scale or {})
     for slug, size in overrides.items():
-        if slug not in SPECS:
-            raise ValueError(f"unknown gateway {slug!r} in scale; known: {', '.join(SPECS)}")
+        if slug not in known:
+            raise ValueError(f"unknown gateway {slug!r} in scale; known: {', '.join(known)}")
         if not isinstance(size, int) or size < 0:
             raise ValueError(f"scale for {slug!r} must be a non-negative int, got {size!r}")
-    return _cached_catalog(tuple(sorted(overrides.items())))
+    return _cached_catalog(tuple(sorted(overrides.items())), shape)
 
 
 @lru_cache(maxsize=8)
-def _cached_catalog(scale: tuple[tuple[str, int], ...]) -> Catalog:
+def _cached_catalog(scale: tuple[tuple[str, int], ...], shape: str = FULL) -> Catalog:
     sizes = dict(scale)
-    gateways = {spec.slug: build_gateway(spec, sizes.get(spec.slug)) for spec in GATEWAYS}
+    gateways = {spec.slug: build_gateway(spec, sizes.get(spec.slug)) for spec in SHAPES[shape]}
     for rows in gateways.values():
         rows.warm()  # encode once here, so no request pays for it
-    return Catalog(gateways)
+    return Catalog(gateways, shape)
 
 
 def resolve_slug(value: str) -> str | None:

@@ -9,7 +9,11 @@ A fault is a few small hooks, called at fixed points by the handlers through `Fa
   envelope                         rewrites a /v1/models envelope
   finish                           rewrites an encoded /v1/models response
   chat                             answers a chat request (after auth) instead of the handler
-plus flags for route removal, chat auth and relaxed parameter bounds.
+  status                           reshapes the /v1/gateways/status entries once, when the app is built
+plus flags for route removal, chat auth and relaxed parameter bounds. `finish` also sees the search route's
+answers (`call.route == "search"`), and `intercept` the status route's (`call.route == "status"`).
+A fault names the gateways it needs (`needs`) and whether it changes fields only the full shape serves
+(`full_only`): the sparse shape refuses it rather than serving it without effect.
 Gateway-keyed request faults apply to the model-list routes (/v1/models, /models); transport faults
 (flaky-*, rate-limit-no-retry-after) to every catalog route (list, search, developer).
 """
@@ -27,20 +31,22 @@ from urllib.parse import parse_qs, urlsplit
 from starlette.responses import Response
 
 from . import responses as r
-from .catalog import ALIASES, EXTRA_GATEWAYS, Catalog, build_gateway
+from .catalog import ALIASES, EXTRA_GATEWAYS, FULL, SPARSE, Catalog, build_gateway
 from .rows import EMPTY, ConcatRows, PatchedRows, PickRows, Row, Rows, TableRows, head, mapped, repeated
 from .served import ServedCatalog, Target
 
 ARCH_ROUTER = "katanemo/Arch-Router-1.5B"
 CATALOG_ROUTES = frozenset({"list", "search", "developer"})
 LIST = "list"
+SEARCH = "search"
+STATUS = "status"
 
 
 @dataclass
 class Call:
     """One catalog request as the fault hooks see it."""
 
-    route: str  # "list" (/v1/models, /models), "search" or "developer"
+    route: str  # "list" (/v1/models, /models), "search", "developer" or "status" (/v1/gateways/status)
     url: str  # path and query: the key of the first-request-per-URL faults
     gateway: str  # the raw `gateway=` value ("" when the route has none)
     limit: int
@@ -77,6 +83,10 @@ class Fault:
     chat_auth_off: bool = False
     relax_limit: bool = False  # limit accepts any int (the handler or a hook decides)
     relax_offset: bool = False  # offset accepts negative ints
+    relax_search: bool = False  # search's limit and offset accept any int
+    status: Callable[[list[dict[str, Any]]], list[dict[str, Any]]] | None = None
+    needs: frozenset[str] = frozenset()  # gateways the fault changes or names
+    full_only: bool = False  # changes row or registry fields the sparse shape does not serve
 
 
 # --- small building blocks ------------------------------------------------------------------------
@@ -319,6 +329,35 @@ def _counts_as_strings(entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return [{**entry, "model_count": str(entry["model_count"])} for entry in entries]
 
 
+# --- live bugs of the 2026-08 backend (B7, B8) and the status counts ------------------------------
+
+
+def _status_fails(call: Call) -> Response:
+    """B7: the route imports from a module that does not exist, so every call raises."""
+    return r.error(
+        500,
+        "internal_error",
+        "Internal server error",
+        kind="internal_error",
+        request_id=call.request_id(),
+        context={"exception": "ImportError"},
+    )
+
+
+def _search_rejection_as_500(call: Call, response: Response) -> Response:
+    """B8: search's own 400 for an unknown gateway is caught by a broad handler and re-raised as a 500."""
+    if call.route != SEARCH or response.status_code != 400:
+        return response
+    return _internal_error(call)
+
+
+def _stale_featherless_count(entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [{**e, "model_count": 994} if e["id"] == "featherless" else e for e in entries]
+
+
+_HF = frozenset({"huggingface"})
+
+
 # --- the registry ---------------------------------------------------------------------------------
 
 _ALL_FAULTS: tuple[Fault, ...] = (
@@ -328,6 +367,7 @@ _ALL_FAULTS: tuple[Fault, ...] = (
         "HuggingFace (and hug) model lists and chat for Arch-Router answer 404",
         intercept=_answer(lambda c: c.names("huggingface"), lambda c: r.not_found()),
         chat=lambda model: r.not_found() if model == ARCH_ROUTER else None,
+        needs=_HF,
     ),
     Fault(
         "catalog-routes-missing",
@@ -335,12 +375,13 @@ _ALL_FAULTS: tuple[Fault, ...] = (
         "model, search, developer and chat routes are not registered (404, absent from /openapi.json)",
         removes_catalog_routes=True,
     ),
-    Fault("alias-broken", "R04/R15", "gateway=hug answers 400 unknown gateway", gateways=_drop_alias("hug")),
+    Fault("alias-broken", "R04/R15", "gateway=hug answers 400 unknown gateway", gateways=_drop_alias("hug"), needs=_HF),
     Fault(
         "alias-diverges",
         "R15",
         "gateway=hug serves the HuggingFace catalog minus its last 50 models",
         gateways=_alias_view("hug", lambda rows: head(rows, len(rows) - 50)),
+        needs=_HF,
     ),
     Fault(
         "hf-cap-101",
@@ -348,18 +389,21 @@ _ALL_FAULTS: tuple[Fault, ...] = (
         "HuggingFace upstream ignores limit and caps pages at 100: total 101",
         gateways=_set_gateway("huggingface", lambda rows: head(rows, 101)),
         page_limit=lambda limit, target, total: 100 if target.slug == "huggingface" else limit,
+        needs=_HF,
     ),
     Fault(
         "hf-cap-100",
         "R05",
         "HuggingFace serves only its first 100 models",
         gateways=_set_gateway("huggingface", lambda rows: head(rows, 100)),
+        needs=_HF,
     ),
     Fault(
         "hf-duplicate-block",
         "R01",
         "HuggingFace is its first 100 ids repeated to 1200 rows",
         gateways=_set_gateway("huggingface", lambda rows: repeated(head(rows, 100), 12)),
+        needs=_HF,
     ),
     Fault(
         "hf-partial-load",
@@ -367,6 +411,7 @@ _ALL_FAULTS: tuple[Fault, ...] = (
         "HuggingFace serves only its first 1,050 of 1,204 models (-12.8 %): above its floor, "
         "so only a baseline comparison catches it",
         gateways=_set_gateway("huggingface", lambda rows: head(rows, 1050)),
+        needs=_HF,
     ),
     Fault(
         "featherless-blowup",
@@ -391,6 +436,7 @@ _ALL_FAULTS: tuple[Fault, ...] = (
         "R10",
         "gateway=all lacks every HuggingFace row",
         aggregate=lambda s: s.aggregate_parts.remove(s.gateways["huggingface"]),
+        needs=_HF,
     ),
     Fault(
         "python-repr-ids",
@@ -403,12 +449,14 @@ _ALL_FAULTS: tuple[Fault, ...] = (
         "R12",
         "katanemo/Arch-Router-1.5B missing from huggingface, hug and all",
         gateways=_set_gateway("huggingface", _without_id(ARCH_ROUTER)),
+        needs=_HF,
     ),
     Fault(
         "chat-502-html",
         "R13",
         "chat for katanemo/Arch-Router-1.5B answers 502 with a Cloudflare HTML page",
         chat=lambda model: r.html(502, _HTML_502) if model == ARCH_ROUTER else None,
+        needs=_HF,
     ),
     Fault(
         "source-gateway-leak",
@@ -476,12 +524,14 @@ _ALL_FAULTS: tuple[Fault, ...] = (
         "R22",
         "openrouter rows: context_length a string, created an ISO string, prices JSON numbers",
         gateways=_set_gateway("openrouter", lambda rows: mapped(rows, _drift_types)),
+        full_only=True,
     ),
     Fault(
         "negative-prices",
         "R20",
         "3 openrouter rows have a negative prompt price",
         gateways=_set_gateway("openrouter", _patch(lambda n: (7, 77, 200), _negative_prompt)),
+        full_only=True,
     ),
     Fault(
         "all-duplicate-rows",
@@ -494,6 +544,7 @@ _ALL_FAULTS: tuple[Fault, ...] = (
         "R18",
         "huggingface/hug model lists wait slow_seconds (default 6 s) before answering",
         intercept=_sleep_then_continue(lambda c: c.names("huggingface"), lambda c: c.slow_seconds),
+        needs=_HF,
     ),
     Fault("chat-auth-off", "R13", "chat answers 200 without a key or with any key", chat_auth_off=True),
     Fault(
@@ -531,12 +582,14 @@ _ALL_FAULTS: tuple[Fault, ...] = (
         "reliability",
         "gateway=chutes answers 502 with an HTML page",
         intercept=_answer(lambda c: c.names("chutes"), lambda c: r.html(502, _HTML_502)),
+        needs=frozenset({"chutes"}),
     ),
     Fault(
         "truncated-json",
         "reliability",
         "gateway=nebius answers 200 with its JSON body cut in half",
         finish=_truncate,
+        needs=frozenset({"nebius"}),
     ),
     Fault(
         "huge-body",
@@ -567,6 +620,35 @@ _ALL_FAULTS: tuple[Fault, ...] = (
         "fuzz",
         "/v1/gateways reports every model_count as a string (\"1204\"), against its schema",
         registry=_counts_as_strings,
+        full_only=True,
+    ),
+)
+
+_ALL_FAULTS += (
+    Fault(
+        "gateway-status-500",
+        "B7",
+        "/v1/gateways/status answers 500 on every call (the route fails with an ImportError)",
+        intercept=_answer(lambda c: c.route == STATUS, _status_fails),
+    ),
+    Fault(
+        "search-unknown-gateway-500",
+        "B8",
+        "/v1/models/search with an unknown gateway answers 500 instead of 400 unknown_gateway",
+        finish=_search_rejection_as_500,
+    ),
+    Fault(
+        "search-bounds-unchecked",
+        "B6",
+        "/v1/models/search takes limit 0, limit over 100 and a negative offset (200, Python slicing)",
+        relax_search=True,
+    ),
+    Fault(
+        "gateway-status-stale-count",
+        "B9",
+        "/v1/gateways/status reports featherless with 994 models (a stale, page-capped count) while it serves 6,400",
+        status=_stale_featherless_count,
+        needs=frozenset({"featherless"}),
     ),
 )
 
@@ -609,6 +691,10 @@ class FaultPlan:
     def relax_offset(self) -> bool:
         return self._any("relax_offset")
 
+    @property
+    def relax_search(self) -> bool:
+        return self._any("relax_search")
+
     def first_time(self, fault: str, key: str) -> bool:
         seen = self._seen.setdefault(fault, set())
         if key in seen:
@@ -617,6 +703,9 @@ class FaultPlan:
         return True
 
     def serve(self, catalog: Catalog) -> ServedCatalog:
+        """The catalog as served: faults applied, registry and status built, sparse rows projected.
+        ValueError for a fault the catalog's shape cannot show."""
+        self._check_shape(catalog)
         served = ServedCatalog.from_catalog(catalog)
         for fault in self.faults:
             if fault.gateways:
@@ -630,8 +719,24 @@ class FaultPlan:
             if fault.registry:
                 registry = fault.registry(registry)
         served.registry = registry
+        status = served.default_status()
+        for fault in self.faults:
+            if fault.status:
+                status = fault.status(status)
+        served.status = status
+        if catalog.shape == SPARSE:
+            served.project()
         served.seal()
         return served
+
+    def _check_shape(self, catalog: Catalog) -> None:
+        for fault in self.faults:
+            missing = sorted(fault.needs - set(catalog.gateways))
+            if missing:
+                raise ValueError(f"fault {fault.name!r} needs gateway {', '.join(missing)}, which the "
+                                 f"{catalog.shape} shape does not serve")
+            if fault.full_only and catalog.shape != FULL:
+                raise ValueError(f"fault {fault.name!r} changes fields the {catalog.shape} shape does not serve")
 
     async def intercept(self, call: Call) -> Response | None:
         for fault in self.faults:

@@ -44,6 +44,7 @@ RESPONSES: dict[str, dict[int | str, dict[str, Any]]] = {
         ),
     },
     "gateways": {200: _response("The gateway registry", ref("GatewayList"))},
+    "status": {200: _response("Each registry gateway's model count and error state", ref("GatewayStatusList"))},
     "health": {200: _response("Always healthy while the process serves", ref("Health"))},
     "chat": {
         200: _response("An OpenAI-compatible chat completion", ref("ChatCompletionResponse")),
@@ -122,6 +123,32 @@ def _next_page_link(operation_id: str) -> dict[str, Any]:
             },
         }
     }
+
+
+FASTAPI_STATUSES = ("200", "422")
+# The model lists declare `offset` as a bare integer, as the real backend's document does (the server still
+# answers 422 for a negative one).
+UNBOUNDED_OFFSET = frozenset({"/v1/models", "/models"})
+
+
+def fastapi_style(spec: dict[str, Any]) -> dict[str, Any]:
+    """The sparse shape's document, as FastAPI writes one for handlers that return plain responses: each
+    operation documents only 200 (with an empty schema) and 422, and the model lists' `offset` has no bound."""
+    for path, operations in spec.get("paths", {}).items():
+        for operation in operations.values():
+            responses = operation.get("responses", {})
+            for status in [s for s in responses if s not in FASTAPI_STATUSES]:
+                del responses[status]
+            if "200" in responses:
+                responses["200"] = {
+                    "description": "Successful Response",
+                    "content": {"application/json": {"schema": {}}},
+                }
+            for parameter in operation.get("parameters", []):
+                if path in UNBOUNDED_OFFSET and parameter.get("name") == "offset":
+                    for bound in ("minimum", "exclusiveMinimum"):
+                        parameter.get("schema", {}).pop(bound, None)
+    return spec
 
 
 def finalize(spec: dict[str, Any], *, rate_limited: bool) -> dict[str, Any]:

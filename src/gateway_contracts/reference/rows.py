@@ -221,6 +221,41 @@ class PatchedRows(Rows):
         return out
 
 
+class ProjectedRows(Rows):
+    """`source` as the server sees it (`row`: every field, for filters, search and faults), but encoded with
+    only `fields` (`json_*`: what clients get). The sparse shape serves rows this way."""
+
+    def __init__(self, source: Rows, fields: Sequence[str]) -> None:
+        super().__init__()
+        self._source = source
+        self._fields = tuple(fields)
+        self._json: list[bytes] | None = None
+
+    def __len__(self) -> int:
+        return len(self._source)
+
+    def row(self, i: int) -> Row:
+        return self._source.row(i)
+
+    def iter_rows(self) -> Iterator[Row]:
+        return self._source.iter_rows()
+
+    def _project(self, row: Row) -> bytes:
+        return dumps({key: row[key] for key in self._fields if key in row})
+
+    def warm(self) -> None:
+        if self._json is None and len(self) <= MATERIALIZE_MAX:
+            self._json = [self._project(row) for row in self._source.iter_rows()]
+
+    def json_at(self, i: int) -> bytes:
+        return self._json[i] if self._json is not None else self._project(self._source.row(i))
+
+    def json_slice(self, start: int, stop: int) -> list[bytes]:
+        if self._json is not None:
+            return self._json[start:stop]
+        return [self._project(self._source.row(i)) for i in range(start, stop)]
+
+
 def materialize(size: int, make: Callable[[int], Row]) -> Rows:
     """Rows [0, size) from `make`: a table when small, a lazy view when large."""
     if size <= MATERIALIZE_MAX:

@@ -152,6 +152,24 @@ COMPONENTS: dict[str, dict[str, Any]] = {
         },
         title="Gateway",
     ),
+    "GatewayStatus": _obj(
+        {"id": {"type": "string"}, "model_count": _INT0, "in_error_state": {"type": "boolean"}},
+        title="GatewayStatus",
+    ),
+    "GatewayStatusList": _obj(
+        {
+            "data": {"type": "array", "items": ref("GatewayStatus")},
+            "summary": _obj(
+                {
+                    "total_gateways": _INT0,
+                    "healthy_gateways": _INT0,
+                    "gateways_in_error": _INT0,
+                    "total_models": _INT0,
+                }
+            ),
+        },
+        title="GatewayStatusList",
+    ),
     "GatewayList": _obj(
         {"data": {"type": "array", "items": ref("Gateway")}, "total": _INT0}, title="GatewayList"
     ),

@@ -6,8 +6,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from .catalog import AGGREGATE, ALIASES, EXTRA_GATEWAYS, SPECS, Catalog
-from .rows import ConcatRows, PickRows, Rows
+from .catalog import AGGREGATE, ALIASES, FULL, SPARSE, Catalog, spec_of
+from .rows import ConcatRows, PickRows, ProjectedRows, Rows
+
+# What a sparse-shape row carries: the fields a consumer may rely on, nothing optional.
+PROMISED_ROW_FIELDS = ("id", "name", "source_gateway")
 
 
 @dataclass(frozen=True)
@@ -34,22 +37,29 @@ class ServedCatalog:
     alias_views: dict[str, Callable[[Rows], Rows]] = field(default_factory=dict)
     aggregate_parts: list[Rows] = field(default_factory=list)
     registry: list[dict[str, Any]] = field(default_factory=list)
+    status: list[dict[str, Any]] = field(default_factory=list)  # /v1/gateways/status entries
+    shape: str = FULL
     aggregate: Rows = field(default_factory=lambda: ConcatRows([]))
     alias_rows: dict[str, Rows] = field(default_factory=dict)
     _chat_ids: frozenset[str] | None = None
 
     @classmethod
     def from_catalog(cls, catalog: Catalog) -> ServedCatalog:
-        return cls(base=catalog, gateways=dict(catalog.gateways), aliases=dict(ALIASES))
+        aliases = {alias: slug for alias, slug in ALIASES.items() if slug in catalog.gateways}
+        return cls(base=catalog, gateways=dict(catalog.gateways), aliases=aliases, shape=catalog.shape)
 
     def add_gateway(self, slug: str, rows: Rows, aliases: tuple[str, ...]) -> None:
         self.gateways[slug] = rows
         self.aliases.update(dict.fromkeys(aliases, slug))
 
     def default_registry(self) -> list[dict[str, Any]]:
+        """Full: id, name, aliases, model_count, id_format. Sparse: the id, and aliases where there are some."""
         entries = []
         for slug, rows in self.gateways.items():
-            spec = SPECS.get(slug) or EXTRA_GATEWAYS[slug]
+            spec = spec_of(slug)
+            if self.shape == SPARSE:
+                entries.append({"id": slug, **({"aliases": list(spec.aliases)} if spec.aliases else {})})
+                continue
             entries.append(
                 {
                     "id": slug,
@@ -60,6 +70,27 @@ class ServedCatalog:
                 }
             )
         return entries
+
+    def default_status(self) -> list[dict[str, Any]]:
+        """Every registry gateway with the size of the catalog it serves."""
+        return [
+            {"id": e["id"], "model_count": len(self.gateways[e["id"]]), "in_error_state": False}
+            for e in self.registry
+            if e["id"] in self.gateways
+        ]
+
+    def project(self) -> None:
+        """Sparse shape: every served row encodes only the promised fields (one view per distinct source)."""
+        views: dict[int, Rows] = {}
+
+        def view(rows: Rows) -> Rows:
+            if id(rows) not in views:
+                views[id(rows)] = ProjectedRows(rows, PROMISED_ROW_FIELDS)
+                views[id(rows)].warm()
+            return views[id(rows)]
+
+        self.gateways = {slug: view(rows) for slug, rows in self.gateways.items()}
+        self.aggregate_parts = [view(rows) for rows in self.aggregate_parts]
 
     def seal(self) -> None:
         self.aggregate = ConcatRows(self.aggregate_parts)

@@ -57,6 +57,7 @@ class EmbeddedGateway:
         scale: Mapping[str, int] | None = None,
         slow_seconds: float = DEFAULT_SLOW_SECONDS,
         rate_limit_per_minute: int | None = None,
+        shape: str = "full",
         host: str = LOCALHOST,
         port: int = 0,
         start_timeout: float = 10.0,
@@ -68,6 +69,7 @@ class EmbeddedGateway:
             scale=scale,
             slow_seconds=slow_seconds,
             rate_limit_per_minute=rate_limit_per_minute,
+            shape=shape,
         )
         self.host = host
         self.requested_port = port
@@ -162,19 +164,21 @@ def serve(
     scale: Mapping[str, int] | None = None,
     slow_seconds: float = DEFAULT_SLOW_SECONDS,
     rate_limit_per_minute: int | None = None,
+    shape: str = "full",
 ) -> None:
-    """Serve in the foreground until interrupted; prints one line with the URL and active faults."""
+    """Serve in the foreground until interrupted; prints one line with the URL, shape and active faults."""
     app = create_app(
         faults=faults,
         api_keys=api_keys,
         scale=scale,
         slow_seconds=slow_seconds,
         rate_limit_per_minute=rate_limit_per_minute,
+        shape=shape,
     )
     sock = _bind(host, port)
     bound_port = sock.getsockname()[1]
     active = ", ".join(app.state.reference.plan.names) or "none"
-    print(f"reference gateway serving http://{host}:{bound_port} (faults: {active})", flush=True)
+    print(f"reference gateway serving http://{host}:{bound_port} (shape: {shape}; faults: {active})", flush=True)
     try:
         uvicorn.Server(_config(app)).run(sockets=[sock])
     finally:

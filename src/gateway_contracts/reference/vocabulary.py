@@ -687,3 +687,66 @@ DESCRIPTION_TRAITS: tuple[str, ...] = (
     "trained with tool use and structured output in mind",
     "a creative-writing and roleplay fine-tune",
 )
+
+# --- first-party APIs of the 2026-08 registry (sparse shape) ----------------------------------------
+
+ANTHROPIC_HEAD: tuple[str, ...] = (
+    "claude-sonnet-4-5-20250929",
+    "claude-opus-4-1-20250805",
+    "claude-haiku-4-5-20251001",
+    "claude-sonnet-4-20250514",
+    "claude-opus-4-20250514",
+    "claude-3-7-sonnet-20250219",
+    "claude-3-5-sonnet-20241022",
+    "claude-3-5-haiku-20241022",
+    "claude-3-opus-20240229",
+    "claude-3-haiku-20240307",
+)
+ANTHROPIC_FAMILIES: tuple[str, ...] = ("claude-sonnet-4-6", "claude-opus-4-2", "claude-haiku-4-6")
+
+OPENAI_HEAD: tuple[str, ...] = (
+    "gpt-4o",
+    "gpt-4o-mini",
+    "gpt-4.1",
+    "gpt-4.1-mini",
+    "gpt-4.1-nano",
+    "gpt-5",
+    "gpt-5-mini",
+    "gpt-5-nano",
+    "o3",
+    "o3-mini",
+    "o4-mini",
+    "o1",
+    "gpt-4-turbo",
+    "gpt-3.5-turbo",
+    "text-embedding-3-small",
+    "text-embedding-3-large",
+    "whisper-1",
+    "tts-1",
+    "gpt-image-1",
+    "gpt-4o-2024-11-20",
+)
+OPENAI_FAMILIES: tuple[str, ...] = ("gpt-5.1", "gpt-5.1-mini", "o5-mini", "gpt-4.5-preview")
+
+ALIBABA_HEAD: tuple[str, ...] = (
+    "qwen-max",
+    "qwen-plus",
+    "qwen-turbo",
+    "qwen3-max",
+    "qwen3-coder-plus",
+    "qwen3-coder-flash",
+    "qwen-vl-max",
+    "qwen-vl-plus",
+    "qwen2.5-72b-instruct",
+    "qwen2.5-32b-instruct",
+    "qwen2.5-14b-instruct",
+    "qwen2.5-7b-instruct",
+    "qwq-plus",
+    "qwen-long",
+)
+ALIBABA_FAMILIES: tuple[str, ...] = ("qwen-max", "qwen-plus", "qwen-turbo", "qwen3-max")
+
+ZAI_HEAD: tuple[str, ...] = ("glm-4.6", "glm-4.5", "glm-4.5-air", "glm-4.5v", "glm-4.5-flash")
+ZAI_FAMILIES: tuple[str, ...] = ("glm-4.6-air", "glm-4.6v")
+
+FIRST_PARTY_DATES: tuple[str, ...] = ("2025-01-25", "2025-04-14", "2025-06-17", "2025-09-03", "2025-11-12")
