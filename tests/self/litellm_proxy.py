@@ -46,6 +46,7 @@ _DROPPED_ENV = ("DATABASE_URL", "DIRECT_URL", "REDIS_URL", "REDIS_HOST", "GATEWA
 @dataclass(frozen=True)
 class ProxyModel:
     id: str  # the model_name clients see in /v1/models and send in chat
+    upstream: str | None = None  # litellm_params.model (`provider/name`); default: the id itself
     reply: str = "Hello from the LiteLLM mock"
     fails: bool = False  # every chat call ends in LiteLLM's 500 internal_server_error
     listed_twice: bool = False  # add a wildcard route `<id>*` whose expansion repeats the id
@@ -53,7 +54,7 @@ class ProxyModel:
     def entries(self) -> list[dict[str, Any]]:
         # `litellm.InternalServerError` is a mock_response LiteLLM turns into its InternalServerError (500).
         reply = "litellm.InternalServerError" if self.fails else self.reply
-        params = {"model": self.id, "api_key": "mock-upstream-key", "mock_response": reply}
+        params = {"model": self.upstream or self.id, "api_key": "mock-upstream-key", "mock_response": reply}
         entries = [{"model_name": self.id, "litellm_params": params}]
         if self.listed_twice:
             twin = f"{self.id}*"
@@ -61,13 +62,15 @@ class ProxyModel:
         return entries
 
 
-# Ids LiteLLM's bundled cost map knows (the wildcard twin expands from it), in two prefix groups.
+# Two prefix groups of ids LiteLLM's bundled cost map knows (a wildcard twin expands from that map), and
+# one house name without a slash: LiteLLM's GET /v1/models/{id} only serves ids without one.
 HEALTHY: tuple[ProxyModel, ...] = (
     ProxyModel("openai/gpt-4o-mini"),
     ProxyModel("openai/gpt-4o-2024-08-06"),
     ProxyModel("openai/gpt-4.1-nano"),
     ProxyModel("anthropic/claude-3-5-haiku-20241022"),
     ProxyModel("anthropic/claude-3-haiku-20240307"),
+    ProxyModel("house-assistant", upstream="openai/house-assistant"),
 )
 
 
@@ -127,6 +130,7 @@ class LiteLLMProxy:
         self.start_timeout = start_timeout
         self.port = 0
         self.startup_seconds: float | None = None
+        self.pid: int | None = None  # also the process group id (start_new_session)
         self._process: subprocess.Popen[bytes] | None = None
         self._dir: tempfile.TemporaryDirectory[str] | None = None
 
@@ -176,6 +180,7 @@ class LiteLLMProxy:
                 cwd=self._dir.name,
                 start_new_session=True,  # its own process group: stop() ends every child with it
             )
+        self.pid = self._process.pid
         atexit.register(self.stop)
         try:
             self._wait_ready(started)
