@@ -30,6 +30,7 @@ MASTER_KEY = "sk-litellm-selftest-not-a-secret"
 HOST = "127.0.0.1"
 START_TIMEOUT = 90.0  # measured 7-12 s on 2 shared cores; generous for a loaded CI machine
 STOP_TIMEOUT = 10.0
+PORT_ATTEMPTS = 3
 # Offline and quiet: the local model-cost map (else it fetches one from the internet at start, with three
 # retries), no telemetry, no feedback banner, errors only in the log.
 OFFLINE_ENV = {
@@ -168,8 +169,22 @@ class LiteLLMProxy:
         config_path.write_text(yaml.safe_dump(self.config, sort_keys=False))
         env = {k: v for k, v in os.environ.items() if k not in _DROPPED_ENV and not k.startswith("LITELLM_")}
         env.update(OFFLINE_ENV)
-        self.port = free_port()
         started = time.monotonic()
+        try:
+            # The port is free when picked but litellm binds it ~10 s later (imports): another process may
+            # take it meanwhile. Then litellm exits with "address already in use": pick another port.
+            for attempt in range(1, PORT_ATTEMPTS + 1):
+                self._launch(executable, config_path, env)
+                if self._wait_ready(started) or attempt == PORT_ATTEMPTS:
+                    break
+                self._end_process()
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def _launch(self, executable: str, config_path: Path, env: dict[str, str]) -> None:
+        self.port = free_port()
         with self.log_path.open("wb") as log:
             self._process = subprocess.Popen(
                 [executable, "--config", str(config_path), "--host", HOST, "--port", str(self.port)],
@@ -177,47 +192,50 @@ class LiteLLMProxy:
                 stdout=log,
                 stderr=subprocess.STDOUT,
                 env=env,
-                cwd=self._dir.name,
+                cwd=str(config_path.parent),
                 start_new_session=True,  # its own process group: stop() ends every child with it
             )
         self.pid = self._process.pid
         atexit.register(self.stop)
-        try:
-            self._wait_ready(started)
-        except BaseException:
-            self.stop()
-            raise
-        return self
 
-    def _wait_ready(self, started: float) -> None:
+    def _wait_ready(self, started: float) -> bool:
+        """True once this process serves; False if it lost its port to another one (retry)."""
         assert self._process is not None
         deadline = started + self.start_timeout
         while time.monotonic() < deadline:
             if self._process.poll() is not None:
+                if "address already in use" in self.log_tail().lower():
+                    return False
                 raise ProxyStartError(
                     f"litellm exited with status {self._process.returncode} before serving:\n{self.log_tail()}"
                 )
             with contextlib.suppress(httpx.TransportError):
-                if httpx.get(f"{self.url}/health/liveliness", timeout=2.0).status_code == 200:
+                answer = httpx.get(f"{self.url}/health/liveliness", timeout=2.0)
+                # Its own answer, not another server's that took the port first.
+                if answer.status_code == 200 and "alive" in answer.text and self._process.poll() is None:
                     self.startup_seconds = time.monotonic() - started
-                    return
+                    return True
             time.sleep(0.2)
         raise ProxyStartError(f"litellm not ready on {self.url} after {self.start_timeout:.0f} s:\n{self.log_tail()}")
 
     def stop(self) -> None:
-        process, self._process = self._process, None
-        if process is not None:
-            atexit.unregister(self.stop)
-            if process.poll() is None:
-                self._signal_group(process, signal.SIGTERM)
-                try:
-                    process.wait(STOP_TIMEOUT)
-                except subprocess.TimeoutExpired:
-                    self._signal_group(process, signal.SIGKILL)
-                    process.wait(STOP_TIMEOUT)
+        self._end_process()
         if self._dir is not None:
             self._dir.cleanup()
             self._dir = None
+
+    def _end_process(self) -> None:
+        process, self._process = self._process, None
+        if process is None:
+            return
+        atexit.unregister(self.stop)
+        # The group even if the leader has exited: a child it left would still hold resources.
+        self._signal_group(process, signal.SIGTERM)
+        try:
+            process.wait(STOP_TIMEOUT)
+        except subprocess.TimeoutExpired:
+            self._signal_group(process, signal.SIGKILL)
+            process.wait(STOP_TIMEOUT)
 
     @staticmethod
     def _signal_group(process: subprocess.Popen[bytes], sig: signal.Signals) -> None:

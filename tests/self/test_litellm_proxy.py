@@ -6,7 +6,10 @@ the behaviours docs/litellm-notes.md records hold for the pinned version.
 from __future__ import annotations
 
 import os
+import socket
+import sys
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -23,6 +26,7 @@ from gateway_contracts.invariants.openai_models import (
     list_rows,
 )
 from gateway_contracts.sdk import compare_ids, consumer_check, sdk_findings
+from tests.self import litellm_proxy
 from tests.self.litellm_proxy import (
     HEALTHY,
     MASTER_KEY,
@@ -171,3 +175,49 @@ def test_a_proxy_that_is_not_ready_in_time_is_stopped_with_its_group() -> None:
     assert proxy.pid is not None
     with pytest.raises(ProcessLookupError):
         os.killpg(proxy.pid, 0)  # no process left in its group
+
+
+FAKE_LITELLM = """#!{python}
+import http.server, sys
+port = int(sys.argv[sys.argv.index("--port") + 1])
+
+class Alive(http.server.BaseHTTPRequestHandler):
+    def do_GET(self):
+        self.send_response(200)
+        self.end_headers()
+        self.wfile.write(b'"alive"')
+
+try:
+    server = http.server.HTTPServer(("127.0.0.1", port), Alive)
+except OSError as exc:
+    print(f"ERROR: [Errno 98] error while attempting to bind on address: address already in use ({{exc}})")
+    sys.exit(1)
+server.serve_forever()
+"""
+
+
+def test_a_port_taken_before_litellm_binds_it_is_retried(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    # Another process takes the picked port during litellm's ~10 s of imports: it exits on the bind and the
+    # harness picks another port. A stand-in executable with litellm's CLI and bind error keeps this fast.
+    fake = tmp_path / "litellm"
+    fake.write_text(FAKE_LITELLM.format(python=sys.executable))
+    fake.chmod(0o755)
+    monkeypatch.setattr(litellm_proxy, "litellm_executable", lambda: str(fake))
+    squatter = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    squatter.bind(("127.0.0.1", 0))
+    squatter.listen()
+    taken = squatter.getsockname()[1]
+    ports, real_free_port = iter([taken]), litellm_proxy.free_port
+    monkeypatch.setattr(litellm_proxy, "free_port", lambda: next(ports, None) or real_free_port())
+    try:
+        with LiteLLMProxy(HEALTHY) as proxy:
+            assert proxy.port != taken
+            assert httpx.get(f"{proxy.url}/health/liveliness").status_code == 200
+            pid = proxy.pid
+    finally:
+        squatter.close()
+    assert pid is not None
+    with pytest.raises(ProcessLookupError):
+        os.killpg(pid, 0)
