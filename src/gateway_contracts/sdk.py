@@ -20,6 +20,7 @@ from typing import Any
 import httpx2
 import openai
 
+from gateway_contracts.client import Redactor
 from gateway_contracts.invariants.findings import Finding, sample
 
 EXCERPT_CHARS = 200
@@ -71,7 +72,8 @@ class _Recorder:
     """httpx2 event hooks: the last request line and response (status, body excerpt), key filtered."""
 
     def __init__(self, secret: str) -> None:
-        self.secret = secret
+        self.filter = Redactor(secret)  # its repr hides the key (tracebacks with locals)
+        self.with_key = " (with key)" if secret else ""
         self.request: str | None = None
         self.status: int | None = None
         self.excerpt: str | None = None
@@ -84,11 +86,9 @@ class _Recorder:
         self.status = response.status_code
         self.excerpt = self.filter(" ".join(response.text[:EXCERPT_CHARS].split())) or None
 
-    def filter(self, text: str) -> str:
-        return text.replace(self.secret, "***") if self.secret else text
-
     def line(self, fallback: str) -> str:
-        line = self.filter(self.request or fallback)
+        """`GET http://host/v1/models (with key) -> 200`, in the style of Exchange.describe()."""
+        line = self.filter(self.request or fallback) + self.with_key
         return f"{line} -> {self.status}" if self.status is not None else f"{line} -> no answer"
 
 

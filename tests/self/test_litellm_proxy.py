@@ -8,7 +8,7 @@ from __future__ import annotations
 import os
 import socket
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -84,7 +84,11 @@ def chat(proxy: LiteLLMProxy, model: str, headers: dict[str, str] | None = None)
 # -- healthy: what the SDK and the invariants see ------------------------------------------------------
 
 
-def test_sdk_lists_every_model_and_chats_with_each(healthy: LiteLLMProxy) -> None:
+def test_sdk_lists_every_model_and_chats_with_each(
+    healthy: LiteLLMProxy, record_property: Callable[[str, object], None]
+) -> None:
+    # Start-up time lands in the JUnit report: it is most of what a LiteLLM proxy costs `make test`.
+    record_property("litellm_startup_seconds", round(healthy.startup_seconds or 0.0, 1))
     report = consumer_check(healthy.base_url, MASTER_KEY, IDS)
     assert sdk_findings(report) == []
     assert sorted(report.listing.ids) == sorted(IDS)
@@ -111,7 +115,7 @@ def test_faults_are_caught(faulty: LiteLLMProxy) -> None:
     assert (twice.invariant, twice.evidence) == ("no-duplicate-ids", (f"{TWICE!r} x2",))
     report = consumer_check(faulty.base_url, MASTER_KEY, [m.id for m in faulty_models()])
     [failed] = sdk_findings(report)
-    assert failed.request.endswith("/v1/chat/completions -> 500")
+    assert failed.request.endswith("/v1/chat/completions (with key) -> 500")
     assert "InternalServerError: Error code: 500" in failed.message
     assert FAILING in failed.message
     # The SDK shows the duplicate too: what it sees still agrees with the raw list.

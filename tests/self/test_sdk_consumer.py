@@ -56,7 +56,7 @@ def test_list_reads_every_id_in_one_request_with_the_key_as_bearer() -> None:
     assert len(seen) == 1
     assert seen[0].url == "http://gateway.test/v1/models"  # a bare GET: whatever the API's default is
     assert seen[0].headers["authorization"] == f"Bearer {KEY}"
-    assert listing.calls[0].request == "GET http://gateway.test/v1/models -> 200"
+    assert listing.calls[0].request == "GET http://gateway.test/v1/models (with key) -> 200"
 
 
 @pytest.mark.parametrize(
@@ -76,7 +76,7 @@ def test_list_failures_quote_the_sdk_and_the_body(status: int, body: Any, conten
     failed = listing.calls[-1]
     assert failed.status == status
     assert error in (failed.error or "")
-    assert failed.request == f"GET http://gateway.test/v1/models -> {status}"
+    assert failed.request == f"GET http://gateway.test/v1/models (with key) -> {status}"
     text = body if isinstance(body, str) else json.dumps(body)
     assert failed.excerpt == " ".join(text.split())[:200]
     [finding] = sdk_findings(consumer_check(BASE, KEY, [], transport=canned(status, body, content_type)))
@@ -98,7 +98,7 @@ def test_unreachable_target_is_a_connection_error_with_no_answer() -> None:
         raise httpx2.ConnectError("refused", request=request)
 
     listing = list_models(BASE, KEY, transport=httpx2.MockTransport(refuse))
-    assert listing.calls[0].request == "GET http://gateway.test/v1/models -> no answer"
+    assert listing.calls[0].request == "GET http://gateway.test/v1/models (with key) -> no answer"
     assert (listing.calls[0].error or "").startswith("APIConnectionError")
 
 
@@ -114,7 +114,7 @@ def test_retries_are_off_one_request_per_call() -> None:
 def test_chat_ok() -> None:
     call = chat_once(BASE, KEY, "a", transport=canned(200, CHAT))
     assert call.ok
-    assert call.request == "POST http://gateway.test/v1/chat/completions -> 200"
+    assert call.request == "POST http://gateway.test/v1/chat/completions (with key) -> 200"
 
 
 @pytest.mark.parametrize(
