@@ -15,6 +15,7 @@ from typing import Any
 import httpx
 import pytest
 
+from gateway_contracts.client import GatewayClient
 from gateway_contracts.invariants.openai_models import (
     Bounds,
     GroupRule,
@@ -25,6 +26,7 @@ from gateway_contracts.invariants.openai_models import (
     list_ids,
     list_rows,
 )
+from gateway_contracts.invariants.responses import answered_json, chat_answered, rejected_as_client_error, requires_key
 from gateway_contracts.sdk import compare_ids, consumer_check, sdk_findings
 from tests.self import litellm_proxy
 from tests.self.litellm_proxy import (
@@ -129,6 +131,40 @@ def test_failing_model_answers_500_json(faulty: LiteLLMProxy) -> None:
     assert response.status_code == 500
     assert response.headers["content-type"].startswith("application/json")
     assert response.json()["error"]["type"] == "internal_server_error"
+
+
+# -- the Gatewayz dialect's single-response invariants carry over unchanged --------------------------
+
+
+def chat_body(model: str) -> dict[str, Any]:
+    return {"model": model, "messages": [{"role": "user", "content": "Say hi"}], "max_tokens": 16}
+
+
+def test_response_invariants_carry_over_to_litellm(healthy: LiteLLMProxy) -> None:
+    client = GatewayClient(healthy.url, api_key=MASTER_KEY)
+    try:
+        # The OpenAI models API wants the key on the list too (GatewayClient.get sends none: Gatewayz's is public).
+        assert answered_json(client.request("GET", "/v1/models", authenticated=True)) == []
+        assert client.get("/v1/models").status == 401
+        assert chat_answered(client.post_json("/v1/chat/completions", chat_body(IDS[0]), authenticated=True),
+                             model=IDS[0]) == []
+        assert requires_key(client.post_json("/v1/chat/completions", chat_body(IDS[0]), authenticated=False)) == []
+        unknown = client.post_json("/v1/chat/completions", chat_body("nope/not-configured"), authenticated=True)
+        assert rejected_as_client_error(unknown, why="unknown model") == []
+    finally:
+        client.close()
+
+
+def test_failing_model_is_a_chat_finding(faulty: LiteLLMProxy) -> None:
+    client = GatewayClient(faulty.url, api_key=MASTER_KEY)
+    try:
+        exchange = client.post_json("/v1/chat/completions", chat_body(FAILING), authenticated=True)
+    finally:
+        client.close()
+    [finding] = chat_answered(exchange, model=FAILING)
+    assert finding.invariant == "chat"
+    assert "expected a 2xx completion, got HTTP 500" in finding.message
+    assert MASTER_KEY not in finding.render()
 
 
 # -- behaviours recorded in docs/litellm-notes.md (pinned litellm) ------------------------------------
