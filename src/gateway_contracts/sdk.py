@@ -103,15 +103,15 @@ def make_client(
     hooks = {"request": [recorder.on_request], "response": [recorder.on_response]}
     http_client = openai.DefaultHttpxClient(event_hooks=hooks, transport=transport, timeout=timeout)
     # max_retries=0: one request per call, the first answer is what the contract judges.
-    # organization/project given explicitly so OPENAI_ORG_ID / OPENAI_PROJECT_ID in the environment are not sent.
+    # The SDK fills organization/project from OPENAI_ORG_ID / OPENAI_PROJECT_ID when given None: omit the
+    # headers so a user's OpenAI account ids never reach the target.
     return openai.OpenAI(
         base_url=base_url,
         api_key=api_key,
-        organization=None,
-        project=None,
         timeout=timeout,
         max_retries=0,
         http_client=http_client,
+        default_headers={"OpenAI-Organization": openai.Omit(), "OpenAI-Project": openai.Omit()},
     )
 
 

@@ -102,6 +102,16 @@ def test_unreachable_target_is_a_connection_error_with_no_answer() -> None:
     assert (listing.calls[0].error or "").startswith("APIConnectionError")
 
 
+def test_openai_account_ids_in_the_environment_are_not_sent(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("OPENAI_ORG_ID", "org-of-the-user")
+    monkeypatch.setenv("OPENAI_PROJECT_ID", "proj-of-the-user")
+    monkeypatch.setenv("OPENAI_BASE_URL", "http://elsewhere.test/v1")
+    seen: list[httpx2.Request] = []
+    assert list_models(BASE, KEY, transport=recording(seen)).ok
+    assert seen[0].url.host == "gateway.test"
+    assert not [v for v in seen[0].headers.values() if "of-the-user" in v]
+
+
 def test_retries_are_off_one_request_per_call() -> None:
     seen: list[httpx2.Request] = []
     assert not list_models(BASE, KEY, transport=recording(seen, 503, {"error": "busy"})).ok
