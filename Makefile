@@ -5,6 +5,8 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
+# The tests also start a real LiteLLM proxy: its extra (~690 MB, ~25 s from the index) only for `make test`.
+LITELLM_STAMP := $(VENV)/.litellm-stamp
 
 # Suite variables: each is also a pytest option with the same meaning (README "Variables").
 TARGET_URL ?=
@@ -49,6 +51,10 @@ $(STAMP): pyproject.toml
 	$(VENV)/bin/python -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
+$(LITELLM_STAMP): $(STAMP)
+	$(VENV)/bin/python -m pip install --quiet -e '.[dev,litellm]'
+	touch $(LITELLM_STAMP)
+
 install: $(STAMP)
 
 reports:
@@ -81,7 +87,7 @@ report: $(STAMP)
 screenshot:
 	scripts/screenshot.sh reports/signoff.html reports/signoff.png 1400,3000
 
-test: $(STAMP) reports
+test: $(LITELLM_STAMP) reports
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/lint-imports
 	$(PY) -m pytest tests/self --junitxml=reports/junit-self.xml $(PYTEST_ARGS)

@@ -1,0 +1,227 @@
+"""The official OpenAI SDK as a consumer: what a user who points `OpenAI(base_url=...)` at the target sees.
+
+`consumer_check` lists the models with the pinned `openai` package (following its pagination, if the
+SDK ever pages) and asks each given model for one chat completion, with retries off so each call is one
+request. Every call is recorded as an `SdkCall`: the request line, the status, the SDK's exception quoted,
+and a short body excerpt, with the key filtered out of all of it. `sdk_findings` and `compare_ids` are
+pure: they turn the records into `Finding`s.
+
+Which ids the SDK should see depends on the API: an API without pagination (the OpenAI dialect) gives the
+whole list; Gatewayz answers a bare `GET /v1/models` with its documented default page (`DEFAULT_PAGES`).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx2
+import openai
+
+from gateway_contracts.data.findings import Finding, sample
+from gateway_contracts.net.redaction import Redactor
+
+EXCERPT_CHARS = 200
+MAX_PAGES = 50  # the SDK's models page never has a next page today; bounded in case a release adds one
+PROMPT = "Say hi"
+# What a bare `GET /v1/models` (all the SDK sends) returns, per dialect: the whole list, or a default page.
+DEFAULT_PAGES: Mapping[str, Mapping[str, Any] | None] = {
+    "openai": None,  # no pagination: the whole list
+    "gatewayz": {"gateway": "all", "limit": 100, "offset": 0},
+}
+
+
+@dataclass(frozen=True)
+class SdkCall:
+    """One SDK call and what came back. Text fields never hold the key."""
+
+    operation: str  # "models.list" or "chat.completions.create <model>"
+    request: str  # "GET http://host/v1/models -> 200" (no query secrets, no headers)
+    ok: bool
+    status: int | None = None
+    error: str | None = None  # the SDK's exception, quoted: "InternalServerError: Error code: 500 - ..."
+    excerpt: str | None = None  # the start of the answer's body
+
+    def describe(self) -> str:
+        parts = [self.error or "ok"]
+        if self.excerpt:
+            parts.append(f"body: {self.excerpt}")
+        return "; ".join(parts)
+
+
+@dataclass(frozen=True)
+class SdkListing:
+    ids: tuple[Any, ...]  # in the order the SDK yielded them, duplicates kept
+    pages: int
+    calls: tuple[SdkCall, ...]  # one per page fetched; the last one failed if the listing did
+
+    @property
+    def ok(self) -> bool:
+        return bool(self.calls) and all(c.ok for c in self.calls)
+
+
+@dataclass(frozen=True)
+class SdkReport:
+    listing: SdkListing
+    chats: tuple[SdkCall, ...] = field(default=())
+
+
+class _Recorder:
+    """httpx2 event hooks: the last request line and response (status, body excerpt), key filtered."""
+
+    def __init__(self, secret: str) -> None:
+        self.filter = Redactor(secret)  # its repr hides the key (tracebacks with locals)
+        self.with_key = " (with key)" if secret else ""
+        self.request: str | None = None
+        self.status: int | None = None
+        self.excerpt: str | None = None
+
+    def on_request(self, request: httpx2.Request) -> None:
+        self.request, self.status, self.excerpt = f"{request.method} {request.url}", None, None
+
+    def on_response(self, response: httpx2.Response) -> None:
+        response.read()  # buffered once here; the SDK reads the same bytes afterwards
+        self.status = response.status_code
+        self.excerpt = self.filter(" ".join(response.text[:EXCERPT_CHARS].split())) or None
+
+    def line(self, fallback: str) -> str:
+        """`GET http://host/v1/models (with key) -> 200`, in the style of Exchange.describe()."""
+        line = self.filter(self.request or fallback) + self.with_key
+        return f"{line} -> {self.status}" if self.status is not None else f"{line} -> no answer"
+
+
+def make_client(
+    base_url: str,
+    api_key: str,
+    recorder: _Recorder,
+    *,
+    timeout: float = 30.0,
+    transport: httpx2.BaseTransport | None = None,
+) -> openai.OpenAI:
+    hooks = {"request": [recorder.on_request], "response": [recorder.on_response]}
+    http_client = openai.DefaultHttpxClient(event_hooks=hooks, transport=transport, timeout=timeout)
+    # max_retries=0: one request per call, the first answer is what the contract judges.
+    # The SDK fills organization/project from OPENAI_ORG_ID / OPENAI_PROJECT_ID when given None: omit the
+    # headers so a user's OpenAI account ids never reach the target.
+    return openai.OpenAI(
+        base_url=base_url,
+        api_key=api_key,
+        timeout=timeout,
+        max_retries=0,
+        http_client=http_client,
+        default_headers={"OpenAI-Organization": openai.Omit(), "OpenAI-Project": openai.Omit()},
+    )
+
+
+def _quote(exc: BaseException, recorder: _Recorder) -> str:
+    return recorder.filter(f"{type(exc).__name__}: {' '.join(str(exc).split())}")[:400]
+
+
+def list_models(
+    base_url: str, api_key: str, *, timeout: float = 30.0, transport: httpx2.BaseTransport | None = None
+) -> SdkListing:
+    """`client.models.list()` and every page after it, as a user iterating the paginator would."""
+    recorder = _Recorder(api_key)
+    fallback = f"GET {base_url.rstrip('/')}/models"
+    ids: list[Any] = []
+    calls: list[SdkCall] = []
+    with make_client(base_url, api_key, recorder, timeout=timeout, transport=transport) as client:
+        try:
+            page: Any = client.models.list()
+            while True:
+                # What user code does first: read each model's id (a page is recorded once that worked).
+                page_ids = [model.id for model in page.data]
+                ids.extend(page_ids)
+                no_id = [i for i in page_ids if not isinstance(i, str) or not i]
+                if no_id:
+                    raise TypeError(f"{len(no_id)} model(s) with id {no_id[0]!r}, expected a non-empty string")
+                calls.append(SdkCall("models.list", recorder.line(fallback), True, recorder.status))
+                if len(calls) >= MAX_PAGES or not page.has_next_page():
+                    break
+                page = page.get_next_page()
+        except (openai.OpenAIError, AttributeError, TypeError) as exc:
+            calls.append(
+                SdkCall(
+                    "models.list",
+                    recorder.line(fallback),
+                    False,
+                    recorder.status,
+                    _quote(exc, recorder),
+                    recorder.excerpt,
+                )
+            )
+    return SdkListing(tuple(ids), sum(1 for c in calls if c.ok), tuple(calls))
+
+
+def chat_once(
+    base_url: str,
+    api_key: str,
+    model: str,
+    *,
+    timeout: float = 30.0,
+    transport: httpx2.BaseTransport | None = None,
+) -> SdkCall:
+    """One `client.chat.completions.create`, and the first thing user code reads: the first choice's text."""
+    recorder = _Recorder(api_key)
+    operation = f"chat.completions.create {model}"
+    fallback = f"POST {base_url.rstrip('/')}/chat/completions"
+    with make_client(base_url, api_key, recorder, timeout=timeout, transport=transport) as client:
+        try:
+            completion = client.chat.completions.create(
+                model=model, messages=[{"role": "user", "content": PROMPT}], max_tokens=16
+            )
+            # content may be null in the OpenAI API (a refusal, tool calls): only its absence breaks user code.
+            _ = completion.choices[0].message.content
+        except (openai.OpenAIError, AttributeError, IndexError, TypeError) as exc:
+            return SdkCall(
+                operation, recorder.line(fallback), False, recorder.status, _quote(exc, recorder), recorder.excerpt
+            )
+    return SdkCall(operation, recorder.line(fallback), True, recorder.status)
+
+
+def consumer_check(
+    base_url: str,
+    api_key: str,
+    chat_models: Sequence[str],
+    *,
+    timeout: float = 30.0,
+    transport: httpx2.BaseTransport | None = None,
+) -> SdkReport:
+    """List the models, then chat once with each contracted chat model (in the order given)."""
+    listing = list_models(base_url, api_key, timeout=timeout, transport=transport)
+    chats = tuple(chat_once(base_url, api_key, m, timeout=timeout, transport=transport) for m in chat_models)
+    return SdkReport(listing, chats)
+
+
+# -- pure judgements ---------------------------------------------------------------------------------
+
+
+def sdk_findings(report: SdkReport) -> list[Finding]:
+    """One finding per SDK call that raised or returned something user code cannot read."""
+    calls = (*report.listing.calls, *report.chats)
+    return [
+        Finding("openai-sdk", f"the OpenAI SDK's {c.operation} failed: {c.describe()}", c.request)
+        for c in calls
+        if not c.ok
+    ]
+
+
+def compare_ids(
+    sdk_ids: Sequence[Any], walked_ids: Sequence[Any], *, scope: str, request: str | None = None
+) -> list[Finding]:
+    """The ids the SDK saw agree with the ids the contracts walked for the same scope (the whole list, or
+    the API's default page): same ids, each as many times. Order is not compared (the API promises none)."""
+    got, expected = Counter(sdk_ids), Counter(walked_ids)
+    if got == expected:
+        return []
+    missing = sorted(map(str, (expected - got).elements()))
+    extra = sorted(map(str, (got - expected).elements()))
+    parts = [f"the SDK saw {len(sdk_ids):,} rows, the contracts walked {len(walked_ids):,} for {scope}"]
+    if missing:
+        parts.append(f"{len(missing):,} not seen by the SDK")
+    if extra:
+        parts.append(f"{len(extra):,} only the SDK saw")
+    evidence = tuple(f"missing {m}" for m in sample(missing, 3)) + tuple(f"extra {e}" for e in sample(extra, 3))
+    return [Finding("openai-sdk-ids", "; ".join(parts), request, evidence)]
