@@ -50,6 +50,7 @@ from gateway_contracts.catalog import (
     MODELS_PATH,
     OPENAPI_PATH,
     invalid_queries,
+    probe_gateway,
     swap_case,
 )
 from gateway_contracts.contract import load_contract
@@ -171,9 +172,9 @@ def crawl(url: str, contract_path: Path, api_key: str) -> int:
             page(swap_case(gateway.slug), 0, 1)
         if contract.aggregate is not None:
             walk(contract.aggregate.slug, limit)
-        first = contract.gateways[0].slug
+        valid = probe_gateway(contract)
         for query in invalid_queries(limit):
-            get(MODELS_PATH, {k: (first if v == "{gateway}" else v) for k, v in query.params.items()})
+            get(MODELS_PATH, {k: (valid if v == "{gateway}" else v) for k, v in query.params.items()})
         chat_models = list(contract.chat_models)
         unkeyed = [(chat_models[0] if chat_models else "openai/gpt-4o", None)]
         for model, key in unkeyed + [(m, api_key) for m in chat_models]:

@@ -19,6 +19,7 @@ import pytest
 from gateway_contracts import exitcodes
 from gateway_contracts.fuzz.safety import DEFAULT_ALLOWED_HOSTS, SafetyError, refusal
 from gateway_contracts.fuzz.settings import COMMITTED_SPEC, DEFAULT_SEED, FuzzSettings, resolve_settings
+from gateway_contracts.options import env_default, option_type
 
 if TYPE_CHECKING:
     from gateway_contracts.fuzz.target import FuzzTarget
@@ -42,7 +43,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--fuzz-allow-methods", default=None, metavar="METHODS",
                     help="unsafe methods the fuzz tests may send besides GET/HEAD/OPTIONS and keyed chat "
                     "(env FUZZ_ALLOW_METHODS, e.g. POST,PUT; default none)")
-    group.addoption("--fuzz-seed", type=int, default=None,
+    group.addoption("--fuzz-seed", type=option_type("--fuzz-seed", "FUZZ_SEED", int), default=env_default("FUZZ_SEED"),
                     help=f"seed of the nightly fuzz profile (env FUZZ_SEED; default {DEFAULT_SEED}); the gate "
                     "profile is derandomized")
     group.addoption("--fuzz-spec", default=None, metavar="FILE",
