@@ -261,7 +261,8 @@ def test_a_tls_error_is_one_line_and_exit_7(tmp_path: Path, reference: EmbeddedG
 
 @pytest.mark.slow
 def test_a_black_holed_target_is_one_line_and_exit_7_within_seconds(tmp_path: Path, black_hole: str) -> None:
-    run = run_suite(tmp_path, "--target-url", black_hole, env=KEYED)  # REQUEST_TIMEOUT stays 60: connect is bounded apart
+    # REQUEST_TIMEOUT stays 60: connect is bounded apart.
+    run = run_suite(tmp_path, "--target-url", black_hole, env=KEYED)
     assert_one_line_exit(run, exitcodes.TARGET_UNREACHABLE, f"target unreachable: {black_hole}: timed out")
     assert run.seconds < SECONDS
 
