@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from gateway_contracts import exitcodes
-from gateway_contracts.fuzz.safety import DEFAULT_ALLOWED_HOSTS, SafetyError, refusal
+from gateway_contracts.fuzz.safety import CHAT_OPERATION, DEFAULT_ALLOWED_HOSTS, SafetyError, refusal
 from gateway_contracts.fuzz.settings import COMMITTED_SPEC, DEFAULT_SEED, FuzzSettings, resolve_settings
 from gateway_contracts.options import env_default, option_type
 
@@ -163,6 +163,10 @@ def skip_unpermitted_operation(request: pytest.FixtureRequest) -> None:
     method, path = label.split(" ", 1)
     target: FuzzTarget = request.getfixturevalue("fuzz_target")
     reason = request.config.stash[SETTINGS].methods.skip_reason(method, path, has_key=target.has_key)
+    if reason and (method, path) == CHAT_OPERATION and getattr(_state(request.config), "keyless", False):
+        from gateway_contracts.plugin import KEYLESS_REASON
+
+        reason = f"{label}: {KEYLESS_REASON}"  # no key by choice: say so, as the chat contracts do
     if reason:
         pytest.skip(reason)
 
