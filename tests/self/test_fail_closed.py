@@ -12,6 +12,7 @@
 
 from __future__ import annotations
 
+import re
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -32,6 +33,7 @@ from tests.self.test_reliability import Run, assert_one_line_exit, run_suite
 ROOT = Path(__file__).resolve().parents[2]
 KEY = "gwc-fail-closed-test-key"  # accepted by the external gateway below
 CHAT = "test_chat_model_answers"
+CRASH = re.compile(r"^\w+(Error|Exception)\b")  # a failure message that is an exception, not a finding
 
 
 class ExternalGateway:
@@ -125,7 +127,7 @@ def test_every_selection_passes_or_skips_never_errors(tmp_path: Path, selection:
     run = run_suite(tmp_path, "--strict-registry", env={"GATEWAYS": selection})
     assert run.status == exitcodes.OK, run.output[-3000:]
     assert "Traceback" not in run.output
-    assert " error" not in run.stdout.lower(), run.output[-3000:]
+    assert "<error" not in run.junit.read_text(encoding="utf-8"), run.output[-3000:]
     outcomes = _outcomes(run)
     assert set(outcomes.values()) <= {"passed", "skipped"}, outcomes
     passed = {name for name, outcome in outcomes.items() if outcome == "passed"}
@@ -135,6 +137,18 @@ def test_every_selection_passes_or_skips_never_errors(tmp_path: Path, selection:
         assert "test_aggregate_count_within_bounds" in passed
     checked = {name.split("[")[1].rstrip("]") for name in passed if name.startswith("test_gateway_answers_200[")}
     assert checked == {"all": set(), "novita": {"novita"}, "HUG,all": {"huggingface"}}[selection]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("selection", ["all", "openrouter"])
+def test_the_staging_contract_shards_give_findings_or_passes_never_errors(tmp_path: Path, selection: str) -> None:
+    # The real backend's contract against the reference gateway: findings are allowed here, errors are not.
+    run = run_suite(tmp_path, env={"GATEWAYS": selection, "CONTRACTS": "contracts/gatewayz-staging.yaml"})
+    assert run.status in (exitcodes.OK, exitcodes.CONTRACT_BROKEN), run.output[-3000:]
+    assert "<error" not in run.junit.read_text(encoding="utf-8"), run.output[-3000:]
+    crashes = {name: message for name, (_, message, _) in run.outcomes().items() if CRASH.match(message)}
+    assert not crashes  # a failure is a finding, never an exception (IndexError was one)
+    assert "passed" in _outcomes(run).values()
 
 
 @pytest.mark.slow
