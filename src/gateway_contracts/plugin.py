@@ -81,7 +81,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--contracts", default=os.environ.get("CONTRACTS") or DEFAULT_CONTRACT,
                     help=f"contract file (env CONTRACTS; default {DEFAULT_CONTRACT})")
     group.addoption("--gateways", default=os.environ.get("GATEWAYS") or None,
-                    help="comma-separated gateway slugs to check (env GATEWAYS; CI sharding); default all")
+                    help="comma-separated gateways to check, slugs or aliases; the aggregate's slug (all) selects the "
+                    "aggregate (env GATEWAYS; CI sharding); default every gateway and the aggregate")
     group.addoption("--reference-fault", action="append", default=[], metavar="NAME",
                     help="fault to inject into the embedded reference gateway (repeatable; env REFERENCE_FAULTS)")
     # Numbers and flags: the environment variable is the default, parsed by the option's own type (options.py).
