@@ -145,6 +145,7 @@ class Contract:
     registry: RegistrySpec
     latency_regression_factor: float
     count_drop_tolerance: float
+    unselected: tuple[Gateway, ...] = ()  # contracted, left out by GATEWAYS: still covered (registry)
 
     def gateway(self, slug: str) -> Gateway:
         for gateway in self.gateways:
@@ -153,18 +154,24 @@ class Contract:
         raise KeyError(slug)
 
     def covered_names(self) -> set[str]:
-        return {name.lower() for gateway in self.gateways for name in gateway.names}
+        return {name.lower() for gateway in (*self.gateways, *self.unselected) for name in gateway.names}
 
-    def only(self, slugs: set[str]) -> Contract:
-        """The contract restricted to some gateways (CI sharding with GATEWAYS=a,b)."""
-        unknown = slugs - {g.slug for g in self.gateways} - ({self.aggregate.slug} if self.aggregate else set())
-        if unknown:
-            raise ContractError(
-                f"{self.path}: GATEWAYS names {', '.join(sorted(unknown))}, not in the contract "
-                f"(contracted: {', '.join(g.slug for g in self.gateways)})"
-            )
-        aggregate = self.aggregate if self.aggregate and self.aggregate.slug in slugs else None
-        return replace(self, gateways=tuple(g for g in self.gateways if g.slug in slugs), aggregate=aggregate)
+    def only(self, names: set[str]) -> Contract:
+        """The contract restricted to some gateways (CI sharding with GATEWAYS=a,b): slugs or aliases in any
+        letter case, as the API takes them; the aggregate's slug selects the aggregate. Possibly no gateway
+        (`GATEWAYS=all`), never nothing: an empty selection is an error, as is a name not in the contract."""
+        wanted = {n.strip().lower() for n in names if n.strip()}
+        aggregate = self.aggregate.slug.lower() if self.aggregate else None
+        known = {n.lower() for g in self.gateways for n in g.names} | ({aggregate} if aggregate else set())
+        contracted = ", ".join([g.slug for g in self.gateways] + ([self.aggregate.slug] if self.aggregate else []))
+        if not wanted:
+            raise ContractError(f"{self.path}: GATEWAYS (--gateways) selects nothing (contracted: {contracted})")
+        if wanted - known:
+            raise ContractError(f"{self.path}: GATEWAYS (--gateways) names {', '.join(sorted(wanted - known))}, "
+                                f"not in the contract (contracted: {contracted})")
+        chosen = tuple(g for g in self.gateways if wanted & {n.lower() for n in g.names})
+        return replace(self, gateways=chosen, aggregate=self.aggregate if aggregate in wanted else None,
+                       unselected=self.unselected + tuple(g for g in self.gateways if g not in chosen))
 
 
 def load_contract(path: str | Path) -> Contract:

@@ -29,6 +29,7 @@ from gateway_contracts.catalog import (
     STATUS_PATH,
     invalid_queries,
     invalid_search_queries,
+    probe_gateway,
     swap_case,
 )
 from gateway_contracts.contract import Contract
@@ -93,7 +94,7 @@ def planned_requests(contract: Contract, totals: Mapping[str, int | None], *, ke
         plan.append(models_page(swap_case(gateway.slug), 0, 1))
     if contract.aggregate is not None:
         plan += walk_pages(contract.aggregate.slug, totals.get(contract.aggregate.slug), limit, max_pages)
-    first = contract.gateways[0].slug
+    first = probe_gateway(contract)
     for query in invalid_queries(limit):
         params = tuple((k, first if v == "{gateway}" else v) for k, v in query.params.items())
         plan.append(PlannedRequest("GET", MODELS_PATH, params))

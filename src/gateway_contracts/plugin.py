@@ -21,20 +21,33 @@ from typing import Any
 import pytest
 
 from gateway_contracts import exitcodes
-from gateway_contracts.catalog import CatalogStore, invalid_queries
+from gateway_contracts.catalog import CatalogStore, invalid_queries, probe_gateway
 from gateway_contracts.contract import Aggregate, Contract, ContractError, load_contract
 from gateway_contracts.data.exchange import Exchange
 from gateway_contracts.invariants.registry import registry_names, uncovered_gateways
 from gateway_contracts.net.client import ClientSettings, GatewayClient
 from gateway_contracts.net.redaction import Redactor
+from gateway_contracts.options import (
+    env_default,
+    env_flag,
+    non_negative_float,
+    non_negative_int,
+    option_type,
+    positive_float,
+)
 
 API_KEY_ENV = "GATEWAY_API_KEY"  # the key is read from the environment only, never from an option
+KEYLESS_ENV = "KEYLESS"
+# The skip reason of every keyed check in a keyless run, and the summary's line: a choice, said as one.
+KEYLESS_REASON = ("keyed checks skipped by choice: KEYLESS=1 (--keyless) says the target has no chat to check; "
+                  "unset it and set GATEWAY_API_KEY to run them")
 DEFAULT_CONTRACT = "contracts/gateways.yaml"
 # Requests per second against an external target: under the real API's 300/min per-IP limiter.
 DEFAULT_EXTERNAL_RPS = 4.0
 STATE = pytest.StashKey["SuiteState"]()
-# Baselines, run records and Allure labels, and the fuzz tests' options and safety: their own modules.
-pytest_plugins = ["gateway_contracts.report.plugin", "gateway_contracts.fuzz.plugin"]
+# Option validation (first: the others read the options); baselines, run records and Allure labels; the fuzz
+# tests' options and safety: their own modules.
+pytest_plugins = ["gateway_contracts.options", "gateway_contracts.report.plugin", "gateway_contracts.fuzz.plugin"]
 
 
 @dataclass
@@ -43,7 +56,8 @@ class SuiteState:
     settings: ClientSettings
     target_url: str | None = None
     api_key: str | None = field(default=None, repr=False)
-    key_source: str = "none"  # "environment", "provisioned" (embedded gateway), "none"
+    key_source: str = "none"  # "environment", "provisioned" (embedded gateway), "keyless" (opted out), "none"
+    keyless: bool = False  # KEYLESS / --keyless: keyed checks skip, by choice
     description: str = ""
     cache_dir: Path | None = None
     owns_cache: bool = False
@@ -68,20 +82,29 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--contracts", default=os.environ.get("CONTRACTS") or DEFAULT_CONTRACT,
                     help=f"contract file (env CONTRACTS; default {DEFAULT_CONTRACT})")
     group.addoption("--gateways", default=os.environ.get("GATEWAYS") or None,
-                    help="comma-separated gateway slugs to check (env GATEWAYS; CI sharding); default all")
+                    help="comma-separated gateways to check, slugs or aliases; the aggregate's slug (all) selects the "
+                    "aggregate (env GATEWAYS; CI sharding); default every gateway and the aggregate")
     group.addoption("--reference-fault", action="append", default=[], metavar="NAME",
                     help="fault to inject into the embedded reference gateway (repeatable; env REFERENCE_FAULTS)")
-    group.addoption("--request-timeout", type=float, default=None,
+    # Numbers and flags: the environment variable is the default, parsed by the option's own type (options.py).
+    group.addoption("--request-timeout", type=option_type("--request-timeout", "REQUEST_TIMEOUT", positive_float),
+                    default=env_default("REQUEST_TIMEOUT"),
                     help="per-request timeout in seconds (env REQUEST_TIMEOUT; default 60)")
-    group.addoption("--retries", type=int, default=None,
+    group.addoption("--retries", type=option_type("--retries", "RETRIES", non_negative_int),
+                    default=env_default("RETRIES"),
                     help="retries of transient failures: reset, timeout, 429, 502/503 with Retry-After "
                     "(env RETRIES; default 2)")
-    group.addoption("--max-rps", type=float, default=None,
+    group.addoption("--max-rps", type=option_type("--max-rps", "MAX_RPS", non_negative_float),
+                    default=env_default("MAX_RPS"),
                     help=f"request-rate budget for the whole run, divided across xdist workers (env MAX_RPS; "
-                    f"default {DEFAULT_EXTERNAL_RPS:g} against TARGET_URL, unlimited against the embedded gateway)")
-    group.addoption("--strict-registry", action="store_true",
-                    default=os.environ.get("STRICT_REGISTRY", "") not in ("", "0", "false"),
-                    help="fail when /v1/gateways lists a gateway or alias no contract covers (default: report it)")
+                    f"default {DEFAULT_EXTERNAL_RPS:g} against TARGET_URL, 0 = unlimited, the default against the "
+                    "embedded gateway)")
+    group.addoption("--strict-registry", action="store_true", default=env_flag("--strict-registry", "STRICT_REGISTRY"),
+                    help="fail when /v1/gateways lists a gateway or alias no contract covers (env STRICT_REGISTRY; "
+                    "default: report it)")
+    group.addoption("--keyless", action="store_true", default=env_flag("--keyless", KEYLESS_ENV),
+                    help="run without GATEWAY_API_KEY against a target with no chat (env KEYLESS=1): the keyed checks "
+                    "skip and the summary says so; without it a TARGET_URL run with no key is refused (exit 6)")
     group.addoption("--baseline", default=os.environ.get("BASELINE") or None, metavar="FILE",
                     help="compare with a baseline taken by --update-baseline (env BASELINE): count drops beyond the "
                     "contract's tolerance, vanished gateways, required or long-lived ids and latency regressions fail")
@@ -117,6 +140,7 @@ def pytest_configure(config: pytest.Config) -> None:
         state = SuiteState(contract=contract, settings=ClientSettings(**info["settings"]))
         state.target_url, state.api_key = info["target_url"], info["api_key"]
         state.description, state.key_source = info["description"], info["key_source"]
+        state.keyless = info["keyless"]
         state.cache_dir = Path(info["cache_dir"])
         config.stash[STATE] = state
         return
@@ -144,56 +168,54 @@ def _load_contract(config: pytest.Config) -> Contract:
     return contract
 
 
-def _number(config: pytest.Config, option: str, env: str, default: float) -> float:
-    """An option's value, else its environment variable's, else the default; a bad value ends the run (6)."""
-    value = getattr(config.option, option)
-    if value is not None:
-        return float(value)
-    raw = os.environ.get(env, "").strip()
-    if not raw:
-        return default
-    try:
-        number = float(raw)
-    except ValueError:
-        number = -1.0
-    if number < 0:
-        _fail_run(f"environment variable {env}={raw!r} is not a non-negative number", exitcodes.INVALID_CONTRACT)
-    return number
-
-
 def _settings(config: pytest.Config, external: bool, workers: int) -> ClientSettings:
-    rps = _number(config, "max_rps", "MAX_RPS", DEFAULT_EXTERNAL_RPS if external else 0.0)
+    # Already parsed and validated (options.py): command line and environment alike.
+    option = config.option
+    rps = option.max_rps if option.max_rps is not None else (DEFAULT_EXTERNAL_RPS if external else 0.0)
     return ClientSettings(
-        timeout_s=_number(config, "request_timeout", "REQUEST_TIMEOUT", 60.0) or 60.0,
-        retries=int(_number(config, "retries", "RETRIES", 2)),
+        timeout_s=option.request_timeout if option.request_timeout is not None else 60.0,
+        retries=option.retries if option.retries is not None else 2,
         max_rps=rps / max(1, workers),  # the budget is for the run: each worker takes its share
     )
+
+
+def _api_key() -> str | None:
+    """GATEWAY_API_KEY; empty or blank counts as unset (CI passes an empty string for a missing secret)."""
+    key = os.environ.get(API_KEY_ENV, "")
+    return key if key.strip() else None
 
 
 def _resolve_target(config: pytest.Config, state: SuiteState) -> None:
     """Start or name the target, provision the key, and check it speaks the API. Idempotent."""
     if state.target_url is not None:
         return
-    env_key = os.environ.get(API_KEY_ENV) or None
+    state.keyless = bool(config.option.keyless)
+    env_key = None if state.keyless else _api_key()  # keyless means keyless: a key in the environment is not sent
     faults = list(config.option.reference_fault) + [
         f for f in os.environ.get("REFERENCE_FAULTS", "").split(",") if f.strip()
     ]
     if config.option.target_url:
         state.target_url = config.option.target_url.rstrip("/")
-        state.api_key, state.key_source = env_key, "environment" if env_key else "none"
-        state.description = state.target_url
         if faults:
             _fail_run("--reference-fault applies to the embedded gateway only; unset TARGET_URL to use it",
                       exitcodes.INVALID_CONTRACT)
+        if env_key is None and not state.keyless:
+            # Fail closed: a missing or renamed secret must not turn the keyed checks into a green skip.
+            _fail_run(f"GATEWAY_API_KEY is not set (or empty) for TARGET_URL {state.target_url}: the keyed checks "
+                      "(chat completions) need it; set GATEWAY_API_KEY in the environment, or opt out explicitly "
+                      "with KEYLESS=1 (--keyless) for a target with no chat", exitcodes.INVALID_CONTRACT)
+        state.api_key, state.key_source = env_key, "keyless" if state.keyless else "environment"
+        state.description = state.target_url
     else:
         from gateway_contracts.reference.server import EmbeddedGateway
 
-        # A throwaway key so the keyed chat checks run by default; GATEWAY_API_KEY wins if set.
-        state.api_key = env_key or f"gwc-throwaway-{secrets.token_urlsafe(18)}"
-        state.key_source = "environment" if env_key else "provisioned"
+        # A throwaway key so the keyed chat checks run by default; GATEWAY_API_KEY wins if set, --keyless has none.
+        state.api_key = None if state.keyless else env_key or f"gwc-throwaway-{secrets.token_urlsafe(18)}"
+        state.key_source = "keyless" if state.keyless else "environment" if env_key else "provisioned"
         try:
             shape = os.environ.get("REFERENCE_SHAPE", "").strip() or "full"  # README "The reference gateway"
-            state.embedded = EmbeddedGateway(faults=faults, api_keys={state.api_key}, shape=shape)
+            keys = {state.api_key} if state.api_key else set()
+            state.embedded = EmbeddedGateway(faults=faults, api_keys=keys, shape=shape)
             state.embedded.start()
         except ValueError as exc:  # an unknown fault or shape, or a fault the shape cannot serve
             _fail_run(f"embedded reference gateway: {exc}", exitcodes.INVALID_CONTRACT)
@@ -214,7 +236,7 @@ def _preflight(store: CatalogStore) -> None:
     probes = [health, store.openapi(), store.registry()]
     if all(p.status is None for p in probes):
         _fail_run(f"target unreachable: {url}: {probes[0].error}", exitcodes.TARGET_UNREACHABLE)
-    if all(p.status == 404 for p in probes) and store.page(store.contract.gateways[0].slug, 0, 1).status == 404:
+    if all(p.status == 404 for p in probes) and store.page(probe_gateway(store.contract), 0, 1).status == 404:
         _fail_run(f"no Gatewayz API at {url}: /health, /openapi.json, /v1/gateways and /v1/models all answer 404 "
                   "(wrong base path?)", exitcodes.TARGET_UNREACHABLE)
 
@@ -237,6 +259,7 @@ class _XdistBridge:
         s = self.state
         node.workerinput.update(
             target_url=s.target_url, api_key=s.api_key, description=s.description, key_source=s.key_source,
+            keyless=s.keyless,
             cache_dir=str(s.cache_dir), settings=dataclasses.asdict(s.settings),
         )
 
@@ -321,17 +344,23 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_runtest_setup(item: pytest.Item) -> None:
-    client = item.config.stash[STATE].client
-    if client is not None:
-        client.touched.clear()
+    state = item.config.stash[STATE]
+    if state.client is not None and state.store is not None:
+        state.client.touched.clear()
+        state.store.reread.clear()
+    if state.keyless and item.get_closest_marker("keyed") is not None:
+        pytest.skip(KEYLESS_REASON)
 
 
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
     report = yield
-    client = item.config.stash[STATE].client
-    if report.when == "call" and client is not None:
-        retried = {e.request_line: e for e in client.touched if e.recovered}
+    state = item.config.stash[STATE]
+    if report.when == "call" and state.client is not None and state.store is not None:
+        # Everything the test read: fetched or cached by the client (memory, or disk from another worker, where
+        # `attempts` is kept), and walks the store served from its own cache.
+        read = [*state.client.touched, *state.store.reread]
+        retried = {e.request_line: e for e in read if e.recovered}
         for exchange in retried.values():
             # Shows up in JUnit as a property and in the summary as FLAKY; the verdict itself is unchanged.
             flaky = ("flaky", f"{exchange.describe()}: {'; '.join(exchange.notes)}")
@@ -376,6 +405,8 @@ def summary_lines(state: SuiteState) -> list[str]:
         f"({len(state.contract.gateways)} gateways); key: {state.key_source}",
         f"gateway-contracts: {len(exchanges)} distinct requests, {sent} sent",
     ]
+    if state.keyless:
+        lines.append(f"gateway-contracts: {KEYLESS_REASON}")
     lines += _transport_lines(state, exchanges)
     uncovered = _uncovered(state, exchanges)
     if uncovered:

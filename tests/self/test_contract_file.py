@@ -4,14 +4,18 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import pytest
 import yaml
 from hypothesis import given
 from hypothesis import strategies as st
 
+from gateway_contracts.catalog import CatalogStore, invalid_queries, probe_gateway
 from gateway_contracts.contract import Contract, ContractError, load_contract, parse_contract
+from gateway_contracts.data.exchange import Exchange, build_url
+from gateway_contracts.net.client import GatewayClient
+from gateway_contracts.plugin import _preflight
 from tests.self.strategies import FAST
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -324,12 +328,121 @@ def test_only_restricts_to_the_named_gateways(contract: Contract) -> None:
     assert with_all.aggregate == contract.aggregate
 
 
+def test_only_the_aggregate_leaves_no_gateway_but_keeps_them_covered(contract: Contract) -> None:
+    sub = contract.only({"all"})
+    assert sub.gateways == ()
+    assert sub.aggregate == contract.aggregate
+    assert sub.covered_names() == contract.covered_names()  # the registry check must not call them uncovered
+    assert probe_gateway(sub) == "all"  # the invalid-input probes and the preflight page still have a gateway
+
+
+def test_an_alias_in_any_case_selects_its_gateway(contract: Contract) -> None:
+    sub = contract.only({"HUG", " OpenRouter "})
+    assert [g.slug for g in sub.gateways] == ["openrouter", "huggingface"]
+    assert sub.aggregate is None
+    assert [g.slug for g in sub.unselected] == []
+
+
 def test_only_with_an_unknown_slug_names_it(contract: Contract) -> None:
     with pytest.raises(ContractError) as caught:
-        contract.only({"openrouter", "featherles", "hug"})
+        contract.only({"openrouter", "featherles", "hugs"})
     assert str(caught.value) == (
-        "contracts/test.yaml: GATEWAYS names featherles, hug, not in the contract (contracted: openrouter, huggingface)"
+        "contracts/test.yaml: GATEWAYS (--gateways) names featherles, hugs, not in the contract "
+        "(contracted: openrouter, huggingface, all)"
     )
+
+
+@pytest.mark.parametrize("selection", [set(), {"", " "}], ids=["empty", "blank"])
+def test_a_selection_of_nothing_is_an_error(contract: Contract, selection: set[str]) -> None:
+    with pytest.raises(ContractError, match=re.escape("GATEWAYS (--gateways) selects nothing")):
+        contract.only(selection)
+
+
+class AnswersNothing:
+    """A client for `CatalogStore` that answers 404 to everything and records the gateway values it was sent."""
+
+    base_url = "http://gateway.test"
+    has_key = False
+
+    def __init__(self) -> None:
+        self.gateways: list[str] = []
+
+    def get(self, path: str, params: dict[str, Any] | None = None) -> Exchange:
+        if params and "gateway" in params:
+            self.gateways.append(str(params["gateway"]))
+        return Exchange("GET", build_url(self.base_url, path, params), 404, "application/json", '{"detail": "no"}')
+
+
+def _assert_probe_paths_work(sub: Contract, selected: set[str]) -> None:
+    """What picks a gateway for a probe works on any selection, and picks a selected one."""
+    assert probe_gateway(sub).lower() in selected | {n.lower() for g in sub.gateways for n in g.names}
+    client = AnswersNothing()
+    store = CatalogStore(cast(GatewayClient, client), sub)
+    for query in invalid_queries(sub.max_limit):
+        assert store.invalid(query).status == 404
+    with pytest.raises(pytest.exit.Exception, match="no Gatewayz API at"):
+        _preflight(store)  # everything 404: the preflight probes a catalog page too, with a selected gateway
+    assert set(client.gateways) - {"", "no-such-gateway-zz"} == {probe_gateway(sub)}
+
+
+@st.composite
+def sharded_docs(draw: st.DrawFn) -> tuple[dict[str, Any], list[list[str]]]:
+    """A contract with aliases and maybe an aggregate, and each gateway's names (slug first)."""
+    pool = draw(st.lists(slugs, min_size=1, max_size=12, unique_by=str.lower))
+    cut = sorted(draw(st.lists(st.integers(1, len(pool)), max_size=5, unique=True)))
+    groups = [g for g in (pool[a:b] for a, b in zip([0, *cut], [*cut, len(pool)], strict=True)) if g]
+    gateways = {names[0]: {"min_models": 1, **({"aliases": names[1:]} if names[1:] else {})} for names in groups}
+    doc: dict[str, Any] = {"version": 1, "gateways": gateways}
+    if draw(st.booleans()):
+        doc["aggregate"] = {"slug": draw(st.sampled_from(["all", "ALL-catalog"])), "min_models": 1}
+    return doc, groups
+
+
+def _any_case(data: st.DataObject, name: str) -> str:
+    return "".join(c.upper() if data.draw(st.booleans()) else c for c in name)
+
+
+@FAST
+@given(sharded_docs(), st.data())
+def test_any_selection_is_exactly_the_selected_gateways(drawn: tuple[dict[str, Any], list[list[str]]],
+                                                        data: st.DataObject) -> None:
+    doc, groups = drawn
+    contract = parse_contract(yaml.safe_dump(doc, sort_keys=False), PATH)
+    names = [n for group in groups for n in group] + ([doc["aggregate"]["slug"]] if "aggregate" in doc else [])
+    picked = data.draw(st.lists(st.sampled_from(names), min_size=1, unique=True))
+    sub = contract.only({_any_case(data, n) for n in picked})
+    wanted = {n.lower() for n in picked}
+    assert [g.slug for g in sub.gateways] == [group[0] for group in groups if wanted & {n.lower() for n in group}]
+    assert (sub.aggregate is not None) == ("aggregate" in doc and doc["aggregate"]["slug"].lower() in wanted)
+    assert {g.slug for g in (*sub.gateways, *sub.unselected)} == {g.slug for g in contract.gateways}
+    assert sub.covered_names() == contract.covered_names()
+    assert sub.gateways or sub.aggregate  # never nothing to check
+    _assert_probe_paths_work(sub, wanted)
+
+
+@FAST
+@given(sharded_docs(), st.data())
+def test_a_name_outside_the_contract_is_a_one_line_error(drawn: tuple[dict[str, Any], list[list[str]]],
+                                                         data: st.DataObject) -> None:
+    doc, groups = drawn
+    contract = parse_contract(yaml.safe_dump(doc, sort_keys=False), PATH)
+    known = {n.lower() for group in groups for n in group} | ({doc["aggregate"]["slug"].lower()} if "aggregate" in doc
+                                                             else set())
+    stranger = data.draw(slugs.filter(lambda s: s.lower() not in known).map(lambda s: s + "-x"))
+    with pytest.raises(ContractError) as caught:
+        contract.only({*data.draw(st.lists(st.sampled_from(sorted(known)), max_size=2)), stranger})
+    assert f"names {stranger.lower()}, not in the contract" in str(caught.value)
+    assert "\n" not in str(caught.value)
+
+
+@pytest.mark.parametrize("path", sorted((ROOT / "contracts").glob("*.yaml")), ids=lambda p: p.name)
+def test_every_shipped_contract_shards_into_single_gateways_and_the_aggregate(path: Path) -> None:
+    contract = load_contract(path)
+    shards = [{g.slug} for g in contract.gateways] + ([{contract.aggregate.slug}] if contract.aggregate else [])
+    for shard in shards:
+        sub = contract.only(shard)
+        assert len(sub.gateways) + (sub.aggregate is not None) == 1
+        _assert_probe_paths_work(sub, shard)
 
 
 # -- properties: the line always points at the mistake --------------------------------------------

@@ -22,8 +22,8 @@ pytestmark = pytest.mark.slow
 
 ROOT = Path(__file__).resolve().parents[2]
 # Settings a caller's environment could leak into the inner runs (each sets its own).
-SCRUBBED = ("TARGET_URL", "GATEWAY_API_KEY", "GATEWAYS", "REFERENCE_FAULTS", "MAX_RPS", "REQUEST_TIMEOUT", "RETRIES",
-            "CONTRACTS", "BASELINE", "RUN_NAME", "STRICT_REGISTRY", "REPORTS_DIR", "PYTEST_ADDOPTS",
+SCRUBBED = ("TARGET_URL", "GATEWAY_API_KEY", "KEYLESS", "GATEWAYS", "REFERENCE_FAULTS", "MAX_RPS", "REQUEST_TIMEOUT",
+            "RETRIES", "CONTRACTS", "BASELINE", "RUN_NAME", "STRICT_REGISTRY", "REPORTS_DIR", "PYTEST_ADDOPTS",
             "FUZZ_ALLOWED_HOSTS", "FUZZ_ALLOW_METHODS", "FUZZ_SEED", "FUZZ_SPEC")
 GATE = ("tests/contract", "tests/fuzz", "-m", "gate", "-p", "xdist", "-n", "2")
 

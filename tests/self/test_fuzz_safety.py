@@ -2,7 +2,7 @@
 
 - node ids (so JUnit names) carry the operation: `test_fuzz_gate[GET /v1/models]` (pytest 9.2 broke this)
 - a host outside the allow-list is refused with one line and exit 6, before any fuzz request
-- without a key, chat is skipped (no POST is sent); unsafe methods stay unsent
+- keyless by choice (KEYLESS=1), chat is skipped (no POST is sent); unsafe methods stay unsent
 - the request budget holds across two workers
 - the key never reaches console, JUnit or Allure results, and the curl line shows it filtered
 - each operation keeps its own Allure history id
@@ -24,6 +24,8 @@ from gateway_contracts.reference import EmbeddedGateway
 from tests.self.test_fuzz_faults import run_suite
 
 pytestmark = pytest.mark.slow
+# A TARGET_URL run needs GATEWAY_API_KEY or an explicit opt-out: these runs are keyless by choice.
+KEYLESS = {"KEYLESS": "1"}
 
 OPERATIONS = ("GET /health", "GET /v1/gateways", "GET /v1/gateways/status", "GET /v1/models", "GET /models",
               "GET /v1/models/search", "GET /v1/models/{developer}", "POST /v1/chat/completions")
@@ -71,7 +73,8 @@ def test_node_ids_name_each_operation(tmp_path: Path) -> None:
 def test_host_outside_the_allow_list_is_refused(external: StampedGateway, tmp_path: Path,
                                                 workers: tuple[str, ...]) -> None:
     run = run_suite(("tests/fuzz", "-m", "gate", *workers), tmp_path,
-                    env={"TARGET_URL": external.gateway.url, "FUZZ_ALLOWED_HOSTS": "localhost,*.staging.example"})
+                    env={"TARGET_URL": external.gateway.url, **KEYLESS,
+                         "FUZZ_ALLOWED_HOSTS": "localhost,*.staging.example"})
     assert run.status == exitcodes.INVALID_CONTRACT, run.output[-2000:]
     lines = [line for line in run.output.splitlines() if "refusing to fuzz 127.0.0.1" in line]
     assert len(lines) == 1, run.output[-2000:]
@@ -85,10 +88,10 @@ def test_host_outside_the_allow_list_is_refused(external: StampedGateway, tmp_pa
 def test_without_a_key_chat_is_skipped_and_only_safe_methods_are_sent(external: StampedGateway,
                                                                        tmp_path: Path) -> None:
     run = run_suite(("tests/fuzz", "-m", "gate", "-p", "xdist", "-n", "2", "-rs"), tmp_path,
-                    env={"TARGET_URL": external.gateway.url, "MAX_RPS": "0"})  # unthrottled: a local server
+                    env={"TARGET_URL": external.gateway.url, **KEYLESS, "MAX_RPS": "0"})  # unthrottled: local
     assert run.status == 0, run.output[-3000:]
     assert run.skipped == {"test_fuzz_gate[POST /v1/chat/completions]"}
-    assert "chat is fuzzed only with a key (GATEWAY_API_KEY)" in run.output
+    assert "POST /v1/chat/completions: keyed checks skipped by choice: KEYLESS=1 (--keyless)" in run.output
     methods = {method for _, method, _ in external.arrivals}
     assert methods <= {"GET", "HEAD", "OPTIONS"}, methods
     assert "/v1/chat/completions" not in external.paths()
@@ -97,7 +100,7 @@ def test_without_a_key_chat_is_skipped_and_only_safe_methods_are_sent(external: 
 def test_request_budget_holds_across_workers(external: StampedGateway, tmp_path: Path) -> None:
     budget = 20
     run = run_suite(("tests/fuzz", "-m", "gate", "-p", "xdist", "-n", "2", "-k", "search or developer"), tmp_path,
-                    env={"TARGET_URL": external.gateway.url, "MAX_RPS": str(budget)})
+                    env={"TARGET_URL": external.gateway.url, **KEYLESS, "MAX_RPS": str(budget)})
     assert run.status == 0, run.output[-3000:]
     fuzzed = sorted(t for t, _, path in external.arrivals if path.startswith("/v1/models/"))
     assert len(fuzzed) > 3 * budget, "enough requests to measure a rate"
@@ -140,7 +143,8 @@ def test_a_gateway_shard_without_the_aggregate_fuzzes_nothing(external: StampedG
     """Fuzzing covers the whole API: a sharded gate fuzzes once, in the shard listing `all`; the other shards
     skip it, and are not refused for a host they do not fuzz."""
     run = run_suite(("tests/fuzz", "-m", "gate", "-p", "xdist", "-n", "2"), tmp_path,
-                    env={"TARGET_URL": external.gateway.url, "GATEWAYS": "groq", "FUZZ_ALLOWED_HOSTS": "localhost"})
+                    env={"TARGET_URL": external.gateway.url, **KEYLESS, "GATEWAYS": "groq",
+                         "FUZZ_ALLOWED_HOSTS": "localhost"})
     assert run.status == 0, run.output[-2000:]
     assert len(run.skipped) == len(OPERATIONS)
     assert not run.passed

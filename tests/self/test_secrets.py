@@ -24,7 +24,7 @@ import pytest
 from gateway_contracts import exitcodes
 
 ROOT = Path(__file__).resolve().parents[2]
-SUITE_ENV = ("TARGET_URL", "GATEWAY_API_KEY", "GATEWAYS", "REFERENCE_FAULTS", "MAX_RPS", "REQUEST_TIMEOUT",
+SUITE_ENV = ("TARGET_URL", "GATEWAY_API_KEY", "KEYLESS", "GATEWAYS", "REFERENCE_FAULTS", "MAX_RPS", "REQUEST_TIMEOUT",
              "RETRIES", "CONTRACTS", "BASELINE", "RUN_NAME", "STRICT_REGISTRY", "REPORTS_DIR")
 # Keyed chat answers 502 HTML (R13) or 404, chat works without a key, a gateway 404s, a catalog is an HTML page.
 FAULTS = ("chat-502-html", "chat-auth-off", "hf-rename-404", "html-error-page")

@@ -17,8 +17,9 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from gateway_contracts import exitcodes
-from gateway_contracts.fuzz.safety import DEFAULT_ALLOWED_HOSTS, SafetyError, refusal
+from gateway_contracts.fuzz.safety import CHAT_OPERATION, DEFAULT_ALLOWED_HOSTS, SafetyError, refusal
 from gateway_contracts.fuzz.settings import COMMITTED_SPEC, DEFAULT_SEED, FuzzSettings, resolve_settings
+from gateway_contracts.options import env_default, option_type
 
 if TYPE_CHECKING:
     from gateway_contracts.fuzz.target import FuzzTarget
@@ -42,7 +43,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--fuzz-allow-methods", default=None, metavar="METHODS",
                     help="unsafe methods the fuzz tests may send besides GET/HEAD/OPTIONS and keyed chat "
                     "(env FUZZ_ALLOW_METHODS, e.g. POST,PUT; default none)")
-    group.addoption("--fuzz-seed", type=int, default=None,
+    group.addoption("--fuzz-seed", type=option_type("--fuzz-seed", "FUZZ_SEED", int), default=env_default("FUZZ_SEED"),
                     help=f"seed of the nightly fuzz profile (env FUZZ_SEED; default {DEFAULT_SEED}); the gate "
                     "profile is derandomized")
     group.addoption("--fuzz-spec", default=None, metavar="FILE",
@@ -162,6 +163,10 @@ def skip_unpermitted_operation(request: pytest.FixtureRequest) -> None:
     method, path = label.split(" ", 1)
     target: FuzzTarget = request.getfixturevalue("fuzz_target")
     reason = request.config.stash[SETTINGS].methods.skip_reason(method, path, has_key=target.has_key)
+    if reason and (method, path) == CHAT_OPERATION and getattr(_state(request.config), "keyless", False):
+        from gateway_contracts.plugin import KEYLESS_REASON
+
+        reason = f"{label}: {KEYLESS_REASON}"  # no key by choice: say so, as the chat contracts do
     if reason:
         pytest.skip(reason)
 
