@@ -75,13 +75,12 @@ KINDS: tuple[FindingKind, ...] = (
     FindingKind("GC604", "baseline-long-lived-vanished", "Long-lived model vanished"),
     FindingKind("GC605", "baseline-latency-regression", "Latency regression since the baseline"),
     FindingKind("GC606", "baseline-growth-past-ceiling", "Growth past the ceiling since the baseline"),
-    # the suite itself
-    # The OpenAI models dialect and the OpenAI SDK as a consumer.
+    # the OpenAI models dialect and the OpenAI SDK as a consumer
     FindingKind("GC701", "openai-list", "OpenAI model list shape"),
     FindingKind("GC702", "openai-model-object", "OpenAI model object"),
     FindingKind("GC703", "openai-sdk", "OpenAI SDK call"),
     FindingKind("GC704", "openai-sdk-ids", "Models the OpenAI SDK sees"),
-
+    # the suite itself
     FindingKind("GC901", "failure", "Failed without findings (a crash or a fuzz failure)"),
 )
 
