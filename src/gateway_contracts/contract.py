@@ -89,6 +89,8 @@ class RegistrySpec(_Strict):
 
 class _ContractModel(_Strict):
     version: int
+    # The OpenAPI document (path relative to this file) the fuzz tests and the drift check hold the target to.
+    openapi: str | None = Field(default=None, min_length=1)
     defaults: Defaults = Defaults()
     gateways: dict[str, GatewaySpec] = Field(min_length=1)
     aggregate: AggregateSpec | None = None
@@ -145,6 +147,9 @@ class Contract:
     registry: RegistrySpec
     latency_regression_factor: float
     count_drop_tolerance: float
+    # The API description the contract holds the target to (resolved, checked readable at load); None: the
+    # contract names none, and the fuzz tests skip saying so.
+    openapi: Path | None = None
 
     def gateway(self, slug: str) -> Gateway:
         for gateway in self.gateways:
@@ -199,7 +204,27 @@ def parse_contract(text: str, path: Path) -> Contract:
     except ValidationError as exc:
         raise ContractError(_describe(exc, path, lines)) from None
     _reject_reused_names(model, path, lines)
-    return _resolve(model, path)
+    contract = _resolve(model, path)
+    if model.openapi is not None:
+        contract = replace(contract, openapi=_api_document(model.openapi, path, lines))
+    return contract
+
+
+def _api_document(value: str, path: Path, lines: dict[tuple[str, ...], int]) -> Path:
+    """The `openapi` document, relative to the contract file; it must exist and be readable now, not when the
+    fuzz tests first need it."""
+    document = (path.parent / value) if not Path(value).is_absolute() else Path(value)
+    where = f"{path}:{_nearest_line(('openapi',), lines)}: openapi"
+    try:
+        with document.open("rb") as handle:
+            handle.read(1)
+    except FileNotFoundError:
+        raise ContractError(f"{where}: no such file {document}") from None
+    except IsADirectoryError:
+        raise ContractError(f"{where}: {document} is a directory, not an OpenAPI document") from None
+    except OSError as exc:
+        raise ContractError(f"{where}: cannot read {document}: {exc.strerror}") from None
+    return document
 
 
 def _reject_reused_names(model: _ContractModel, path: Path, lines: dict[tuple[str, ...], int]) -> None:
