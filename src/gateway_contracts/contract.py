@@ -216,14 +216,21 @@ def _api_document(value: str, path: Path, lines: dict[tuple[str, ...], int]) -> 
     document = (path.parent / value) if not Path(value).is_absolute() else Path(value)
     where = f"{path}:{_nearest_line(('openapi',), lines)}: openapi"
     try:
-        with document.open("rb") as handle:
-            handle.read(1)
+        text = document.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise ContractError(f"{where}: no such file {document}") from None
     except IsADirectoryError:
         raise ContractError(f"{where}: {document} is a directory, not an OpenAPI document") from None
-    except OSError as exc:
-        raise ContractError(f"{where}: cannot read {document}: {exc.strerror}") from None
+    except (OSError, UnicodeError) as exc:
+        raise ContractError(f"{where}: cannot read {document}: {getattr(exc, 'strerror', None) or exc}") from None
+    try:
+        parsed = yaml.safe_load(text)  # JSON is YAML: one parser for both
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        at = f"{document}:{mark.line + 1}" if mark else str(document)
+        raise ContractError(f"{where}: {at}: not valid JSON or YAML: {getattr(exc, 'problem', None) or exc}") from None
+    if not isinstance(parsed, dict) or not isinstance(parsed.get("paths"), dict):
+        raise ContractError(f"{where}: {document} is not an OpenAPI document (no 'paths')")
     return document
 
 
