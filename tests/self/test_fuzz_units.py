@@ -259,7 +259,10 @@ def test_settings_resolution(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) ->
     default = resolve_settings(root=tmp_path)
     assert (default.allowed_hosts, default.methods.allowed, default.seed) == (
         ("127.0.0.1", "localhost"), frozenset(), DEFAULT_SEED)
-    assert default.spec == tmp_path / "contracts" / "openapi.json"
+    assert (default.spec, default.target_spec) == (None, False), "no override: the contract's `openapi` document"
+    assert resolve_settings(spec="contracts/x.yaml", root=tmp_path).spec == tmp_path / "contracts" / "x.yaml"
+    target = resolve_settings(spec="target", root=tmp_path)
+    assert (target.spec, target.target_spec) == (None, True)
     monkeypatch.setenv("FUZZ_ALLOWED_HOSTS", "staging.example.com, localhost")
     monkeypatch.setenv("FUZZ_ALLOW_METHODS", "put")
     monkeypatch.setenv("FUZZ_SEED", "7")
