@@ -15,7 +15,6 @@ from typing import Any
 import jsonschema_rs
 import pytest
 from hypothesis import given, settings
-from hypothesis import strategies as st
 
 with warnings.catch_warnings():  # starlette's TestClient warns about httpx on import
     warnings.simplefilter("ignore")
@@ -78,7 +77,8 @@ def test_openapi_key_errors_name_file_line_and_key(tmp_path: Path, content: str 
         load_contract(path)
     message = str(error.value)
     assert message.startswith(f"{path}:2: openapi: "), message
-    assert problem in message and "\n" not in message
+    assert problem in message
+    assert "\n" not in message
 
 
 def test_shipped_contracts_name_their_documents() -> None:
@@ -89,10 +89,12 @@ def test_shipped_contracts_name_their_documents() -> None:
 def test_no_document_means_an_explicit_skip_not_a_pass(tmp_path: Path) -> None:
     contract = load_contract(_contract(tmp_path, ""))
     source = resolve_source(FuzzSettings(), contract, None)
-    assert source.document is None and source.problem is None
+    assert source.document is None
+    assert source.problem is None
     assert "names no OpenAPI document (key `openapi`" in (source.skip or "")
     override = resolve_source(FuzzSettings(spec=CONSUMER), contract, None)  # FUZZ_SPEC stays an override
-    assert override.document is not None and override.contract_document == CONSUMER
+    assert override.document is not None
+    assert override.contract_document == CONSUMER
 
 
 # --- the consumer document ------------------------------------------------------------------------
@@ -127,7 +129,8 @@ def test_gateway_is_a_plain_string_and_bounds_are_the_promised_ones() -> None:
         assert (limit["minimum"], limit["maximum"]) == (1, 1000)
     limit = _parameter("/v1/models/search", "limit")["schema"]
     assert (limit["minimum"], limit["maximum"]) == (1, 100)
-    assert "hug" not in json.dumps(DOC) and "chutes" not in json.dumps(DOC)
+    assert "hug" not in json.dumps(DOC)
+    assert "chutes" not in json.dumps(DOC)
 
 
 def test_responses_require_only_what_consumers_read() -> None:
@@ -147,7 +150,8 @@ def test_statuses_the_api_uses_are_documented() -> None:
     def codes(path: str, method: str = "get") -> set[str]:
         return set(DOC["paths"][path][method]["responses"])
 
-    assert {"200", "400", "422", "429"} <= codes("/v1/models") and {"200", "400", "422", "429"} <= codes("/models")
+    assert {"200", "400", "422", "429"} <= codes("/v1/models")
+    assert {"200", "400", "422", "429"} <= codes("/models")
     assert {"200", "400", "422", "429"} <= codes("/v1/models/search")
     assert {"200", "404", "503"} <= codes("/v1/models/{developer}")
     assert {"200", "400", "401", "404", "422", "429"} <= codes("/v1/chat/completions", "post")
@@ -236,7 +240,8 @@ def test_gateway_names_are_the_contracts_and_the_registrys() -> None:
     assert "hug" not in names
     live = FACTS.with_registry({"newgw": "newgw", "ng": "newgw", "google": "google-vertex"})
     assert {"newgw", "ng"} <= set(live.gateway_names())
-    assert live.slugs["ng"] == "newgw" and live.slugs["google"] == "google-vertex"
+    assert live.slugs["ng"] == "newgw"
+    assert live.slugs["google"] == "google-vertex"
     assert live.gateway_names() == sorted(live.gateway_names()), "sorted: derandomized runs draw the same"
 
 
@@ -314,7 +319,8 @@ def test_target_spec_of_the_embedded_gateway_and_of_a_down_target(tmp_path: Path
     assert embedded.document is not None
     assert ("GET", "/v1/gateways/status") not in covered(embedded.document)  # the reference has no such route
     down = resolve_source(FuzzSettings(target_spec=True), contract, "http://127.0.0.1:9")
-    assert down.document is None and down.requests_sent == 1
+    assert down.document is None
+    assert down.requests_sent == 1
     assert (down.problem or "").startswith("FUZZ_SPEC=target: cannot fetch http://127.0.0.1:9/openapi.json")
 
 
@@ -351,7 +357,8 @@ def test_invariant_findings_are_typed_schemathesis_failures() -> None:
     assert [(f.code, f.title) for f in failures] == [
         ("GC101", "Catalog invariant `envelope` broken"), ("GC131", "Catalog invariant `error-body` broken"),
         ("GC199", "Catalog invariant `brand-new` broken")]
-    assert "total is -1" in failures[0].message and "returned is 3" in failures[0].message
+    assert "total is -1" in failures[0].message
+    assert "returned is 3" in failures[0].message
     assert type(failures[0]) is checks.failure_class("envelope"), "one class per invariant: stable identity"
     assert len(set(checks.INVARIANT_CODES.values())) == len(checks.INVARIANT_CODES), "codes are never reused"
 
@@ -379,8 +386,10 @@ def test_failure_log_keeps_every_distinct_failure_once() -> None:
     assert log.counts == "generated=3 passed=1 failed=2"
     verdict = log.verdict() or ""
     assert verdict.startswith("2 distinct failures in 2 of 3 generated cases:")
-    assert verdict.count("ST101") == 1 and verdict.count("GC101") == 1
-    assert verdict.count("Reproduce with:") == 2 and "curl -X GET" in verdict
+    assert verdict.count("ST101") == 1
+    assert verdict.count("GC101") == 1
+    assert verdict.count("Reproduce with:") == 2
+    assert "curl -X GET" in verdict
     assert "SECRET" not in verdict
     assert FailureLog().verdict() is None
 
@@ -388,6 +397,7 @@ def test_failure_log_keeps_every_distinct_failure_once() -> None:
 def test_findings_are_matched_by_path_template() -> None:
     row = {"id": "openai/x", "name": "X", "source_gateway": "openrouter", "provider_slug": "openai"}
     exchange = Exchange("GET", "http://t/v1/models/openai", 200, "application/json",
-                        json.dumps({"developer": "openai", "models": [row, {**row, "id": "meta/y", "provider_slug": "meta"}]}))
+                        json.dumps({"developer": "openai",
+                                    "models": [row, {**row, "id": "meta/y", "provider_slug": "meta"}]}))
     answer = checks.Answer("GET", "/v1/models/{developer_name}", exchange, {"developer_name": "openai"})
     assert [f.invariant for f in checks.findings_for(answer, FACTS)] == ["provider-filter"]
