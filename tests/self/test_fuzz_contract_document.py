@@ -329,6 +329,16 @@ def test_template_key() -> None:
     assert template_key("/v1/models/search") != template_key("/v1/models/{developer}")
 
 
+def test_drift_of_a_fastapi_like_live_spec_is_only_what_it_loosens() -> None:
+    """The real backend's shape: renamed path parameter without the implied bounds, nullable strings, bare
+    200/422, admin routes. Only the missing `offset >= 0` (B6 in the spec itself) and the missing routes are
+    drift."""
+    rendered = {d.render() for d in compare_specs(DOC, _fastapi_like())}
+    assert "GET /v1/models: parameter query 'offset' changed: minimum 0 -> (none) (committed -> live)" in rendered
+    assert not any("{developer}" in r for r in rendered), rendered
+    assert not any("admin" in r or "security" in r or "gateway'" in r for r in rendered), rendered
+
+
 def test_drift_against_the_consumer_document_ignores_uncovered_routes() -> None:
     live = copy.deepcopy(reference_spec())
     live["paths"]["/admin/cache/refresh/{gateway}"] = {"post": {"responses": {"200": {"description": "ok"}}}}
@@ -401,3 +411,18 @@ def test_findings_are_matched_by_path_template() -> None:
                                     "models": [row, {**row, "id": "meta/y", "provider_slug": "meta"}]}))
     answer = checks.Answer("GET", "/v1/models/{developer_name}", exchange, {"developer_name": "openai"})
     assert [f.invariant for f in checks.findings_for(answer, FACTS)] == ["provider-filter"]
+
+
+def test_pagination_walk_finds_its_operations_by_method_and_path() -> None:
+    """Not by the reference's operation ids: a target spec names them as it likes."""
+    from gateway_contracts.fuzz.profiles import NIGHTLY
+    from gateway_contracts.fuzz.target import FuzzTarget, pagination_operations
+
+    def labels(document: dict[str, Any]) -> set[str]:
+        schema = load_schema(mark_gateway_parameters(document), NIGHTLY, seed=1, methods=MethodPolicy())
+        FuzzTarget("http://127.0.0.1:9").pagination_machine(schema)  # its links are valid
+        return {op.ok().label for op in pagination_operations(schema).get_all_operations()}
+
+    renamed = restrict_to_contract(_fastapi_like(), DOC)  # operationId get_all_models, no /models at all
+    assert labels(renamed) == {"GET /v1/models"}
+    assert labels(DOC) == {"GET /v1/models", "GET /models"}

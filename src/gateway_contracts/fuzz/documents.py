@@ -118,7 +118,23 @@ def restrict_to_contract(target: Mapping[str, Any], contract: Mapping[str, Any])
             extra = {k: copy.deepcopy(v) for k, v in item.items() if k not in METHODS}
             paths[path] = {**extra, **kept}
     result["paths"] = paths
+    _prune_links(result)
     return result
+
+
+def _prune_links(document: dict[str, Any]) -> None:
+    """A link may set only parameters its target operation has: the contract's link names ours."""
+    names = {operation.get("operationId"): {p.get("name") for p in resolve(document, operation.get("parameters", []))
+                                            if isinstance(p, Mapping)}
+             for _, _, operation in operations(document)}
+    for _, _, operation in operations(document):
+        for response in (operation.get("responses") or {}).values():
+            links = response.get("links") if isinstance(response, dict) else None
+            for name, link in list((links or {}).items()):
+                accepted = names.get(link.get("operationId"), set())
+                link["parameters"] = {k: v for k, v in (link.get("parameters") or {}).items() if k in accepted}
+                if not link["parameters"]:
+                    del links[name]
 
 
 def _relinked(responses: Any, ids: Mapping[Any, Any], target_ids: Mapping[Any, Any]) -> Any:

@@ -40,6 +40,10 @@ CONSTRAINTS = (
 )
 
 
+# What a path parameter's place already implies (spelled out in a document for the fuzzer's sake).
+PATH_SEGMENT = {"minLength": 1, "pattern": "^[^/]+$"}
+
+
 @dataclass(frozen=True)
 class Drift:
     kind: str  # "removed" (in the committed spec only), "added" (live only) or "changed"
@@ -126,6 +130,11 @@ def _parameter_drift(
                     f"{_show(bool(new.get('required')))}")
     old_facts = _constraints(committed, old.get("schema"))
     new_facts = _constraints(live, new.get("schema"))
+    if old.get("in") == "path":  # a path segment is never empty and holds no `/`: saying so changes nothing
+        for facts in (old_facts, new_facts):
+            for keyword, implied in PATH_SEGMENT.items():
+                if facts.get(keyword) == implied:
+                    facts.pop(keyword)
     for keyword in CONSTRAINTS:
         if old_facts.get(keyword) != new_facts.get(keyword):
             yield Drift("changed", where, label, f"{keyword} {_change(old_facts.get(keyword), new_facts.get(keyword))}")

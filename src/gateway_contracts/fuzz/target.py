@@ -119,7 +119,7 @@ class FuzzTarget:
     def pagination_machine(self, schema: BaseSchema) -> type[APIStateMachine]:
         """A state machine over the model-list operations only (found by method and path, whatever the
         document calls them), following their `nextPage` links."""
-        base = schema.include(method="GET", path=sorted(checks.LIST_PATHS)).as_state_machine()
+        base = pagination_operations(schema).as_state_machine()
         target = self
 
         class PaginationWalk(base):  # type: ignore[misc, valid-type]
@@ -199,6 +199,11 @@ class FailureLog:
         head = (f"{len(self.reports)} distinct failure{'s' * (len(self.reports) > 1)} in {self.failed_cases} of "
                 f"{self.generated} generated cases:")
         return "\n".join([head, *(text.rstrip() for text in self.reports.values())])
+
+
+def pagination_operations(schema: BaseSchema) -> BaseSchema:
+    """The model-list operations, by method and path (`GET /v1/models`, `GET /models`), whatever their ids."""
+    return schema.include(method="GET", path=sorted(checks.LIST_PATHS))
 
 
 def walk_settings(*, examples: int, steps: int) -> hypothesis.settings:
