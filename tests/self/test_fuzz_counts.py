@@ -23,8 +23,8 @@ def test_summary_counts_every_request_the_server_saw(tmp_path: Path) -> None:
                         env={"TARGET_URL": gateway.url, "GATEWAY_API_KEY": KEY, "MAX_RPS": "0"})
         served = gateway.stats()["requests_total"]
     assert run.status == 0, run.output[-3000:]
-    summary = re.search(r"gateway-contracts: (\d+) distinct requests, (\d+) sent \(fuzzing: (\d+) distinct, (\d+) sent\)",
-                        run.output)
+    summary = re.search(r"gateway-contracts: (\d+) distinct requests, (\d+) sent "
+                        r"\(fuzzing: (\d+) distinct, (\d+) sent\)", run.output)
     assert summary, run.output[-2000:]
     assert int(summary.group(2)) == served, f"the summary says {summary.group(0)!r}; the server served {served}"
     assert int(summary.group(4)) > 50, "the fuzz cases are counted"
