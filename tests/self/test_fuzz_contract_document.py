@@ -427,3 +427,36 @@ def test_pagination_walk_finds_its_operations_by_method_and_path() -> None:
     renamed = restrict_to_contract(_fastapi_like(), DOC)  # operationId get_all_models, no /models at all
     assert labels(renamed) == {"GET /v1/models"}
     assert labels(DOC) == {"GET /v1/models", "GET /models"}
+
+
+def test_fuzz_session_waits_out_a_rate_limit_instead_of_judging_it() -> None:
+    """A 429 from a shared limiter is not the API's answer to a case (it once failed chat's auth check)."""
+    import requests
+    from requests.adapters import BaseAdapter
+
+    from gateway_contracts.client import Throttle
+    from gateway_contracts.fuzz.target import ThrottledSession
+
+    class Limited(BaseAdapter):
+        def __init__(self, statuses: list[tuple[int, dict[str, str]]]) -> None:
+            super().__init__()
+            self.statuses = statuses
+
+        def send(self, request: requests.PreparedRequest, **kwargs: Any) -> requests.Response:
+            status, headers = self.statuses.pop(0)
+            response = requests.Response()
+            response.status_code, response.request, response._content = status, request, b"{}"
+            response.headers.update(headers)
+            return response
+
+        def close(self) -> None:
+            pass
+
+    waits: list[float] = []
+    session = ThrottledSession(Throttle(0), retries=2, sleep=waits.append)
+    session.mount("http://t/", Limited([(429, {"Retry-After": "3"}), (429, {}), (200, {})]))
+    assert session.get("http://t/v1/models").status_code == 200
+    assert (waits, session.sent, session.distinct, session.rate_limited) == ([3.0, 1.0], 3, 1, 2)
+    stubborn = ThrottledSession(Throttle(0), retries=1, sleep=waits.append)
+    stubborn.mount("http://t/", Limited([(429, {"Retry-After": "600"})]))
+    assert stubborn.get("http://t/x").status_code == 429, "a wait over a minute is the answer"

@@ -168,6 +168,7 @@ def fuzz_target(catalogs: Any, suite_state: Any) -> Iterator[FuzzTarget]:
         api_key=suite_state.api_key,
         max_rps=suite_state.settings.max_rps,  # already this worker's share
         timeout_s=suite_state.settings.timeout_s,
+        retries=suite_state.settings.retries,
     )
     # Valid `gateway` values: the contract's names plus what the live registry lists (the gate's own cached
     # request: no extra traffic).

@@ -8,6 +8,7 @@ run's request budget (`MAX_RPS` already divided across xdist workers), spaced ev
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 from http.cookiejar import DefaultCookiePolicy
 from pathlib import Path
@@ -36,9 +37,16 @@ class ThrottledSession(requests.Session):
     GET tells nothing new while it spends the shared staging's request budget. The checks still run on
     every case, against the answer the one request got."""
 
-    def __init__(self, throttle: Throttle) -> None:
+    def __init__(self, throttle: Throttle, *, retries: int = 2, max_retry_after_s: float = 60.0,
+                 backoff_s: float = 0.5, sleep: Any = time.sleep) -> None:
         super().__init__()
         self._throttle = throttle
+        # A 429 is the shared limiter's answer to the whole run (or to another client on the same address),
+        # not the API's answer to this case: wait as the suite's client does (Retry-After up to a minute,
+        # else a doubling backoff) and send again, so no check ever judges a rate-limit answer.
+        self._retries, self._max_retry_after_s, self._backoff_s, self._sleep = (
+            retries, max_retry_after_s, backoff_s, sleep)
+        self.rate_limited = 0
         self._answers: dict[tuple[Any, ...], requests.Response] = {}
         self.sent = 0
         self.reused = 0
@@ -55,14 +63,35 @@ class ThrottledSession(requests.Session):
             if key in self._answers:
                 self.reused += 1
                 return self._answers[key]
-        self._throttle.wait()
-        self.sent += 1
         self.distinct += 1
-        response = super().send(request, **kwargs)
+        response = self._send_once(request, **kwargs)
+        for attempt in range(1, self._retries + 1):
+            if response.status_code != 429:
+                break
+            wait = _retry_after(response.headers.get("Retry-After"))
+            if wait is not None and wait > self._max_retry_after_s:
+                break
+            self.rate_limited += 1
+            response.close()
+            self._sleep(wait if wait is not None else self._backoff_s * 2 ** (attempt - 1))
+            response = self._send_once(request, **kwargs)
         if key is not None:
             response.content  # noqa: B018 - read the body now, so the stored answer can be handed out again
             self._answers[key] = response
         return response
+
+
+    def _send_once(self, request: requests.PreparedRequest, **kwargs: Any) -> requests.Response:
+        self._throttle.wait()
+        self.sent += 1
+        return super().send(request, **kwargs)
+
+
+def _retry_after(value: str | None) -> float | None:
+    try:
+        return max(0.0, float(value)) if value is not None else None
+    except ValueError:
+        return None  # the HTTP-date form: treated as absent (the API sends seconds)
 
 
 @dataclass
@@ -71,11 +100,12 @@ class FuzzTarget:
     api_key: str | None = field(default=None, repr=False)
     max_rps: float = 0.0  # this process's share of the budget; 0 = unthrottled
     timeout_s: float = 60.0
+    retries: int = 2  # for a 429 (RETRIES)
     session: ThrottledSession = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         self.base_url = self.base_url.rstrip("/")
-        self.session = ThrottledSession(Throttle(self.max_rps))
+        self.session = ThrottledSession(Throttle(self.max_rps), retries=self.retries)
         self.redact = Redactor(self.api_key)
         self._log = FailureLog(self.redact)
 
