@@ -318,6 +318,9 @@ def test_target_spec_of_the_embedded_gateway_and_of_a_down_target(tmp_path: Path
     embedded = resolve_source(FuzzSettings(target_spec=True), contract, None)
     assert embedded.document is not None
     assert ("GET", "/v1/gateways/status") not in covered(embedded.document)  # the reference has no such route
+    refused = resolve_source(FuzzSettings(target_spec=True), contract, "https://api.gatewayz.ai")
+    assert refused.requests_sent == 0, "nothing is fetched from a host outside the allow-list"
+    assert "refusing to fuzz api.gatewayz.ai" in (refused.problem or "")
     down = resolve_source(FuzzSettings(target_spec=True), contract, "http://127.0.0.1:9")
     assert down.document is None
     assert down.requests_sent == 1

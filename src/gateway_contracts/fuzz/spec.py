@@ -31,7 +31,7 @@ from gateway_contracts.fuzz.documents import (
     restrict_to_contract,
 )
 from gateway_contracts.fuzz.profiles import Profile, schemathesis_config
-from gateway_contracts.fuzz.safety import MethodPolicy
+from gateway_contracts.fuzz.safety import MethodPolicy, refusal
 from gateway_contracts.fuzz.settings import COMMITTED_SPEC, FuzzSettings
 
 __all__ = ["COMMITTED_SPEC", "SpecSource", "load_schema", "read_spec", "reference_spec", "render", "resolve_source"]
@@ -87,6 +87,9 @@ def resolve_source(settings: FuzzSettings, contract: Any, target_url: str | None
         live, origin, sent = reference_spec(), "the embedded reference gateway's /openapi.json", 0
     else:
         origin = f"{target_url.rstrip('/')}/openapi.json"
+        refused = refusal(target_url, settings.allowed_hosts)
+        if refused:  # not even the spec is fetched from a host outside the allow-list (the run exits 6 anyway)
+            return SpecSource(contract_document=path, origin=origin, problem=f"FUZZ_SPEC=target: {refused}")
         try:
             response = httpx.get(origin, timeout=TARGET_SPEC_TIMEOUT_S, follow_redirects=False)
             live = response.json() if response.status_code == 200 else None
