@@ -463,3 +463,14 @@ def test_fuzz_session_waits_out_a_rate_limit_instead_of_judging_it() -> None:
     stubborn = ThrottledSession(Throttle(0), retries=1, sleep=waits.append)
     stubborn.mount("http://t/", Limited([(429, {"Retry-After": "600"})]))
     assert stubborn.get("http://t/x").status_code == 429, "a wait over a minute is the answer"
+
+
+def test_an_unusable_fuzz_spec_is_one_line_and_exit_6(tmp_path: Path) -> None:
+    from tests.self.test_fuzz_faults import run_suite
+
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("paths: [\n", encoding="utf-8")
+    run = run_suite(("tests/fuzz", "-m", "gate", "-p", "xdist", "-n", "2"), tmp_path, env={"FUZZ_SPEC": str(bad)})
+    assert run.status == 6, run.output[-2000:]
+    assert f"gateway-contracts: invalid fuzz setting: FUZZ_SPEC {bad}: not valid YAML" in run.output
+    assert "Traceback" not in run.output

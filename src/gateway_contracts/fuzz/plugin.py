@@ -82,6 +82,14 @@ def pytest_configure(config: pytest.Config) -> None:
     if settings.spec is not None and not settings.spec.is_file():
         pytest.exit(f"gateway-contracts: invalid fuzz setting: FUZZ_SPEC {settings.spec}: no such file",
                     returncode=exitcodes.INVALID_CONTRACT)
+    if settings.spec is not None:
+        from gateway_contracts.fuzz.documents import DocumentError, read_document
+
+        try:  # here, once, rather than in every xdist worker's collection (where exiting is a crash)
+            read_document(settings.spec)
+        except DocumentError as exc:
+            pytest.exit(f"gateway-contracts: invalid fuzz setting: FUZZ_SPEC {exc}",
+                        returncode=exitcodes.INVALID_CONTRACT)
     config.stash[SETTINGS] = settings
     _active, _config, _source = settings, config, None
 
