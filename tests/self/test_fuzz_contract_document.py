@@ -493,3 +493,33 @@ def test_gate_fuzzing_of_the_consumer_document_passes_against_the_reference(tmp_
     fuzzed = {f"test_fuzz_gate[{m} {p}]" for m, p, _ in operations(DOC)}
     assert set(run.failed) <= NOT_YET_SERVED, {k: v[:600] for k, v in run.failed.items()}
     assert run.passed | set(run.failed) == fuzzed, run.output[-2000:]
+
+
+def test_generation_keeps_negative_bounds_and_valid_gateways() -> None:
+    """Positive cases carry only valid gateways and in-bounds numbers; negative ones still cross the bounds."""
+    from hypothesis import HealthCheck
+    from schemathesis.generation import GenerationMode
+
+    facts = FACTS.with_registry({"newgw": "newgw"})
+    checks.configure(facts)
+    schema = load_schema(mark_gateway_parameters(DOC), GATE, seed=1, methods=MethodPolicy())
+    operation = schema["/v1/models"]["GET"]
+    drawn: dict[GenerationMode, list[dict[str, Any]]] = {GenerationMode.POSITIVE: [], GenerationMode.NEGATIVE: []}
+    try:
+        for mode in drawn:
+            @settings(max_examples=150, database=None, derandomize=True, suppress_health_check=list(HealthCheck))
+            @given(operation.as_strategy(generation_mode=mode))
+            def draw(case: Any) -> None:
+                drawn[case.meta.generation.mode].append(dict(case.query or {}))
+
+            draw()
+    finally:
+        checks.configure(checks.CatalogFacts())
+    names = set(facts.gateway_names())
+    for query in drawn[GenerationMode.POSITIVE]:
+        assert str(query.get("gateway", "all")).lower() in names, query
+        assert 1 <= query.get("limit", 100) <= 1000, query
+        assert query.get("offset", 0) >= 0, query
+    negative = drawn[GenerationMode.NEGATIVE]
+    assert any(isinstance(q.get("offset"), int) and q["offset"] < 0 for q in negative)
+    assert any(isinstance(q.get("limit"), int) and not 1 <= q["limit"] <= 1000 for q in negative)
