@@ -89,6 +89,8 @@ class RegistrySpec(_Strict):
 
 class _ContractModel(_Strict):
     version: int
+    # The OpenAPI document (path relative to this file) the fuzz tests and the drift check hold the target to.
+    openapi: str | None = Field(default=None, min_length=1)
     defaults: Defaults = Defaults()
     gateways: dict[str, GatewaySpec] = Field(min_length=1)
     aggregate: AggregateSpec | None = None
@@ -146,6 +148,9 @@ class Contract:
     latency_regression_factor: float
     count_drop_tolerance: float
     unselected: tuple[Gateway, ...] = ()  # contracted, left out by GATEWAYS: still covered (registry)
+    # The API description the contract holds the target to (resolved, checked readable at load); None: the
+    # contract names none, and the fuzz tests skip saying so.
+    openapi: Path | None = None
 
     def gateway(self, slug: str) -> Gateway:
         for gateway in self.gateways:
@@ -206,7 +211,34 @@ def parse_contract(text: str, path: Path) -> Contract:
     except ValidationError as exc:
         raise ContractError(_describe(exc, path, lines)) from None
     _reject_reused_names(model, path, lines)
-    return _resolve(model, path)
+    contract = _resolve(model, path)
+    if model.openapi is not None:
+        contract = replace(contract, openapi=_api_document(model.openapi, path, lines))
+    return contract
+
+
+def _api_document(value: str, path: Path, lines: dict[tuple[str, ...], int]) -> Path:
+    """The `openapi` document, relative to the contract file; it must exist and be readable now, not when the
+    fuzz tests first need it."""
+    document = (path.parent / value) if not Path(value).is_absolute() else Path(value)
+    where = f"{path}:{_nearest_line(('openapi',), lines)}: openapi"
+    try:
+        text = document.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ContractError(f"{where}: no such file {document}") from None
+    except IsADirectoryError:
+        raise ContractError(f"{where}: {document} is a directory, not an OpenAPI document") from None
+    except (OSError, UnicodeError) as exc:
+        raise ContractError(f"{where}: cannot read {document}: {getattr(exc, 'strerror', None) or exc}") from None
+    try:
+        parsed = yaml.safe_load(text)  # JSON is YAML: one parser for both
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        at = f"{document}:{mark.line + 1}" if mark else str(document)
+        raise ContractError(f"{where}: {at}: not valid JSON or YAML: {getattr(exc, 'problem', None) or exc}") from None
+    if not isinstance(parsed, dict) or not isinstance(parsed.get("paths"), dict):
+        raise ContractError(f"{where}: {document} is not an OpenAPI document (no 'paths')")
+    return document
 
 
 def _reject_reused_names(model: _ContractModel, path: Path, lines: dict[tuple[str, ...], int]) -> None:

@@ -396,14 +396,19 @@ def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> Non
 
 
 def summary_lines(state: SuiteState) -> list[str]:
+    from gateway_contracts.fuzz.counts import read_counts
     from gateway_contracts.net.cache import read_cache_dir
 
     exchanges = read_cache_dir(state.cache_dir) if state.cache_dir else []
     sent = sum(e.attempts for e in exchanges)
+    # Fuzzing's own traffic (every process writes its count into the shared cache dir): the line counts
+    # every request the run sent.
+    fuzz_distinct, fuzz_sent = read_counts(state.cache_dir) if state.cache_dir else (0, 0)
+    fuzzing = f" (fuzzing: {fuzz_distinct} distinct, {fuzz_sent} sent)" if fuzz_sent else ""
     lines = [
         f"gateway-contracts: target {state.description}; contract {state.contract.path} "
         f"({len(state.contract.gateways)} gateways); key: {state.key_source}",
-        f"gateway-contracts: {len(exchanges)} distinct requests, {sent} sent",
+        f"gateway-contracts: {len(exchanges) + fuzz_distinct} distinct requests, {sent + fuzz_sent} sent{fuzzing}",
     ]
     if state.keyless:
         lines.append(f"gateway-contracts: {KEYLESS_REASON}")

@@ -63,19 +63,27 @@ def test_identical_specs_have_no_drift() -> None:
     assert compare_specs(SPEC, copy.deepcopy(SPEC)) == []
 
 
-def test_removed_and_added_paths_and_operations() -> None:
+def test_removed_paths_and_operations_are_drift_added_ones_are_not() -> None:
     drifts = _drifted(lambda s: (s["paths"].pop("/v1/models/search"), s["paths"].update({"/v2/x": {"get": {}}})))
-    assert [(d.kind, d.where, d.what) for d in drifts] == [
-        ("removed", "/v1/models/search", "path"),
-        ("added", "/v2/x", "path"),
-    ]
-    drifts = _drifted(lambda s: s["paths"]["/v1/models"].update({"delete": {"responses": {"204": {}}}}))
-    assert [(d.kind, d.where, d.what) for d in drifts] == [("added", "DELETE /v1/models", "operation")]
+    assert [(d.kind, d.where, d.what) for d in drifts] == [("removed", "/v1/models/search", "path")]
+    # A route or method the committed document does not describe (an admin route) is not drift of its API.
+    assert _drifted(lambda s: s["paths"]["/v1/models"].update({"delete": {"responses": {"204": {}}}})) == []
     drifts = _drifted(lambda s: s["paths"]["/v1/chat/completions"].pop("post"))
     assert [(d.kind, d.where, d.what) for d in drifts] == [("removed", "POST /v1/chat/completions", "operation")]
     assert drifts[0].render() == (
         "POST /v1/chat/completions: operation removed (the committed spec has it, the live spec does not)"
     )
+
+
+def test_drift_matches_operations_by_path_template() -> None:
+    """The real backend calls the developer parameter `developer_name`: the same route, the same parameter."""
+    def rename(spec: dict[str, Any]) -> None:
+        item = spec["paths"].pop("/v1/models/{developer}")
+        item["get"]["parameters"][0]["name"] = "developer_name"
+        item["get"]["parameters"].append({"name": "limit", "in": "query", "schema": {"type": "integer"}})
+        spec["paths"]["/v1/models/{developer_name}"] = item
+
+    assert _drifted(rename) == [], "a renamed path parameter and an added optional one are not drift"
 
 
 def test_parameter_changes() -> None:
@@ -102,6 +110,9 @@ def test_parameter_changes() -> None:
     assert "GET /v1/models: parameter query 'page' (required) added (the live spec has it, the committed spec " \
            "does not)" in rendered
     assert len(rendered) == 6
+    optional = _drifted(lambda s: s["paths"]["/v1/models"]["get"]["parameters"].append(
+        {"name": "is_private", "in": "query", "schema": {"type": "boolean"}}))
+    assert optional == [], "an added optional parameter asks nothing of a client"
 
 
 def test_type_required_and_nullable_parameters() -> None:
@@ -128,12 +139,19 @@ def test_responses_security_body_and_refs() -> None:
         operation["requestBody"]["required"] = False
 
     rendered = [d.render() for d in _drifted(change)]
+    # A response the live spec no longer documents is not drift (FastAPI documents only 200 and 422); a new
+    # one is (a status clients must handle).
     assert rendered == [
         "POST /v1/chat/completions: request body changed: required True -> False (committed -> live)",
-        "POST /v1/chat/completions: response 401 removed (the committed spec has it, the live spec does not)",
         "POST /v1/chat/completions: response 418 added (the live spec has it, the committed spec does not)",
-        "POST /v1/chat/completions: security changed: ['bearerAuth'] -> [] (committed -> live)",
+        "POST /v1/chat/completions: security changed: ['http bearer'] -> [] (committed -> live)",
     ]
+
+    def renamed_scheme(spec: dict[str, Any]) -> None:  # FastAPI calls it HTTPBearer: the same requirement
+        spec["components"]["securitySchemes"] = {"HTTPBearer": {"type": "http", "scheme": "bearer"}}
+        spec["paths"]["/v1/chat/completions"]["post"]["security"] = [{"HTTPBearer": []}]
+
+    assert _drifted(renamed_scheme) == []
     # A parameter moved behind a $ref is the same parameter.
     def by_ref(spec: dict[str, Any]) -> None:
         params = spec["paths"]["/v1/models"]["get"]["parameters"]
@@ -259,7 +277,10 @@ def test_settings_resolution(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) ->
     default = resolve_settings(root=tmp_path)
     assert (default.allowed_hosts, default.methods.allowed, default.seed) == (
         ("127.0.0.1", "localhost"), frozenset(), DEFAULT_SEED)
-    assert default.spec == tmp_path / "contracts" / "openapi.json"
+    assert (default.spec, default.target_spec) == (None, False), "no override: the contract's `openapi` document"
+    assert resolve_settings(spec="contracts/x.yaml", root=tmp_path).spec == tmp_path / "contracts" / "x.yaml"
+    target = resolve_settings(spec="target", root=tmp_path)
+    assert (target.spec, target.target_spec) == (None, True)
     monkeypatch.setenv("FUZZ_ALLOWED_HOSTS", "staging.example.com, localhost")
     monkeypatch.setenv("FUZZ_ALLOW_METHODS", "put")
     monkeypatch.setenv("FUZZ_SEED", "7")

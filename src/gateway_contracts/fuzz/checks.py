@@ -19,22 +19,27 @@ from urllib.parse import parse_qs, urlsplit
 
 import schemathesis
 from schemathesis import Case, CheckContext, Response
+from schemathesis.core.failures import Failure, FailureGroup, Severity
 
 from gateway_contracts.contract import Contract
 from gateway_contracts.data.exchange import Exchange
 from gateway_contracts.data.findings import Finding, render_all, sample
 from gateway_contracts.data.jsontypes import is_int
 from gateway_contracts.data.pages import Page
+from gateway_contracts.fuzz.documents import template_key
 from gateway_contracts.invariants.catalog import aggregate_pairs_unique, no_duplicate_ids
 from gateway_contracts.invariants.envelope import check_envelope
 from gateway_contracts.invariants.models import check_model_rows
 from gateway_contracts.invariants.pagination import page_sizes
 from gateway_contracts.invariants.responses import chat_answered
 
+# Operations are recognised by method and path template (documents.template_key), so a target whose spec
+# names the developer parameter `{developer_name}` is checked the same.
 LIST_PATHS = frozenset({"/v1/models", "/models"})
 SEARCH_PATH = "/v1/models/search"
-DEVELOPER_PATH = "/v1/models/{developer}"
+DEVELOPER_PATH = "/v1/models/{}"
 REGISTRY_PATH = "/v1/gateways"
+STATUS_PATH = "/v1/gateways/status"
 CHAT_PATH = "/v1/chat/completions"
 LIST_DEFAULTS = {"gateway": "all", "limit": 100, "offset": 0}
 SEARCH_DEFAULTS = {"gateway": "all", "limit": 20, "offset": 0}
@@ -50,6 +55,19 @@ class CatalogFacts:
     id_patterns: Mapping[str, str | None] = field(default_factory=dict)
     aggregate: str = "all"
     chat_models: frozenset[str] = frozenset()
+    registry: Mapping[str, str] = field(default_factory=dict)  # the live /v1/gateways: name, lower-cased -> id
+
+    def gateway_names(self) -> list[str]:
+        """Every valid `gateway` value (lower case, sorted: derandomized generation draws the same ones):
+        the contract's slugs and aliases, the aggregate, and what the live registry lists."""
+        return sorted({*self.slugs, self.aggregate.lower(), *self.registry})
+
+    def with_registry(self, names: Mapping[str, str] | None) -> CatalogFacts:
+        """The facts plus the live registry's names (the contract's canonical slugs win)."""
+        from dataclasses import replace
+
+        names = dict(names or {})
+        return replace(self, registry=names, slugs={**{k: v for k, v in names.items()}, **self.slugs})
 
     @classmethod
     def from_contract(cls, contract: Contract) -> CatalogFacts:
@@ -97,15 +115,17 @@ def findings_for(answer: Answer, known: CatalogFacts | None = None) -> list[Find
         return error_body(exchange)
     if status != 200:
         return []
-    if answer.method == "GET" and answer.path in LIST_PATHS:
+    route = template_key(answer.path)
+    if answer.method == "GET" and route in LIST_PATHS:
         return catalog_page(exchange, known)
-    if answer.method == "GET" and answer.path == SEARCH_PATH:
+    if answer.method == "GET" and route == SEARCH_PATH:
         return search_page(exchange, known)
-    if answer.method == "GET" and answer.path == DEVELOPER_PATH:
-        return developer_page(exchange, str(answer.path_parameters.get("developer", "")))
-    if answer.method == "GET" and answer.path == REGISTRY_PATH:
+    if answer.method == "GET" and route == DEVELOPER_PATH:
+        developer = next(iter(answer.path_parameters.values()), "")
+        return developer_page(exchange, str(developer))
+    if answer.method == "GET" and route == REGISTRY_PATH:
         return registry_page(exchange)
-    if answer.method == "POST" and answer.path == CHAT_PATH:
+    if answer.method == "POST" and route == CHAT_PATH:
         model = answer.body.get("model") if isinstance(answer.body, Mapping) else None
         return chat_answered(exchange, model=str(model))
     return []
@@ -199,10 +219,11 @@ def developer_page(exchange: Exchange, developer: str) -> list[Finding]:
     if rows is None or not isinstance(body, dict):
         return [Finding("developer", "expected a 'models' list", request)]
     findings = []
-    if body.get("developer") != developer:
+    # `developer` and `total` are optional (consumers read `models`); when served they must be right.
+    if "developer" in body and body.get("developer") != developer:
         findings.append(Finding("developer", f"developer echoes {body.get('developer')!r}, the request named "
                                              f"{developer!r}", request))
-    if body.get("total") != len(rows):
+    if "total" in body and body.get("total") != len(rows):
         findings.append(Finding("developer", f"total is {body.get('total')!r} but models holds {len(rows)} rows",
                                 request))
     findings += same_provider(rows, developer, request=request)
@@ -273,7 +294,8 @@ def chat_rejection(answer: Answer, known: CatalogFacts | None = None) -> list[Fi
     contract (the one reason positive data may be refused: see profiles.CHAT_POSITIVE_STATUSES)."""
     known = known or _facts
     exchange = answer.exchange
-    if not (answer.positive and answer.method == "POST" and answer.path == CHAT_PATH and exchange.status == 400):
+    if not (answer.positive and answer.method == "POST" and template_key(answer.path) == CHAT_PATH
+            and exchange.status == 400):
         return []
     model = answer.body.get("model") if isinstance(answer.body, Mapping) else None
     body = exchange.json
@@ -373,20 +395,79 @@ def failure_text(findings: list[Finding]) -> str:
     return _redact(text) if _redact is not None else text
 
 
-def _fail(findings: list[Finding]) -> None:
-    if findings:
-        raise AssertionError(failure_text(findings))
+# Each invariant is a schemathesis failure of its own, with a stable code (never renumbered or reused), so
+# reports title it and a run de-duplicates it like schemathesis' own (ServerError is ST101).
+INVARIANT_CODES = {
+    "envelope": "GC101", "page-size": "GC102", "next-page": "GC103",
+    "model-row": "GC111", "model-schema": "GC112", "model-id-format": "GC113", "model-name": "GC114",
+    "source-gateway": "GC115", "pricing-coverage": "GC116", "no-duplicate-ids": "GC117",
+    "aggregate-unique-pairs": "GC118", "provider-filter": "GC119",
+    "search": "GC121", "developer": "GC122", "registry": "GC123",
+    "error-body": "GC131", "chat": "GC141",
+}
+UNLISTED_CODE = "GC199"
+
+
+class CatalogInvariantFailure(Failure):
+    """A catalog invariant broken by one fuzzed answer; titled and de-duplicated per invariant. Each
+    invariant has its own subclass (`failure_class`) carrying its code, as schemathesis' failures do."""
+
+    code = UNLISTED_CODE
+    checks = ("catalog_invariants", "chat_rejections")
+    kind_title = "Catalog invariant broken"
+    invariant = ""
+
+    def __init__(self, *, operation: str, message: str, case_id: str | None = None) -> None:
+        super().__init__(operation=operation, title=f"Catalog invariant `{self.invariant}` broken",
+                         message=message, case_id=case_id, severity=Severity.HIGH)
+
+    @property
+    def _unique_key(self) -> str:
+        return self.invariant
+
+
+_failure_classes: dict[str, type[CatalogInvariantFailure]] = {}
+
+
+def failure_class(invariant: str) -> type[CatalogInvariantFailure]:
+    if invariant not in _failure_classes:
+        name = "".join(part.title() for part in invariant.split("-")) + "Broken"
+        _failure_classes[invariant] = type(name, (CatalogInvariantFailure,), {
+            "code": INVARIANT_CODES.get(invariant, UNLISTED_CODE), "invariant": invariant, "__slots__": ()})
+    return _failure_classes[invariant]
+
+
+def failures_of(findings: list[Finding], case: Case) -> list[CatalogInvariantFailure]:
+    """One typed failure per broken invariant (its findings' text together, redacted)."""
+    by_invariant: dict[str, list[Finding]] = {}
+    for finding in findings:
+        by_invariant.setdefault(finding.invariant, []).append(finding)
+    return [failure_class(invariant)(operation=case.operation.label, message=failure_text(found), case_id=case.id)
+            for invariant, found in by_invariant.items()]
+
+
+def raise_findings(findings: list[Finding], case: Case) -> None:
+    """Raise the findings as typed schemathesis failures (nothing when there are none)."""
+    _fail(findings, case)
+
+
+def _fail(findings: list[Finding], case: Case) -> None:
+    failures = failures_of(findings, case)
+    if len(failures) == 1:
+        raise failures[0]
+    if failures:
+        raise FailureGroup(failures)
 
 
 @schemathesis.check
 def catalog_invariants(ctx: CheckContext, response: Response, case: Case) -> bool | None:
     """The single-response catalog contracts (envelope, rows, ids, pricing, sources, error bodies)."""
-    _fail(findings_for(answer_of(response, case)))
+    _fail(findings_for(answer_of(response, case)), case)
     return None
 
 
 @schemathesis.check
 def chat_rejections(ctx: CheckContext, response: Response, case: Case) -> bool | None:
     """A valid chat body is refused only for a model outside the catalog (`model_not_priced`)."""
-    _fail(chat_rejection(answer_of(response, case)))
+    _fail(chat_rejection(answer_of(response, case)), case)
     return None

@@ -1,18 +1,25 @@
 """Spec drift: what changed between the committed OpenAPI document and the one a target serves.
 
-Pure functions over two parsed documents. The committed spec (`contracts/openapi.json`) is the contract
-the gate fuzzes; the nightly run compares the target's live `/openapi.json` with it, so a route that
-disappears from the spec is reported even when no test calls it. Compared: paths and operations,
-parameters (presence, `required`, type, bounds, enum, pattern), request-body presence, response codes and
-security requirements. Descriptions, examples and response schemas are not compared here (the fuzzer's
-response-schema check holds the server to the committed schemas).
+Pure functions over two parsed documents. The committed document is the contract's (its `openapi` key);
+the nightly run compares the target's live `/openapi.json` with it, so a route that disappears from the spec
+is reported even when no test calls it. Only the operations the committed document covers are compared,
+matched by method and path template (`{developer}` is `{developer_name}`): a live route the contract does not
+describe (an admin route) is not drift of the catalog API. Compared: operations, parameters (removed, added
+as required, or changed in `required`, type, bounds, enum, pattern), request-body presence, response codes
+the live spec documents and the committed one does not (a status a client must now handle; the reverse is
+not drift: FastAPI documents only 200 and 422), and the security scheme type. Descriptions, examples and
+response schemas are not compared (the fuzzer's response-schema check holds the server to the committed
+schemas; an extra optional response field is not drift).
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
+
+from gateway_contracts.fuzz.documents import template_key
 
 METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 # Schema keywords that bound a parameter's values: a change to any of them changes what the API accepts.
@@ -33,6 +40,10 @@ CONSTRAINTS = (
 )
 
 
+# What a path parameter's place already implies (spelled out in a document for the fuzzer's sake).
+PATH_SEGMENT = {"minLength": 1, "pattern": "^[^/]+$"}
+
+
 @dataclass(frozen=True)
 class Drift:
     kind: str  # "removed" (in the committed spec only), "added" (live only) or "changed"
@@ -50,27 +61,28 @@ class Drift:
 
 
 def compare_specs(committed: Mapping[str, Any], live: Mapping[str, Any]) -> list[Drift]:
-    """Every difference that changes what a client may send or must handle, committed -> live."""
+    """Every difference in the committed document's operations that changes what a client may send or must
+    handle, committed -> live."""
     drifts: list[Drift] = []
     old_paths, new_paths = _paths(committed), _paths(live)
-    for path in old_paths.keys() - new_paths.keys():
-        drifts.append(Drift("removed", path, "path"))
-    for path in new_paths.keys() - old_paths.keys():
-        drifts.append(Drift("added", path, "path"))
-    for path in old_paths.keys() & new_paths.keys():
-        old_ops, new_ops = _operations(old_paths[path]), _operations(new_paths[path])
+    new_by_key = {template_key(path): path for path in new_paths}
+    for path, old_item in old_paths.items():
+        live_path = new_by_key.get(template_key(path))
+        if live_path is None:
+            drifts.append(Drift("removed", path, "path"))
+            continue
+        new_item = new_paths[live_path]
+        old_ops, new_ops = _operations(old_item), _operations(new_item)
         for method in old_ops.keys() - new_ops.keys():
             drifts.append(Drift("removed", f"{method.upper()} {path}", "operation"))
-        for method in new_ops.keys() - old_ops.keys():
-            drifts.append(Drift("added", f"{method.upper()} {path}", "operation"))
         for method in old_ops.keys() & new_ops.keys():
             where = f"{method.upper()} {path}"
             drifts += _operation_drift(
                 where,
                 committed,
                 live,
-                (old_paths[path], old_ops[method]),
-                (new_paths[path], new_ops[method]),
+                (old_item, old_ops[method], path),
+                (new_item, new_ops[method], live_path),
             )
     return sorted(drifts, key=lambda d: (d.where, d.what, d.kind))
 
@@ -79,15 +91,15 @@ def _operation_drift(
     where: str,
     committed: Mapping[str, Any],
     live: Mapping[str, Any],
-    old: tuple[Mapping[str, Any], Mapping[str, Any]],
-    new: tuple[Mapping[str, Any], Mapping[str, Any]],
+    old: tuple[Mapping[str, Any], Mapping[str, Any], str],
+    new: tuple[Mapping[str, Any], Mapping[str, Any], str],
 ) -> Iterator[Drift]:
     old_params, new_params = _parameters(committed, *old), _parameters(live, *new)
     for key in old_params.keys() - new_params.keys():
         yield Drift("removed", where, _param_label(key))
     for key in new_params.keys() - old_params.keys():
-        required = " (required)" if new_params[key].get("required") else ""
-        yield Drift("added", where, _param_label(key) + required)
+        if new_params[key].get("required"):  # an optional parameter more asks nothing of a client
+            yield Drift("added", where, _param_label(key) + " (required)")
     for key in old_params.keys() & new_params.keys():
         yield from _parameter_drift(where, _param_label(key), committed, live, old_params[key], new_params[key])
     old_body, new_body = _resolve(committed, old[1].get("requestBody")), _resolve(live, new[1].get("requestBody"))
@@ -97,8 +109,6 @@ def _operation_drift(
         yield Drift("changed", where, "request body", f"required {_show(old_body.get('required'))} -> "
                     f"{_show(new_body.get('required'))}")
     old_codes, new_codes = _responses(old[1]), _responses(new[1])
-    for code in sorted(old_codes - new_codes):
-        yield Drift("removed", where, f"response {code}")
     for code in sorted(new_codes - old_codes):
         yield Drift("added", where, f"response {code}")
     old_security = _security(committed, old[1])
@@ -120,6 +130,11 @@ def _parameter_drift(
                     f"{_show(bool(new.get('required')))}")
     old_facts = _constraints(committed, old.get("schema"))
     new_facts = _constraints(live, new.get("schema"))
+    if old.get("in") == "path":  # a path segment is never empty and holds no `/`: saying so changes nothing
+        for facts in (old_facts, new_facts):
+            for keyword, implied in PATH_SEGMENT.items():
+                if facts.get(keyword) == implied:
+                    facts.pop(keyword)
     for keyword in CONSTRAINTS:
         if old_facts.get(keyword) != new_facts.get(keyword):
             yield Drift("changed", where, label, f"{keyword} {_change(old_facts.get(keyword), new_facts.get(keyword))}")
@@ -140,15 +155,18 @@ def _operations(path_item: Mapping[str, Any]) -> dict[str, Mapping[str, Any]]:
 
 
 def _parameters(
-    spec: Mapping[str, Any], path_item: Mapping[str, Any], operation: Mapping[str, Any]
+    spec: Mapping[str, Any], path_item: Mapping[str, Any], operation: Mapping[str, Any], path: str = ""
 ) -> dict[tuple[str, str], Mapping[str, Any]]:
-    """(in, name) -> parameter; operation-level parameters override path-level ones (OpenAPI rule)."""
+    """(in, name) -> parameter; operation-level parameters override path-level ones (OpenAPI rule). A path
+    parameter is named by its place in the template (`{1}`), so a renamed one is the same parameter."""
+    places = {name: f"{{{index}}}" for index, name in enumerate(re.findall(r"\{([^}/]*)\}", path), start=1)}
     found: dict[tuple[str, str], Mapping[str, Any]] = {}
     for source in (path_item.get("parameters"), operation.get("parameters")):
         for raw in source if isinstance(source, list) else []:
             parameter = _resolve(spec, raw)
             if isinstance(parameter, Mapping) and "name" in parameter:
-                found[(str(parameter.get("in", "")), str(parameter["name"]))] = parameter
+                where, name = str(parameter.get("in", "")), str(parameter["name"])
+                found[(where, places.get(name, name) if where == "path" else name)] = parameter
     return found
 
 
@@ -162,11 +180,21 @@ def _responses(operation: Mapping[str, Any]) -> set[str]:
 
 
 def _security(spec: Mapping[str, Any], operation: Mapping[str, Any]) -> list[str]:
-    """Names of the security schemes an operation requires (its own list, else the document's)."""
+    """The kinds of security scheme an operation requires (its own list, else the document's), e.g.
+    `http bearer`: documents name their schemes as they like (`bearerAuth`, `HTTPBearer`)."""
     requirements = operation.get("security", spec.get("security", []))
     if not isinstance(requirements, list):
         return []
-    return sorted({name for entry in requirements if isinstance(entry, Mapping) for name in entry})
+    schemes = (spec.get("components") or {}).get("securitySchemes") or {}
+    kinds = set()
+    for entry in requirements:
+        for name in entry if isinstance(entry, Mapping) else ():
+            scheme = _resolve(spec, schemes.get(name))
+            if isinstance(scheme, Mapping):
+                kinds.add(" ".join(str(scheme.get(k, "")).lower() for k in ("type", "scheme", "in") if k in scheme))
+            else:
+                kinds.add(str(name))
+    return sorted(kinds)
 
 
 def _constraints(spec: Mapping[str, Any], schema: Any, depth: int = 0) -> dict[str, Any]:

@@ -9,7 +9,6 @@ traffic, which TARGET_URL asked for.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -18,21 +17,42 @@ import pytest
 
 from gateway_contracts import exitcodes
 from gateway_contracts.fuzz.safety import CHAT_OPERATION, DEFAULT_ALLOWED_HOSTS, SafetyError, refusal
-from gateway_contracts.fuzz.settings import COMMITTED_SPEC, DEFAULT_SEED, FuzzSettings, resolve_settings
+from gateway_contracts.fuzz.settings import DEFAULT_SEED, TARGET_SPEC, FuzzSettings, resolve_settings
 from gateway_contracts.options import env_default, option_type
 
 if TYPE_CHECKING:
+    from gateway_contracts.fuzz.spec import SpecSource
     from gateway_contracts.fuzz.target import FuzzTarget
 
 FUZZ_TESTS = "tests/fuzz/"  # node ids under here are fuzz tests (the xdist controller sees ids, not marks)
 SETTINGS = pytest.StashKey[FuzzSettings]()
-# Test modules build their schemas at import (collection), before any fixture exists: they read this.
+# Test modules build their schemas at import (collection), before any fixture exists: they read these.
 _active: FuzzSettings | None = None
+_config: pytest.Config | None = None
+_source: SpecSource | None = None
 
 
 def current_settings() -> FuzzSettings:
     """The run's settings (set at configure time), or the environment's when no run configured them."""
     return _active if _active is not None else resolve_settings()
+
+
+def current_source() -> SpecSource:
+    """The document this run fuzzes (spec.resolve_source), resolved once per process at collection. A
+    document that cannot be used ends the run with one line (exit 6)."""
+    global _source
+    if _source is None:
+        from gateway_contracts.fuzz.spec import DocumentError, resolve_source
+
+        state = _state(_config) if _config is not None else None
+        contract = getattr(state, "contract", None)
+        target_url = getattr(state, "target_url", None) or (
+            _config.option.target_url if _config is not None else None) or None
+        try:
+            _source = resolve_source(current_settings(), contract, target_url)
+        except DocumentError as exc:
+            pytest.exit(f"gateway-contracts: invalid OpenAPI document: {exc}", returncode=exitcodes.INVALID_CONTRACT)
+    return _source
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -46,24 +66,33 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--fuzz-seed", type=option_type("--fuzz-seed", "FUZZ_SEED", int), default=env_default("FUZZ_SEED"),
                     help=f"seed of the nightly fuzz profile (env FUZZ_SEED; default {DEFAULT_SEED}); the gate "
                     "profile is derandomized")
-    group.addoption("--fuzz-spec", default=None, metavar="FILE",
-                    help=f"the committed OpenAPI document fuzzed and compared for drift (env FUZZ_SPEC; default "
-                    f"{COMMITTED_SPEC})")
+    group.addoption("--fuzz-spec", default=None, metavar="FILE|target",
+                    help="the OpenAPI document fuzzed and compared for drift, instead of the one the contract names "
+                    f"(key `openapi`); `{TARGET_SPEC}`: the target's own /openapi.json, restricted to the operations "
+                    "the contract's document covers and judged by its responses (env FUZZ_SPEC)")
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    global _active
+    global _active, _config, _source
     option = config.option
     try:
         settings = resolve_settings(option.fuzz_allowed_hosts, option.fuzz_allow_methods, option.fuzz_seed,
                                     option.fuzz_spec, Path(config.rootpath))
     except SafetyError as exc:
         pytest.exit(f"gateway-contracts: invalid fuzz setting: {exc}", returncode=exitcodes.INVALID_CONTRACT)
-    if (option.fuzz_spec or os.environ.get("FUZZ_SPEC")) and not settings.spec.is_file():
+    if settings.spec is not None and not settings.spec.is_file():
         pytest.exit(f"gateway-contracts: invalid fuzz setting: FUZZ_SPEC {settings.spec}: no such file",
                     returncode=exitcodes.INVALID_CONTRACT)
+    if settings.spec is not None:
+        from gateway_contracts.fuzz.documents import DocumentError, read_document
+
+        try:  # here, once, rather than in every xdist worker's collection (where exiting is a crash)
+            read_document(settings.spec)
+        except DocumentError as exc:
+            pytest.exit(f"gateway-contracts: invalid fuzz setting: FUZZ_SPEC {exc}",
+                        returncode=exitcodes.INVALID_CONTRACT)
     config.stash[SETTINGS] = settings
-    _active = settings
+    _active, _config, _source = settings, config, None
 
 
 def pytest_report_header(config: pytest.Config) -> str | None:
@@ -71,8 +100,12 @@ def pytest_report_header(config: pytest.Config) -> str | None:
     if settings is None:
         return None
     unsafe = ",".join(sorted(settings.methods.allowed)) or "none"
+    state = _state(config)
+    document = settings.spec or getattr(getattr(state, "contract", None), "openapi", None)
+    spec = ("the target's /openapi.json judged by " if settings.target_spec else "") + (
+        str(document) if document else "none (the contract names no `openapi` document)")
     return (f"gateway-contracts fuzz: seed {settings.seed} (FUZZ_SEED), allowed hosts "
-            f"{','.join(settings.allowed_hosts)}, unsafe methods allowed: {unsafe}")
+            f"{','.join(settings.allowed_hosts)}, unsafe methods allowed: {unsafe}; spec: {spec}")
 
 
 # -- refusing a host outside the allow-list ----------------------------------------------------------
@@ -137,16 +170,23 @@ def fuzz_target(catalogs: Any, suite_state: Any) -> Iterator[FuzzTarget]:
     # Imported here: schemathesis is heavy, and runs without fuzz tests never need it.
     from gateway_contracts.fuzz import checks
     from gateway_contracts.fuzz.target import FuzzTarget
+    from gateway_contracts.invariants.registry import registry_names
 
     target = FuzzTarget(
         base_url=suite_state.target_url,
         api_key=suite_state.api_key,
         max_rps=suite_state.settings.max_rps,  # already this worker's share
         timeout_s=suite_state.settings.timeout_s,
+        retries=suite_state.settings.retries,
     )
-    checks.configure(checks.CatalogFacts.from_contract(suite_state.contract))
+    # Valid `gateway` values: the contract's names plus what the live registry lists (the gate's own cached
+    # request: no extra traffic).
+    live = catalogs.registry()
+    facts = checks.CatalogFacts.from_contract(suite_state.contract)
+    checks.configure(facts.with_registry(registry_names(live.json) if live.status == 200 else None))
     checks.configure_redaction(target.redact)
     yield target
+    target.write_counts(suite_state.cache_dir, extra_sent=_source.requests_sent if _source is not None else 0)
     target.close()
 
 
@@ -169,6 +209,38 @@ def skip_unpermitted_operation(request: pytest.FixtureRequest) -> None:
         reason = f"{label}: {KEYLESS_REASON}"  # no key by choice: say so, as the chat contracts do
     if reason:
         pytest.skip(reason)
+
+
+# -- every distinct failure of an operation, once, at the end of its item --------------------------------
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item: pytest.Item) -> Any:
+    """A fuzz operation's cases record their failures instead of raising (FuzzTarget.call_and_validate), so
+    Hypothesis spends the whole budget; the item then fails once with every distinct failure. Its case counts
+    go to the JUnit property `fuzz_cases` (`generated=N passed=M failed=K`, read by the sign-off report)."""
+    target = getattr(item, "funcargs", {}).get("fuzz_target")
+    if target is None or not getattr(item, "operation_label", None):
+        return (yield)
+    log = target.start_item()
+    try:
+        result = yield
+    finally:
+        item.user_properties.append(("fuzz_cases", log.counts))
+    verdict = log.verdict()
+    if verdict:
+        pytest.fail(verdict, pytrace=False)
+    return result
+
+
+def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
+    """Say it when the fuzz tests had nothing to fuzz (they skip; -ra lists them, this says why once)."""
+    if hasattr(config, "workerinput") or (_source is None and not terminalreporter.stats.get("skipped")):
+        return
+    reasons = {str(report.longrepr[2]) for report in terminalreporter.stats.get("skipped", [])
+               if report.nodeid.startswith(FUZZ_TESTS) and isinstance(report.longrepr, tuple)}
+    for reason in sorted(r for r in reasons if "names no OpenAPI document" in r):
+        terminalreporter.write_line(f"gateway-contracts: fuzz tests skipped: {reason.removeprefix('Skipped: ')}")
 
 
 # -- reports: the key never reaches the console, JUnit or Allure ------------------------------------

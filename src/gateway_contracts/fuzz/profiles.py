@@ -50,8 +50,10 @@ CHAT_POSITIVE_STATUSES = ["2xx", "3xx", "400", "401", "403", "404", "409", "429"
 SENSITIVE_MARKERS = ["key", "secret", "password", "auth", "session", "passwd", "credential"]
 
 
-def config_dict(profile: Profile, *, seed: int, methods: MethodPolicy) -> dict[str, Any]:
-    """The schemathesis configuration of a profile, as the `schemathesis.toml` keys would spell it."""
+def config_dict(profile: Profile, *, seed: int, methods: MethodPolicy,
+                operations: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+    """The schemathesis configuration of a profile, as the `schemathesis.toml` keys would spell it;
+    `operations`: per-operation settings derived from the document (spec.server_error_statuses)."""
     chat_method, chat_path = CHAT_OPERATION
     return {
         "seed": seed,
@@ -82,10 +84,12 @@ def config_dict(profile: Profile, *, seed: int, methods: MethodPolicy) -> dict[s
                 "include-path": chat_path,
                 "include-method": chat_method,
                 "checks": {"positive_data_acceptance": {"expected-statuses": CHAT_POSITIVE_STATUSES}},
-            }
+            },
+            *(operations or []),
         ],
     }
 
 
-def schemathesis_config(profile: Profile, *, seed: int, methods: MethodPolicy) -> SchemathesisConfig:
-    return SchemathesisConfig.from_dict(config_dict(profile, seed=seed, methods=methods))
+def schemathesis_config(profile: Profile, *, seed: int, methods: MethodPolicy,
+                        operations: list[dict[str, Any]] | None = None) -> SchemathesisConfig:
+    return SchemathesisConfig.from_dict(config_dict(profile, seed=seed, methods=methods, operations=operations))

@@ -1,4 +1,4 @@
-"""A run's fuzz settings: allowed hosts, method policy, seed, committed spec. Light (no schemathesis import):
+"""A run's fuzz settings: allowed hosts, method policy, seed, spec override. Light (no schemathesis import):
 the plugin loads this module in every run, fuzz tests selected or not."""
 
 from __future__ import annotations
@@ -9,8 +9,9 @@ from pathlib import Path
 
 from gateway_contracts.fuzz.safety import DEFAULT_ALLOWED_HOSTS, MethodPolicy, SafetyError, parse_methods, split_list
 
-COMMITTED_SPEC = Path("contracts/openapi.json")  # relative to the repository root
+COMMITTED_SPEC = Path("contracts/openapi.json")  # the reference gateway's document, relative to the repository root
 DEFAULT_SEED = 20260817  # any constant: a fixed seed makes the nightly reproducible until FUZZ_SEED changes it
+TARGET_SPEC = "target"  # FUZZ_SPEC=target: fuzz the target's own /openapi.json, judged by the contract's document
 
 
 @dataclass(frozen=True)
@@ -18,7 +19,9 @@ class FuzzSettings:
     allowed_hosts: tuple[str, ...] = DEFAULT_ALLOWED_HOSTS
     methods: MethodPolicy = field(default_factory=MethodPolicy)
     seed: int = DEFAULT_SEED
-    spec: Path = COMMITTED_SPEC
+    # FUZZ_SPEC: a document that overrides the contract's `openapi` (None: the contract's), or TARGET_SPEC.
+    spec: Path | None = None
+    target_spec: bool = False
 
 
 def resolve_settings(hosts: str | None = None, methods: str | None = None, seed: int | None = None,
@@ -31,13 +34,17 @@ def resolve_settings(hosts: str | None = None, methods: str | None = None, seed:
         seed_value = int(raw_seed)
     except ValueError:
         raise SafetyError(f"FUZZ_SEED={raw_seed!r} is not an integer") from None
-    spec_path = Path(spec or env.get("FUZZ_SPEC") or COMMITTED_SPEC)
-    if not spec_path.is_absolute():
-        spec_path = (root or Path.cwd()) / spec_path
+    raw_spec = (spec or env.get("FUZZ_SPEC") or "").strip()
+    spec_path = None
+    if raw_spec and raw_spec != TARGET_SPEC:
+        spec_path = Path(raw_spec)
+        if not spec_path.is_absolute():
+            spec_path = (root or Path.cwd()) / spec_path
     return FuzzSettings(
         allowed_hosts=split_list(hosts if hosts is not None else env.get("FUZZ_ALLOWED_HOSTS"))
         or DEFAULT_ALLOWED_HOSTS,
         methods=MethodPolicy(parse_methods(methods if methods is not None else env.get("FUZZ_ALLOW_METHODS"))),
         seed=seed_value,
         spec=spec_path,
+        target_spec=raw_spec == TARGET_SPEC,
     )
