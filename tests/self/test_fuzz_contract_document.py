@@ -135,8 +135,9 @@ def test_gateway_is_a_plain_string_and_bounds_are_the_promised_ones() -> None:
 
 def test_responses_require_only_what_consumers_read() -> None:
     assert set(_schema("Model")["required"]) == {"id", "name", "source_gateway"}
-    assert set(_schema("ModelList")["required"]) == {"object", "data", "total", "returned", "offset", "limit",
-                                                    "has_more", "next_offset", "gateway"}
+    # `object` is typed but optional: the envelope's arithmetic is what consumers read (the sparse shape omits it)
+    assert set(_schema("ModelList")["required"]) == {"data", "total", "returned", "offset", "limit", "has_more",
+                                                    "next_offset", "gateway"}
     assert _schema("GatewayEntry")["required"] == ["id"]
     assert set(_schema("GatewayStatusList")["properties"]["data"]["items"]["required"]) == {"id", "model_count"}
     # Extra fields are allowed everywhere (no `additionalProperties: false`) and a sparse row is valid.
@@ -169,9 +170,12 @@ def test_a_tool_message_with_empty_content_is_not_promised_valid() -> None:
 
 # --- the reference gateway conforms to the consumer document ----------------------------------------
 
-# Each reference shape the suite can start. The sparse shape (REFERENCE_SHAPE=sparse, branch i9-reference) is
-# one more line here once it is merged: pytest.param({"REFERENCE_SHAPE": "sparse"}, id="sparse").
-SHAPES = [pytest.param({}, id="full")]
+# Each reference shape the suite can start (README "The reference gateway"): both must serve what the consumer
+# document promises, the sparse one with nothing more.
+SHAPES = [
+    pytest.param({"REFERENCE_SHAPE": "full"}, id="full"),
+    pytest.param({"REFERENCE_SHAPE": "sparse"}, id="sparse"),
+]
 
 # (method, path template, concrete path, query, body, with key) -> one documented answer each
 REQUESTS = [
@@ -200,11 +204,8 @@ REQUESTS = [
 
 @pytest.fixture(scope="module", params=SHAPES)
 def reference(request: pytest.FixtureRequest) -> Iterator[TestClient]:
-    with pytest.MonkeyPatch.context() as env:
-        for name, value in request.param.items():
-            env.setenv(name, value)
-        with TestClient(create_app(api_keys={KEY})) as client:
-            yield client
+    with TestClient(create_app(api_keys={KEY}, shape=request.param["REFERENCE_SHAPE"])) as client:
+        yield client
 
 
 @pytest.mark.parametrize(("method", "template", "path", "query", "body", "keyed"), REQUESTS,
@@ -214,10 +215,6 @@ def reference(request: pytest.FixtureRequest) -> Iterator[TestClient]:
 def test_reference_gateway_conforms_to_the_consumer_document(
         reference: TestClient, method: str, template: str, path: str, query: dict[str, Any], body: Any,
         keyed: bool) -> None:
-    if template == "/v1/gateways/status":
-        # TODO(i9-reference): the reference gateway gains GET /v1/gateways/status on branch i9-reference; drop
-        # this xfail when it is merged.
-        pytest.xfail("the reference gateway has no /v1/gateways/status yet (branch i9-reference adds it)")
     headers = {"Authorization": f"Bearer {KEY}"} if keyed else {}
     answer = reference.request(method, path, params=query, json=body, headers=headers)
     responses = DOC["paths"][template][method.lower()]["responses"]
@@ -317,7 +314,8 @@ def test_target_spec_of_the_embedded_gateway_and_of_a_down_target(tmp_path: Path
     contract = load_contract(ROOT / "contracts" / "gatewayz-staging.yaml")
     embedded = resolve_source(FuzzSettings(target_spec=True), contract, None)
     assert embedded.document is not None
-    assert ("GET", "/v1/gateways/status") not in covered(embedded.document)  # the reference has no such route
+    # The reference's own document, restricted to the consumer document's operations: all of them are served.
+    assert covered(embedded.document) == covered(DOC)
     refused = resolve_source(FuzzSettings(target_spec=True), contract, "https://api.gatewayz.ai")
     assert refused.requests_sent == 0, "nothing is fetched from a host outside the allow-list"
     assert "refusing to fuzz api.gatewayz.ai" in (refused.problem or "")
@@ -345,6 +343,7 @@ def test_drift_of_a_fastapi_like_live_spec_is_only_what_it_loosens() -> None:
 def test_drift_against_the_consumer_document_ignores_uncovered_routes() -> None:
     live = copy.deepcopy(reference_spec())
     live["paths"]["/admin/cache/refresh/{gateway}"] = {"post": {"responses": {"200": {"description": "ok"}}}}
+    del live["paths"]["/v1/gateways/status"]
     where = {d.where for d in compare_specs(DOC, live)}
     assert not any("/admin" in w for w in where)
     assert "/v1/gateways/status" in where, "a covered route the live spec lacks is drift"
@@ -476,10 +475,6 @@ def test_an_unusable_fuzz_spec_is_one_line_and_exit_6(tmp_path: Path) -> None:
     assert "Traceback" not in run.output
 
 
-# TODO(i9-reference): empty once branch i9-reference (GET /v1/gateways/status on the reference gateway) is merged.
-NOT_YET_SERVED = {"test_fuzz_gate[GET /v1/gateways/status]"}
-
-
 @pytest.mark.slow
 @pytest.mark.parametrize("shape", SHAPES)
 def test_gate_fuzzing_of_the_consumer_document_passes_against_the_reference(tmp_path: Path,
@@ -491,7 +486,7 @@ def test_gate_fuzzing_of_the_consumer_document_passes_against_the_reference(tmp_
     run = run_suite(("tests/fuzz", "-m", "gate", "-p", "xdist", "-n", "2"), tmp_path,
                     env={"FUZZ_SPEC": str(CONSUMER), **shape})
     fuzzed = {f"test_fuzz_gate[{m} {p}]" for m, p, _ in operations(DOC)}
-    assert set(run.failed) <= NOT_YET_SERVED, {k: v[:600] for k, v in run.failed.items()}
+    assert not run.failed, {k: v[:600] for k, v in run.failed.items()}
     assert run.passed | set(run.failed) == fuzzed, run.output[-2000:]
 
 
