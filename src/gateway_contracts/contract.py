@@ -307,7 +307,7 @@ def parse_contract(text: str, path: Path) -> Contract:
     _reject_duplicate_keys(node, path)
     raw = yaml.safe_load(text)
     if not isinstance(raw, dict):
-        raise ContractError(f"{path}:1: the contract must be a mapping with 'version' and 'gateways' (or 'groups')")
+        raise ContractError(f"{path}:1: the contract must be a mapping with 'version' and 'gateways'")
     dialect = _dialect(raw, path, lines)
     contract: Contract
     if dialect == OPENAI:

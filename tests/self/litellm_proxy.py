@@ -64,7 +64,7 @@ class ProxyModel:
         return entries
 
 
-# The models of contracts/litellm-example.config.yaml (tests/self/test_litellm_gate.py keeps the two equal) and
+# The models of contracts/litellm/config.yaml (tests/self/test_litellm_gate.py keeps the two equal) and
 # so of contracts/litellm-example.yaml: two prefix groups of ids LiteLLM's bundled cost map knows (a wildcard
 # twin expands from that map), and a group of house names without a slash, listed explicitly (LiteLLM's
 # GET /v1/models/{id} only serves ids without one).

@@ -39,7 +39,7 @@ pytestmark = [
 
 ROOT = Path(__file__).resolve().parents[2]
 CONTRACT = ROOT / "contracts" / "litellm-example.yaml"
-CONFIG = ROOT / "contracts" / "litellm-example.config.yaml"
+CONFIG = ROOT / "contracts" / "litellm" / "config.yaml"
 EXAMPLE_KEY = "sk-litellm-example-change-me"
 PRE_MERGE = ("-p", "gateway_contracts.dialect_select")  # TODO: registered by the plugin after the i11 merge
 
