@@ -41,7 +41,6 @@ ROOT = Path(__file__).resolve().parents[2]
 CONTRACT = ROOT / "contracts" / "litellm-example.yaml"
 CONFIG = ROOT / "contracts" / "litellm" / "config.yaml"
 EXAMPLE_KEY = "sk-litellm-example-change-me"
-PRE_MERGE = ("-p", "gateway_contracts.dialect_select")  # TODO: registered by the plugin after the i11 merge
 
 # Each configured fault and the gate tests (JUnit names) it must fail; together, every failure of the run.
 EXPECTED: dict[str, frozenset[str]] = {
@@ -71,7 +70,7 @@ def gate(proxy: LiteLLMProxy, junit: Path, *args: str) -> tuple[int, Outcome, st
     env = {k: v for k, v in os.environ.items() if k not in SCRUBBED_ENV}
     env.update(TARGET_URL=proxy.url, GATEWAY_API_KEY=proxy.master_key, CONTRACTS=str(CONTRACT),
                PYTEST_DISABLE_PLUGIN_AUTOLOAD="1")
-    proc = subprocess.run([sys.executable, *SUITE_ARGS, f"--junitxml={junit}", *PRE_MERGE, *args], cwd=ROOT, env=env,
+    proc = subprocess.run([sys.executable, *SUITE_ARGS, f"--junitxml={junit}", *args], cwd=ROOT, env=env,
                           capture_output=True, text=True, timeout=300, check=False)
     output = proc.stdout + proc.stderr
     assert junit.exists(), f"no JUnit report (exit {proc.returncode}):\n{output[-3000:]}"
