@@ -20,11 +20,11 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
 
-from gateway_contracts.contract import OPENAI, WHOLE_LIST, Contract, Gateway
+from gateway_contracts.contract import OPENAI, WHOLE_LIST, Contract, Gateway, GroupSelect
 from gateway_contracts.data.exchange import Exchange
 from gateway_contracts.data.findings import Finding
 from gateway_contracts.data.pages import Page
-from gateway_contracts.invariants.openai_models import list_rows
+from gateway_contracts.invariants.openai_models import GroupRule, list_rows
 from gateway_contracts.net.client import GatewayClient
 from gateway_contracts.pager import Walk, walk
 
@@ -50,6 +50,15 @@ class ListView(Walk):
     @property
     def rows(self) -> list[Any]:
         return list(self.selected)
+
+
+def group_rule(select: GroupSelect) -> GroupRule:
+    """The matcher of a group's rule as the contract file writes it."""
+    if select.kind == "list":
+        return GroupRule("list", ids=select.values)
+    if select.kind == "owned_by":
+        return GroupRule("owned_by", owned_by=select.values[0])
+    return GroupRule("prefix", prefix=select.values[0])
 
 
 def retrievable_ids(contract: Contract) -> list[str]:
@@ -132,7 +141,7 @@ class CatalogStore:
         page = Page(0, 0, exchange)
         rows = list_rows(exchange.json) if page.usable else []
         if name != WHOLE_LIST:
-            rule = self.contract.rule(name)
+            rule = group_rule(self.contract.rule(name))
             rows = [row for row in rows if rule.matches(row)]
         findings = () if page.usable else (
             Finding("openai-list", "the model list did not answer a 200 JSON object with a 'data' list",

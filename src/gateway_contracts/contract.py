@@ -21,8 +21,6 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from gateway_contracts.invariants.openai_models import GroupRule
-
 SUPPORTED_VERSIONS = (1,)
 GATEWAYZ, OPENAI = "gatewayz", "openai"
 DIALECTS = (GATEWAYZ, OPENAI)
@@ -122,12 +120,12 @@ class GroupSpec(_Strict):
             raise ValueError(f"max_models ({self.max_models}) is below min_models ({self.min_models})")
         return self
 
-    def rule(self) -> GroupRule:
+    def rule(self) -> GroupSelect:
         if self.prefix is not None:
-            return GroupRule("prefix", prefix=self.prefix)
+            return GroupSelect("prefix", (self.prefix,))
         if self.owned_by is not None:
-            return GroupRule("owned_by", owned_by=self.owned_by)
-        return GroupRule("list", ids=tuple(self.models or ()))
+            return GroupSelect("owned_by", (self.owned_by,))
+        return GroupSelect("list", tuple(self.models or ()))
 
 
 class ModelListSpec(_Strict):
@@ -193,6 +191,15 @@ class _ContractModel(_Strict):
 
 
 @dataclass(frozen=True)
+class GroupSelect:
+    """An openai-dialect group's rule as written: `prefix` or `owned_by` (one value) or `list` (the ids).
+    Matching rows is the invariants' job (`invariants.openai_models.GroupRule`): contracts are data."""
+
+    kind: str
+    values: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class Gateway:
     """One contracted gateway with defaults applied: what the tests are parametrized over."""
 
@@ -240,7 +247,7 @@ class Contract:
     openapi: Path | None = None
     dialect: str = GATEWAYZ
     # openai dialect: each group's rule (selected or not), and whether GET /v1/models/{id} is contracted.
-    group_rules: tuple[tuple[str, GroupRule], ...] = ()
+    group_rules: tuple[tuple[str, GroupSelect], ...] = ()
     retrieve: bool = False
 
     @property
@@ -248,7 +255,7 @@ class Contract:
         """Pagination, aliases, the envelope, the registry, search and status: the Gatewayz dialect only."""
         return self.dialect == GATEWAYZ
 
-    def rule(self, name: str) -> GroupRule:
+    def rule(self, name: str) -> GroupSelect:
         for slug, rule in self.group_rules:
             if slug == name:
                 return rule

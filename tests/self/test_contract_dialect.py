@@ -12,7 +12,7 @@ import yaml
 from hypothesis import given
 from hypothesis import strategies as st
 
-from gateway_contracts.catalog import UNKNOWN_MODEL, CatalogStore, retrievable_ids
+from gateway_contracts.catalog import UNKNOWN_MODEL, CatalogStore, group_rule, retrievable_ids
 from gateway_contracts.contract import GATEWAYZ, OPENAI, WHOLE_LIST, ContractError, load_contract, parse_contract
 from gateway_contracts.data.exchange import Exchange
 from gateway_contracts.dialect_select import capabilities, needed, select
@@ -68,9 +68,9 @@ def test_groups_become_gateways_without_aliases_and_the_whole_list_the_aggregate
     assert [(g.slug, g.aliases, g.min_models, g.max_models) for g in contract.gateways] == [
         ("openai", (), 2, 5), ("acme", (), 0, None), ("house", (), 1, None)]
     assert contract.gateway("openai").required_models == ("openai/gpt-4o-mini",)
-    assert contract.rule("openai") == GroupRule("prefix", prefix="openai/")
-    assert contract.rule("acme") == GroupRule("owned_by", owned_by="acme")
-    assert contract.rule("house") == GroupRule("list", ids=("house-a", "house-b"))
+    assert group_rule(contract.rule("openai")) == GroupRule("prefix", prefix="openai/")
+    assert group_rule(contract.rule("acme")) == GroupRule("owned_by", owned_by="acme")
+    assert group_rule(contract.rule("house")) == GroupRule("list", ids=("house-a", "house-b"))
     assert contract.aggregate is not None
     assert (contract.aggregate.slug, contract.aggregate.min_models, contract.aggregate.required_models) == (
         WHOLE_LIST, 3, ("house-a",))
