@@ -22,10 +22,10 @@ def litellm_proxies() -> Iterator[tuple[LiteLLMProxy, LiteLLMProxy]]:
 
 
 @pytest.fixture(scope="session")
-def healthy(litellm_proxies: tuple[LiteLLMProxy, LiteLLMProxy]) -> LiteLLMProxy:
+def litellm_healthy(litellm_proxies: tuple[LiteLLMProxy, LiteLLMProxy]) -> LiteLLMProxy:
     return litellm_proxies[0]
 
 
 @pytest.fixture(scope="session")
-def faulty(litellm_proxies: tuple[LiteLLMProxy, LiteLLMProxy]) -> LiteLLMProxy:
+def litellm_faulty(litellm_proxies: tuple[LiteLLMProxy, LiteLLMProxy]) -> LiteLLMProxy:
     return litellm_proxies[1]

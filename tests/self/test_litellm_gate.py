@@ -83,11 +83,11 @@ def test_the_example_config_is_the_one_the_self_tests_start() -> None:
 
 
 def test_healthy_litellm_passes_the_gate_and_its_baseline(
-    healthy: LiteLLMProxy, tmp_path: Path, record_property: Callable[[str, object], None]
+    litellm_healthy: LiteLLMProxy, tmp_path: Path, record_property: Callable[[str, object], None]
 ) -> None:
     started = time.monotonic()
     baseline = tmp_path / "litellm-baseline.json"
-    status, outcome, output = gate(healthy, tmp_path / "healthy.xml", "--update-baseline", str(baseline))
+    status, outcome, output = gate(litellm_healthy, tmp_path / "healthy.xml", "--update-baseline", str(baseline))
     assert (status, outcome.failed, outcome.errors) == (0, frozenset(), frozenset()), output[-3000:]
     assert {"test_model_list_is_well_formed", "test_contracted_models_retrieve",
             "test_unknown_model_in_chat_is_a_client_error", "test_chat_requires_a_key"} <= outcome.passed
@@ -101,14 +101,14 @@ def test_healthy_litellm_passes_the_gate_and_its_baseline(
     assert set(snapshot["gateways"]) == {"openai", "anthropic", "house", "all"}
     assert snapshot["gateways"]["all"]["ids"] == sorted(m.id for m in HEALTHY)
     assert snapshot["gateways"]["house"]["required"] == {REMOVED: True}
-    status, outcome, output = gate(healthy, tmp_path / "compare.xml", "--baseline", str(baseline))
+    status, outcome, output = gate(litellm_healthy, tmp_path / "compare.xml", "--baseline", str(baseline))
     assert (status, outcome.failed, outcome.errors) == (0, frozenset(), frozenset()), output[-3000:]
     assert {"test_gateway_matches_baseline[house]", "test_aggregate_matches_baseline"} <= outcome.passed
     record_property("litellm_gate_seconds", round(time.monotonic() - started, 1))
 
 
-def test_each_configured_fault_fails_exactly_its_tests(faulty: LiteLLMProxy, tmp_path: Path) -> None:
-    status, outcome, output = gate(faulty, tmp_path / "faulty.xml")
+def test_each_configured_fault_fails_exactly_its_tests(litellm_faulty: LiteLLMProxy, tmp_path: Path) -> None:
+    status, outcome, output = gate(litellm_faulty, tmp_path / "faulty.xml")
     expected = frozenset().union(*EXPECTED.values())
     assert status == 1, output[-3000:]
     assert not outcome.errors, output[-3000:]
