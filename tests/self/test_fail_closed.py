@@ -26,8 +26,8 @@ from gateway_contracts.contract import load_contract
 from gateway_contracts.data.exchange import Exchange, build_url
 from gateway_contracts.net.client import GatewayClient
 from gateway_contracts.options import Invalid, flag, non_negative_float, non_negative_int, option_type, positive_float
-from gateway_contracts.plugin import KEYLESS_REASON
 from gateway_contracts.reference.server import EmbeddedGateway
+from gateway_contracts.session.state import KEYLESS_REASON
 from tests.self.test_reliability import Run, assert_one_line_exit, run_suite
 
 ROOT = Path(__file__).resolve().parents[2]

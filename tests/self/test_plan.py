@@ -11,9 +11,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from gateway_contracts.catalog import MODELS_PATH
 from gateway_contracts.contract import load_contract
-from gateway_contracts.plan import PlannedRequest, first_pages, planned_requests
+from gateway_contracts.plan import MODELS_PATH, PlannedRequest, first_pages, planned_requests
 from gateway_contracts.reference.server import EmbeddedGateway
 
 ROOT = Path(__file__).resolve().parents[2]

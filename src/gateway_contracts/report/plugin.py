@@ -19,6 +19,7 @@ from gateway_contracts.baseline_file import default_path, load_baseline, save_ba
 from gateway_contracts.contract import Gateway
 from gateway_contracts.report import evidence
 from gateway_contracts.report.runrecord import build_record, narrowing, suite_version, write_record
+from gateway_contracts.session.state import STATE
 
 BASELINE = pytest.StashKey[Snapshot | None]()
 STARTED = pytest.StashKey[str]()
@@ -58,8 +59,6 @@ def _is_worker(config: pytest.Config) -> bool:
 
 
 def _state(config: pytest.Config) -> Any:
-    from gateway_contracts.plugin import STATE  # the main plugin imports this module: import late
-
     return config.stash.get(STATE, None)
 
 
