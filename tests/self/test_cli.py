@@ -4,7 +4,6 @@ usage errors, the installed entry point, and real sessions in subprocesses."""
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import signal
 import socket
@@ -18,6 +17,7 @@ import httpx
 import pytest
 
 from gateway_contracts import cli
+from tests.self.suite_run import scrubbed_env
 
 ROOT = Path(__file__).resolve().parents[2]
 RUN_GATE = ["--junitxml=reports/junit-gate.xml", "--run-name", "gate", "--reports-dir", "reports",
@@ -160,7 +160,7 @@ def test_installed_command_help() -> None:
 
 
 def test_installed_command_exits_with_the_suite_status(tmp_path: Path) -> None:
-    env = {**os.environ, "CONTRACTS": str(tmp_path / "missing.yaml")}
+    env = scrubbed_env({"CONTRACTS": str(tmp_path / "missing.yaml")})
     result = subprocess.run([str(SCRIPT), "gate", "-n", "0"], cwd=ROOT, env=env, capture_output=True, text=True,
                             timeout=120, check=False)
     assert result.returncode == 6, result.stdout + result.stderr
@@ -180,9 +180,8 @@ def _checkout(tmp_path: Path) -> Path:
 @pytest.mark.slow
 def test_installed_command_runs_a_narrowed_gate(tmp_path: Path) -> None:
     checkout = _checkout(tmp_path)
-    env = {k: v for k, v in os.environ.items() if k not in ("TARGET_URL", "CONTRACTS", "GATEWAYS", "BASELINE")}
     result = subprocess.run([str(SCRIPT), "gate", "-n", "0", "-k", "test_chat_requires_a_key"], cwd=checkout,
-                            env=env, capture_output=True, text=True, timeout=300, check=False)
+                            env=scrubbed_env(), capture_output=True, text=True, timeout=300, check=False)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     assert "1 passed" in result.stdout
     assert (checkout / "reports" / "junit-gate.xml").is_file()

@@ -4,10 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import re
-import subprocess
-import sys
 import time
 import warnings
 from collections.abc import Iterator
@@ -25,6 +22,7 @@ with warnings.catch_warnings():  # starlette's TestClient warns about httpx on i
 from gateway_contracts.reference import FAULTS, EmbeddedGateway, build_catalog, create_app, validate_faults
 from gateway_contracts.reference.__main__ import main as cli_main
 from gateway_contracts.reference.catalog import GATEWAYS, build_gateway
+from tests.self.suite_run import run_python, run_suite
 
 ROOT = Path(__file__).resolve().parents[2]
 CONTRACT = yaml.safe_load((ROOT / "contracts" / "gateways.yaml").read_text())
@@ -156,16 +154,8 @@ def test_generation_is_deterministic_within_and_across_processes() -> None:
     first, second = build_gateway(spec), build_gateway(spec)  # uncached: generated twice
     assert first.json_slice(0, len(first)) == second.json_slice(0, len(second))
     here = hashlib.sha256(b"".join(build_catalog().aggregate().json_slice(0, 8544))).hexdigest()
-    env = {**os.environ, "PYTHONHASHSEED": "12345", "PYTHONPATH": str(ROOT / "src")}
-    other = subprocess.run(
-        [sys.executable, "-c", FINGERPRINT],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=True,
-        timeout=60,
-    )
+    other = run_python(["-c", FINGERPRINT], {"PYTHONHASHSEED": "12345", "PYTHONPATH": str(ROOT / "src")}, timeout=60)
+    assert other.status == 0, other.stderr[-2000:]
     assert other.stdout.strip() == here
 
 
@@ -966,14 +956,8 @@ def test_cli_shape(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixtur
     ("dense", "", "unknown shape 'dense'; valid shapes: full, sparse"),
 ])
 def test_suite_refuses_a_shape_or_fault_in_one_line(shape: str, fault: str, message: str) -> None:
-    env = {**os.environ, "REFERENCE_SHAPE": shape, "REFERENCE_FAULTS": fault, "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"}
-    for name in ("TARGET_URL", "CONTRACTS", "PYTEST_ADDOPTS"):
-        env.pop(name, None)
-    proc = subprocess.run(
-        [sys.executable, "-m", "pytest", "tests/contract", "-q", "-p", "no:cacheprovider",
-         "--contracts", "contracts/gatewayz-staging.yaml"],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=120, check=False,
-    )
-    assert proc.returncode == 6, proc.stdout[-2000:] + proc.stderr[-2000:]
+    env = {"REFERENCE_SHAPE": shape, "REFERENCE_FAULTS": fault, "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"}
+    proc = run_suite(["tests/contract", "--contracts", "contracts/gatewayz-staging.yaml"], env=env, timeout=120)
+    assert proc.status == 6, proc.stdout[-2000:] + proc.stderr[-2000:]
     assert message in proc.stdout + proc.stderr
     assert "Traceback" not in proc.stdout + proc.stderr
