@@ -194,7 +194,7 @@ def _free_port() -> int:
 def test_installed_command_serves_and_stops() -> None:
     port = _free_port()
     server = subprocess.Popen([str(SCRIPT), "serve", "--port", str(port)], stdout=subprocess.PIPE,
-                              stderr=subprocess.STDOUT, text=True)
+                              stderr=subprocess.STDOUT, text=True, env=scrubbed_env())
     try:
         deadline = time.monotonic() + 60
         while True:
