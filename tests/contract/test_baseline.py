@@ -30,6 +30,7 @@ def _check(request: pytest.FixtureRequest, catalogs: CatalogStore, baseline: Sna
                   request=walk.first.describe() if walk.first else None))
 
 
+@pytest.mark.severity("critical")
 def test_gateway_matches_baseline(request: pytest.FixtureRequest, catalogs: CatalogStore, contract: Contract,
                                   baseline: Snapshot, gateway: Gateway) -> None:
     _check(request, catalogs, baseline, gateway.slug, gateway.required_models,
@@ -37,6 +38,7 @@ def test_gateway_matches_baseline(request: pytest.FixtureRequest, catalogs: Cata
                   latency_regression_factor=contract.latency_regression_factor, ceiling=gateway.max_models))
 
 
+@pytest.mark.severity("critical")
 def test_aggregate_matches_baseline(request: pytest.FixtureRequest, catalogs: CatalogStore, contract: Contract,
                                     baseline: Snapshot, aggregate: Aggregate) -> None:
     _check(request, catalogs, baseline, aggregate.slug, (),
