@@ -22,6 +22,8 @@ from typing import Any
 
 import httpx
 
+from gateway_contracts.environment import SUITE_ENV
+
 ROOT = Path(__file__).resolve().parents[1]
 STATS_PATH = "/_reference/stats"
 
@@ -104,8 +106,8 @@ def linear_fit(xs: Sequence[float], ys: Sequence[float]) -> dict[str, float]:
 def python_env() -> dict[str, str]:
     """The environment for child Python processes: the package importable from src/, suite variables unset."""
     # PYTHONDONTWRITEBYTECODE too, as the Makefile does: the suite is measured as `make` runs it.
-    drop = ("TARGET_URL", "GATEWAY_API_KEY", "GATEWAYS", "REFERENCE_FAULTS", "MAX_RPS", "REQUEST_TIMEOUT",
-            "RETRIES", "CONTRACTS", "BASELINE", "RUN_NAME", "FAULTS", "N", "PYTEST_ARGS", "PYTHONDONTWRITEBYTECODE")
+    # Every suite variable (gateway_contracts.environment), and the Makefile's own knobs.
+    drop = (*SUITE_ENV, "PYTEST_ADDOPTS", "FAULTS", "N", "PYTEST_ARGS", "PYTHONDONTWRITEBYTECODE")
     env = {k: v for k, v in os.environ.items() if k not in drop}
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT / "src"), env.get("PYTHONPATH")]))
     return env

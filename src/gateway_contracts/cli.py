@@ -50,19 +50,17 @@ def run_args(run: str) -> list[str]:
             f"--alluredir={REPORTS}/allure-results", "--clean-alluredir", "--allure-no-capture"]
 
 
-def nightly_tests(has_fuzz_tests: bool) -> list[str]:
-    """Every contract, plus the deep fuzz profile once tests/fuzz has tests."""
-    return ["tests/contract", *(["tests/fuzz", "-m", "not fuzz or nightly"] if has_fuzz_tests else [])]
+NIGHTLY_TESTS = ["tests/contract", "tests/fuzz", "-m", "not fuzz or nightly"]  # every contract, the deep fuzz profile
 
 
-def suite_args(command: str, *, workers: str, has_fuzz_tests: bool, baseline_out: str | None = None,
+def suite_args(command: str, *, workers: str, baseline_out: str | None = None,
                extra: Sequence[str] = ()) -> list[str]:
     """The pytest arguments of a suite session; `extra` last, so a caller's options win."""
     tests = {
         "gate": ["tests/contract", "tests/fuzz", "-m", "gate"],
         "fuzz": ["tests/fuzz", "-m", "nightly"],
-        "nightly": nightly_tests(has_fuzz_tests),
-        "signoff": nightly_tests(has_fuzz_tests),
+        "nightly": NIGHTLY_TESTS,
+        "signoff": NIGHTLY_TESTS,
         "baseline": ["tests/contract"],
     }[command]
     args = ["-p", "xdist", "-n", workers, *tests, *run_args(command)]
@@ -168,9 +166,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "report":
         return _report(root, args.run, allure=True)
     baseline_out = (args.out or os.environ.get("BASELINE") or None) if args.command == "baseline" else None
-    pytest_args = suite_args(args.command, workers=args.workers,
-                             has_fuzz_tests=any((root / "tests" / "fuzz").glob("test_*.py")),
-                             baseline_out=baseline_out, extra=[*unknown, *passthrough])
+    pytest_args = suite_args(args.command, workers=args.workers, baseline_out=baseline_out,
+                             extra=[*unknown, *passthrough])
     status = _pytest(pytest_args, root, suite_env(args.command, os.environ))
     if args.command == "signoff":
         # The report is rendered whatever the verdict; the status stays the suite's (or 1 if no report).

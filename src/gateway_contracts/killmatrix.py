@@ -27,14 +27,14 @@ from typing import Any
 
 import yaml
 
+from gateway_contracts.environment import SUITE_ENV
+
 HEALTHY = "healthy"
 MATRIX_FILE = Path("tests/self/kill_matrix.yaml")
 REPORT_FILE = Path("reports/kill-matrix.md")
 SUITE_ARGS = ("-m", "pytest", "tests/contract", "-m", "gate", "-p", "no:cacheprovider", "-q")
-# Suite settings a caller's environment could leak into the inner runs; the matrix sets its own.
-SCRUBBED_ENV = ("TARGET_URL", "CONTRACTS", "GATEWAYS", "REFERENCE_FAULTS", "STRICT_REGISTRY", "MAX_RPS",
-                "REQUEST_TIMEOUT", "RETRIES", "GATEWAY_API_KEY", "PYTEST_ADDOPTS", "BASELINE", "RUN_NAME",
-                "REPORTS_DIR", "REFERENCE_SHAPE")
+# Suite settings a caller's environment could leak into the inner runs (the matrix sets its own), and pytest's.
+SCRUBBED_ENV = (*SUITE_ENV, "PYTEST_ADDOPTS")
 RUN_TIMEOUT_S = 600.0
 BASELINE_TOKEN = "{baseline}"  # in a scenario's args: the snapshot of the healthy run (--update-baseline)
 DEFAULT_SHAPE = "full"  # the shape a scenario's top-level keys describe

@@ -1,15 +1,19 @@
 """The plan of requests: every request the contract tests need, computed from the contract alone.
 
-One pure function, `planned_requests`, states the minimum a gate run must send: each page of each
-contracted catalog (slug, aliases, the aggregate) at the largest page size, the second small-page walk of a
-catalog that fits one page, the past-the-end and other-case pages, the invalid list and search queries, the
-status probe, the chat probes and the three preflight probes. Catalog sizes cannot be known in advance, so
-the caller passes each catalog's `total` as its first page reports it (`first_pages` lists those pages).
+Pure (no network client): the request definitions (paths, probes, invalid queries, page and chat-body
+builders) live here, and `CatalogStore` (catalog.py) makes its requests through them. One function,
+`planned_requests`, states the minimum a gate run must send: each page of each contracted catalog (slug,
+aliases, the aggregate) at the largest page size, the second small-page walk of a catalog that fits one page,
+the past-the-end and other-case pages, the invalid list and search queries, the status probe, the chat probes
+and the three preflight probes. Catalog sizes cannot be known in advance, so the caller passes each catalog's
+`total` as its first page reports it (`first_pages` lists those pages).
 
 `bench/gate_cost.py` sends exactly this plan as its bare crawl, and `tests/self/test_plan.py` checks that a
-gate run against the reference gateway sends these requests and no others. `CatalogStore` (catalog.py)
-makes the same requests on demand; it should consume this plan (its paths, walks and probes) rather than
-restate it.
+gate run against the reference gateway sends these requests and no others.
+
+The openai dialect's plan (`openai_requests`) is much shorter: the one list (keyed when there is a key: its
+groups are views of it, and it is the preflight too), `GET /v1/models/{id}` where the contract enables it,
+and the chat probes.
 """
 
 from __future__ import annotations
@@ -20,24 +24,19 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote
 
-from gateway_contracts.catalog import (
-    CHAT_PATH,
-    CHAT_PROBE,
-    HEALTH_PATH,
-    MODELS_PATH,
-    OPENAPI_PATH,
-    SEARCH_PATH,
-    STATUS_PATH,
-    UNKNOWN_MODEL,
-    invalid_queries,
-    invalid_search_queries,
-    probe_gateway,
-    retrievable_ids,
-    swap_case,
-)
 from gateway_contracts.contract import OPENAI, Contract
 
+MODELS_PATH = "/v1/models"
+CHAT_PATH = "/v1/chat/completions"
+OPENAPI_PATH = "/openapi.json"
+HEALTH_PATH = "/health"
+SEARCH_PATH = "/v1/models/search"
+STATUS_PATH = "/v1/gateways/status"
+SEARCH_MAX_LIMIT = 100  # the API's documented bound for search pages (limit 1..100)
+CONSUMER_PATHS = (MODELS_PATH, CHAT_PATH)  # routes the frontend calls; must be in the spec and answer
+CHAT_PROBE = "Reply with the word ok."
 DEFAULT_CHAT_MODEL = "openai/gpt-4o"  # the unkeyed chat probe's model when the contract lists none
+UNKNOWN_MODEL = "no-such-model-zz"  # a model id no gateway serves: chat and retrieve must answer a JSON 4xx
 
 
 @dataclass(frozen=True)
@@ -61,6 +60,51 @@ def chat_body(model: str) -> dict[str, Any]:
     return {"model": model, "messages": [{"role": "user", "content": CHAT_PROBE}], "max_tokens": 5}
 
 
+@dataclass(frozen=True)
+class InvalidQuery:
+    """A request the API must reject with a JSON 4xx."""
+
+    id: str
+    why: str
+    params: dict[str, Any]
+
+
+def probe_gateway(contract: Contract) -> str:
+    """The gateway value of probes that need one valid value (invalid input, the route check, preflight): the
+    first selected gateway, else the aggregate (a `GATEWAYS=all` shard), else the first contracted one."""
+    names = [g.slug for g in contract.gateways] + ([contract.aggregate.slug] if contract.aggregate else [])
+    return (names or [g.slug for g in contract.unselected])[0]
+
+
+def invalid_queries(max_limit: int) -> tuple[InvalidQuery, ...]:
+    return (
+        InvalidQuery("unknown-gateway", "an unknown gateway", {"gateway": "no-such-gateway-zz", "limit": 5}),
+        InvalidQuery("empty-gateway", "an empty gateway value", {"gateway": "", "limit": 5}),
+        InvalidQuery("negative-offset", "a negative offset", {"gateway": "{gateway}", "offset": -5, "limit": 5}),
+        InvalidQuery("limit-zero", "limit=0", {"gateway": "{gateway}", "limit": 0}),
+        InvalidQuery("limit-over-max", f"limit={max_limit + 1}", {"gateway": "{gateway}", "limit": max_limit + 1}),
+        InvalidQuery("limit-not-integer", "a non-integer limit", {"gateway": "{gateway}", "limit": "ten"}),
+        InvalidQuery("offset-not-integer", "a non-integer offset", {"gateway": "{gateway}", "offset": "1.5"}),
+    )
+
+
+def invalid_search_queries() -> tuple[InvalidQuery, ...]:
+    """Search requests the API must reject with a JSON 4xx (B8: an unknown gateway answered 500)."""
+    return (
+        InvalidQuery("unknown-gateway", "search with an unknown gateway",
+                     {"q": "gpt", "gateway": "no-such-gateway-zz"}),
+        InvalidQuery("limit-zero", "search with limit=0", {"q": "gpt", "limit": 0}),
+        InvalidQuery("limit-over-max", f"search with limit={SEARCH_MAX_LIMIT + 1}",
+                     {"q": "gpt", "limit": SEARCH_MAX_LIMIT + 1}),
+        InvalidQuery("negative-offset", "search with a negative offset", {"q": "gpt", "offset": -5}),
+    )
+
+
+def swap_case(slug: str) -> str:
+    swapped = slug.upper()
+    return swapped if swapped != slug else slug.lower()
+
+
 def catalog_names(contract: Contract) -> list[str]:
     """Every catalog the contracts walk whole: each gateway's slug and aliases, then the aggregate."""
     names = [name for gateway in contract.gateways for name in gateway.names]
@@ -78,6 +122,71 @@ def walk_pages(gateway: str, total: int | None, limit: int, max_pages: int) -> l
     return [models_page(gateway, index * limit, limit) for index in range(pages)]
 
 
+def preflight_requests(contract: Contract, *, keyed: bool = False) -> list[PlannedRequest]:
+    """/health, the spec and the registry: what the preflight reads before any contract runs. The openai
+    dialect has none of the three (LiteLLM's spec is 2 MB, generated on the first request): its one list."""
+    if contract.dialect == OPENAI:
+        return [model_list_request(keyed=keyed)]
+    return [PlannedRequest("GET", HEALTH_PATH), PlannedRequest("GET", OPENAPI_PATH),
+            PlannedRequest("GET", contract.registry.path)]
+
+
+def model_list_request(*, keyed: bool) -> PlannedRequest:
+    """The openai dialect's one `GET /v1/models`, with the key when the run has one (the OpenAI API and
+    LiteLLM want it there; Gatewayz's list is public)."""
+    return PlannedRequest("GET", MODELS_PATH, authenticated=keyed)
+
+
+def retrieve_request(model_id: str, *, keyed: bool) -> PlannedRequest:
+    """`GET /v1/models/{id}`, the id one path segment."""
+    return PlannedRequest("GET", f"{MODELS_PATH}/{quote(model_id, safe='')}", authenticated=keyed)
+
+
+def retrievable_ids(contract: Contract) -> list[str]:
+    """The ids `GET /v1/models/{id}` is checked for: every contracted id (required in a group or the whole
+    list, or a chat model) without a `/` (LiteLLM's route does not take one; encoded or not it 404s)."""
+    ids = [m for g in (*contract.gateways, *contract.unselected) for m in g.required_models]
+    ids += list(contract.aggregate.required_models if contract.aggregate else ()) + list(contract.chat_models)
+    return [m for m in dict.fromkeys(ids) if "/" not in m]
+
+
+def small_walk_limit(total: int | None, max_limit: int) -> int | None:
+    """The page size of the second walk, in about three pages, of a catalog that fits one maximum page (else
+    the main walk already spans several pages); None when there is nothing to page through."""
+    if total is None or total < 2 or total > max_limit:
+        return None
+    return max(1, math.ceil(total / 3))
+
+
+def past_end_page(gateway: str, total: int) -> PlannedRequest:
+    return models_page(gateway, total, 1)
+
+
+def case_variant_page(slug: str) -> PlannedRequest:
+    """The slug in another case must select the same gateway."""
+    return models_page(swap_case(slug), 0, 1)
+
+
+def invalid_request(query: InvalidQuery, contract: Contract) -> PlannedRequest:
+    """An invalid list query, its `{gateway}` placeholder filled with the probe gateway."""
+    valid = probe_gateway(contract)
+    return PlannedRequest("GET", MODELS_PATH, tuple((k, valid if v == "{gateway}" else v)
+                                                    for k, v in query.params.items()))
+
+
+def invalid_search_request(query: InvalidQuery) -> PlannedRequest:
+    return PlannedRequest("GET", SEARCH_PATH, tuple(query.params.items()))
+
+
+def chat_request(model: str, *, authenticated: bool) -> PlannedRequest:
+    return PlannedRequest("POST", CHAT_PATH, body=chat_body(model), authenticated=authenticated)
+
+
+def unkeyed_chat_model(contract: Contract) -> str:
+    """The model of the chat probe sent without a key (it must be refused whatever the model)."""
+    return contract.chat_models[0] if contract.chat_models else DEFAULT_CHAT_MODEL
+
+
 def planned_requests(contract: Contract, totals: Mapping[str, int | None], *, keyed: bool) -> list[PlannedRequest]:
     """The distinct requests a gate run of the contract tests sends, in a stable order.
 
@@ -86,43 +195,37 @@ def planned_requests(contract: Contract, totals: Mapping[str, int | None], *, ke
     if contract.dialect == OPENAI:
         return openai_requests(contract, keyed=keyed)
     limit, max_pages = contract.max_limit, contract.max_pages
-    plan = [PlannedRequest("GET", HEALTH_PATH), PlannedRequest("GET", OPENAPI_PATH),
-            PlannedRequest("GET", contract.registry.path)]
+    plan = preflight_requests(contract)
     for gateway in contract.gateways:
         total = totals.get(gateway.slug)
         for name in gateway.names:
             plan += walk_pages(name, totals.get(name), limit, max_pages)
-        if total is not None and 2 <= total <= limit:  # a second walk, in about three pages
-            plan += walk_pages(gateway.slug, total, max(1, math.ceil(total / 3)), max_pages)
+        small = small_walk_limit(total, limit)
+        if small is not None:
+            plan += walk_pages(gateway.slug, total, small, max_pages)
         if total is not None:
-            plan.append(models_page(gateway.slug, total, 1))  # past the end
-        plan.append(models_page(swap_case(gateway.slug), 0, 1))
+            plan.append(past_end_page(gateway.slug, total))
+        plan.append(case_variant_page(gateway.slug))
     if contract.aggregate is not None:
         plan += walk_pages(contract.aggregate.slug, totals.get(contract.aggregate.slug), limit, max_pages)
-    first = probe_gateway(contract)
-    for query in invalid_queries(limit):
-        params = tuple((k, first if v == "{gateway}" else v) for k, v in query.params.items())
-        plan.append(PlannedRequest("GET", MODELS_PATH, params))
-    plan += [PlannedRequest("GET", SEARCH_PATH, tuple(q.params.items())) for q in invalid_search_queries()]
+    plan += [invalid_request(query, contract) for query in invalid_queries(limit)]
+    plan += [invalid_search_request(q) for q in invalid_search_queries()]
     plan.append(PlannedRequest("GET", STATUS_PATH))
-    models = list(contract.chat_models)
-    plan.append(PlannedRequest("POST", CHAT_PATH, body=chat_body(models[0] if models else DEFAULT_CHAT_MODEL)))
+    plan.append(chat_request(unkeyed_chat_model(contract), authenticated=False))
     if keyed:
-        plan += [PlannedRequest("POST", CHAT_PATH, body=chat_body(m), authenticated=True) for m in models]
+        plan += [chat_request(m, authenticated=True) for m in contract.chat_models]
     return list(dict.fromkeys(plan))  # distinct, first occurrence kept
 
 
 def openai_requests(contract: Contract, *, keyed: bool) -> list[PlannedRequest]:
-    """The openai dialect's plan: the one list (keyed when there is a key: groups are views of it), the
-    contracted ids by `GET /v1/models/{id}` and an unknown one when the contract enables it, the unkeyed
-    chat probe, and with a key an unknown model's chat and each contracted chat model."""
-    plan = [PlannedRequest("GET", MODELS_PATH, authenticated=keyed)]
+    """The openai dialect's plan: the one list, the contracted ids by `GET /v1/models/{id}` and an unknown
+    one when the contract enables it, the unkeyed chat probe, and with a key an unknown model's chat and each
+    contracted chat model."""
+    plan = preflight_requests(contract, keyed=keyed)
     if contract.retrieve:
-        plan += [PlannedRequest("GET", f"{MODELS_PATH}/{quote(m, safe='')}", authenticated=keyed)
-                 for m in [*retrievable_ids(contract), UNKNOWN_MODEL]]
-    models = list(contract.chat_models)
-    plan.append(PlannedRequest("POST", CHAT_PATH, body=chat_body(models[0] if models else DEFAULT_CHAT_MODEL)))
+        plan += [retrieve_request(m, keyed=keyed) for m in [*retrievable_ids(contract), UNKNOWN_MODEL]]
+    plan.append(chat_request(unkeyed_chat_model(contract), authenticated=False))
     if keyed:
-        plan.append(PlannedRequest("POST", CHAT_PATH, body=chat_body(UNKNOWN_MODEL), authenticated=True))
-        plan += [PlannedRequest("POST", CHAT_PATH, body=chat_body(m), authenticated=True) for m in models]
+        plan.append(chat_request(UNKNOWN_MODEL, authenticated=True))
+        plan += [chat_request(m, authenticated=True) for m in contract.chat_models]
     return list(dict.fromkeys(plan))

@@ -27,6 +27,7 @@ def _pairs(catalogs: CatalogStore, aggregate: Aggregate) -> list[str]:
             if isinstance(r, dict)]
 
 
+@pytest.mark.severity("blocker")
 def test_aggregate_answers_200_with_coherent_envelope(catalogs: CatalogStore, aggregate: Aggregate) -> None:
     walk = catalogs.walk(aggregate.slug)
     holds([f for page in walk.pages for f in answered_json(page.exchange)]
@@ -35,17 +36,20 @@ def test_aggregate_answers_200_with_coherent_envelope(catalogs: CatalogStore, ag
                                      request=p.exchange.describe())])
 
 
+@pytest.mark.severity("blocker")
 def test_aggregate_count_within_bounds(catalogs: CatalogStore, aggregate: Aggregate) -> None:
     holds(inv.count_within_bounds(_pairs(catalogs, aggregate), min_models=aggregate.min_models,
                                   max_models=aggregate.max_models, request=_request(catalogs, aggregate)))
 
 
+@pytest.mark.severity("critical")
 def test_aggregate_contains_gateway(catalogs: CatalogStore, aggregate: Aggregate, gateway: Gateway) -> None:
     holds(inv.aggregate_contains(catalogs.walk(aggregate.slug).rows, catalogs.walk(gateway.slug).ids,
                                  gateway_names=gateway.names, aggregate=aggregate.slug,
                                  request=_request(catalogs, aggregate)))
 
 
+@pytest.mark.severity("critical")
 def test_aggregate_rows_are_unique_per_gateway(catalogs: CatalogStore, aggregate: Aggregate) -> None:
     holds(inv.aggregate_pairs_unique(catalogs.walk(aggregate.slug).rows, request=_request(catalogs, aggregate)))
 
@@ -56,6 +60,7 @@ def test_aggregate_rows_are_well_formed(catalogs: CatalogStore, aggregate: Aggre
                            request=_request(catalogs, aggregate)))
 
 
+@pytest.mark.severity("critical")
 def test_aggregate_pagination_is_coherent(catalogs: CatalogStore, aggregate: Aggregate) -> None:
     walk = catalogs.walk(aggregate.slug)
     holds(list(walk.findings) + pagination.page_sizes(walk.pages, total=walk.total)
@@ -63,6 +68,7 @@ def test_aggregate_pagination_is_coherent(catalogs: CatalogStore, aggregate: Agg
                                      request=_request(catalogs, aggregate)))
 
 
+@pytest.mark.severity("blocker")
 def test_required_model_in_aggregate(catalogs: CatalogStore, aggregate: Aggregate, required_model: str) -> None:
     holds(inv.required_present(catalogs.walk(aggregate.slug).ids, [required_model], where=aggregate.slug,
                                request=_request(catalogs, aggregate)))

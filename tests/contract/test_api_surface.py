@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from gateway_contracts.catalog import CONSUMER_PATHS, CatalogStore, InvalidQuery, probe_gateway
+from gateway_contracts.catalog import CatalogStore
 from gateway_contracts.contract import Contract, Gateway
 from gateway_contracts.data.findings import Finding
 from gateway_contracts.invariants.registry import listed_in_registry, registry_names, uncovered_gateways
@@ -17,6 +17,7 @@ from gateway_contracts.invariants.responses import (
     spec_lists_paths,
     within_budget,
 )
+from gateway_contracts.plan import CONSUMER_PATHS, InvalidQuery, probe_gateway
 from gateway_contracts.verdict import holds
 
 pytestmark = [pytest.mark.gate, pytest.mark.nightly, pytest.mark.signoff]
@@ -33,6 +34,7 @@ def test_openapi_lists_catalog_and_chat(catalogs: CatalogStore) -> None:
     holds(answered_json(spec) or spec_lists_paths(spec.json, CONSUMER_PATHS, request=spec.describe()))
 
 
+@pytest.mark.severity("blocker")
 def test_catalog_and_chat_routes_answer(catalogs: CatalogStore, contract: Contract) -> None:
     # A walk's first page; the openai dialect's one list.
     catalog_route = catalogs.page(probe_gateway(contract), 0, contract.max_limit) if contract.paginated \
@@ -40,11 +42,13 @@ def test_catalog_and_chat_routes_answer(catalogs: CatalogStore, contract: Contra
     holds(route_exists(catalog_route) + route_exists(catalogs.chat_without_key()))
 
 
+@pytest.mark.severity("blocker")
 def test_chat_requires_a_key(catalogs: CatalogStore) -> None:
     holds(requires_key(catalogs.chat_without_key()))
 
 
 @pytest.mark.keyed  # a run without a key is refused, or keyless by choice: then this skips (plugin.py)
+@pytest.mark.severity("critical")
 def test_chat_model_answers(catalogs: CatalogStore, contract: Contract, chat_model: str) -> None:
     exchange = catalogs.chat(chat_model, authenticated=True)
     holds(chat_answered(exchange, model=chat_model)
@@ -58,6 +62,7 @@ def test_registry_lists_gateway(catalogs: CatalogStore, gateway: Gateway) -> Non
                                                         aliases=gateway.aliases, request=registry.describe()))
 
 
+@pytest.mark.severity("minor")
 @pytest.mark.dialect("gatewayz")
 def test_registry_has_no_uncovered_gateways(catalogs: CatalogStore, contract: Contract,
                                             pytestconfig: pytest.Config) -> None:

@@ -31,6 +31,7 @@ def _check(request: pytest.FixtureRequest, catalogs: CatalogStore, baseline: Sna
                   request=walk.first.describe() if walk.first else None))
 
 
+@pytest.mark.severity("critical")
 def test_gateway_matches_baseline(request: pytest.FixtureRequest, catalogs: CatalogStore, contract: Contract,
                                   baseline: Snapshot, gateway: Gateway) -> None:
     _check(request, catalogs, baseline, gateway.slug, gateway.required_models,
@@ -39,6 +40,7 @@ def test_gateway_matches_baseline(request: pytest.FixtureRequest, catalogs: Cata
            paginated=contract.paginated)
 
 
+@pytest.mark.severity("critical")
 def test_aggregate_matches_baseline(request: pytest.FixtureRequest, catalogs: CatalogStore, contract: Contract,
                                     baseline: Snapshot, aggregate: Aggregate) -> None:
     _check(request, catalogs, baseline, aggregate.slug, aggregate.required_models,

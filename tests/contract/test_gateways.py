@@ -27,10 +27,12 @@ def envelope_findings(walk: Walk, canonical: str) -> list:
                                     request=p.exchange.describe())]
 
 
+@pytest.mark.severity("blocker")
 def test_gateway_answers_200(catalogs: CatalogStore, gateway: Gateway) -> None:
     holds([f for page in catalogs.walk(gateway.slug).pages for f in answered_json(page.exchange)])
 
 
+@pytest.mark.severity("critical")
 @pytest.mark.dialect("gatewayz")
 def test_envelope_is_coherent(catalogs: CatalogStore, gateway: Gateway) -> None:
     holds(envelope_findings(catalogs.walk(gateway.slug), gateway.slug))
@@ -50,29 +52,34 @@ def test_model_rows_are_well_formed(catalogs: CatalogStore, gateway: Gateway) ->
           + check_priced_share(walk.rows, max_unpriced_share=gateway.max_unpriced_share, request=request))
 
 
+@pytest.mark.severity("critical")
 def test_no_duplicate_ids(catalogs: CatalogStore, gateway: Gateway) -> None:
     walk = catalogs.walk(gateway.slug)
     holds(inv.no_duplicate_ids(walk.ids, request=walk.first.describe() if walk.first else None))
 
 
+@pytest.mark.severity("blocker")
 def test_count_within_bounds(catalogs: CatalogStore, gateway: Gateway) -> None:
     walk = catalogs.walk(gateway.slug)
     holds(inv.count_within_bounds(walk.ids, min_models=gateway.min_models, max_models=gateway.max_models,
                                   request=walk.first.describe() if walk.first else None))
 
 
+@pytest.mark.severity("blocker")
 def test_required_model_present(catalogs: CatalogStore, gateway: Gateway, required_model: str) -> None:
     walk = catalogs.walk(gateway.slug)
     holds(inv.required_present(walk.ids, [required_model], where=gateway.slug,
                                request=walk.first.describe() if walk.first else None))
 
 
+@pytest.mark.severity("critical")
 @pytest.mark.dialect("gatewayz")
 def test_alias_answers_200(catalogs: CatalogStore, gateway: Gateway, alias: str) -> None:
     walk = catalogs.walk(alias)
     holds([f for page in walk.pages for f in answered_json(page.exchange)] + envelope_findings(walk, gateway.slug))
 
 
+@pytest.mark.severity("critical")
 @pytest.mark.dialect("gatewayz")
 def test_alias_serves_same_catalog(catalogs: CatalogStore, gateway: Gateway, alias: str) -> None:
     canonical, aliased = catalogs.walk(gateway.slug), catalogs.walk(alias)
@@ -80,6 +87,7 @@ def test_alias_serves_same_catalog(catalogs: CatalogStore, gateway: Gateway, ali
                            request=aliased.first.describe() if aliased.first else None))
 
 
+@pytest.mark.severity("critical")
 @pytest.mark.dialect("gatewayz")
 def test_pagination_is_coherent(catalogs: CatalogStore, gateway: Gateway) -> None:
     full = catalogs.walk(gateway.slug)

@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
 import warnings
 import xml.etree.ElementTree as ET
 from pathlib import Path
@@ -19,24 +17,20 @@ from pathlib import Path
 import pytest
 
 from gateway_contracts.reference import FAULTS, create_app
+from tests.self.suite_run import SuiteRun, run_suite
 
 ROOT = Path(__file__).resolve().parents[2]
 CANARY = "gwc-canary-key-5f1d0c9e7a"  # an API key that must never be written anywhere
-SCRUBBED = ("TARGET_URL", "CONTRACTS", "GATEWAYS", "REFERENCE_FAULTS", "BASELINE", "RUN_NAME", "REPORTS_DIR",
-            "PYTEST_ADDOPTS", "STRICT_REGISTRY", "MAX_RPS", "GATEWAY_API_KEY")
-
 pytestmark = pytest.mark.slow
 
 
-def suite(tmp: Path, run: str, *args: str, workers: int = 0) -> subprocess.CompletedProcess[str]:
+def suite(tmp: Path, run: str, *args: str, workers: int = 0) -> SuiteRun:
     """One suite run; `workers` > 0 runs it under xdist (the controller then snapshots from the shared cache)."""
-    env = {k: v for k, v in os.environ.items() if k not in SCRUBBED}
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT / "src"), env.get("PYTHONPATH")]))
-    env["GATEWAY_API_KEY"] = CANARY
-    command = [sys.executable, "-m", "pytest", "tests/contract", "-q", "-p", "no:cacheprovider", "-p", "xdist",
-               "-n", str(workers), "--run-name", run, "--reports-dir", str(tmp), f"--junitxml={tmp}/junit-{run}.xml",
-               f"--alluredir={tmp}/allure-{run}", "--allure-no-capture", *args]
-    return subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=600, check=False)
+    env = {"PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT / "src"), os.environ.get("PYTHONPATH")])),
+           "GATEWAY_API_KEY": CANARY}
+    return run_suite(["tests/contract", "-p", "xdist", "-n", str(workers), "--run-name", run, "--reports-dir", str(tmp),
+                      f"--junitxml={tmp}/junit-{run}.xml", f"--alluredir={tmp}/allure-{run}", "--allure-no-capture",
+                      *args], env=env, timeout=600)
 
 
 def failed_tests(junit: Path) -> dict[str, str]:
@@ -46,7 +40,7 @@ def failed_tests(junit: Path) -> dict[str, str]:
 
 
 @pytest.fixture(scope="module")
-def runs(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, subprocess.CompletedProcess[str]]]:
+def runs(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, SuiteRun]]:
     tmp = tmp_path_factory.mktemp("nightly")
     done = {"baseline": suite(tmp, "baseline", "--update-baseline", str(tmp / "baseline.json"))}
     done["nightly"] = suite(tmp, "nightly", "--baseline", str(tmp / "baseline.json"),
@@ -69,7 +63,7 @@ def test_the_fault_drops_huggingface_above_its_floor_and_beyond_the_tolerance() 
 
 def test_the_healthy_snapshot_is_written(runs: tuple[Path, dict]) -> None:
     tmp, done = runs
-    assert done["baseline"].returncode == 0, done["baseline"].stdout[-3000:]
+    assert done["baseline"].status == 0, done["baseline"].stdout[-3000:]
     assert f"baseline written to {tmp / 'baseline.json'}" in done["baseline"].stdout
     snapshot = json.loads((tmp / "baseline.json").read_text())
     hf = snapshot["gateways"]["huggingface"]
@@ -80,7 +74,7 @@ def test_the_healthy_snapshot_is_written(runs: tuple[Path, dict]) -> None:
 
 def test_nightly_against_the_baseline_fails_naming_gateway_counts_and_vanished_ids(runs: tuple[Path, dict]) -> None:
     tmp, done = runs
-    assert done["nightly"].returncode == 1, done["nightly"].stdout[-3000:]
+    assert done["nightly"].status == 1, done["nightly"].stdout[-3000:]
     failed = failed_tests(tmp / "junit-nightly.xml")
     assert list(failed) == ["test_gateway_matches_baseline[huggingface]"]
     text = failed["test_gateway_matches_baseline[huggingface]"]
@@ -93,7 +87,7 @@ def test_nightly_against_the_baseline_fails_naming_gateway_counts_and_vanished_i
 
 def test_the_same_run_without_a_baseline_passes(runs: tuple[Path, dict]) -> None:
     _, done = runs
-    assert done["gate"].returncode == 0, done["gate"].stdout[-3000:]
+    assert done["gate"].status == 0, done["gate"].stdout[-3000:]
     assert "no baseline given" in done["gate"].stdout
 
 
@@ -136,5 +130,5 @@ def test_an_unreadable_baseline_ends_the_run_with_status_6(tmp_path: Path) -> No
     bad = tmp_path / "baseline.json"
     bad.write_text('{"format": 1, "taken_at": "2026-01-01T00:00:00Z"}')
     result = suite(tmp_path, "bad", "--baseline", str(bad))
-    assert result.returncode == 6
+    assert result.status == 6
     assert f"invalid baseline: {bad}: gateways: required key is missing" in result.stdout + result.stderr

@@ -7,12 +7,12 @@ the scripts working and the request-economy minimum honest.
 from __future__ import annotations
 
 import json
-import os
-import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+
+from tests.self.suite_run import run_python, run_suite
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "bench"))
@@ -29,13 +29,9 @@ def test_the_contract_minimum_is_exactly_what_the_contract_gate_sends(tmp_path: 
         gate_cost.recorded(url)  # forget the start-up /health poll
         count = gate_cost.crawl(url, CONTRACT, KEY)
         plan = [gate_cost.request_key(r) for r in gate_cost.recorded(url)]
-        env = {k: v for k, v in os.environ.items() if k not in ("TARGET_URL", "GATEWAYS", "MAX_RPS")}
-        result = subprocess.run(
-            [sys.executable, "-m", "pytest", "tests/contract", "-m", "gate", "-p", "no:cacheprovider", "-q",
-             "-n", "2", f"--target-url={url}", "--max-rps=0", f"--junitxml={tmp_path / 'junit.xml'}"],
-            cwd=ROOT, env={**env, "GATEWAY_API_KEY": KEY}, capture_output=True, text=True, timeout=300,
-        )
-        assert result.returncode == 0, result.stdout[-3000:]
+        result = run_suite(["tests/contract", "-m", "gate", "-n", "2", f"--target-url={url}", "--max-rps=0"],
+                           tmp_path, env={"GATEWAY_API_KEY": KEY}, timeout=300)
+        assert result.status == 0, result.stdout[-3000:]
         sent = [gate_cost.request_key(r) for r in gate_cost.recorded(url)]
     assert len(set(plan)) == len(plan) == count  # the crawl sends each request once
     assert sorted(sent) == sorted(plan)  # the gate sends exactly the minimum: nothing twice, nothing missing
@@ -45,9 +41,8 @@ def test_the_contract_minimum_is_exactly_what_the_contract_gate_sends(tmp_path: 
 @pytest.mark.slow
 def test_the_scale_bench_runs_at_a_tiny_size(tmp_path: Path) -> None:
     out = tmp_path / "scale.json"
-    result = subprocess.run([sys.executable, "bench/scale.py", "--sizes", "1500,3000", "--runs", "1", "--json",
-                             str(out)], cwd=ROOT, capture_output=True, text=True, timeout=600)
-    assert result.returncode == 0, result.stderr[-3000:]
+    result = run_python(["bench/scale.py", "--sizes", "1500,3000", "--runs", "1", "--json", str(out)])
+    assert result.status == 0, result.stderr[-3000:]
     figures = json.loads(out.read_text())
     assert [row["models"] for row in figures["sizes"]] == [1500, 3000]
     assert all(row["tests"] >= 7 and not row["runs"][0]["failed"] for row in figures["sizes"])

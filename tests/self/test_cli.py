@@ -4,7 +4,6 @@ usage errors, the installed entry point, and real sessions in subprocesses."""
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import signal
 import socket
@@ -18,6 +17,7 @@ import httpx
 import pytest
 
 from gateway_contracts import cli
+from tests.self.suite_run import scrubbed_env
 
 ROOT = Path(__file__).resolve().parents[2]
 RUN_GATE = ["--junitxml=reports/junit-gate.xml", "--run-name", "gate", "--reports-dir", "reports",
@@ -29,7 +29,7 @@ SCRIPT = Path(sys.executable).parent / "gateway-contracts"
 
 
 def test_gate_session_arguments() -> None:
-    assert cli.suite_args("gate", workers="auto", has_fuzz_tests=True, extra=["-k", "a and b"]) == [
+    assert cli.suite_args("gate", workers="auto", extra=["-k", "a and b"]) == [
         "-p", "xdist", "-n", "auto", "tests/contract", "tests/fuzz", "-m", "gate", *RUN_GATE, "-k", "a and b"]
 
 
@@ -39,20 +39,16 @@ def test_gate_session_arguments() -> None:
     ("signoff", ["tests/contract", "tests/fuzz", "-m", "not fuzz or nightly"]),
 ])
 def test_suite_sessions_select_their_tests_and_name_their_run(command: str, tests: list[str]) -> None:
-    args = cli.suite_args(command, workers="2", has_fuzz_tests=True)
+    args = cli.suite_args(command, workers="2")
     assert args[:4] == ["-p", "xdist", "-n", "2"]
     assert args[4:4 + len(tests)] == tests
     assert args[4 + len(tests):] == cli.run_args(command)
     assert f"--junitxml=reports/junit-{command}.xml" in args
 
 
-def test_nightly_without_fuzz_tests_runs_the_contracts_only() -> None:
-    assert cli.nightly_tests(False) == ["tests/contract"]
-
-
 @pytest.mark.parametrize(("out", "written"), [(None, "auto"), ("b/x.json", "b/x.json")])
 def test_baseline_session_writes_the_named_file_and_compares_with_nothing(out: str | None, written: str) -> None:
-    args = cli.suite_args("baseline", workers="2", has_fuzz_tests=True, baseline_out=out, extra=["-x"])
+    args = cli.suite_args("baseline", workers="2", baseline_out=out, extra=["-x"])
     assert args[4] == "tests/contract"
     assert args[-3:] == ["--update-baseline", written, "-x"]
     env = cli.suite_env("baseline", {"BASELINE": "old.json", "PYTHONDONTWRITEBYTECODE": "1", "TARGET_URL": "u"})
@@ -119,7 +115,7 @@ def test_main_runs_the_session_and_returns_its_status(monkeypatch: pytest.Monkey
     assert cli.main(["gate", "-n", "3", "-k", "a and b", "--", "-x", "-n", "4"]) == 7
     args, root, _ = calls[0]
     assert root == ROOT
-    assert args == cli.suite_args("gate", workers="3", has_fuzz_tests=True, extra=["-k", "a and b", "-x", "-n", "4"])
+    assert args == cli.suite_args("gate", workers="3", extra=["-k", "a and b", "-x", "-n", "4"])
 
 
 @pytest.mark.parametrize(("suite", "report", "status"), [(0, 0, 0), (1, 0, 1), (0, 2, 1), (7, 2, 7)])
@@ -160,7 +156,7 @@ def test_installed_command_help() -> None:
 
 
 def test_installed_command_exits_with_the_suite_status(tmp_path: Path) -> None:
-    env = {**os.environ, "CONTRACTS": str(tmp_path / "missing.yaml")}
+    env = scrubbed_env({"CONTRACTS": str(tmp_path / "missing.yaml")})
     result = subprocess.run([str(SCRIPT), "gate", "-n", "0"], cwd=ROOT, env=env, capture_output=True, text=True,
                             timeout=120, check=False)
     assert result.returncode == 6, result.stdout + result.stderr
@@ -180,9 +176,8 @@ def _checkout(tmp_path: Path) -> Path:
 @pytest.mark.slow
 def test_installed_command_runs_a_narrowed_gate(tmp_path: Path) -> None:
     checkout = _checkout(tmp_path)
-    env = {k: v for k, v in os.environ.items() if k not in ("TARGET_URL", "CONTRACTS", "GATEWAYS", "BASELINE")}
     result = subprocess.run([str(SCRIPT), "gate", "-n", "0", "-k", "test_chat_requires_a_key"], cwd=checkout,
-                            env=env, capture_output=True, text=True, timeout=300, check=False)
+                            env=scrubbed_env(), capture_output=True, text=True, timeout=300, check=False)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     assert "1 passed" in result.stdout
     assert (checkout / "reports" / "junit-gate.xml").is_file()
@@ -199,7 +194,7 @@ def _free_port() -> int:
 def test_installed_command_serves_and_stops() -> None:
     port = _free_port()
     server = subprocess.Popen([str(SCRIPT), "serve", "--port", str(port)], stdout=subprocess.PIPE,
-                              stderr=subprocess.STDOUT, text=True)
+                              stderr=subprocess.STDOUT, text=True, env=scrubbed_env())
     try:
         deadline = time.monotonic() + 60
         while True:

@@ -12,13 +12,13 @@ import yaml
 from hypothesis import given
 from hypothesis import strategies as st
 
-from gateway_contracts.catalog import UNKNOWN_MODEL, CatalogStore, group_rule, retrievable_ids
+from gateway_contracts.catalog import CatalogStore, group_rule
 from gateway_contracts.contract import GATEWAYZ, OPENAI, WHOLE_LIST, ContractError, load_contract, parse_contract
 from gateway_contracts.data.exchange import Exchange
-from gateway_contracts.dialect_select import capabilities, needed, select
 from gateway_contracts.invariants.openai_models import GroupRule
 from gateway_contracts.net.client import GatewayClient
-from gateway_contracts.plan import PlannedRequest, chat_body, planned_requests
+from gateway_contracts.plan import UNKNOWN_MODEL, PlannedRequest, chat_body, planned_requests, retrievable_ids
+from gateway_contracts.session.dialect import capabilities, needed, select
 from tests.self.strategies import FAST
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -26,9 +26,9 @@ from gateway_contracts.contract import load_contract
 from gateway_contracts.data.exchange import Exchange, build_url
 from gateway_contracts.net.client import GatewayClient
 from gateway_contracts.options import Invalid, flag, non_negative_float, non_negative_int, option_type, positive_float
-from gateway_contracts.plugin import KEYLESS_REASON
 from gateway_contracts.reference.server import EmbeddedGateway
-from tests.self.test_reliability import Run, assert_one_line_exit, run_suite
+from gateway_contracts.session.state import KEYLESS_REASON
+from tests.self.suite_run import SuiteRun, assert_one_line_exit, run_gate
 
 ROOT = Path(__file__).resolve().parents[2]
 KEY = "gwc-fail-closed-test-key"  # accepted by the external gateway below
@@ -65,7 +65,7 @@ def external() -> Iterator[ExternalGateway]:
         target.gateway.stop()
 
 
-def _outcomes(run: Run) -> dict[str, str]:
+def _outcomes(run: SuiteRun) -> dict[str, str]:
     return {name: outcome for name, (outcome, _, _) in run.outcomes().items()}
 
 
@@ -78,7 +78,7 @@ def _outcomes(run: Run) -> dict[str, str]:
 def test_a_target_without_a_key_is_refused_with_one_line(tmp_path: Path, external: ExternalGateway,
                                                          key: str | None, workers: tuple[str, ...]) -> None:
     before = len(external.authorizations)
-    run = run_suite(tmp_path, "--target-url", external.url, *workers,
+    run = run_gate(tmp_path, "--target-url", external.url, *workers,
                     env={} if key is None else {"GATEWAY_API_KEY": key})
     line = assert_one_line_exit(run, exitcodes.INVALID_CONTRACT, f"GATEWAY_API_KEY is not set (or empty) for "
                                 f"TARGET_URL {external.url}", "set GATEWAY_API_KEY", "KEYLESS=1 (--keyless)")
@@ -94,7 +94,7 @@ def test_keyless_by_choice_skips_the_keyed_checks_and_says_so(tmp_path: Path, ex
     # A key in the environment too: keyless means keyless, the key is not sent.
     env = {"GATEWAY_API_KEY": KEY, **({"KEYLESS": "1"} if opt_out == "env" else {})}
     args = ("--keyless",) if opt_out == "option" else ()
-    run = run_suite(tmp_path, "--target-url", external.url, "--gateways", "novita", "-rs", *args, env=env)
+    run = run_gate(tmp_path, "--target-url", external.url, "--gateways", "novita", "-rs", *args, env=env)
     assert run.status == exitcodes.OK, run.output[-3000:]
     outcomes = run.outcomes()
     chat = {name: (outcome, message) for name, (outcome, message, _) in outcomes.items() if name.startswith(CHAT)}
@@ -110,7 +110,7 @@ def test_keyless_by_choice_skips_the_keyed_checks_and_says_so(tmp_path: Path, ex
 
 @pytest.mark.slow
 def test_the_embedded_gateway_still_provisions_a_throwaway_key(tmp_path: Path) -> None:
-    run = run_suite(tmp_path, "--gateways", "novita", "-k", "chat")
+    run = run_gate(tmp_path, "--gateways", "novita", "-k", "chat")
     assert run.status == exitcodes.OK, run.output[-3000:]
     assert run.lines("key: provisioned")
     outcomes = _outcomes(run)
@@ -124,7 +124,7 @@ def test_the_embedded_gateway_still_provisions_a_throwaway_key(tmp_path: Path) -
 @pytest.mark.parametrize("selection", ["all", "novita", "HUG,all"], ids=["aggregate-only", "one", "alias-upper"])
 def test_every_selection_passes_or_skips_never_errors(tmp_path: Path, selection: str) -> None:
     # --strict-registry: a shard must not call the gateways it left out uncovered.
-    run = run_suite(tmp_path, "--strict-registry", env={"GATEWAYS": selection})
+    run = run_gate(tmp_path, "--strict-registry", env={"GATEWAYS": selection})
     assert run.status == exitcodes.OK, run.output[-3000:]
     assert "Traceback" not in run.output
     assert "<error" not in run.junit.read_text(encoding="utf-8"), run.output[-3000:]
@@ -143,7 +143,7 @@ def test_every_selection_passes_or_skips_never_errors(tmp_path: Path, selection:
 @pytest.mark.parametrize("selection", ["all", "openrouter"])
 def test_the_staging_contract_shards_give_findings_or_passes_never_errors(tmp_path: Path, selection: str) -> None:
     # The real backend's contract against the reference gateway: findings are allowed here, errors are not.
-    run = run_suite(tmp_path, env={"GATEWAYS": selection, "CONTRACTS": "contracts/gatewayz-staging.yaml"})
+    run = run_gate(tmp_path, env={"GATEWAYS": selection, "CONTRACTS": "contracts/gatewayz-staging.yaml"})
     assert run.status in (exitcodes.OK, exitcodes.CONTRACT_BROKEN), run.output[-3000:]
     assert "<error" not in run.junit.read_text(encoding="utf-8"), run.output[-3000:]
     crashes = {name: message for name, (_, message, _) in run.outcomes().items() if CRASH.match(message)}
@@ -156,7 +156,7 @@ def test_the_staging_contract_shards_give_findings_or_passes_never_errors(tmp_pa
                                                    "contract"), (",", "GATEWAYS (--gateways) selects nothing")],
                          ids=["unknown", "nothing"])
 def test_a_bad_selection_is_one_line_and_exit_6(tmp_path: Path, selection: str, needle: str) -> None:
-    run = run_suite(tmp_path, env={"GATEWAYS": selection})
+    run = run_gate(tmp_path, env={"GATEWAYS": selection})
     assert_one_line_exit(run, exitcodes.INVALID_CONTRACT, "contracts/gateways.yaml", needle)
 
 
@@ -178,7 +178,7 @@ def test_a_bad_option_value_is_one_line_and_exit_6_from_either_source(
     tmp_path: Path, option: str, variable: str, value: str, source: str
 ) -> None:
     args, env = ((f"{option}={value}",), {}) if source == "command-line" else ((), {variable: value})
-    run = run_suite(tmp_path, *args, env=env)
+    run = run_gate(tmp_path, *args, env=env)
     assert_one_line_exit(run, exitcodes.INVALID_CONTRACT, f"invalid option: {option} / {variable} = '{value}'")
     assert "usage:" not in run.output
 
@@ -186,7 +186,7 @@ def test_a_bad_option_value_is_one_line_and_exit_6_from_either_source(
 @pytest.mark.slow
 @pytest.mark.parametrize(("option", "variable"), FLAGS, ids=[o for o, _ in FLAGS])
 def test_a_bad_flag_value_is_one_line_and_exit_6(tmp_path: Path, option: str, variable: str) -> None:
-    run = run_suite(tmp_path, env={variable: "maybe"})
+    run = run_gate(tmp_path, env={variable: "maybe"})
     assert_one_line_exit(run, exitcodes.INVALID_CONTRACT, f"invalid option: {option} / {variable} = 'maybe'")
 
 

@@ -21,7 +21,7 @@ import pytest
 
 from gateway_contracts import exitcodes
 from gateway_contracts.reference import EmbeddedGateway
-from tests.self.test_fuzz_faults import run_suite
+from tests.self.suite_run import run_suite
 
 pytestmark = pytest.mark.slow
 # A TARGET_URL run needs GATEWAY_API_KEY or an explicit opt-out: these runs are keyless by choice.

@@ -422,6 +422,9 @@ def test_search_and_developer_and_registry_findings() -> None:
     assert any("total is 2" in m for m in developer({"developer": "openai", "models": [row], "total": 2}))
     assert any("not from developer" in m for m in developer(
         {"developer": "openai", "models": [{**row, "provider_slug": "x"}], "total": 1}))
+    # provider_slug is optional in the API: a sparse row (id, name, source_gateway) cannot be judged by it.
+    sparse = {"id": "openai/gpt-4o", "name": "GPT", "source_gateway": "openrouter"}
+    assert developer({"developer": "openai", "models": [sparse], "total": 1}) == []
 
     def registry(body: dict[str, Any]) -> list[str]:
         answer = checks.Answer("GET", checks.REGISTRY_PATH, Exchange("GET", "http://t/v1/gateways", 200,

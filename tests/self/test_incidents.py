@@ -8,12 +8,12 @@ the codes are collected from the files, the faults from the reference gateway's 
 from __future__ import annotations
 
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 import yaml
+
+from tests.self.suite_run import run_python
 
 ROOT = Path(__file__).resolve().parents[2]
 INCIDENTS = ROOT / "docs" / "incidents.md"
@@ -66,9 +66,8 @@ def entries(text: str) -> dict[str, str]:
 
 def listed_faults() -> dict[str, str]:
     """`python -m gateway_contracts.reference --list-faults`: fault name -> incident column."""
-    result = subprocess.run([sys.executable, "-m", "gateway_contracts.reference", "--list-faults"], cwd=ROOT,
-                            capture_output=True, text=True, timeout=120, check=False)
-    assert result.returncode == 0, result.stderr[-2000:]
+    result = run_python(["-m", "gateway_contracts.reference", "--list-faults"], timeout=120)
+    assert result.status == 0, result.stderr[-2000:]
     faults = {}
     for line in result.stdout.splitlines():
         name, incident, *_ = line.split()

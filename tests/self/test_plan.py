@@ -2,19 +2,16 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from collections import Counter
 from pathlib import Path
 
 import httpx
 import pytest
 
-from gateway_contracts.catalog import MODELS_PATH
 from gateway_contracts.contract import load_contract
-from gateway_contracts.plan import PlannedRequest, first_pages, planned_requests
+from gateway_contracts.plan import MODELS_PATH, PlannedRequest, first_pages, planned_requests
 from gateway_contracts.reference.server import EmbeddedGateway
+from tests.self.suite_run import run_suite
 
 ROOT = Path(__file__).resolve().parents[2]
 CONTRACT = load_contract(ROOT / "contracts" / "gateways.yaml")
@@ -53,20 +50,15 @@ def test_the_plan_is_distinct_and_starts_from_the_first_pages() -> None:
 
 @pytest.mark.slow
 def test_a_gate_run_sends_exactly_the_planned_requests(tmp_path: Path) -> None:
-    env = {k: v for k, v in os.environ.items()
-           if k not in ("TARGET_URL", "GATEWAYS", "MAX_RPS", "CONTRACTS", "REFERENCE_FAULTS", "BASELINE")}
     with EmbeddedGateway(api_keys={KEY}) as gateway:
         before = gateway.stats()
-        result = subprocess.run(
-            [sys.executable, "-m", "pytest", "tests/contract", "-m", "gate", "-p", "no:cacheprovider", "-q",
-             "-n", "2", f"--target-url={gateway.url}", "--max-rps=0", f"--junitxml={tmp_path / 'junit.xml'}"],
-            cwd=ROOT, env={**env, "GATEWAY_API_KEY": KEY}, capture_output=True, text=True, timeout=600,
-        )
+        result = run_suite(["tests/contract", "-m", "gate", "-n", "2", f"--target-url={gateway.url}", "--max-rps=0"],
+                           tmp_path, env={"GATEWAY_API_KEY": KEY}, timeout=600)
         after = gateway.stats()
         with httpx.Client(base_url=gateway.url) as http:  # the totals, read after the run was counted
             totals = {r.query["gateway"]: http.get(r.path, params=r.query).json()["total"]
                       for r in first_pages(CONTRACT)}
-    assert result.returncode == 0, result.stdout[-3000:]
+    assert result.status == 0, result.stdout[-3000:]
     plan = planned_requests(CONTRACT, totals, keyed=True)
     by_path = Counter({path: n - before["by_path"].get(path, 0) for path, n in after["by_path"].items()})
     assert +by_path == Counter(r.path for r in plan)

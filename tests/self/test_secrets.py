@@ -11,21 +11,17 @@ would land in the test id.
 
 from __future__ import annotations
 
-import os
 import secrets
 import socket
-import subprocess
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
 from gateway_contracts import exitcodes
+from tests.self.suite_run import run_python
 
 ROOT = Path(__file__).resolve().parents[2]
-SUITE_ENV = ("TARGET_URL", "GATEWAY_API_KEY", "KEYLESS", "GATEWAYS", "REFERENCE_FAULTS", "MAX_RPS", "REQUEST_TIMEOUT",
-             "RETRIES", "CONTRACTS", "BASELINE", "RUN_NAME", "STRICT_REGISTRY", "REPORTS_DIR")
 # Keyed chat answers 502 HTML (R13) or 404, chat works without a key, a gateway 404s, a catalog is an HTML page.
 FAULTS = ("chat-502-html", "chat-auth-off", "hf-rename-404", "html-error-page")
 
@@ -40,11 +36,10 @@ class Produced:
 
 
 def _run(name: str, args: list[str], env: dict[str, str], produced: Produced, *, module: str = "pytest") -> None:
-    result = subprocess.run([sys.executable, "-m", module, *args], cwd=ROOT, env=env, capture_output=True,
-                            text=True, timeout=600)
+    result = run_python(["-m", module, *args], env)
     produced.streams[f"{name} stdout"] = result.stdout
     produced.streams[f"{name} stderr"] = result.stderr
-    produced.statuses[name] = result.returncode
+    produced.statuses[name] = result.status
 
 
 @pytest.fixture(scope="module")
@@ -57,8 +52,7 @@ def produced(canary: str, tmp_path_factory: pytest.TempPathFactory) -> Produced:
     out = tmp_path_factory.mktemp("canary")
     tmp = out / "tmp"  # the runs' temporary files (exchange cache, pytest's basetemp) land here, and are searched
     tmp.mkdir()
-    env = {k: v for k, v in os.environ.items() if k not in SUITE_ENV}
-    env.update(GATEWAY_API_KEY=canary, TMPDIR=str(tmp))
+    env = {"GATEWAY_API_KEY": canary, "TMPDIR": str(tmp)}  # on top of the scrubbed environment (suite_run)
     faults = [arg for fault in FAULTS for arg in ("--reference-fault", fault)]
     gate = ["tests/contract", "-m", "gate", "-p", "no:cacheprovider", *faults]
     produced = Produced({}, out, {})

@@ -2,27 +2,19 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
+from tests.self.suite_run import run_suite
 
 
 def run_gate(tmp_path: Path, name: str, *args: str) -> tuple[dict[str, str], str]:
     """Run the gate contracts in a subprocess; return {test id: outcome} and the console output."""
     junit = tmp_path / f"{name}.xml"
-    env = {k: v for k, v in os.environ.items() if k not in ("TARGET_URL", "GATEWAY_API_KEY", "GATEWAYS")}
-    result = subprocess.run(
-        [sys.executable, "-m", "pytest", "tests/contract", "-m", "gate", "-p", "no:cacheprovider", "-q",
-         f"--junitxml={junit}", *args],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=300,
-    )
-    assert result.returncode in (0, 1), result.stdout[-2000:] + result.stderr[-2000:]
+    result = run_suite(["tests/contract", "-m", "gate", f"--junitxml={junit}", *args], timeout=300)
+    assert result.status in (0, 1), result.stdout[-2000:] + result.stderr[-2000:]
     outcomes = {}
     for case in ET.parse(junit).iter("testcase"):
         test_id = f"{case.get('classname')}::{case.get('name')}"

@@ -19,6 +19,7 @@ from gateway_contracts import exitcodes
 from gateway_contracts.fuzz.safety import CHAT_OPERATION, DEFAULT_ALLOWED_HOSTS, SafetyError, refusal
 from gateway_contracts.fuzz.settings import DEFAULT_SEED, TARGET_SPEC, FuzzSettings, resolve_settings
 from gateway_contracts.options import env_default, option_type
+from gateway_contracts.session.state import KEYLESS_REASON, STATE
 
 if TYPE_CHECKING:
     from gateway_contracts.fuzz.spec import SpecSource
@@ -112,8 +113,6 @@ def pytest_report_header(config: pytest.Config) -> str | None:
 
 
 def _state(config: pytest.Config) -> Any:
-    from gateway_contracts.plugin import STATE  # the main plugin loads this module: import late
-
     return config.stash.get(STATE, None)
 
 
@@ -204,8 +203,6 @@ def skip_unpermitted_operation(request: pytest.FixtureRequest) -> None:
     target: FuzzTarget = request.getfixturevalue("fuzz_target")
     reason = request.config.stash[SETTINGS].methods.skip_reason(method, path, has_key=target.has_key)
     if reason and (method, path) == CHAT_OPERATION and getattr(_state(request.config), "keyless", False):
-        from gateway_contracts.plugin import KEYLESS_REASON
-
         reason = f"{label}: {KEYLESS_REASON}"  # no key by choice: say so, as the chat contracts do
     if reason:
         pytest.skip(reason)

@@ -19,6 +19,7 @@ from gateway_contracts.baseline_file import default_path, load_baseline, save_ba
 from gateway_contracts.contract import Gateway
 from gateway_contracts.report import evidence
 from gateway_contracts.report.runrecord import build_record, narrowing, suite_version, write_record
+from gateway_contracts.session.state import STATE
 
 BASELINE = pytest.StashKey[Snapshot | None]()
 STARTED = pytest.StashKey[str]()
@@ -28,29 +29,10 @@ API = "api"  # the Allure feature of tests that are about no single gateway
 FUZZ = "fuzz"  # the Allure feature of schemathesis tests (the report groups them by operation instead)
 RELEASE_MARKS = frozenset({"gate", "nightly", "signoff", "keyed"})  # written as the JUnit property `marks`
 
-# Allure severity of each contract (test function name); unlisted ones are "normal".
-SEVERITY = {
-    "test_gateway_answers_200": "blocker",
-    "test_aggregate_answers_200_with_coherent_envelope": "blocker",
-    "test_catalog_and_chat_routes_answer": "blocker",
-    "test_count_within_bounds": "blocker",
-    "test_aggregate_count_within_bounds": "blocker",
-    "test_required_model_present": "blocker",
-    "test_required_model_in_aggregate": "blocker",
-    "test_chat_requires_a_key": "blocker",
-    "test_no_duplicate_ids": "critical",
-    "test_alias_answers_200": "critical",
-    "test_alias_serves_same_catalog": "critical",
-    "test_pagination_is_coherent": "critical",
-    "test_aggregate_pagination_is_coherent": "critical",
-    "test_envelope_is_coherent": "critical",
-    "test_aggregate_contains_gateway": "critical",
-    "test_aggregate_rows_are_unique_per_gateway": "critical",
-    "test_chat_model_answers": "critical",
-    "test_gateway_matches_baseline": "critical",
-    "test_aggregate_matches_baseline": "critical",
-    "test_registry_has_no_uncovered_gateways": "minor",
-}
+# Allure severities (`@pytest.mark.severity(...)` on a contract; unmarked ones are "normal"). Keyed by a marker,
+# not by the test's name, so a rename keeps the severity.
+SEVERITIES = ("blocker", "critical", "normal", "minor", "trivial")
+DEFAULT_SEVERITY = "normal"
 
 
 def _is_worker(config: pytest.Config) -> bool:
@@ -58,8 +40,6 @@ def _is_worker(config: pytest.Config) -> bool:
 
 
 def _state(config: pytest.Config) -> Any:
-    from gateway_contracts.plugin import STATE  # the main plugin imports this module: import late
-
     return config.stash.get(STATE, None)
 
 
@@ -117,7 +97,20 @@ def labels_of(item: pytest.Item, aggregate: str | None) -> tuple[str, str, str]:
     else:
         feature = API
     story = name.removeprefix("test_").replace("_", " ")
-    return feature, story, SEVERITY.get(name, "normal")
+    return feature, story, severity_of(item)
+
+
+def severity_of(item: pytest.Item) -> str:
+    """The test's `severity` marker (the closest one), else "normal"; a value Allure does not know fails the
+    collection with one line naming the test."""
+    marker = item.get_closest_marker("severity")
+    if marker is None:
+        return DEFAULT_SEVERITY
+    value = marker.args[0] if marker.args else marker.kwargs.get("level")
+    if value not in SEVERITIES:
+        raise pytest.UsageError(f"{item.nodeid}: @pytest.mark.severity({value!r}): expected one of "
+                                f"{', '.join(SEVERITIES)}")
+    return str(value)
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

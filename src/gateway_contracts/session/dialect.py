@@ -1,4 +1,5 @@
-"""Which contract tests a contract's dialect has: tests are selected at collection, never skipped.
+"""Which contract tests a contract's dialect has: tests are selected at collection (plugin.py's
+`pytest_collection_modifyitems`), never skipped.
 
 A contract test marked `@pytest.mark.dialect("gatewayz")` (or `"openai"`, or a capability such as
 `"retrieve"`) is collected only when the contract has every capability it names; otherwise it is
@@ -46,10 +47,3 @@ def select(items: list[pytest.Item], config: pytest.Config, contract: Contract) 
         config.hook.pytest_deselected(items=drop)
         items[:] = keep
 
-
-def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    from gateway_contracts.plugin import STATE  # the main plugin loads this module: import late
-
-    state = config.stash.get(STATE, None)
-    if state is not None:
-        select(items, config, state.contract)

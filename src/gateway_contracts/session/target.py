@@ -1,0 +1,147 @@
+"""The target of a run: the contract, the client settings, the URL and key, and the preflight.
+
+The target is resolved once per run (the URL given, or an embedded reference gateway started on loopback)
+and checked to be a reachable Gatewayz API (exit 7 otherwise). A TARGET_URL run with no key fails closed
+(exit 6) unless KEYLESS says the target has no chat; the embedded gateway gets a throwaway key.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import shutil
+import tempfile
+from pathlib import Path
+from typing import NoReturn
+
+import pytest
+
+from gateway_contracts import exitcodes
+from gateway_contracts.catalog import CatalogStore
+from gateway_contracts.contract import OPENAI, Contract, ContractError, load_contract
+from gateway_contracts.net.client import ClientSettings, GatewayClient
+from gateway_contracts.plan import probe_gateway
+from gateway_contracts.session.state import API_KEY_ENV, SuiteState
+
+DEFAULT_CONTRACT = "contracts/gateways.yaml"
+# Requests per second against an external target: under the real API's 300/min per-IP limiter.
+DEFAULT_EXTERNAL_RPS = 4.0
+
+
+def fail_run(message: str, status: int) -> NoReturn:
+    pytest.exit(f"gateway-contracts: {message}", returncode=status)
+
+
+def load_selected_contract(config: pytest.Config) -> Contract:
+    """The contract file, narrowed to the GATEWAYS selection; exit 6 on any problem."""
+    path = Path(config.option.contracts)
+    if not path.is_absolute():
+        path = Path(config.rootpath) / path if not path.exists() else path
+    try:
+        contract = load_contract(path)
+        if config.option.gateways:
+            contract = contract.only({g.strip() for g in config.option.gateways.split(",") if g.strip()})
+    except ContractError as exc:
+        fail_run(f"invalid contract: {exc}", exitcodes.INVALID_CONTRACT)
+    return contract
+
+
+def client_settings(config: pytest.Config, external: bool, workers: int) -> ClientSettings:
+    # Already parsed and validated (options.py): command line and environment alike.
+    option = config.option
+    rps = option.max_rps if option.max_rps is not None else (DEFAULT_EXTERNAL_RPS if external else 0.0)
+    return ClientSettings(
+        timeout_s=option.request_timeout if option.request_timeout is not None else 60.0,
+        retries=option.retries if option.retries is not None else 2,
+        max_rps=rps / max(1, workers),  # the budget is for the run: each worker takes its share
+    )
+
+
+def api_key() -> str | None:
+    """GATEWAY_API_KEY; empty or blank counts as unset (CI passes an empty string for a missing secret)."""
+    key = os.environ.get(API_KEY_ENV, "")
+    return key if key.strip() else None
+
+
+def resolve_target(config: pytest.Config, state: SuiteState) -> None:
+    """Start or name the target, provision the key, and check it speaks the API. Idempotent."""
+    if state.target_url is not None:
+        return
+    state.keyless = bool(config.option.keyless)
+    env_key = None if state.keyless else api_key()  # keyless means keyless: a key in the environment is not sent
+    faults = list(config.option.reference_fault) + [
+        f for f in os.environ.get("REFERENCE_FAULTS", "").split(",") if f.strip()
+    ]
+    if config.option.target_url:
+        state.target_url = config.option.target_url.rstrip("/")
+        if faults:
+            fail_run("--reference-fault applies to the embedded gateway only; unset TARGET_URL to use it",
+                     exitcodes.INVALID_CONTRACT)
+        if env_key is None and not state.keyless:
+            # Fail closed: a missing or renamed secret must not turn the keyed checks into a green skip.
+            fail_run(f"GATEWAY_API_KEY is not set (or empty) for TARGET_URL {state.target_url}: the keyed checks "
+                     "(chat completions) need it; set GATEWAY_API_KEY in the environment, or opt out explicitly "
+                     "with KEYLESS=1 (--keyless) for a target with no chat", exitcodes.INVALID_CONTRACT)
+        state.api_key, state.key_source = env_key, "keyless" if state.keyless else "environment"
+        state.description = state.target_url
+    else:
+        from gateway_contracts.reference.server import EmbeddedGateway
+
+        # A throwaway key so the keyed chat checks run by default; GATEWAY_API_KEY wins if set, --keyless has none.
+        state.api_key = None if state.keyless else env_key or f"gwc-throwaway-{secrets.token_urlsafe(18)}"
+        state.key_source = "keyless" if state.keyless else "environment" if env_key else "provisioned"
+        try:
+            shape = os.environ.get("REFERENCE_SHAPE", "").strip() or "full"  # README "The reference gateway"
+            keys = {state.api_key} if state.api_key else set()
+            state.embedded = EmbeddedGateway(faults=faults, api_keys=keys, shape=shape)
+            state.embedded.start()
+        except ValueError as exc:  # an unknown fault or shape, or a fault the shape cannot serve
+            fail_run(f"embedded reference gateway: {exc}", exitcodes.INVALID_CONTRACT)
+        state.target_url = state.embedded.url
+        state.description = (f"embedded reference gateway at {state.target_url} (shape: {shape}; "
+                             f"faults: {', '.join(faults) or 'none'})")
+    state.cache_dir = Path(tempfile.mkdtemp(prefix="gateway-contracts-"))
+    state.owns_cache = True
+    preflight(store(state))
+
+
+def preflight(store: CatalogStore) -> None:
+    """A target that does not answer, or answers 404 everywhere, is a configuration error, not 40 failures."""
+    url = store.client.base_url
+    if store.contract.dialect == OPENAI:
+        # The one list is the openai dialect's probe (it has no /health, registry or required spec).
+        listing = store.model_list()
+        if listing.status is None:
+            fail_run(f"target unreachable: {url}: {listing.error}", exitcodes.TARGET_UNREACHABLE)
+        if listing.status == 404:
+            fail_run(f"no OpenAI models API at {url}: GET /v1/models answers 404 (wrong base path? TARGET_URL is the "
+                     "URL before /v1)", exitcodes.TARGET_UNREACHABLE)
+        return
+    health = store.health()
+    if health.unreachable:  # no connection at all (refused, DNS, TLS, connect timeout): other paths cannot differ
+        fail_run(f"target unreachable: {url}: {health.error}", exitcodes.TARGET_UNREACHABLE)
+    probes = [health, store.openapi(), store.registry()]
+    if all(p.status is None for p in probes):
+        fail_run(f"target unreachable: {url}: {probes[0].error}", exitcodes.TARGET_UNREACHABLE)
+    if all(p.status == 404 for p in probes) and store.page(probe_gateway(store.contract), 0, 1).status == 404:
+        fail_run(f"no Gatewayz API at {url}: /health, /openapi.json, /v1/gateways and /v1/models all answer 404 "
+                 "(wrong base path?)", exitcodes.TARGET_UNREACHABLE)
+
+
+def store(state: SuiteState) -> CatalogStore:
+    """The run's one evidence store (and its client), made on first use."""
+    if state.store is None:
+        state.client = GatewayClient(state.target_url or "", api_key=state.api_key, settings=state.settings,
+                                     cache_dir=state.cache_dir)
+        state.store = CatalogStore(state.client, state.contract)
+    return state.store
+
+
+def release(state: SuiteState) -> None:
+    """Close the client, stop the embedded gateway this process started, remove the cache it owns."""
+    if state.client is not None:
+        state.client.close()
+    if state.embedded is not None:
+        state.embedded.stop()
+    if state.owns_cache and state.cache_dir is not None:
+        shutil.rmtree(state.cache_dir, ignore_errors=True)

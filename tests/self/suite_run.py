@@ -1,0 +1,127 @@
+"""One way for the self-tests to start the suite (or a module of it) in a subprocess.
+
+The child never inherits the caller's target, key, selection or pacing: `scrubbed_env` removes every
+variable the suite reads (gateway_contracts.environment.SUITE_ENV) and PYTEST_ADDOPTS, then applies the
+test's own. `run_suite` runs pytest from the repository root with the repository's Python and parses its
+JUnit file.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+import time
+import xml.etree.ElementTree as ET
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from gateway_contracts.environment import SUITE_ENV
+
+ROOT = Path(__file__).resolve().parents[2]
+SCRUBBED = (*SUITE_ENV, "PYTEST_ADDOPTS")
+
+
+def scrubbed_env(overrides: Mapping[str, str] | None = None) -> dict[str, str]:
+    """This process' environment without the suite's variables, plus `overrides`."""
+    env = {k: v for k, v in os.environ.items() if k not in SCRUBBED}
+    env.update(overrides or {})
+    return env
+
+
+@dataclass
+class SuiteRun:
+    status: int
+    stdout: str
+    stderr: str
+    seconds: float
+    junit: Path | None = None
+
+    @property
+    def output(self) -> str:
+        return self.stdout + self.stderr
+
+    def lines(self, containing: str) -> list[str]:
+        return [line for line in self.output.splitlines() if containing in line]
+
+    def outcomes(self) -> dict[str, tuple[str, str, dict[str, list[str]]]]:
+        """JUnit test name -> (outcome, failure message and text, properties); empty without a JUnit file."""
+        cases: dict[str, tuple[str, str, dict[str, list[str]]]] = {}
+        if self.junit is None or not self.junit.exists():
+            return cases
+        for case in ET.parse(self.junit).iter("testcase"):
+            problem = case.find("failure")
+            if problem is None:
+                problem = case.find("error")
+            props: dict[str, list[str]] = {}
+            for prop in case.iter("property"):
+                props.setdefault(prop.get("name", ""), []).append(prop.get("value", ""))
+            outcome = "failed" if problem is not None else "skipped" if case.find("skipped") is not None else "passed"
+            cases[case.get("name", "")] = (outcome, (problem.get("message", "") if problem is not None else ""), props)
+        return cases
+
+    def with_outcome(self, outcome: str) -> set[str]:
+        return {name for name, (got, _, _) in self.outcomes().items() if got == outcome}
+
+    @property
+    def failed(self) -> dict[str, str]:
+        """JUnit name -> failure message and text, for failed and errored tests."""
+        if self.junit is None or not self.junit.exists():
+            return {}
+        failed = {}
+        for case in ET.parse(self.junit).iter("testcase"):
+            problem = case.find("failure")
+            if problem is None:
+                problem = case.find("error")
+            if problem is not None:
+                failed[case.get("name", "")] = f"{problem.get('message', '')}\n{problem.text or ''}"
+        return failed
+
+    @property
+    def passed(self) -> set[str]:
+        return self.with_outcome("passed")
+
+    @property
+    def skipped(self) -> set[str]:
+        return self.with_outcome("skipped")
+
+
+def run_python(args: Sequence[str], env: Mapping[str, str] | None = None, *, timeout: float = 600,
+               cwd: Path = ROOT) -> SuiteRun:
+    """`python ARGS` in a scrubbed environment (`env` on top), from the repository root."""
+    started = time.monotonic()
+    result = subprocess.run([sys.executable, *args], cwd=cwd, env=scrubbed_env(env), capture_output=True,
+                            text=True, timeout=timeout, check=False)
+    return SuiteRun(result.returncode, result.stdout, result.stderr, time.monotonic() - started)
+
+
+def run_suite(args: Sequence[str], junit_dir: Path | None = None, *, env: Mapping[str, str] | None = None,
+              timeout: float = 900, cwd: Path = ROOT) -> SuiteRun:
+    """`python -m pytest ARGS -q -p no:cacheprovider` in a scrubbed environment (`env` on top); with
+    `junit_dir`, its JUnit file is written there (a fresh name per run) and parsed by the result."""
+    junit = junit_dir / f"junit-{time.monotonic_ns()}.xml" if junit_dir is not None else None
+    extra = [f"--junitxml={junit}"] if junit is not None else []
+    run = run_python(["-m", "pytest", *args, "-q", "-p", "no:cacheprovider", *extra], env, timeout=timeout, cwd=cwd)
+    run.junit = junit
+    return run
+
+
+def run_gate(tmp_path: Path, *args: str, env: Mapping[str, str] | None = None, timeout: float = 240) -> SuiteRun:
+    """The gate contracts (tests/contract -m gate) with `args`, JUnit in `tmp_path`."""
+    return run_suite(["tests/contract", "-m", "gate", *args], tmp_path, env=env, timeout=timeout)
+
+
+def assert_one_line_exit(run: SuiteRun, status: int, *needles: str) -> str:
+    """The run ended with `status` and one line (per stream) that says why; no traceback, no test ran."""
+    assert run.status == status, run.output[-3000:]
+    stated = run.lines("gateway-contracts: ")
+    assert stated, run.output[-3000:]
+    line = stated[-1]
+    for needle in needles:
+        assert needle in line, line
+    assert len({s.split("gateway-contracts: ", 1)[1].rstrip(" !") for s in stated}) == 1, stated  # one message
+    assert "Traceback" not in run.output
+    assert not re.search(r"\d+ (passed|failed)", run.stdout)  # no test ran
+    return line
