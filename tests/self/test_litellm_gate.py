@@ -18,7 +18,9 @@ from pathlib import Path
 import pytest
 import yaml
 
+from gateway_contracts.contract import load_contract
 from gateway_contracts.killmatrix import SCRUBBED_ENV, SUITE_ARGS, Outcome, parse_junit
+from gateway_contracts.plan import planned_requests
 from tests.self.litellm_proxy import (
     BELOW_FLOOR,
     FAILING,
@@ -96,6 +98,9 @@ def test_healthy_litellm_passes_the_gate_and_its_baseline(
     ran = outcome.passed | outcome.skipped
     assert not [t for t in GATEWAYZ_ONLY if t in ran]  # deselected, not skipped
     assert MASTER_KEY not in output
+    # The run sends its plan and nothing more: the one list (the preflight too), the retrieves, the chat probes.
+    planned = planned_requests(load_contract(CONTRACT), {}, keyed=True)
+    assert f"gateway-contracts: {len(planned)} distinct requests, {len(planned)} sent" in output
     # The baseline: every group and the whole list, by id (no source_gateway pairs in this dialect).
     snapshot = json.loads(baseline.read_text())
     assert set(snapshot["gateways"]) == {"openai", "anthropic", "house", "all"}

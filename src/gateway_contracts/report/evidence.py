@@ -33,12 +33,12 @@ class CachedOnlyClient:
         self._by_request = {(e.method, e.url, e.authenticated): e for e in exchanges}
 
     def get(self, path: str, params: dict[str, Any] | None = None) -> Exchange:
-        url = build_url(self.base_url, path, params)
-        return self._by_request.get(("GET", url, False)) or Exchange("GET", url, None, error=NOT_REQUESTED)
+        return self.request("GET", path, params=params)
 
     def request(self, method: str, path: str, *, params: dict[str, Any] | None = None, json_body: Any = None,
                 authenticated: bool = False) -> Exchange:
-        # The openai dialect's keyed list: this client has no key, so the recorded keyed answer serves too.
+        # The openai dialect's list is sent with the key: this client has none (the store asks unkeyed), so a
+        # recorded keyed answer serves too. Gatewayz's GETs are never keyed: nothing changes for them.
         url = build_url(self.base_url, path, params)
         return (self._by_request.get((method, url, authenticated)) or self._by_request.get((method, url, True))
                 or Exchange(method, url, None, error=NOT_REQUESTED, authenticated=authenticated))
