@@ -198,30 +198,22 @@ GatewayQuery = Annotated[
 ]
 
 
+def _bounded(description: str, relaxed: bool, *, minimum: int, maximum: int | None = None) -> Any:
+    """A bounded integer query parameter; `relaxed` (a fault) documents the bounds without enforcing them."""
+    bounds = {"minimum": minimum} | ({"maximum": maximum} if maximum is not None else {})
+    if relaxed:
+        return Query(description=description, json_schema_extra=bounds)
+    return Query(ge=minimum, le=maximum, description=description)
+
+
 def _add_catalog(app: FastAPI, state: ReferenceState) -> None:
     plan, served = state.plan, state.served
     sparse = served.shape == SPARSE
     # Faults that relax a bound keep it in the document (the spec states the contract, not the bug).
-    limit_query = (
-        Query(description="Page size", json_schema_extra={"minimum": 1, "maximum": MAX_PAGE})
-        if plan.relax_limit
-        else Query(ge=1, le=MAX_PAGE, description="Page size")
-    )
-    offset_query = (
-        Query(description="Rows to skip", json_schema_extra={"minimum": 0})
-        if plan.relax_offset
-        else Query(ge=0, description="Rows to skip")
-    )
-    search_limit = (
-        Query(description="Page size", json_schema_extra={"minimum": 1, "maximum": MAX_SEARCH_PAGE})
-        if plan.relax_search
-        else Query(ge=1, le=MAX_SEARCH_PAGE, description="Page size")
-    )
-    search_offset = (
-        Query(description="Rows to skip", json_schema_extra={"minimum": 0})
-        if plan.relax_search
-        else Query(ge=0, description="Rows to skip")
-    )
+    limit_query = _bounded("Page size", plan.relax_limit, minimum=1, maximum=MAX_PAGE)
+    offset_query = _bounded("Rows to skip", plan.relax_offset, minimum=0)
+    search_limit = _bounded("Page size", plan.relax_search, minimum=1, maximum=MAX_SEARCH_PAGE)
+    search_offset = _bounded("Rows to skip", plan.relax_search, minimum=0)
 
     async def list_models(
         request: Request,

@@ -283,14 +283,14 @@ def _openrouter(served: ServedCatalog, label: str) -> Target:
     return Target(served.gateways["openrouter"], label, "openrouter")
 
 
-def _internal_error(call: Call) -> Response:
+def _internal_error(call: Call, **context: Any) -> Response:
     return r.error(
         500,
         "internal_error",
         "Internal server error",
         kind="internal_error",
         request_id=call.request_id(),
-        context={"limit": call.limit},
+        context=context or {"limit": call.limit},
     )
 
 
@@ -334,14 +334,7 @@ def _counts_as_strings(entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 def _status_fails(call: Call) -> Response:
     """B7: the route imports from a module that does not exist, so every call raises."""
-    return r.error(
-        500,
-        "internal_error",
-        "Internal server error",
-        kind="internal_error",
-        request_id=call.request_id(),
-        context={"exception": "ImportError"},
-    )
+    return _internal_error(call, exception="ImportError")
 
 
 def _search_rejection_as_500(call: Call, response: Response) -> Response:
