@@ -5,16 +5,49 @@ session client (cached across xdist workers) and derives walks from those pages.
 built by `gateway_contracts.plan` (pages, probes, chat bodies), whose `planned_requests` lists the minimum the
 contracts need: the request-economy bench sends that plan, and tests/self/test_plan.py checks a gate run
 sends exactly it.
+
+The openai dialect has one list and no pagination: `model_list()` is that one `GET /v1/models` (keyed: the
+OpenAI API and LiteLLM want the key there too), fetched once and shared, and `walk(name)` of a group (or of
+the whole list, the aggregate's slug) is a filtered view of it, shaped as a one-page `Walk` so that every
+reader of walks (baselines, reports) works for both dialects. `catalog_ids(name)` is the dialect-neutral way
+to the ids of a gateway, a group or the whole list.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import Any
+
 from gateway_contracts import plan
-from gateway_contracts.contract import Contract, Gateway
+from gateway_contracts.contract import OPENAI, WHOLE_LIST, Contract, Gateway, GroupSelect
 from gateway_contracts.data.exchange import Exchange
+from gateway_contracts.data.findings import Finding
+from gateway_contracts.data.pages import Page
+from gateway_contracts.invariants.openai_models import GroupRule, list_rows
 from gateway_contracts.net.client import GatewayClient
 from gateway_contracts.pager import Walk, walk
 from gateway_contracts.plan import InvalidQuery, PlannedRequest
+
+
+@dataclass(frozen=True)
+class ListView(Walk):
+    """A group (or the whole list) of the openai dialect: the rows its rule selects from the one list,
+    presented as a walk of that one page (so `ids`, `first`, `pages` and baselines work unchanged)."""
+
+    selected: tuple[Any, ...] = ()
+
+    @property
+    def rows(self) -> list[Any]:
+        return list(self.selected)
+
+
+def group_rule(select: GroupSelect) -> GroupRule:
+    """The matcher of a group's rule as the contract file writes it."""
+    if select.kind == "list":
+        return GroupRule("list", ids=select.values)
+    if select.kind == "owned_by":
+        return GroupRule("owned_by", owned_by=select.values[0])
+    return GroupRule("prefix", prefix=select.values[0])
 
 
 class CatalogStore:
@@ -29,15 +62,45 @@ class CatalogStore:
 
     def send(self, request: PlannedRequest) -> Exchange:
         """One request of the plan, through the session client (cached: each is sent once per run)."""
-        if request.method == "GET":  # get/post_json only: the offline store's client duck-types just these
+        if request.method == "GET" and request.authenticated:  # the openai dialect's keyed list and models
+            return self.client.request("GET", request.path, params=request.query or None, authenticated=True)
+        if request.method == "GET":  # get/post_json/request: what the offline store's client duck-types
             return self.client.get(request.path, request.query or None)
         return self.client.post_json(request.path, request.body, authenticated=request.authenticated)
 
     def page(self, gateway: str, offset: int, limit: int) -> Exchange:
         return self.send(plan.models_page(gateway, offset, limit))
 
+    def model_list(self) -> Exchange:
+        """The openai dialect's one `GET /v1/models`, keyed when the run has a key (fetched once per run)."""
+        return self.send(plan.model_list_request(keyed=bool(self.client.has_key)))
+
+    def retrieve(self, model_id: str) -> Exchange:
+        """`GET /v1/models/{id}` (openai dialect, contract `models.retrieve`)."""
+        return self.send(plan.retrieve_request(model_id, keyed=bool(self.client.has_key)))
+
+    def catalog_ids(self, name: str) -> list[Any]:
+        """The ids of a gateway (slug or alias), a group, or the whole list (the aggregate's slug), in order and
+        with duplicates kept, for either dialect."""
+        return self.walk(name).ids
+
+    def _view(self, name: str) -> ListView:
+        exchange = self.model_list()
+        page = Page(0, 0, exchange)
+        rows = list_rows(exchange.json) if page.usable else []
+        if name != WHOLE_LIST:
+            rule = group_rule(self.contract.rule(name))
+            rows = [row for row in rows if rule.matches(row)]
+        findings = () if page.usable else (
+            Finding("openai-list", "the model list did not answer a 200 JSON object with a 'data' list",
+                    exchange.describe()),)
+        return ListView(limit=0, pages=(page,), findings=findings, selected=tuple(rows))
+
     def walk(self, gateway: str, limit: int | None = None) -> Walk:
-        """The whole catalog of `gateway` (slug, alias or aggregate), at the maximum page size by default."""
+        """The whole catalog of `gateway` (slug, alias or aggregate), at the maximum page size by default.
+        openai dialect: the group's (or the whole list's) view of the one list."""
+        if self.contract.dialect == OPENAI:
+            return self._view(gateway)  # the client's memory cache records the re-read for FLAKY
         limit = limit or self.contract.max_limit
         key = (gateway, limit)
         if key in self._walks:
@@ -99,6 +162,9 @@ class CatalogStore:
 
     def chat(self, model: str, *, authenticated: bool) -> Exchange:
         return self.send(plan.chat_request(model, authenticated=authenticated))
+
+    def chat_unknown_model(self) -> Exchange:
+        return self.chat(plan.UNKNOWN_MODEL, authenticated=True)
 
     def chat_without_key(self) -> Exchange:
         return self.chat(plan.unkeyed_chat_model(self.contract), authenticated=False)

@@ -10,6 +10,10 @@ and the three preflight probes. Catalog sizes cannot be known in advance, so the
 
 `bench/gate_cost.py` sends exactly this plan as its bare crawl, and `tests/self/test_plan.py` checks that a
 gate run against the reference gateway sends these requests and no others.
+
+The openai dialect's plan (`openai_requests`) is much shorter: the one list (keyed when there is a key: its
+groups are views of it, and it is the preflight too), `GET /v1/models/{id}` where the contract enables it,
+and the chat probes.
 """
 
 from __future__ import annotations
@@ -18,8 +22,9 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import quote
 
-from gateway_contracts.contract import Contract
+from gateway_contracts.contract import OPENAI, Contract
 
 MODELS_PATH = "/v1/models"
 CHAT_PATH = "/v1/chat/completions"
@@ -31,6 +36,7 @@ SEARCH_MAX_LIMIT = 100  # the API's documented bound for search pages (limit 1..
 CONSUMER_PATHS = (MODELS_PATH, CHAT_PATH)  # routes the frontend calls; must be in the spec and answer
 CHAT_PROBE = "Reply with the word ok."
 DEFAULT_CHAT_MODEL = "openai/gpt-4o"  # the unkeyed chat probe's model when the contract lists none
+UNKNOWN_MODEL = "no-such-model-zz"  # a model id no gateway serves: chat and retrieve must answer a JSON 4xx
 
 
 @dataclass(frozen=True)
@@ -116,10 +122,32 @@ def walk_pages(gateway: str, total: int | None, limit: int, max_pages: int) -> l
     return [models_page(gateway, index * limit, limit) for index in range(pages)]
 
 
-def preflight_requests(contract: Contract) -> list[PlannedRequest]:
-    """/health, the spec and the registry: what the preflight reads before any contract runs."""
+def preflight_requests(contract: Contract, *, keyed: bool = False) -> list[PlannedRequest]:
+    """/health, the spec and the registry: what the preflight reads before any contract runs. The openai
+    dialect has none of the three (LiteLLM's spec is 2 MB, generated on the first request): its one list."""
+    if contract.dialect == OPENAI:
+        return [model_list_request(keyed=keyed)]
     return [PlannedRequest("GET", HEALTH_PATH), PlannedRequest("GET", OPENAPI_PATH),
             PlannedRequest("GET", contract.registry.path)]
+
+
+def model_list_request(*, keyed: bool) -> PlannedRequest:
+    """The openai dialect's one `GET /v1/models`, with the key when the run has one (the OpenAI API and
+    LiteLLM want it there; Gatewayz's list is public)."""
+    return PlannedRequest("GET", MODELS_PATH, authenticated=keyed)
+
+
+def retrieve_request(model_id: str, *, keyed: bool) -> PlannedRequest:
+    """`GET /v1/models/{id}`, the id one path segment."""
+    return PlannedRequest("GET", f"{MODELS_PATH}/{quote(model_id, safe='')}", authenticated=keyed)
+
+
+def retrievable_ids(contract: Contract) -> list[str]:
+    """The ids `GET /v1/models/{id}` is checked for: every contracted id (required in a group or the whole
+    list, or a chat model) without a `/` (LiteLLM's route does not take one; encoded or not it 404s)."""
+    ids = [m for g in (*contract.gateways, *contract.unselected) for m in g.required_models]
+    ids += list(contract.aggregate.required_models if contract.aggregate else ()) + list(contract.chat_models)
+    return [m for m in dict.fromkeys(ids) if "/" not in m]
 
 
 def small_walk_limit(total: int | None, max_limit: int) -> int | None:
@@ -164,6 +192,8 @@ def planned_requests(contract: Contract, totals: Mapping[str, int | None], *, ke
 
     `totals`: catalog name -> `total` from its first page (absent or None: the page gave none, and only that
     page is planned). `keyed`: GATEWAY_API_KEY is set, so the keyed chat probes run."""
+    if contract.dialect == OPENAI:
+        return openai_requests(contract, keyed=keyed)
     limit, max_pages = contract.max_limit, contract.max_pages
     plan = preflight_requests(contract)
     for gateway in contract.gateways:
@@ -185,3 +215,17 @@ def planned_requests(contract: Contract, totals: Mapping[str, int | None], *, ke
     if keyed:
         plan += [chat_request(m, authenticated=True) for m in contract.chat_models]
     return list(dict.fromkeys(plan))  # distinct, first occurrence kept
+
+
+def openai_requests(contract: Contract, *, keyed: bool) -> list[PlannedRequest]:
+    """The openai dialect's plan: the one list, the contracted ids by `GET /v1/models/{id}` and an unknown
+    one when the contract enables it, the unkeyed chat probe, and with a key an unknown model's chat and each
+    contracted chat model."""
+    plan = preflight_requests(contract, keyed=keyed)
+    if contract.retrieve:
+        plan += [retrieve_request(m, keyed=keyed) for m in [*retrievable_ids(contract), UNKNOWN_MODEL]]
+    plan.append(chat_request(unkeyed_chat_model(contract), authenticated=False))
+    if keyed:
+        plan.append(chat_request(UNKNOWN_MODEL, authenticated=True))
+        plan += [chat_request(m, authenticated=True) for m in contract.chat_models]
+    return list(dict.fromkeys(plan))

@@ -24,7 +24,7 @@ from gateway_contracts.options import (
     option_type,
     positive_float,
 )
-from gateway_contracts.session import flaky, target
+from gateway_contracts.session import dialect, flaky, target
 from gateway_contracts.session.parametrize import parametrize
 from gateway_contracts.session.state import (
     KEYLESS_ENV,
@@ -108,6 +108,13 @@ def pytest_configure(config: pytest.Config) -> None:
         # Workers cannot share a server they start themselves: the controller owns the target.
         target.resolve_target(config, state)
         config.pluginmanager.register(XdistBridge(state), "gateway-contracts-xdist")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    # The contract's dialect decides which contract tests exist: the others are deselected, not skipped.
+    state = config.stash.get(STATE, None)
+    if state is not None:
+        dialect.select(items, config, state.contract)
 
 
 def pytest_collection_finish(session: pytest.Session) -> None:

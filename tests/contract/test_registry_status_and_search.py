@@ -11,7 +11,7 @@ from gateway_contracts.invariants.status import status_agrees_with_catalogs
 from gateway_contracts.plan import InvalidQuery, invalid_search_queries
 from gateway_contracts.verdict import holds
 
-pytestmark = [pytest.mark.gate, pytest.mark.nightly, pytest.mark.signoff]
+pytestmark = [pytest.mark.gate, pytest.mark.nightly, pytest.mark.signoff, pytest.mark.dialect("gatewayz")]
 
 SEARCH_QUERIES = invalid_search_queries()
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 import os
 import socket
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -30,14 +30,16 @@ from gateway_contracts.net.client import GatewayClient
 from gateway_contracts.sdk import compare_ids, consumer_check, sdk_findings
 from tests.self import litellm_proxy
 from tests.self.litellm_proxy import (
+    BELOW_FLOOR,
+    FAILING,
     HEALTHY,
     MASTER_KEY,
+    REMOVED,
+    TWICE,
     LiteLLMProxy,
-    ProxyModel,
     ProxyStartError,
+    faulty_models,
     litellm_executable,
-    with_fault,
-    without,
 )
 
 pytestmark = pytest.mark.skipif(
@@ -46,32 +48,17 @@ pytestmark = pytest.mark.skipif(
 
 AUTH = {"Authorization": f"Bearer {MASTER_KEY}"}
 IDS = [m.id for m in HEALTHY]
-RULES = {"openai": GroupRule("prefix", prefix="openai/"), "anthropic": GroupRule("prefix", prefix="anthropic/")}
+RULES = {
+    "openai": GroupRule("prefix", prefix="openai/"),
+    "anthropic": GroupRule("prefix", prefix="anthropic/"),
+    "house": GroupRule("list", ids=("house-assistant", "house-writer", "house-summarizer")),
+}
 BOUNDS = {
     "openai": Bounds(min_models=3, max_models=10, required=("openai/gpt-4o-mini",)),
     "anthropic": Bounds(min_models=2, max_models=10, required=("anthropic/claude-3-haiku-20240307",)),
+    "house": Bounds(min_models=2, max_models=3, required=(REMOVED,)),
 }
-WHOLE = Bounds(min_models=6, max_models=6, required=("house-assistant",))
-REMOVED = "anthropic/claude-3-haiku-20240307"  # a required model, and the anthropic group drops below 2
-TWICE = "openai/gpt-4o-2024-08-06"
-FAILING = "openai/gpt-4.1-nano"
-
-
-def faulty_models() -> tuple[ProxyModel, ...]:
-    models = with_fault(without(HEALTHY, REMOVED), TWICE, listed_twice=True)
-    return with_fault(models, FAILING, fails=True)
-
-
-@pytest.fixture(scope="session")
-def healthy() -> Iterator[LiteLLMProxy]:
-    with LiteLLMProxy(HEALTHY) as proxy:
-        yield proxy
-
-
-@pytest.fixture(scope="module")
-def faulty() -> Iterator[LiteLLMProxy]:
-    with LiteLLMProxy(faulty_models()) as proxy:
-        yield proxy
+WHOLE = Bounds(min_models=len(IDS), max_models=len(IDS), required=("house-assistant",))
 
 
 def get(proxy: LiteLLMProxy, path: str, headers: dict[str, str] | None = None, **params: Any) -> httpx.Response:
@@ -87,36 +74,38 @@ def chat(proxy: LiteLLMProxy, model: str, headers: dict[str, str] | None = None)
 
 
 def test_sdk_lists_every_model_and_chats_with_each(
-    healthy: LiteLLMProxy, record_testsuite_property: Callable[[str, object], None]
+    litellm_healthy: LiteLLMProxy, record_testsuite_property: Callable[[str, object], None]
 ) -> None:
     # Start-up time lands in the JUnit report (a suite property: xunit2 has no per-test ones): it is most
     # of what a LiteLLM proxy costs `make test`.
-    record_testsuite_property("litellm_startup_seconds", round(healthy.startup_seconds or 0.0, 1))
-    report = consumer_check(healthy.base_url, MASTER_KEY, IDS)
+    record_testsuite_property("litellm_startup_seconds", round(litellm_healthy.startup_seconds or 0.0, 1))
+    report = consumer_check(litellm_healthy.base_url, MASTER_KEY, IDS)
     assert sdk_findings(report) == []
     assert sorted(report.listing.ids) == sorted(IDS)
-    walked = list_ids(get(healthy, "/models").json())
+    walked = list_ids(get(litellm_healthy, "/models").json())
     assert compare_ids(report.listing.ids, walked, scope="the whole list") == []
 
 
-def test_healthy_list_passes_the_openai_dialect(healthy: LiteLLMProxy) -> None:
-    body = get(healthy, "/models").json()
+def test_healthy_list_passes_the_openai_dialect(litellm_healthy: LiteLLMProxy) -> None:
+    body = get(litellm_healthy, "/models").json()
     assert check_list_body(body) == []
     assert check_ids(list_ids(body), WHOLE, where="the list") == []
-    assert check_groups(list_rows(body), RULES, BOUNDS) == {"openai": [], "anthropic": []}
+    assert check_groups(list_rows(body), RULES, BOUNDS) == {"openai": [], "anthropic": [], "house": []}
 
 
 # -- faults made by configuration, each caught where it should be --------------------------------------
 
 
-def test_faults_are_caught(faulty: LiteLLMProxy) -> None:
-    body = get(faulty, "/models").json()
+def test_faults_are_caught(litellm_faulty: LiteLLMProxy) -> None:
+    body = get(litellm_faulty, "/models").json()
     assert check_list_body(body) == []  # every row is still well formed
     groups = check_groups(list_rows(body), RULES, BOUNDS)
-    assert sorted(f.invariant for f in groups["anthropic"]) == ["count-floor", "required-models"]
+    assert [f.invariant for f in groups["anthropic"]] == ["count-floor"]  # BELOW_FLOOR removed
+    assert [f.invariant for f in groups["house"]] == ["required-models"]  # REMOVED
+    assert BELOW_FLOOR not in list_ids(body)
     [twice] = groups["openai"]
     assert (twice.invariant, twice.evidence) == ("no-duplicate-ids", (f"{TWICE!r} x2",))
-    report = consumer_check(faulty.base_url, MASTER_KEY, [m.id for m in faulty_models()])
+    report = consumer_check(litellm_faulty.base_url, MASTER_KEY, [m.id for m in faulty_models()])
     [failed] = sdk_findings(report)
     assert failed.request.endswith("/v1/chat/completions (with key) -> 500")
     assert "InternalServerError: Error code: 500" in failed.message
@@ -126,8 +115,8 @@ def test_faults_are_caught(faulty: LiteLLMProxy) -> None:
     assert compare_ids(report.listing.ids, list_ids(body), scope="the whole list") == []
 
 
-def test_failing_model_answers_500_json(faulty: LiteLLMProxy) -> None:
-    response = chat(faulty, FAILING)
+def test_failing_model_answers_500_json(litellm_faulty: LiteLLMProxy) -> None:
+    response = chat(litellm_faulty, FAILING)
     assert response.status_code == 500
     assert response.headers["content-type"].startswith("application/json")
     assert response.json()["error"]["type"] == "internal_server_error"
@@ -140,8 +129,8 @@ def chat_body(model: str) -> dict[str, Any]:
     return {"model": model, "messages": [{"role": "user", "content": "Say hi"}], "max_tokens": 16}
 
 
-def test_response_invariants_carry_over_to_litellm(healthy: LiteLLMProxy) -> None:
-    client = GatewayClient(healthy.url, api_key=MASTER_KEY)
+def test_response_invariants_carry_over_to_litellm(litellm_healthy: LiteLLMProxy) -> None:
+    client = GatewayClient(litellm_healthy.url, api_key=MASTER_KEY)
     try:
         # The OpenAI models API wants the key on the list too (GatewayClient.get sends none: Gatewayz's is public).
         assert answered_json(client.request("GET", "/v1/models", authenticated=True)) == []
@@ -155,8 +144,8 @@ def test_response_invariants_carry_over_to_litellm(healthy: LiteLLMProxy) -> Non
         client.close()
 
 
-def test_failing_model_is_a_chat_finding(faulty: LiteLLMProxy) -> None:
-    client = GatewayClient(faulty.url, api_key=MASTER_KEY)
+def test_failing_model_is_a_chat_finding(litellm_faulty: LiteLLMProxy) -> None:
+    client = GatewayClient(litellm_faulty.url, api_key=MASTER_KEY)
     try:
         exchange = client.post_json("/v1/chat/completions", chat_body(FAILING), authenticated=True)
     finally:
@@ -170,38 +159,38 @@ def test_failing_model_is_a_chat_finding(faulty: LiteLLMProxy) -> None:
 # -- behaviours recorded in docs/litellm-notes.md (pinned litellm) ------------------------------------
 
 
-def test_no_key_is_a_json_401(healthy: LiteLLMProxy) -> None:
-    for response in (get(healthy, "/models", headers={}), chat(healthy, IDS[0], headers={})):
+def test_no_key_is_a_json_401(litellm_healthy: LiteLLMProxy) -> None:
+    for response in (get(litellm_healthy, "/models", headers={}), chat(litellm_healthy, IDS[0], headers={})):
         assert response.status_code == 401
         assert response.json()["error"]["type"] == "auth_error"
 
 
-def test_wrong_key_is_a_json_400_without_a_database(healthy: LiteLLMProxy) -> None:
+def test_wrong_key_is_a_json_400_without_a_database(litellm_healthy: LiteLLMProxy) -> None:
     # Not 401: without a DB LiteLLM cannot look a virtual key up and says so.
-    response = get(healthy, "/models", headers={"Authorization": "Bearer sk-wrong"})
+    response = get(litellm_healthy, "/models", headers={"Authorization": "Bearer sk-wrong"})
     assert response.status_code == 400
     assert response.json()["error"]["type"] == "no_db_connection"
 
 
-def test_unknown_model_in_chat_is_a_json_400(healthy: LiteLLMProxy) -> None:
-    response = chat(healthy, "nope/not-configured")
+def test_unknown_model_in_chat_is_a_json_400(litellm_healthy: LiteLLMProxy) -> None:
+    response = chat(litellm_healthy, "nope/not-configured")
     assert response.status_code == 400
     assert response.json()["error"]["type"] == "invalid_request_error"
 
 
-def test_pagination_parameters_are_ignored(healthy: LiteLLMProxy) -> None:
-    assert len(get(healthy, "/models", limit=1, offset=1).json()["data"]) == len(IDS)
+def test_pagination_parameters_are_ignored(litellm_healthy: LiteLLMProxy) -> None:
+    assert len(get(litellm_healthy, "/models", limit=1, offset=1).json()["data"]) == len(IDS)
 
 
-def test_every_row_says_owned_by_openai(healthy: LiteLLMProxy) -> None:
+def test_every_row_says_owned_by_openai(litellm_healthy: LiteLLMProxy) -> None:
     # LiteLLM hard-codes the owner, so an owned_by group rule cannot tell providers apart.
-    assert {row["owned_by"] for row in get(healthy, "/models").json()["data"]} == {"openai"}
+    assert {row["owned_by"] for row in get(litellm_healthy, "/models").json()["data"]} == {"openai"}
 
 
-def test_model_by_id_only_without_a_slash(healthy: LiteLLMProxy) -> None:
-    assert check_model_body(get(healthy, "/models/house-assistant").json(), model_id="house-assistant") == []
-    assert get(healthy, "/models/openai/gpt-4o-mini").status_code == 404
-    assert get(healthy, "/models/no-such-model").json() == {
+def test_model_by_id_only_without_a_slash(litellm_healthy: LiteLLMProxy) -> None:
+    assert check_model_body(get(litellm_healthy, "/models/house-assistant").json(), model_id="house-assistant") == []
+    assert get(litellm_healthy, "/models/openai/gpt-4o-mini").status_code == 404
+    assert get(litellm_healthy, "/models/no-such-model").json() == {
         "detail": "The model `no-such-model` does not exist or is not accessible"
     }
 

@@ -3,7 +3,7 @@ registry gateways no contract covers. Lines only: the entry point writes them (r
 
 from __future__ import annotations
 
-from gateway_contracts.contract import Contract
+from gateway_contracts.contract import OPENAI, Contract
 from gateway_contracts.data.exchange import Exchange
 from gateway_contracts.invariants.registry import registry_names, uncovered_gateways
 from gateway_contracts.net.cache import read_cache_dir
@@ -39,9 +39,10 @@ def selection(contract: Contract) -> str:
     """What the run checks: its gateways and whether the aggregate is in (a `GATEWAYS=all` shard has no
     gateway, only the aggregate, and says so rather than "0 gateways")."""
     count = len(contract.gateways)
-    parts = [f"{count} gateway{'' if count == 1 else 's'}"] if count else []
+    unit = "group" if contract.dialect == OPENAI else "gateway"  # the openai dialect's groups of the one list
+    parts = [f"{count} {unit}{'' if count == 1 else 's'}"] if count else []
     if contract.aggregate is not None:
-        parts.append(f"the aggregate {contract.aggregate.slug}")
+        parts.append("the whole list" if contract.dialect == OPENAI else f"the aggregate {contract.aggregate.slug}")
     return " and ".join(parts) or "nothing selected"
 
 

@@ -18,7 +18,7 @@ import pytest
 
 from gateway_contracts import exitcodes
 from gateway_contracts.catalog import CatalogStore
-from gateway_contracts.contract import Contract, ContractError, load_contract
+from gateway_contracts.contract import OPENAI, Contract, ContractError, load_contract
 from gateway_contracts.net.client import ClientSettings, GatewayClient
 from gateway_contracts.plan import probe_gateway
 from gateway_contracts.session.state import API_KEY_ENV, SuiteState
@@ -108,6 +108,15 @@ def resolve_target(config: pytest.Config, state: SuiteState) -> None:
 def preflight(store: CatalogStore) -> None:
     """A target that does not answer, or answers 404 everywhere, is a configuration error, not 40 failures."""
     url = store.client.base_url
+    if store.contract.dialect == OPENAI:
+        # The one list is the openai dialect's probe (it has no /health, registry or required spec).
+        listing = store.model_list()
+        if listing.status is None:
+            fail_run(f"target unreachable: {url}: {listing.error}", exitcodes.TARGET_UNREACHABLE)
+        if listing.status == 404:
+            fail_run(f"no OpenAI models API at {url}: GET /v1/models answers 404 (wrong base path? TARGET_URL is the "
+                     "URL before /v1)", exitcodes.TARGET_UNREACHABLE)
+        return
     health = store.health()
     if health.unreachable:  # no connection at all (refused, DNS, TLS, connect timeout): other paths cannot differ
         fail_run(f"target unreachable: {url}: {health.error}", exitcodes.TARGET_UNREACHABLE)
