@@ -33,6 +33,8 @@ from gateway_contracts.catalog import (
     swap_case,
 )
 from gateway_contracts.contract import Contract
+from gateway_contracts.sdk import DEFAULT_PAGES
+from gateway_contracts.sdk import chat_body as sdk_chat_body
 
 DEFAULT_CHAT_MODEL = "openai/gpt-4o"  # the unkeyed chat probe's model when the contract lists none
 
@@ -104,4 +106,17 @@ def planned_requests(contract: Contract, totals: Mapping[str, int | None], *, ke
     plan.append(PlannedRequest("POST", CHAT_PATH, body=chat_body(models[0] if models else DEFAULT_CHAT_MODEL)))
     if keyed:
         plan += [PlannedRequest("POST", CHAT_PATH, body=chat_body(m), authenticated=True) for m in models]
+        page = DEFAULT_PAGES[str(getattr(contract, "dialect", "gatewayz"))]
+        if page is not None:  # the OpenAI SDK contract compares what a bare GET lists with this page
+            plan.append(models_page(str(page["gateway"]), int(page["offset"]), int(page["limit"])))
     return list(dict.fromkeys(plan))  # distinct, first occurrence kept
+
+
+def sdk_requests(contract: Contract, *, keyed: bool) -> list[PlannedRequest]:
+    """The OpenAI SDK contract's own requests (tests/contract/test_openai_sdk.py), sent by the SDK outside the
+    suite's client: a bare keyed `GET /v1/models` and one chat per contracted chat model."""
+    if not keyed:
+        return []
+    return [PlannedRequest("GET", MODELS_PATH, authenticated=True),
+            *(PlannedRequest("POST", CHAT_PATH, body=sdk_chat_body(m), authenticated=True)
+              for m in contract.chat_models)]

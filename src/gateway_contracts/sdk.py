@@ -8,6 +8,8 @@ pure: they turn the records into `Finding`s.
 
 Which ids the SDK should see depends on the API: an API without pagination (the OpenAI dialect) gives the
 whole list; Gatewayz answers a bare `GET /v1/models` with its documented default page (`DEFAULT_PAGES`).
+The module imports `openai` only in the functions that call it (about a second per process): the plan and
+the contract tests read `DEFAULT_PAGES` without paying for it.
 """
 
 from __future__ import annotations
@@ -15,13 +17,14 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
-
-import httpx2
-import openai
+from typing import TYPE_CHECKING, Any
 
 from gateway_contracts.data.findings import Finding, sample
 from gateway_contracts.net.redaction import Redactor
+
+if TYPE_CHECKING:  # `import openai` costs ~1 s per process: the functions that call the SDK import it
+    import httpx2
+    import openai
 
 EXCERPT_CHARS = 200
 MAX_PAGES = 50  # the SDK's models page never has a next page today; bounded in case a release adds one
@@ -100,6 +103,8 @@ def make_client(
     timeout: float = 30.0,
     transport: httpx2.BaseTransport | None = None,
 ) -> openai.OpenAI:
+    import openai
+
     hooks = {"request": [recorder.on_request], "response": [recorder.on_response]}
     http_client = openai.DefaultHttpxClient(event_hooks=hooks, transport=transport, timeout=timeout)
     # max_retries=0: one request per call, the first answer is what the contract judges.
@@ -123,6 +128,8 @@ def list_models(
     base_url: str, api_key: str, *, timeout: float = 30.0, transport: httpx2.BaseTransport | None = None
 ) -> SdkListing:
     """`client.models.list()` and every page after it, as a user iterating the paginator would."""
+    import openai
+
     recorder = _Recorder(api_key)
     fallback = f"GET {base_url.rstrip('/')}/models"
     ids: list[Any] = []
@@ -155,6 +162,11 @@ def list_models(
     return SdkListing(tuple(ids), sum(1 for c in calls if c.ok), tuple(calls))
 
 
+def chat_body(model: str) -> dict[str, Any]:
+    """What the check's `chat.completions.create` sends (the plan of requests lists it too)."""
+    return {"model": model, "messages": [{"role": "user", "content": PROMPT}], "max_tokens": 16}
+
+
 def chat_once(
     base_url: str,
     api_key: str,
@@ -164,14 +176,14 @@ def chat_once(
     transport: httpx2.BaseTransport | None = None,
 ) -> SdkCall:
     """One `client.chat.completions.create`, and the first thing user code reads: the first choice's text."""
+    import openai
+
     recorder = _Recorder(api_key)
     operation = f"chat.completions.create {model}"
     fallback = f"POST {base_url.rstrip('/')}/chat/completions"
     with make_client(base_url, api_key, recorder, timeout=timeout, transport=transport) as client:
         try:
-            completion = client.chat.completions.create(
-                model=model, messages=[{"role": "user", "content": PROMPT}], max_tokens=16
-            )
+            completion = client.chat.completions.create(**chat_body(model))
             # content may be null in the OpenAI API (a refusal, tool calls): only its absence breaks user code.
             _ = completion.choices[0].message.content
         except (openai.OpenAIError, AttributeError, IndexError, TypeError) as exc:
@@ -198,14 +210,25 @@ def consumer_check(
 # -- pure judgements ---------------------------------------------------------------------------------
 
 
-def sdk_findings(report: SdkReport) -> list[Finding]:
+def call_findings(calls: Sequence[SdkCall]) -> list[Finding]:
     """One finding per SDK call that raised or returned something user code cannot read."""
-    calls = (*report.listing.calls, *report.chats)
     return [
         Finding("openai-sdk", f"the OpenAI SDK's {c.operation} failed: {c.describe()}", c.request)
         for c in calls
         if not c.ok
     ]
+
+
+def sdk_findings(report: SdkReport) -> list[Finding]:
+    return call_findings((*report.listing.calls, *report.chats))
+
+
+def scope_of(dialect: str) -> str:
+    """What a bare `GET /v1/models` covers in this dialect, in words (findings, the report)."""
+    page = DEFAULT_PAGES[dialect]  # an unknown dialect is a programming error, not "the whole list"
+    if page is None:
+        return "the whole list"
+    return "the default page (" + ", ".join(f"{k}={v}" for k, v in page.items()) + ")"
 
 
 def compare_ids(

@@ -63,9 +63,8 @@ def faulty_models() -> tuple[ProxyModel, ...]:
 
 
 @pytest.fixture(scope="session")
-def healthy() -> Iterator[LiteLLMProxy]:
-    with LiteLLMProxy(HEALTHY) as proxy:
-        yield proxy
+def healthy(litellm_healthy: LiteLLMProxy) -> LiteLLMProxy:
+    return litellm_healthy  # the session's one healthy proxy (tests/self/conftest.py), shared with other modules
 
 
 @pytest.fixture(scope="module")
