@@ -5,6 +5,12 @@ session client (cached across xdist workers) and derives walks from those pages.
 are exactly the minimum the contracts need: `gateway_contracts.plan.planned_requests` lists them (the
 request-economy bench sends that plan, and tests/self/test_plan.py checks a gate run sends exactly it). The
 store restates the plan on demand; it should consume `plan.py` instead.
+
+The openai dialect has one list and no pagination: `model_list()` is that one `GET /v1/models` (keyed: the
+OpenAI API and LiteLLM want the key there too), fetched once and shared, and `walk(name)` of a group (or of
+the whole list, the aggregate's slug) is a filtered view of it, shaped as a one-page `Walk` so that every
+reader of walks (baselines, reports) works for both dialects. `catalog_ids(name)` is the dialect-neutral way
+to the ids of a gateway, a group or the whole list.
 """
 
 from __future__ import annotations
@@ -12,9 +18,13 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import quote
 
-from gateway_contracts.contract import Contract, Gateway
+from gateway_contracts.contract import OPENAI, WHOLE_LIST, Contract, Gateway, GroupSelect
 from gateway_contracts.data.exchange import Exchange
+from gateway_contracts.data.findings import Finding
+from gateway_contracts.data.pages import Page
+from gateway_contracts.invariants.openai_models import GroupRule, list_rows
 from gateway_contracts.net.client import GatewayClient
 from gateway_contracts.pager import Walk, walk
 
@@ -27,6 +37,36 @@ STATUS_PATH = "/v1/gateways/status"
 SEARCH_MAX_LIMIT = 100  # the API's documented bound for search pages (limit 1..100)
 CONSUMER_PATHS = (MODELS_PATH, CHAT_PATH)  # routes the frontend calls; must be in the spec and answer
 CHAT_PROBE = "Reply with the word ok."
+UNKNOWN_MODEL = "no-such-model-zz"  # a model id no gateway serves: chat and retrieve must answer a JSON 4xx
+
+
+@dataclass(frozen=True)
+class ListView(Walk):
+    """A group (or the whole list) of the openai dialect: the rows its rule selects from the one list,
+    presented as a walk of that one page (so `ids`, `first`, `pages` and baselines work unchanged)."""
+
+    selected: tuple[Any, ...] = ()
+
+    @property
+    def rows(self) -> list[Any]:
+        return list(self.selected)
+
+
+def group_rule(select: GroupSelect) -> GroupRule:
+    """The matcher of a group's rule as the contract file writes it."""
+    if select.kind == "list":
+        return GroupRule("list", ids=select.values)
+    if select.kind == "owned_by":
+        return GroupRule("owned_by", owned_by=select.values[0])
+    return GroupRule("prefix", prefix=select.values[0])
+
+
+def retrievable_ids(contract: Contract) -> list[str]:
+    """The ids `GET /v1/models/{id}` is checked for: every contracted id (required in a group or the whole
+    list, or a chat model) without a `/` (LiteLLM's route does not take one; encoded or not it 404s)."""
+    ids = [m for g in (*contract.gateways, *contract.unselected) for m in g.required_models]
+    ids += list(contract.aggregate.required_models if contract.aggregate else ()) + list(contract.chat_models)
+    return [m for m in dict.fromkeys(ids) if "/" not in m]
 
 
 @dataclass(frozen=True)
@@ -82,8 +122,37 @@ class CatalogStore:
     def page(self, gateway: str, offset: int, limit: int) -> Exchange:
         return self.client.get(MODELS_PATH, {"gateway": gateway, "limit": limit, "offset": offset})
 
+    def model_list(self) -> Exchange:
+        """The openai dialect's one `GET /v1/models`, keyed when the run has a key (fetched once per run)."""
+        return self.client.request("GET", MODELS_PATH, authenticated=bool(self.client.has_key))
+
+    def retrieve(self, model_id: str) -> Exchange:
+        """`GET /v1/models/{id}` (openai dialect, contract `models.retrieve`)."""
+        return self.client.request("GET", f"{MODELS_PATH}/{quote(model_id, safe='')}",
+                                   authenticated=bool(self.client.has_key))
+
+    def catalog_ids(self, name: str) -> list[Any]:
+        """The ids of a gateway (slug or alias), a group, or the whole list (the aggregate's slug), in order and
+        with duplicates kept, for either dialect."""
+        return self.walk(name).ids
+
+    def _view(self, name: str) -> ListView:
+        exchange = self.model_list()
+        page = Page(0, 0, exchange)
+        rows = list_rows(exchange.json) if page.usable else []
+        if name != WHOLE_LIST:
+            rule = group_rule(self.contract.rule(name))
+            rows = [row for row in rows if rule.matches(row)]
+        findings = () if page.usable else (
+            Finding("openai-list", "the model list did not answer a 200 JSON object with a 'data' list",
+                    exchange.describe()),)
+        return ListView(limit=0, pages=(page,), findings=findings, selected=tuple(rows))
+
     def walk(self, gateway: str, limit: int | None = None) -> Walk:
-        """The whole catalog of `gateway` (slug, alias or aggregate), at the maximum page size by default."""
+        """The whole catalog of `gateway` (slug, alias or aggregate), at the maximum page size by default.
+        openai dialect: the group's (or the whole list's) view of the one list."""
+        if self.contract.dialect == OPENAI:
+            return self._view(gateway)  # the client's memory cache records the re-read for FLAKY
         limit = limit or self.contract.max_limit
         key = (gateway, limit)
         if key in self._walks:
@@ -150,6 +219,9 @@ class CatalogStore:
     def chat(self, model: str, *, authenticated: bool) -> Exchange:
         body = {"model": model, "messages": [{"role": "user", "content": CHAT_PROBE}], "max_tokens": 5}
         return self.client.post_json(CHAT_PATH, body, authenticated=authenticated)
+
+    def chat_unknown_model(self) -> Exchange:
+        return self.chat(UNKNOWN_MODEL, authenticated=True)
 
     def chat_without_key(self) -> Exchange:
         model = self.contract.chat_models[0] if self.contract.chat_models else "openai/gpt-4o"

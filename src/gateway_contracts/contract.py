@@ -3,6 +3,12 @@
 A contract is data (YAML, format version 1, documented in the README). Loading it either returns a
 fully validated `Contract` or raises `ContractError` whose message names the file, the line and the
 dotted key that is wrong, so a typo never turns into a wall of failing tests.
+
+Two API dialects (`dialect:`): `gatewayz` (the default: paginated catalogs per `gateway`, aliases, an
+aggregate, a registry) and `openai` (the OpenAI models API: one list, no pagination; `groups` of models
+selected by a rule take the place of gateways, `models` holds the whole list's contract). Both resolve to
+the same `Contract` value: a group is a `Gateway` without aliases and the whole list is the `Aggregate`,
+so sharding, baselines and reports treat them alike; what only one dialect has is selected by `dialect`.
 """
 
 from __future__ import annotations
@@ -10,12 +16,17 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 SUPPORTED_VERSIONS = (1,)
+GATEWAYZ, OPENAI = "gatewayz", "openai"
+DIALECTS = (GATEWAYZ, OPENAI)
+WHOLE_LIST = "all"  # the openai dialect's whole list, as the aggregate: GATEWAYS=all selects it like Gatewayz's
+# Top-level keys only one dialect has: named in the error when a contract uses the other dialect's.
+_ONLY = {GATEWAYZ: ("gateways", "aggregate", "pagination", "registry"), OPENAI: ("groups", "models")}
 
 
 class ContractError(Exception):
@@ -87,8 +98,81 @@ class RegistrySpec(_Strict):
     strict: bool = False
 
 
+class GroupSpec(_Strict):
+    """One group of the openai dialect: exactly one rule (`prefix`, `owned_by` or `models`) and its bounds."""
+
+    prefix: str | None = Field(default=None, min_length=1)
+    owned_by: str | None = Field(default=None, min_length=1)
+    models: list[str] | None = Field(default=None, min_length=1)
+    min_models: int = Field(ge=0)
+    max_models: int | None = Field(default=None, ge=1)
+    required_models: list[str] = []
+    latency_budget_s: float | None = Field(default=None, gt=0)
+    count_drop_tolerance: float | None = Field(default=None, ge=0, le=1)
+
+    @model_validator(mode="after")
+    def _one_rule(self) -> GroupSpec:
+        given = [k for k in ("prefix", "owned_by", "models") if getattr(self, k) is not None]
+        if len(given) != 1:
+            raise ValueError("a group needs exactly one rule: prefix, owned_by or models "
+                             f"(got {', '.join(given) or 'none'})")
+        if self.max_models is not None and self.max_models < self.min_models:
+            raise ValueError(f"max_models ({self.max_models}) is below min_models ({self.min_models})")
+        return self
+
+    def rule(self) -> GroupSelect:
+        if self.prefix is not None:
+            return GroupSelect("prefix", (self.prefix,))
+        if self.owned_by is not None:
+            return GroupSelect("owned_by", (self.owned_by,))
+        return GroupSelect("list", tuple(self.models or ()))
+
+
+class ModelListSpec(_Strict):
+    """The openai dialect's whole list (`models:`): its own floor, ceiling and required models."""
+
+    min_models: int = Field(default=1, ge=0)
+    max_models: int | None = Field(default=None, ge=1)
+    required_models: list[str] = []
+    latency_budget_s: float | None = Field(default=None, gt=0)
+    count_drop_tolerance: float | None = Field(default=None, ge=0, le=1)
+    # GET /v1/models/{id} for the contracted ids without a `/` (LiteLLM's route does not take one): optional
+    # in the OpenAI API's clones, so a contract opts in.
+    retrieve: bool = False
+
+    @model_validator(mode="after")
+    def _floor_below_ceiling(self) -> ModelListSpec:
+        if self.max_models is not None and self.max_models < self.min_models:
+            raise ValueError(f"max_models ({self.max_models}) is below min_models ({self.min_models})")
+        return self
+
+
+class OpenAIDefaults(_Strict):
+    latency_budget_s: float = Field(default=70.0, gt=0)
+    count_drop_tolerance: float = Field(default=0.10, ge=0, le=1)
+    latency_regression_factor: float = Field(default=3.0, ge=1)
+
+
+class _OpenAIContractModel(_Strict):
+    version: int
+    dialect: Literal["openai"]
+    openapi: str | None = Field(default=None, min_length=1)
+    defaults: OpenAIDefaults = OpenAIDefaults()
+    groups: dict[str, GroupSpec] = Field(min_length=1)
+    models: ModelListSpec = ModelListSpec()
+    chat: ChatSpec = ChatSpec()
+
+    @field_validator("version")
+    @classmethod
+    def _supported(cls, value: int) -> int:
+        if value not in SUPPORTED_VERSIONS:
+            raise ValueError(f"unsupported version {value} (supported: {', '.join(map(str, SUPPORTED_VERSIONS))})")
+        return value
+
+
 class _ContractModel(_Strict):
     version: int
+    dialect: Literal["gatewayz"] = "gatewayz"
     # The OpenAPI document (path relative to this file) the fuzz tests and the drift check hold the target to.
     openapi: str | None = Field(default=None, min_length=1)
     defaults: Defaults = Defaults()
@@ -104,6 +188,15 @@ class _ContractModel(_Strict):
         if value not in SUPPORTED_VERSIONS:
             raise ValueError(f"unsupported version {value} (supported: {', '.join(map(str, SUPPORTED_VERSIONS))})")
         return value
+
+
+@dataclass(frozen=True)
+class GroupSelect:
+    """An openai-dialect group's rule as written: `prefix` or `owned_by` (one value) or `list` (the ids).
+    Matching rows is the invariants' job (`invariants.openai_models.GroupRule`): contracts are data."""
+
+    kind: str
+    values: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -132,6 +225,7 @@ class Aggregate:
     min_models: int
     max_models: int | None
     latency_budget_s: float
+    required_models: tuple[str, ...] = ()  # the openai dialect's whole list; Gatewayz: the gateways' own
 
 
 @dataclass(frozen=True)
@@ -151,6 +245,21 @@ class Contract:
     # The API description the contract holds the target to (resolved, checked readable at load); None: the
     # contract names none, and the fuzz tests skip saying so.
     openapi: Path | None = None
+    dialect: str = GATEWAYZ
+    # openai dialect: each group's rule (selected or not), and whether GET /v1/models/{id} is contracted.
+    group_rules: tuple[tuple[str, GroupSelect], ...] = ()
+    retrieve: bool = False
+
+    @property
+    def paginated(self) -> bool:
+        """Pagination, aliases, the envelope, the registry, search and status: the Gatewayz dialect only."""
+        return self.dialect == GATEWAYZ
+
+    def rule(self, name: str) -> GroupSelect:
+        for slug, rule in self.group_rules:
+            if slug == name:
+                return rule
+        raise KeyError(name)
 
     def gateway(self, slug: str) -> Gateway:
         for gateway in self.gateways:
@@ -206,15 +315,99 @@ def parse_contract(text: str, path: Path) -> Contract:
     raw = yaml.safe_load(text)
     if not isinstance(raw, dict):
         raise ContractError(f"{path}:1: the contract must be a mapping with 'version' and 'gateways'")
-    try:
-        model = _ContractModel.model_validate(raw)
-    except ValidationError as exc:
-        raise ContractError(_describe(exc, path, lines)) from None
-    _reject_reused_names(model, path, lines)
-    contract = _resolve(model, path)
-    if model.openapi is not None:
-        contract = replace(contract, openapi=_api_document(model.openapi, path, lines))
+    dialect = _dialect(raw, path, lines)
+    contract: Contract
+    if dialect == OPENAI:
+        try:
+            openai_model = _OpenAIContractModel.model_validate(raw)
+        except ValidationError as exc:
+            raise ContractError(_describe(exc, path, lines)) from None
+        _reject_group_named_all(openai_model, path, lines)
+        contract = _resolve_openai(openai_model, path)
+        source = openai_model.openapi
+    else:
+        try:
+            model = _ContractModel.model_validate(raw)
+        except ValidationError as exc:
+            raise ContractError(_describe(exc, path, lines)) from None
+        _reject_reused_names(model, path, lines)
+        contract = _resolve(model, path)
+        source = model.openapi
+    if source is not None:
+        contract = replace(contract, openapi=_api_document(source, path, lines))
     return contract
+
+
+def _dialect(raw: dict[str, Any], path: Path, lines: dict[tuple[str, ...], int]) -> str:
+    """The contract's dialect, and a clear error for a key only the other dialect has."""
+    dialect = raw.get("dialect", GATEWAYZ)
+    if dialect not in DIALECTS:
+        raise ContractError(f"{path}:{_nearest_line(('dialect',), lines)}: dialect: unknown dialect {dialect!r} "
+                            f"(expected one of: {', '.join(DIALECTS)})")
+    other = OPENAI if dialect == GATEWAYZ else GATEWAYZ
+    for key in _ONLY[other]:
+        if key in raw:
+            theirs = ", ".join(_ONLY[dialect])
+            raise ContractError(f"{path}:{_nearest_line((key,), lines)}: {key}: a key of the {other} dialect, not of "
+                                f"this {dialect} contract (it has {theirs}; set 'dialect: {other}' if that is meant)")
+    if dialect == OPENAI:
+        for group, spec in (raw.get("groups") or {}).items() if isinstance(raw.get("groups"), dict) else ():
+            for key in ("aliases", "id_pattern", "max_unpriced_share"):
+                if isinstance(spec, dict) and key in spec:
+                    loc = ("groups", str(group), key)
+                    raise ContractError(f"{path}:{_nearest_line(loc, lines)}: {_dotted(loc)}: a key of the gatewayz "
+                                        "dialect's gateways, not of an openai group")
+    return str(dialect)
+
+
+def _reject_group_named_all(model: _OpenAIContractModel, path: Path, lines: dict[tuple[str, ...], int]) -> None:
+    # GATEWAYS=all selects the whole list; a group of that name could never be selected alone.
+    for name in model.groups:
+        if name.lower() == WHOLE_LIST:
+            loc = ("groups", name)
+            raise ContractError(f"{path}:{_nearest_line(loc, lines)}: {_dotted(loc)}: the name {WHOLE_LIST!r} is the "
+                                "whole list's (GATEWAYS=all); name the group otherwise")
+
+
+def _resolve_openai(model: _OpenAIContractModel, path: Path) -> Contract:
+    d = model.defaults
+    groups = tuple(
+        Gateway(
+            slug=name,
+            aliases=(),
+            min_models=spec.min_models,
+            max_models=spec.max_models,
+            required_models=tuple(spec.required_models),
+            latency_budget_s=spec.latency_budget_s or d.latency_budget_s,
+            id_pattern=None,
+            max_unpriced_share=1.0,
+            count_drop_tolerance=(
+                spec.count_drop_tolerance if spec.count_drop_tolerance is not None else d.count_drop_tolerance
+            ),
+        )
+        for name, spec in model.groups.items()
+    )
+    whole = model.models
+    return Contract(
+        path=path,
+        version=model.version,
+        gateways=groups,
+        aggregate=Aggregate(slug=WHOLE_LIST, min_models=whole.min_models, max_models=whole.max_models,
+                            latency_budget_s=whole.latency_budget_s or d.latency_budget_s,
+                            required_models=tuple(whole.required_models)),
+        chat_models=tuple(model.chat.models),
+        chat_latency_budget_s=model.chat.latency_budget_s or d.latency_budget_s,
+        max_limit=PaginationSpec().max_limit,
+        max_pages=1,
+        registry=RegistrySpec(),
+        latency_regression_factor=d.latency_regression_factor,
+        count_drop_tolerance=(
+            whole.count_drop_tolerance if whole.count_drop_tolerance is not None else d.count_drop_tolerance
+        ),
+        dialect=OPENAI,
+        group_rules=tuple((name, spec.rule()) for name, spec in model.groups.items()),
+        retrieve=whole.retrieve,
+    )
 
 
 def _api_document(value: str, path: Path, lines: dict[tuple[str, ...], int]) -> Path:

@@ -18,6 +18,7 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import quote
 
 from gateway_contracts.catalog import (
     CHAT_PATH,
@@ -27,12 +28,14 @@ from gateway_contracts.catalog import (
     OPENAPI_PATH,
     SEARCH_PATH,
     STATUS_PATH,
+    UNKNOWN_MODEL,
     invalid_queries,
     invalid_search_queries,
     probe_gateway,
+    retrievable_ids,
     swap_case,
 )
-from gateway_contracts.contract import Contract
+from gateway_contracts.contract import OPENAI, Contract
 from gateway_contracts.sdk import DEFAULT_PAGES
 from gateway_contracts.sdk import chat_body as sdk_chat_body
 
@@ -82,6 +85,8 @@ def planned_requests(contract: Contract, totals: Mapping[str, int | None], *, ke
 
     `totals`: catalog name -> `total` from its first page (absent or None: the page gave none, and only that
     page is planned). `keyed`: GATEWAY_API_KEY is set, so the keyed chat probes run."""
+    if contract.dialect == OPENAI:
+        return openai_requests(contract, keyed=keyed)
     limit, max_pages = contract.max_limit, contract.max_pages
     plan = [PlannedRequest("GET", HEALTH_PATH), PlannedRequest("GET", OPENAPI_PATH),
             PlannedRequest("GET", contract.registry.path)]
@@ -106,10 +111,26 @@ def planned_requests(contract: Contract, totals: Mapping[str, int | None], *, ke
     plan.append(PlannedRequest("POST", CHAT_PATH, body=chat_body(models[0] if models else DEFAULT_CHAT_MODEL)))
     if keyed:
         plan += [PlannedRequest("POST", CHAT_PATH, body=chat_body(m), authenticated=True) for m in models]
-        page = DEFAULT_PAGES[str(getattr(contract, "dialect", "gatewayz"))]
+        page = DEFAULT_PAGES[contract.dialect]
         if page is not None:  # the OpenAI SDK contract compares what a bare GET lists with this page
             plan.append(models_page(str(page["gateway"]), int(page["offset"]), int(page["limit"])))
     return list(dict.fromkeys(plan))  # distinct, first occurrence kept
+
+
+def openai_requests(contract: Contract, *, keyed: bool) -> list[PlannedRequest]:
+    """The openai dialect's plan: the one list (keyed when there is a key: groups are views of it), the
+    contracted ids by `GET /v1/models/{id}` and an unknown one when the contract enables it, the unkeyed
+    chat probe, and with a key an unknown model's chat and each contracted chat model."""
+    plan = [PlannedRequest("GET", MODELS_PATH, authenticated=keyed)]
+    if contract.retrieve:
+        plan += [PlannedRequest("GET", f"{MODELS_PATH}/{quote(m, safe='')}", authenticated=keyed)
+                 for m in [*retrievable_ids(contract), UNKNOWN_MODEL]]
+    models = list(contract.chat_models)
+    plan.append(PlannedRequest("POST", CHAT_PATH, body=chat_body(models[0] if models else DEFAULT_CHAT_MODEL)))
+    if keyed:
+        plan.append(PlannedRequest("POST", CHAT_PATH, body=chat_body(UNKNOWN_MODEL), authenticated=True))
+        plan += [PlannedRequest("POST", CHAT_PATH, body=chat_body(m), authenticated=True) for m in models]
+    return list(dict.fromkeys(plan))
 
 
 def sdk_requests(contract: Contract, *, keyed: bool) -> list[PlannedRequest]:

@@ -19,11 +19,12 @@ pytestmark = [pytest.mark.gate, pytest.mark.nightly, pytest.mark.signoff]
 
 
 def _check(request: pytest.FixtureRequest, catalogs: CatalogStore, baseline: Snapshot, slug: str,
-           required: tuple[str, ...], policy: Policy) -> None:
+           required: tuple[str, ...], policy: Policy, *, paginated: bool) -> None:
     if slug not in baseline.gateways:
         pytest.skip(f"{slug} is not in the baseline of {baseline.taken_at} (new, or not selected then)")
     walk = catalogs.walk(slug)
-    current = snapshot_gateway(slug, walk, required, pairs=slug == baseline.aggregate)
+    # Gatewayz's aggregate is keyed by (id, source_gateway); the openai whole list by id, like its groups.
+    current = snapshot_gateway(slug, walk, required, pairs=slug == baseline.aggregate and paginated)
     for note in changes(baseline, current):
         request.node.user_properties.append(("baseline", note))
     holds(compare(baseline, current, now=datetime.now(UTC), policy=policy,
@@ -34,11 +35,13 @@ def test_gateway_matches_baseline(request: pytest.FixtureRequest, catalogs: Cata
                                   baseline: Snapshot, gateway: Gateway) -> None:
     _check(request, catalogs, baseline, gateway.slug, gateway.required_models,
            Policy(count_drop_tolerance=gateway.count_drop_tolerance,
-                  latency_regression_factor=contract.latency_regression_factor, ceiling=gateway.max_models))
+                  latency_regression_factor=contract.latency_regression_factor, ceiling=gateway.max_models),
+           paginated=contract.paginated)
 
 
 def test_aggregate_matches_baseline(request: pytest.FixtureRequest, catalogs: CatalogStore, contract: Contract,
                                     baseline: Snapshot, aggregate: Aggregate) -> None:
-    _check(request, catalogs, baseline, aggregate.slug, (),
+    _check(request, catalogs, baseline, aggregate.slug, aggregate.required_models,
            Policy(count_drop_tolerance=contract.count_drop_tolerance,
-                  latency_regression_factor=contract.latency_regression_factor, ceiling=aggregate.max_models))
+                  latency_regression_factor=contract.latency_regression_factor, ceiling=aggregate.max_models),
+           paginated=contract.paginated)

@@ -27,14 +27,10 @@ from gateway_contracts.verdict import holds
 pytestmark = [pytest.mark.gate, pytest.mark.nightly, pytest.mark.signoff, pytest.mark.keyed]
 
 
-def dialect_of(contract: Contract) -> str:
-    return str(getattr(contract, "dialect", "gatewayz"))  # contracts without a dialect are Gatewayz ones
-
-
 def walked_scope(catalogs: CatalogStore, dialect: str, page: dict[str, Any] | None) -> Exchange:
     """The answer the contracts read for what a bare `GET /v1/models` covers (cached: fetched once per run)."""
     if page is None:
-        return catalogs.model_list()  # type: ignore[attr-defined]  # the openai dialect's one keyed list
+        return catalogs.model_list()  # the openai dialect's one keyed list
     return catalogs.page(str(page["gateway"]), int(page["offset"]), int(page["limit"]))
 
 
@@ -51,7 +47,7 @@ def _base_url(target_url: str) -> str:
 
 def test_openai_sdk_lists_the_models(catalogs: CatalogStore, contract: Contract, suite_state: Any,
                                      record_property: Any) -> None:
-    dialect = dialect_of(contract)
+    dialect = contract.dialect
     scope = sdk.scope_of(dialect)
     listing = sdk.list_models(_base_url(suite_state.target_url), suite_state.api_key or "",
                               timeout=suite_state.settings.timeout_s, retries=suite_state.settings.retries)

@@ -10,7 +10,7 @@ from gateway_contracts.invariants.responses import answered_json, rejected_as_cl
 from gateway_contracts.invariants.status import status_agrees_with_catalogs
 from gateway_contracts.verdict import holds
 
-pytestmark = [pytest.mark.gate, pytest.mark.nightly, pytest.mark.signoff]
+pytestmark = [pytest.mark.gate, pytest.mark.nightly, pytest.mark.signoff, pytest.mark.dialect("gatewayz")]
 
 SEARCH_QUERIES = invalid_search_queries()
 

@@ -1,5 +1,5 @@
-"""Self-test fixtures shared across modules: one healthy LiteLLM proxy per session (each start costs 7-25 s
-on the project's machine; tests/self/litellm_proxy.py)."""
+"""The LiteLLM proxies the self-tests share: one healthy, one with the four configured faults, started
+together once per session (each start costs 7-25 s; see docs/litellm-notes.md)."""
 
 from __future__ import annotations
 
@@ -7,13 +7,25 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.self.litellm_proxy import HEALTHY, LiteLLMProxy, litellm_executable
+from tests.self.litellm_proxy import HEALTHY, LiteLLMProxy, faulty_models, start_all
 
 
 @pytest.fixture(scope="session")
-def litellm_healthy() -> Iterator[LiteLLMProxy]:
-    """The healthy config (litellm_proxy.HEALTHY), started once for every self-test that only reads from it."""
-    if litellm_executable() is None:
-        pytest.skip("the litellm extra is not installed (make test installs it)")
-    with LiteLLMProxy(HEALTHY) as proxy:
-        yield proxy
+def litellm_proxies() -> Iterator[tuple[LiteLLMProxy, LiteLLMProxy]]:
+    healthy, faulty = LiteLLMProxy(HEALTHY), LiteLLMProxy(faulty_models())
+    start_all(healthy, faulty)
+    try:
+        yield healthy, faulty
+    finally:
+        healthy.stop()
+        faulty.stop()
+
+
+@pytest.fixture(scope="session")
+def healthy(litellm_proxies: tuple[LiteLLMProxy, LiteLLMProxy]) -> LiteLLMProxy:
+    return litellm_proxies[0]
+
+
+@pytest.fixture(scope="session")
+def faulty(litellm_proxies: tuple[LiteLLMProxy, LiteLLMProxy]) -> LiteLLMProxy:
+    return litellm_proxies[1]

@@ -17,6 +17,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
@@ -63,8 +64,10 @@ class ProxyModel:
         return entries
 
 
-# Two prefix groups of ids LiteLLM's bundled cost map knows (a wildcard twin expands from that map), and
-# one house name without a slash: LiteLLM's GET /v1/models/{id} only serves ids without one.
+# The models of contracts/litellm/config.yaml (tests/self/test_litellm_gate.py keeps the two equal) and
+# so of contracts/litellm-example.yaml: two prefix groups of ids LiteLLM's bundled cost map knows (a wildcard
+# twin expands from that map), and a group of house names without a slash, listed explicitly (LiteLLM's
+# GET /v1/models/{id} only serves ids without one).
 HEALTHY: tuple[ProxyModel, ...] = (
     ProxyModel("openai/gpt-4o-mini"),
     ProxyModel("openai/gpt-4o-2024-08-06"),
@@ -72,7 +75,16 @@ HEALTHY: tuple[ProxyModel, ...] = (
     ProxyModel("anthropic/claude-3-5-haiku-20241022"),
     ProxyModel("anthropic/claude-3-haiku-20240307"),
     ProxyModel("house-assistant", upstream="openai/house-assistant"),
+    ProxyModel("house-writer", upstream="openai/house-writer"),
+    ProxyModel("house-summarizer", upstream="openai/house-summarizer"),
 )
+
+# The four faults made by configuration, on distinct models and groups of one proxy so that each fails its
+# own contracts (tests/self/test_litellm_gate.py holds each to exactly those).
+REMOVED = "house-writer"  # required in the house group; the group stays above its floor
+BELOW_FLOOR = "anthropic/claude-3-5-haiku-20241022"  # not required: the anthropic group drops to 1 (floor 2)
+TWICE = "openai/gpt-4o-2024-08-06"  # listed twice (a wildcard twin)
+FAILING = "openai/gpt-4.1-nano"  # a chat model whose every call answers 500
 
 
 def without(models: Iterable[ProxyModel], *ids: str) -> tuple[ProxyModel, ...]:
@@ -84,6 +96,33 @@ def with_fault(models: Iterable[ProxyModel], model_id: str, **fault: bool) -> tu
     if model_id not in {m.id for m in models}:
         raise ValueError(f"no model {model_id!r} in the proxy config")
     return tuple(replace(m, **fault) if m.id == model_id else m for m in models)
+
+
+def faulty_models() -> tuple[ProxyModel, ...]:
+    """HEALTHY with the four faults at once."""
+    models = with_fault(without(HEALTHY, REMOVED, BELOW_FLOOR), TWICE, listed_twice=True)
+    return with_fault(models, FAILING, fails=True)
+
+
+def start_all(*proxies: LiteLLMProxy) -> None:
+    """Start several proxies at once (most of a start is litellm's imports: they overlap); all or none."""
+    errors: list[BaseException] = []
+
+    def start(proxy: LiteLLMProxy) -> None:
+        try:
+            proxy.start()
+        except BaseException as exc:  # re-raised below, in the caller's thread
+            errors.append(exc)
+
+    threads = [threading.Thread(target=start, args=(proxy,)) for proxy in proxies]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    if errors:
+        for proxy in proxies:
+            proxy.stop()
+        raise errors[0]
 
 
 def proxy_config(models: Sequence[ProxyModel], master_key: str = MASTER_KEY) -> dict[str, Any]:

@@ -8,7 +8,7 @@ from __future__ import annotations
 import os
 import socket
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -30,14 +30,16 @@ from gateway_contracts.net.client import GatewayClient
 from gateway_contracts.sdk import compare_ids, consumer_check, sdk_findings
 from tests.self import litellm_proxy
 from tests.self.litellm_proxy import (
+    BELOW_FLOOR,
+    FAILING,
     HEALTHY,
     MASTER_KEY,
+    REMOVED,
+    TWICE,
     LiteLLMProxy,
-    ProxyModel,
     ProxyStartError,
+    faulty_models,
     litellm_executable,
-    with_fault,
-    without,
 )
 
 pytestmark = pytest.mark.skipif(
@@ -46,31 +48,17 @@ pytestmark = pytest.mark.skipif(
 
 AUTH = {"Authorization": f"Bearer {MASTER_KEY}"}
 IDS = [m.id for m in HEALTHY]
-RULES = {"openai": GroupRule("prefix", prefix="openai/"), "anthropic": GroupRule("prefix", prefix="anthropic/")}
+RULES = {
+    "openai": GroupRule("prefix", prefix="openai/"),
+    "anthropic": GroupRule("prefix", prefix="anthropic/"),
+    "house": GroupRule("list", ids=("house-assistant", "house-writer", "house-summarizer")),
+}
 BOUNDS = {
     "openai": Bounds(min_models=3, max_models=10, required=("openai/gpt-4o-mini",)),
     "anthropic": Bounds(min_models=2, max_models=10, required=("anthropic/claude-3-haiku-20240307",)),
+    "house": Bounds(min_models=2, max_models=3, required=(REMOVED,)),
 }
-WHOLE = Bounds(min_models=6, max_models=6, required=("house-assistant",))
-REMOVED = "anthropic/claude-3-haiku-20240307"  # a required model, and the anthropic group drops below 2
-TWICE = "openai/gpt-4o-2024-08-06"
-FAILING = "openai/gpt-4.1-nano"
-
-
-def faulty_models() -> tuple[ProxyModel, ...]:
-    models = with_fault(without(HEALTHY, REMOVED), TWICE, listed_twice=True)
-    return with_fault(models, FAILING, fails=True)
-
-
-@pytest.fixture(scope="session")
-def healthy(litellm_healthy: LiteLLMProxy) -> LiteLLMProxy:
-    return litellm_healthy  # the session's one healthy proxy (tests/self/conftest.py), shared with other modules
-
-
-@pytest.fixture(scope="module")
-def faulty() -> Iterator[LiteLLMProxy]:
-    with LiteLLMProxy(faulty_models()) as proxy:
-        yield proxy
+WHOLE = Bounds(min_models=len(IDS), max_models=len(IDS), required=("house-assistant",))
 
 
 def get(proxy: LiteLLMProxy, path: str, headers: dict[str, str] | None = None, **params: Any) -> httpx.Response:
@@ -102,7 +90,7 @@ def test_healthy_list_passes_the_openai_dialect(healthy: LiteLLMProxy) -> None:
     body = get(healthy, "/models").json()
     assert check_list_body(body) == []
     assert check_ids(list_ids(body), WHOLE, where="the list") == []
-    assert check_groups(list_rows(body), RULES, BOUNDS) == {"openai": [], "anthropic": []}
+    assert check_groups(list_rows(body), RULES, BOUNDS) == {"openai": [], "anthropic": [], "house": []}
 
 
 # -- faults made by configuration, each caught where it should be --------------------------------------
@@ -112,7 +100,9 @@ def test_faults_are_caught(faulty: LiteLLMProxy) -> None:
     body = get(faulty, "/models").json()
     assert check_list_body(body) == []  # every row is still well formed
     groups = check_groups(list_rows(body), RULES, BOUNDS)
-    assert sorted(f.invariant for f in groups["anthropic"]) == ["count-floor", "required-models"]
+    assert [f.invariant for f in groups["anthropic"]] == ["count-floor"]  # BELOW_FLOOR removed
+    assert [f.invariant for f in groups["house"]] == ["required-models"]  # REMOVED
+    assert BELOW_FLOOR not in list_ids(body)
     [twice] = groups["openai"]
     assert (twice.invariant, twice.evidence) == ("no-duplicate-ids", (f"{TWICE!r} x2",))
     report = consumer_check(faulty.base_url, MASTER_KEY, [m.id for m in faulty_models()])

@@ -83,7 +83,7 @@ class CatalogFacts:
             id_patterns={g.slug: g.id_pattern for g in contract.gateways},
             aggregate=contract.aggregate.slug if contract.aggregate else "all",
             chat_models=frozenset(contract.chat_models),
-            dialect=str(getattr(contract, "dialect", "gatewayz")),
+            dialect=contract.dialect,
         )
 
 

@@ -36,6 +36,13 @@ class CachedOnlyClient:
         url = build_url(self.base_url, path, params)
         return self._by_request.get(("GET", url, False)) or Exchange("GET", url, None, error=NOT_REQUESTED)
 
+    def request(self, method: str, path: str, *, params: dict[str, Any] | None = None, json_body: Any = None,
+                authenticated: bool = False) -> Exchange:
+        # The openai dialect's keyed list: this client has no key, so the recorded keyed answer serves too.
+        url = build_url(self.base_url, path, params)
+        return (self._by_request.get((method, url, authenticated)) or self._by_request.get((method, url, True))
+                or Exchange(method, url, None, error=NOT_REQUESTED, authenticated=authenticated))
+
     def post_json(self, path: str, body: Any, *, authenticated: bool) -> Exchange:
         # Recorded exchanges do not keep request bodies, so a POST cannot be matched: never served.
         return Exchange("POST", build_url(self.base_url, path), None, error=NOT_REQUESTED, authenticated=authenticated)
@@ -78,7 +85,9 @@ def snapshot(store: CatalogStore, contract: Contract, *, target: str, suite_vers
     if aggregate is not None:
         walk = store.walk(aggregate)
         if requested(walk.first):
-            gateways[aggregate] = snapshot_gateway(aggregate, walk, pairs=True)
+            # Gatewayz's aggregate is keyed by (id, source_gateway); the openai whole list by id, like a group.
+            gateways[aggregate] = snapshot_gateway(aggregate, walk, contract.aggregate.required_models
+                                                   if contract.aggregate else (), pairs=contract.paginated)
         else:
             aggregate = None
     return Snapshot(
