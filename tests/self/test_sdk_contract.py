@@ -1,7 +1,8 @@
 """The OpenAI SDK consumer contract (tests/contract/test_openai_sdk.py) in real suite runs against the
 embedded reference gateway: it passes on both shapes and says how many models an SDK user sees (summary
 line, JUnit property `sdk_models`), and a chat model answering 502 HTML fails it with the SDK's exception,
-the request and a body excerpt, the key filtered.
+the request and a body excerpt, the key filtered. Against a real LiteLLM proxy (openai dialect) the SDK sees
+the whole list.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.self.litellm_proxy import HEALTHY, LiteLLMProxy, litellm_executable
 from tests.self.test_reliability import ROOT, run_suite
 
 SDK = "test_openai_sdk"
@@ -66,3 +68,18 @@ def test_importing_the_sdk_module_does_not_import_openai() -> None:
     code = "import sys, gateway_contracts.sdk, gateway_contracts.plan; print('openai' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(litellm_executable() is None, reason="the litellm extra is not installed (make test installs it)")
+def test_against_litellm_the_sdk_sees_the_whole_list(healthy: LiteLLMProxy, tmp_path: Path) -> None:
+    """The openai dialect has no pagination: the SDK's bare list is the whole list the contracts walked."""
+    run = run_suite(tmp_path, "-k", SDK, env={"TARGET_URL": healthy.url, "GATEWAY_API_KEY": healthy.master_key,
+                                              "CONTRACTS": "contracts/litellm-example.yaml"})
+    assert run.status == 0, run.output[-3000:]
+    listed = run.outcomes()["test_openai_sdk_lists_the_models"]
+    assert listed[0] == "passed"
+    assert listed[2]["sdk_models"] == [str(len(HEALTHY))]
+    assert listed[2]["sdk_scope"] == ["openai: the whole list"]
+    assert f"gateway-contracts: an OpenAI SDK user sees {len(HEALTHY)} models (openai: the whole list)" in run.stdout
+    assert healthy.master_key not in run.output
