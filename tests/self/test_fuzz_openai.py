@@ -125,14 +125,16 @@ def test_restricted_target_spec_keeps_its_parameters_and_the_contracts_security(
     assert "owned_by" in json.dumps(operation["responses"]["200"])  # judged by the contract's model list, not `{}`
 
 
-def test_a_contract_with_global_security_keys_every_operation() -> None:
+def test_without_a_requirement_in_the_contract_none_is_added() -> None:
+    """The key goes only where the contract's document asks for it (operation or global `security`): a
+    contract with neither (a public catalog, as Gatewayz's) adds no requirement to the target's operation."""
     contract = read_document(OPENAI_DOCUMENT)
-    contract["security"] = [{"bearerAuth": []}]
+    contract.pop("security", None)
     for item in contract["paths"].values():
         for operation in item.values():
             operation.pop("security", None)
     restricted = restrict_to_contract(_litellm_like_spec(), contract)
-    assert restricted["paths"]["/v1/models"]["get"]["security"] == [{"APIKeyHeader": []}]
+    assert "security" not in restricted["paths"]["/v1/models"]["get"]
 
 
 class _SlowSpec(http.server.BaseHTTPRequestHandler):
