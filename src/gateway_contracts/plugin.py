@@ -396,8 +396,8 @@ def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> Non
 
 
 def summary_lines(state: SuiteState) -> list[str]:
-    from gateway_contracts.fuzz.counts import read_counts
     from gateway_contracts.net.cache import read_cache_dir
+    from gateway_contracts.net.counts import read_counts
 
     exchanges = read_cache_dir(state.cache_dir) if state.cache_dir else []
     sent = sum(e.attempts for e in exchanges)

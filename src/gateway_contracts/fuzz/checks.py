@@ -25,6 +25,7 @@ from gateway_contracts.contract import Contract
 from gateway_contracts.data.exchange import Exchange
 from gateway_contracts.data.findings import Finding, render_all, sample
 from gateway_contracts.data.jsontypes import is_int
+from gateway_contracts.data.kinds import UNREGISTERED_CODE, kind_of
 from gateway_contracts.data.pages import Page
 from gateway_contracts.fuzz.documents import template_key
 from gateway_contracts.invariants.catalog import aggregate_pairs_unique, no_duplicate_ids
@@ -424,31 +425,20 @@ def failure_text(findings: list[Finding]) -> str:
     return _redact(text) if _redact is not None else text
 
 
-# Each invariant is a schemathesis failure of its own, with a stable code (never renumbered or reused), so
-# reports title it and a run de-duplicates it like schemathesis' own (ServerError is ST101).
-INVARIANT_CODES = {
-    "envelope": "GC101", "page-size": "GC102", "next-page": "GC103",
-    "model-row": "GC111", "model-schema": "GC112", "model-id-format": "GC113", "model-name": "GC114",
-    "source-gateway": "GC115", "pricing-coverage": "GC116", "no-duplicate-ids": "GC117",
-    "aggregate-unique-pairs": "GC118", "provider-filter": "GC119",
-    "search": "GC121", "developer": "GC122", "registry": "GC123",
-    "error-body": "GC131", "chat": "GC141",
-    "openai-list": "GC701", "openai-model-object": "GC702",  # the codes of data/kinds.py
-}
-UNLISTED_CODE = "GC199"
-
-
+# Each invariant is a schemathesis failure of its own, with the stable code of its finding kind (data/kinds.py:
+# one registry for the gate's findings and the fuzzer's), so reports title it and a run de-duplicates it like
+# schemathesis' own (ServerError is ST101).
 class CatalogInvariantFailure(Failure):
     """A catalog invariant broken by one fuzzed answer; titled and de-duplicated per invariant. Each
     invariant has its own subclass (`failure_class`) carrying its code, as schemathesis' failures do."""
 
-    code = UNLISTED_CODE
+    code = UNREGISTERED_CODE
     checks = ("catalog_invariants", "chat_rejections")
     kind_title = "Catalog invariant broken"
     invariant = ""
 
     def __init__(self, *, operation: str, message: str, case_id: str | None = None) -> None:
-        super().__init__(operation=operation, title=f"Catalog invariant `{self.invariant}` broken",
+        super().__init__(operation=operation, title=f"{kind_of(self.invariant).title} (`{self.invariant}`)",
                          message=message, case_id=case_id, severity=Severity.HIGH)
 
     @property
@@ -463,7 +453,7 @@ def failure_class(invariant: str) -> type[CatalogInvariantFailure]:
     if invariant not in _failure_classes:
         name = "".join(part.title() for part in invariant.split("-")) + "Broken"
         _failure_classes[invariant] = type(name, (CatalogInvariantFailure,), {
-            "code": INVARIANT_CODES.get(invariant, UNLISTED_CODE), "invariant": invariant, "__slots__": ()})
+            "code": kind_of(invariant).code, "invariant": invariant, "__slots__": ()})
     return _failure_classes[invariant]
 
 

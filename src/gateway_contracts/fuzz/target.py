@@ -24,8 +24,8 @@ from schemathesis.schemas import APIOperation, BaseSchema
 
 from gateway_contracts.data.exchange import Exchange
 from gateway_contracts.fuzz import checks
-from gateway_contracts.fuzz.counts import write_counts
 from gateway_contracts.net import USER_AGENT
+from gateway_contracts.net.counts import write_counts
 from gateway_contracts.net.redaction import Redactor
 from gateway_contracts.net.throttle import Throttle
 

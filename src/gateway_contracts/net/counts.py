@@ -1,5 +1,5 @@
-"""Fuzzing's request counts, shared across processes through the run's cache directory. Light (no
-schemathesis): the run summary reads them in every run."""
+"""Request counts of the run's other transport (the fuzzer's session), shared across processes through the
+run's cache directory, so the summary counts every request the run sent. Light: read in every run."""
 
 from __future__ import annotations
 
