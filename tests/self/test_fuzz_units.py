@@ -502,3 +502,12 @@ def test_throttled_session_waits_before_every_request_sends_repeats_once_and_kee
     target = FuzzTarget("http://127.0.0.1:9/", api_key=KEY)
     assert target.base_url == "http://127.0.0.1:9"
     assert KEY not in repr(target)
+
+
+def test_provider_filter_judges_only_rows_that_name_their_developer() -> None:
+    """`provider_slug` is optional: a slim row (sparse shape, the real backend's) says nothing about its
+    developer, and a gateway-prefixed id (`groq/openai/gpt-oss-120b`) cannot tell; a row naming another does."""
+    slim = [{"id": "groq/openai/gpt-oss-120b", "name": "gpt oss", "source_gateway": "groq"}]
+    assert checks.same_provider(slim, "openai") == []
+    [finding] = checks.same_provider([*slim, {"id": "meta/y", "provider_slug": "meta"}], "openai")
+    assert finding.evidence == ("'meta/y'",)

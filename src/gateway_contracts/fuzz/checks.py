@@ -277,7 +277,11 @@ def registry_page(exchange: Exchange) -> list[Finding]:
 
 
 def same_provider(rows: Sequence[Any], provider: str, *, request: str | None = None) -> list[Finding]:
-    other = [r.get("id") for r in rows if isinstance(r, dict) and r.get("provider_slug") != provider]
+    """Rows a `provider=` filter served that say they are another developer's. `provider_slug` is optional
+    (the consumer document; the sparse shape and the real backend's slim rows omit it): a row without it
+    says nothing, and its id cannot tell (`groq/openai/gpt-oss-120b` is openai's)."""
+    other = [r.get("id") for r in rows
+             if isinstance(r, dict) and "provider_slug" in r and r["provider_slug"] != provider]
     if not other:
         return []
     return [Finding("provider-filter", f"{len(other)} rows are not from developer {provider!r}", request,
