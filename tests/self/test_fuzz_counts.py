@@ -31,8 +31,9 @@ def test_summary_counts_every_request_the_server_saw(tmp_path: Path) -> None:
 
 
 def test_each_fuzz_operation_records_its_case_counts(tmp_path: Path) -> None:
-    run = run_suite(("tests/fuzz", "-m", "gate", "-k", "health or (gateways and not status)",
-                     "--reference-fault", "schema-break"), tmp_path)
+    run = run_suite(("tests/fuzz", "-m", "gate", "-k", "health or (gateways and not status)", "--reference-fault",
+                     "schema-break"),
+                    tmp_path)
     assert run.status == 1, run.output[-3000:]
     properties = {}
     for case in ET.parse(tmp_path / "junit.xml").iter("testcase"):

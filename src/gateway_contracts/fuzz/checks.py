@@ -277,11 +277,10 @@ def registry_page(exchange: Exchange) -> list[Finding]:
 
 
 def same_provider(rows: Sequence[Any], provider: str, *, request: str | None = None) -> list[Finding]:
-    """Rows a `provider=` filter served that say they are another developer's. `provider_slug` is optional
-    (the consumer document; the sparse shape and the real backend's slim rows omit it): a row without it
-    says nothing, and its id cannot tell (`groq/openai/gpt-oss-120b` is openai's)."""
+    """Rows that name their developer (`provider_slug`, optional in the API) name the one asked for. A row
+    without it cannot be judged: id formats differ per gateway, so no prefix rule stands in for it."""
     other = [r.get("id") for r in rows
-             if isinstance(r, dict) and "provider_slug" in r and r["provider_slug"] != provider]
+             if isinstance(r, dict) and "provider_slug" in r and r.get("provider_slug") != provider]
     if not other:
         return []
     return [Finding("provider-filter", f"{len(other)} rows are not from developer {provider!r}", request,
