@@ -505,4 +505,3 @@ def test_throttled_session_waits_before_every_request_sends_repeats_once_and_kee
     target = FuzzTarget("http://127.0.0.1:9/", api_key=KEY)
     assert target.base_url == "http://127.0.0.1:9"
     assert KEY not in repr(target)
-
