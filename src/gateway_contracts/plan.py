@@ -37,6 +37,13 @@ CONSUMER_PATHS = (MODELS_PATH, CHAT_PATH)  # routes the frontend calls; must be 
 CHAT_PROBE = "Reply with the word ok."
 DEFAULT_CHAT_MODEL = "openai/gpt-4o"  # the unkeyed chat probe's model when the contract lists none
 UNKNOWN_MODEL = "no-such-model-zz"  # a model id no gateway serves: chat and retrieve must answer a JSON 4xx
+# What a bare `GET /v1/models` lists, per dialect: the OpenAI SDK's `models.list()` sends just that. The openai
+# dialect has no pagination (the whole list); Gatewayz answers with its documented default page.
+DEFAULT_PAGES: dict[str, dict[str, Any] | None] = {
+    "openai": None,
+    "gatewayz": {"gateway": "all", "limit": 100, "offset": 0},
+}
+SDK_PROMPT = "Say hi"
 
 
 @dataclass(frozen=True)
@@ -178,6 +185,11 @@ def invalid_search_request(query: InvalidQuery) -> PlannedRequest:
     return PlannedRequest("GET", SEARCH_PATH, tuple(query.params.items()))
 
 
+def sdk_chat_body(model: str) -> dict[str, Any]:
+    """What the OpenAI SDK contract's `chat.completions.create` sends (gateway_contracts.sdk)."""
+    return {"model": model, "messages": [{"role": "user", "content": SDK_PROMPT}], "max_tokens": 16}
+
+
 def chat_request(model: str, *, authenticated: bool) -> PlannedRequest:
     return PlannedRequest("POST", CHAT_PATH, body=chat_body(model), authenticated=authenticated)
 
@@ -214,6 +226,9 @@ def planned_requests(contract: Contract, totals: Mapping[str, int | None], *, ke
     plan.append(chat_request(unkeyed_chat_model(contract), authenticated=False))
     if keyed:
         plan += [chat_request(m, authenticated=True) for m in contract.chat_models]
+        page = DEFAULT_PAGES[contract.dialect]
+        if page is not None:  # the OpenAI SDK contract compares what a bare GET lists with this page
+            plan.append(models_page(str(page["gateway"]), int(page["offset"]), int(page["limit"])))
     return list(dict.fromkeys(plan))  # distinct, first occurrence kept
 
 
@@ -229,3 +244,13 @@ def openai_requests(contract: Contract, *, keyed: bool) -> list[PlannedRequest]:
         plan.append(chat_request(UNKNOWN_MODEL, authenticated=True))
         plan += [chat_request(m, authenticated=True) for m in contract.chat_models]
     return list(dict.fromkeys(plan))
+
+
+def sdk_requests(contract: Contract, *, keyed: bool) -> list[PlannedRequest]:
+    """The OpenAI SDK contract's own requests (tests/contract/test_openai_sdk.py), sent by the SDK outside the
+    suite's client: a bare keyed `GET /v1/models` and one chat per contracted chat model."""
+    if not keyed:
+        return []
+    return [PlannedRequest("GET", MODELS_PATH, authenticated=True),
+            *(PlannedRequest("POST", CHAT_PATH, body=sdk_chat_body(m), authenticated=True)
+              for m in contract.chat_models)]

@@ -8,31 +8,33 @@ pure: they turn the records into `Finding`s.
 
 Which ids the SDK should see depends on the API: an API without pagination (the OpenAI dialect) gives the
 whole list; Gatewayz answers a bare `GET /v1/models` with its documented default page (`DEFAULT_PAGES`).
+The module imports `openai` only in the functions that call it (about a second per process): the plan and
+the contract tests read `DEFAULT_PAGES` without paying for it.
 """
 
 from __future__ import annotations
 
+import time
 from collections import Counter
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
-from typing import Any
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING, Any, TypeVar
 
-import httpx2
-import openai
-
+from gateway_contracts.data.exchange import TRANSIENT_STATUSES
 from gateway_contracts.data.findings import Finding, sample
 from gateway_contracts.net.redaction import Redactor
+from gateway_contracts.net.retry import parse_retry_after
+from gateway_contracts.plan import DEFAULT_PAGES
+from gateway_contracts.plan import sdk_chat_body as chat_body
+
+if TYPE_CHECKING:  # `import openai` costs ~1 s per process: the functions that call the SDK import it
+    import httpx2
+    import openai
 
 EXCERPT_CHARS = 200
 MAX_PAGES = 50  # the SDK's models page never has a next page today; bounded in case a release adds one
-PROMPT = "Say hi"
+T = TypeVar("T")
 # What a bare `GET /v1/models` (all the SDK sends) returns, per dialect: the whole list, or a default page.
-DEFAULT_PAGES: Mapping[str, Mapping[str, Any] | None] = {
-    "openai": None,  # no pagination: the whole list
-    "gatewayz": {"gateway": "all", "limit": 100, "offset": 0},
-}
-
-
 @dataclass(frozen=True)
 class SdkCall:
     """One SDK call and what came back. Text fields never hold the key."""
@@ -43,6 +45,8 @@ class SdkCall:
     status: int | None = None
     error: str | None = None  # the SDK's exception, quoted: "InternalServerError: Error code: 500 - ..."
     excerpt: str | None = None  # the start of the answer's body
+    retry_after: str | None = None  # the answer's Retry-After header
+    notes: tuple[str, ...] = ()  # transient answers retried before this one (FLAKY evidence)
 
     def describe(self) -> str:
         parts = [self.error or "ok"]
@@ -56,6 +60,7 @@ class SdkListing:
     ids: tuple[Any, ...]  # in the order the SDK yielded them, duplicates kept
     pages: int
     calls: tuple[SdkCall, ...]  # one per page fetched; the last one failed if the listing did
+    notes: tuple[str, ...] = ()  # transient answers retried before this listing (FLAKY evidence)
 
     @property
     def ok(self) -> bool:
@@ -77,13 +82,16 @@ class _Recorder:
         self.request: str | None = None
         self.status: int | None = None
         self.excerpt: str | None = None
+        self.retry_after: str | None = None
 
     def on_request(self, request: httpx2.Request) -> None:
         self.request, self.status, self.excerpt = f"{request.method} {request.url}", None, None
+        self.retry_after = None
 
     def on_response(self, response: httpx2.Response) -> None:
         response.read()  # buffered once here; the SDK reads the same bytes afterwards
         self.status = response.status_code
+        self.retry_after = response.headers.get("retry-after")
         self.excerpt = self.filter(" ".join(response.text[:EXCERPT_CHARS].split())) or None
 
     def line(self, fallback: str) -> str:
@@ -100,6 +108,8 @@ def make_client(
     timeout: float = 30.0,
     transport: httpx2.BaseTransport | None = None,
 ) -> openai.OpenAI:
+    import openai
+
     hooks = {"request": [recorder.on_request], "response": [recorder.on_response]}
     http_client = openai.DefaultHttpxClient(event_hooks=hooks, transport=transport, timeout=timeout)
     # max_retries=0: one request per call, the first answer is what the contract judges.
@@ -120,9 +130,24 @@ def _quote(exc: BaseException, recorder: _Recorder) -> str:
 
 
 def list_models(
-    base_url: str, api_key: str, *, timeout: float = 30.0, transport: httpx2.BaseTransport | None = None
+    base_url: str,
+    api_key: str,
+    *,
+    timeout: float = 30.0,
+    transport: httpx2.BaseTransport | None = None,
+    retries: int = 0,
+    sleep: Callable[[float], None] = time.sleep,
 ) -> SdkListing:
-    """`client.models.list()` and every page after it, as a user iterating the paginator would."""
+    """`client.models.list()` and every page after it, as a user iterating the paginator would; a transient
+    answer is retried as the suite's own client does (`retry_wait`), the notes say so."""
+    listing, notes = _retrying(lambda: _list_once(base_url, api_key, timeout, transport),
+                               lambda listing: listing.calls[-1], retries, sleep)
+    return replace(listing, notes=notes)
+
+
+def _list_once(base_url: str, api_key: str, timeout: float, transport: httpx2.BaseTransport | None) -> SdkListing:
+    import openai
+
     recorder = _Recorder(api_key)
     fallback = f"GET {base_url.rstrip('/')}/models"
     ids: list[Any] = []
@@ -150,6 +175,7 @@ def list_models(
                     recorder.status,
                     _quote(exc, recorder),
                     recorder.excerpt,
+                    recorder.retry_after,
                 )
             )
     return SdkListing(tuple(ids), sum(1 for c in calls if c.ok), tuple(calls))
@@ -162,22 +188,32 @@ def chat_once(
     *,
     timeout: float = 30.0,
     transport: httpx2.BaseTransport | None = None,
+    retries: int = 0,
+    sleep: Callable[[float], None] = time.sleep,
 ) -> SdkCall:
-    """One `client.chat.completions.create`, and the first thing user code reads: the first choice's text."""
+    """One `client.chat.completions.create`, and the first thing user code reads: the first choice's text.
+    A transient answer is retried as the suite's own client does (`retry_wait`)."""
+    call, notes = _retrying(lambda: _chat_once(base_url, api_key, model, timeout, transport), lambda c: c,
+                            retries, sleep)
+    return replace(call, notes=notes)
+
+
+def _chat_once(
+    base_url: str, api_key: str, model: str, timeout: float, transport: httpx2.BaseTransport | None
+) -> SdkCall:
+    import openai
+
     recorder = _Recorder(api_key)
     operation = f"chat.completions.create {model}"
     fallback = f"POST {base_url.rstrip('/')}/chat/completions"
     with make_client(base_url, api_key, recorder, timeout=timeout, transport=transport) as client:
         try:
-            completion = client.chat.completions.create(
-                model=model, messages=[{"role": "user", "content": PROMPT}], max_tokens=16
-            )
+            completion = client.chat.completions.create(**chat_body(model))
             # content may be null in the OpenAI API (a refusal, tool calls): only its absence breaks user code.
             _ = completion.choices[0].message.content
         except (openai.OpenAIError, AttributeError, IndexError, TypeError) as exc:
-            return SdkCall(
-                operation, recorder.line(fallback), False, recorder.status, _quote(exc, recorder), recorder.excerpt
-            )
+            return SdkCall(operation, recorder.line(fallback), False, recorder.status, _quote(exc, recorder),
+                           recorder.excerpt, recorder.retry_after)
     return SdkCall(operation, recorder.line(fallback), True, recorder.status)
 
 
@@ -188,24 +224,68 @@ def consumer_check(
     *,
     timeout: float = 30.0,
     transport: httpx2.BaseTransport | None = None,
+    retries: int = 0,
 ) -> SdkReport:
     """List the models, then chat once with each contracted chat model (in the order given)."""
-    listing = list_models(base_url, api_key, timeout=timeout, transport=transport)
-    chats = tuple(chat_once(base_url, api_key, m, timeout=timeout, transport=transport) for m in chat_models)
+    listing = list_models(base_url, api_key, timeout=timeout, transport=transport, retries=retries)
+    chats = tuple(chat_once(base_url, api_key, m, timeout=timeout, transport=transport, retries=retries)
+                  for m in chat_models)
     return SdkReport(listing, chats)
+
+
+def retry_wait(call: SdkCall, attempt: int, retries: int, *, backoff_s: float = 0.5,
+               max_retry_after_s: float = 60.0) -> float | None:
+    """Seconds to wait before trying `call` again, or None when its answer is final: the suite's policy
+    (net/retry.py) for answers. A 429 is retried (after Retry-After, else a backoff), a 502/503/504 only with
+    Retry-After (without it, it is the API's answer); nothing else. The SDK's own retries are off: they would
+    retry every 5xx, hiding a 502 the contracts must see."""
+    if call.ok or call.status not in TRANSIENT_STATUSES:
+        return None
+    retry_after = parse_retry_after(call.retry_after)
+    if call.status != 429 and retry_after is None:
+        return None
+    if attempt > retries or (retry_after is not None and retry_after > max_retry_after_s):
+        return None
+    return retry_after if retry_after is not None else backoff_s * 2 ** (attempt - 1)
+
+
+def _retrying(once: Callable[[], T], last: Callable[[T], SdkCall], retries: int,
+              sleep: Callable[[float], None]) -> tuple[T, tuple[str, ...]]:
+    notes: list[str] = []
+    attempt = 1
+    while True:
+        result = once()
+        call = last(result)
+        wait = retry_wait(call, attempt, retries)
+        if wait is None:
+            return result, tuple(notes)
+        notes.append(f"attempt {attempt}: HTTP {call.status}, retried after {wait:g} s")
+        sleep(wait)
+        attempt += 1
 
 
 # -- pure judgements ---------------------------------------------------------------------------------
 
 
-def sdk_findings(report: SdkReport) -> list[Finding]:
+def call_findings(calls: Sequence[SdkCall]) -> list[Finding]:
     """One finding per SDK call that raised or returned something user code cannot read."""
-    calls = (*report.listing.calls, *report.chats)
     return [
         Finding("openai-sdk", f"the OpenAI SDK's {c.operation} failed: {c.describe()}", c.request)
         for c in calls
         if not c.ok
     ]
+
+
+def sdk_findings(report: SdkReport) -> list[Finding]:
+    return call_findings((*report.listing.calls, *report.chats))
+
+
+def scope_of(dialect: str) -> str:
+    """What a bare `GET /v1/models` covers in this dialect, in words (findings, the report)."""
+    page = DEFAULT_PAGES[dialect]  # an unknown dialect is a programming error, not "the whole list"
+    if page is None:
+        return "the whole list"
+    return "the default page (" + ", ".join(f"{k}={v}" for k, v in page.items()) + ")"
 
 
 def compare_ids(

@@ -466,7 +466,7 @@ def test_fuzz_session_waits_out_a_rate_limit_instead_of_judging_it() -> None:
 
 
 def test_an_unusable_fuzz_spec_is_one_line_and_exit_6(tmp_path: Path) -> None:
-    from tests.self.test_fuzz_faults import run_suite
+    from tests.self.suite_run import run_suite
 
     bad = tmp_path / "bad.yaml"
     bad.write_text("paths: [\n", encoding="utf-8")
@@ -482,7 +482,7 @@ def test_gate_fuzzing_of_the_consumer_document_passes_against_the_reference(tmp_
                                                                            shape: dict[str, str]) -> None:
     """The reference gateway as the suite starts it, fuzzed with the gate profile against the consumer
     document: every operation passes (all of schemathesis' checks and ours)."""
-    from tests.self.test_fuzz_faults import run_suite
+    from tests.self.suite_run import run_suite
 
     run = run_suite(("tests/fuzz", "-m", "gate", "-p", "xdist", "-n", "2"), tmp_path,
                     env={"FUZZ_SPEC": str(CONSUMER), **shape})

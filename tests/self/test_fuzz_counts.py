@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from gateway_contracts.reference import EmbeddedGateway
-from tests.self.test_fuzz_faults import run_suite
+from tests.self.suite_run import run_suite
 
 pytestmark = pytest.mark.slow
 KEY = "counts-test-key"
@@ -36,7 +36,7 @@ def test_each_fuzz_operation_records_its_case_counts(tmp_path: Path) -> None:
                     tmp_path)
     assert run.status == 1, run.output[-3000:]
     properties = {}
-    for case in ET.parse(tmp_path / "junit.xml").iter("testcase"):
+    for case in ET.parse(run.junit).iter("testcase"):
         for prop in case.iter("property"):
             if prop.get("name") == "fuzz_cases":
                 properties[case.get("name")] = prop.get("value", "")

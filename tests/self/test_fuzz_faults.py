@@ -8,58 +8,16 @@ routes a `catalog-routes-missing` gateway drops from its live spec.
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-import xml.etree.ElementTree as ET
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
 
+from tests.self.suite_run import SuiteRun, run_suite
+
 pytestmark = pytest.mark.slow
 
-ROOT = Path(__file__).resolve().parents[2]
-# Settings a caller's environment could leak into the inner runs (each sets its own).
-SCRUBBED = ("TARGET_URL", "GATEWAY_API_KEY", "KEYLESS", "GATEWAYS", "REFERENCE_FAULTS", "MAX_RPS", "REQUEST_TIMEOUT",
-            "RETRIES", "CONTRACTS", "BASELINE", "RUN_NAME", "STRICT_REGISTRY", "REPORTS_DIR", "PYTEST_ADDOPTS",
-            "FUZZ_ALLOWED_HOSTS", "FUZZ_ALLOW_METHODS", "FUZZ_SEED", "FUZZ_SPEC")
 GATE = ("tests/contract", "tests/fuzz", "-m", "gate", "-p", "xdist", "-n", "2")
-
-
-@dataclass
-class SuiteRun:
-    status: int
-    output: str
-    failed: dict[str, str] = field(default_factory=dict)  # JUnit name -> failure text
-    passed: set[str] = field(default_factory=set)
-    skipped: set[str] = field(default_factory=set)
-
-
-def run_suite(args: tuple[str, ...] | list[str], tmp: Path, *, env: dict[str, str] | None = None,
-              timeout: float = 900) -> SuiteRun:
-    """One suite run in a subprocess (the repository's Python, cwd = repository root); JUnit parsed."""
-    junit = tmp / "junit.xml"
-    environ = {k: v for k, v in os.environ.items() if k not in SCRUBBED}
-    environ.update(env or {})
-    result = subprocess.run([sys.executable, "-m", "pytest", *args, "-q", "-p", "no:cacheprovider",
-                             f"--junitxml={junit}"], cwd=ROOT, env=environ, capture_output=True, text=True,
-                            timeout=timeout)
-    run = SuiteRun(result.returncode, result.stdout + result.stderr)
-    if junit.exists():
-        for case in ET.parse(junit).iter("testcase"):
-            name = case.get("name", "")
-            problem = case.find("failure")
-            if problem is None:
-                problem = case.find("error")
-            if problem is not None:
-                run.failed[name] = f"{problem.get('message', '')}\n{problem.text or ''}"
-            elif case.find("skipped") is not None:
-                run.skipped.add(name)
-            else:
-                run.passed.add(name)
-    return run
 
 
 # fault -> (the fuzz tests that must fail, a phrase of schemathesis' report that names the failure)

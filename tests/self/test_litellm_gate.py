@@ -59,6 +59,7 @@ EXPECTED: dict[str, frozenset[str]] = {
     }),
     f"model whose calls fail ({FAILING}: chat 500)": frozenset({
         f"test_chat_model_answers[{FAILING}]",
+        f"test_openai_sdk_chat[{FAILING}]",  # the OpenAI SDK: InternalServerError: Error code: 500
     }),
 }
 # Contracts only the gatewayz dialect has: deselected for this contract, so in no JUnit bucket at all.

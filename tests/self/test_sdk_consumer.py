@@ -118,6 +118,50 @@ def test_retries_are_off_one_request_per_call() -> None:
     assert len(seen) == 1
 
 
+def sequence(*answers: tuple[int, dict[str, str]]) -> tuple[httpx2.MockTransport, list[int]]:
+    """Answers in turn (status, headers), the models list on a 200; the statuses sent are recorded."""
+    sent: list[int] = []
+
+    def handler(request: httpx2.Request) -> httpx2.Response:
+        status, headers = answers[min(len(sent), len(answers) - 1)]
+        sent.append(status)
+        return httpx2.Response(status, json=MODELS if status == 200 else {"error": {"message": "busy"}},
+                               headers=headers)
+
+    return httpx2.MockTransport(handler), sent
+
+
+@pytest.mark.parametrize(
+    ("first", "waited"),
+    [((503, {"retry-after": "1"}), [1.0]), ((429, {"retry-after": "2"}), [2.0]), ((429, {}), [0.5])],
+    ids=["503-retry-after", "429-retry-after", "429-backoff"],
+)
+def test_a_transient_answer_is_retried_as_the_suite_does_and_noted(first: Any, waited: list[float]) -> None:
+    transport, sent = sequence(first, (200, {}))
+    waits: list[float] = []
+    listing = list_models(BASE, KEY, transport=transport, retries=2, sleep=waits.append)
+    assert listing.ok
+    assert listing.ids == ("a", "b")
+    assert sent == [first[0], 200]
+    assert waits == waited
+    assert listing.notes == (f"attempt 1: HTTP {first[0]}, retried after {waited[0]:g} s",)
+
+
+@pytest.mark.parametrize(
+    ("answer", "retries", "requests"),
+    [((502, {}), 2, 1), ((503, {"retry-after": "1"}), 0, 1), ((503, {"retry-after": "1"}), 2, 3),
+     ((503, {"retry-after": "120"}), 2, 1), ((500, {"retry-after": "1"}), 2, 1)],
+    ids=["5xx-without-retry-after-is-the-answer", "no-retries", "retries-exhausted", "retry-after-too-long",
+         "500-is-never-transient"],
+)
+def test_a_final_answer_is_not_retried(answer: Any, retries: int, requests: int) -> None:
+    transport, sent = sequence(answer)
+    call = chat_once(BASE, KEY, "a", transport=transport, retries=retries, sleep=lambda s: None)
+    assert not call.ok
+    assert len(sent) == requests
+    assert call.status == answer[0]
+
+
 # -- chat ---------------------------------------------------------------------------------------------
 
 

@@ -31,6 +31,7 @@ from gateway_contracts.fuzz.documents import template_key
 from gateway_contracts.invariants.catalog import aggregate_pairs_unique, no_duplicate_ids
 from gateway_contracts.invariants.envelope import check_envelope
 from gateway_contracts.invariants.models import check_model_rows
+from gateway_contracts.invariants.openai_models import check_list_body, check_model_body, list_ids
 from gateway_contracts.invariants.pagination import page_sizes
 from gateway_contracts.invariants.responses import chat_answered
 
@@ -39,6 +40,8 @@ from gateway_contracts.invariants.responses import chat_answered
 LIST_PATHS = frozenset({"/v1/models", "/models"})
 SEARCH_PATH = "/v1/models/search"
 DEVELOPER_PATH = "/v1/models/{}"
+MODEL_PATH = "/v1/models/{}"  # the same template in the openai dialect: one model object
+OPENAI = "openai"
 REGISTRY_PATH = "/v1/gateways"
 STATUS_PATH = "/v1/gateways/status"
 CHAT_PATH = "/v1/chat/completions"
@@ -57,6 +60,9 @@ class CatalogFacts:
     aggregate: str = "all"
     chat_models: frozenset[str] = frozenset()
     registry: Mapping[str, str] = field(default_factory=dict)  # the live /v1/gateways: name, lower-cased -> id
+    # The contract's API dialect: "gatewayz" (paginated envelope) or "openai" (one list, `GET /v1/models/{id}`
+    # a model object): the same routes mean different bodies, so the checks follow the contract.
+    dialect: str = "gatewayz"
 
     def gateway_names(self) -> list[str]:
         """Every valid `gateway` value (lower case, sorted: derandomized generation draws the same ones):
@@ -78,6 +84,7 @@ class CatalogFacts:
             id_patterns={g.slug: g.id_pattern for g in contract.gateways},
             aggregate=contract.aggregate.slug if contract.aggregate else "all",
             chat_models=frozenset(contract.chat_models),
+            dialect=contract.dialect,
         )
 
 
@@ -117,6 +124,8 @@ def findings_for(answer: Answer, known: CatalogFacts | None = None) -> list[Find
     if status != 200:
         return []
     route = template_key(answer.path)
+    if known.dialect == OPENAI:
+        return openai_findings(answer, route)
     if answer.method == "GET" and route in LIST_PATHS:
         return catalog_page(exchange, known)
     if answer.method == "GET" and route == SEARCH_PATH:
@@ -126,6 +135,23 @@ def findings_for(answer: Answer, known: CatalogFacts | None = None) -> list[Find
         return developer_page(exchange, str(developer))
     if answer.method == "GET" and route == REGISTRY_PATH:
         return registry_page(exchange)
+    if answer.method == "POST" and route == CHAT_PATH:
+        model = answer.body.get("model") if isinstance(answer.body, Mapping) else None
+        return chat_answered(exchange, model=str(model))
+    return []
+
+
+def openai_findings(answer: Answer, route: str) -> list[Finding]:
+    """A 200 of the OpenAI models API: the list body and its ids, one model object, a chat completion. No
+    Gatewayz envelope, no pagination: the list is one body."""
+    exchange = answer.exchange
+    request = exchange.describe()
+    if answer.method == "GET" and route in LIST_PATHS:
+        return check_list_body(exchange.json, request=request) + no_duplicate_ids(list_ids(exchange.json),
+                                                                                request=request)
+    if answer.method == "GET" and route == MODEL_PATH:
+        model_id = next(iter(answer.path_parameters.values()), "")
+        return check_model_body(exchange.json, model_id=str(model_id), request=request)
     if answer.method == "POST" and route == CHAT_PATH:
         model = answer.body.get("model") if isinstance(answer.body, Mapping) else None
         return chat_answered(exchange, model=str(model))
@@ -294,8 +320,9 @@ def next_page(parent: Exchange, child: Exchange) -> list[Finding]:
 
 
 def chat_rejection(answer: Answer, known: CatalogFacts | None = None) -> list[Finding]:
-    """A valid chat body rejected with 400 is only acceptable as `model_not_priced` for a model outside the
-    contract (the one reason positive data may be refused: see profiles.CHAT_POSITIVE_STATUSES)."""
+    """A valid chat body rejected with 400 is only acceptable for a model outside the contract: in Gatewayz as
+    `model_not_priced` (the one reason positive data may be refused: see profiles.CHAT_POSITIVE_STATUSES), in
+    the openai dialect with any JSON error (error_body checks it is one)."""
     known = known or _facts
     exchange = answer.exchange
     if not (answer.positive and answer.method == "POST" and template_key(answer.path) == CHAT_PATH
@@ -307,6 +334,8 @@ def chat_rejection(answer: Answer, known: CatalogFacts | None = None) -> list[Fi
     code = error.get("code") if isinstance(error, dict) else None
     if model in known.chat_models:
         return [Finding("chat", f"contracted chat model {model!r} rejected with 400", exchange.describe())]
+    if known.dialect == OPENAI:
+        return []  # the OpenAI API rejects a model it does not serve with a 4xx of its own wording
     if code != "model_not_priced":
         return [Finding("chat", f"a schema-valid chat body answered 400 {code or exchange.excerpt(80)!r}, not "
                                 "model_not_priced", exchange.describe())]

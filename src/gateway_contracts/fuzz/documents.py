@@ -111,8 +111,11 @@ def restrict_to_contract(target: Mapping[str, Any], contract: Mapping[str, Any])
             judged["responses"] = _relinked(resolve(contract, source.get("responses", {})), ids, target_ids)
             if "requestBody" in source:
                 judged["requestBody"] = resolve(contract, source["requestBody"])
-            if "security" in source:
-                judged["security"] = _security_for(target, source["security"], contract)
+            # The contract's requirement, its operation's or its document's global one: the fuzz target sends
+            # the key where it says (the OpenAI API and LiteLLM want it on GET /v1/models too).
+            security = source.get("security", contract.get("security"))
+            if security is not None:
+                judged["security"] = _security_for(target, security, contract)
             kept[method] = judged
         if kept:
             extra = {k: copy.deepcopy(v) for k, v in item.items() if k not in METHODS}

@@ -17,7 +17,13 @@ import pytest
 
 from gateway_contracts import exitcodes
 from gateway_contracts.fuzz.safety import CHAT_OPERATION, DEFAULT_ALLOWED_HOSTS, SafetyError, refusal
-from gateway_contracts.fuzz.settings import DEFAULT_SEED, TARGET_SPEC, FuzzSettings, resolve_settings
+from gateway_contracts.fuzz.settings import (
+    DEFAULT_SEED,
+    TARGET_SPEC,
+    TARGET_SPEC_TIMEOUT_S,
+    FuzzSettings,
+    resolve_settings,
+)
 from gateway_contracts.options import env_default, option_type
 from gateway_contracts.session.state import KEYLESS_REASON, STATE
 
@@ -49,8 +55,10 @@ def current_source() -> SpecSource:
         contract = getattr(state, "contract", None)
         target_url = getattr(state, "target_url", None) or (
             _config.option.target_url if _config is not None else None) or None
+        timeout = getattr(_config.option, "request_timeout", None) if _config is not None else None
         try:
-            _source = resolve_source(current_settings(), contract, target_url)
+            _source = resolve_source(current_settings(), contract, target_url,
+                                     timeout_s=timeout or TARGET_SPEC_TIMEOUT_S)
         except DocumentError as exc:
             pytest.exit(f"gateway-contracts: invalid OpenAPI document: {exc}", returncode=exitcodes.INVALID_CONTRACT)
     return _source
@@ -179,10 +187,12 @@ def fuzz_target(catalogs: Any, suite_state: Any) -> Iterator[FuzzTarget]:
         retries=suite_state.settings.retries,
     )
     # Valid `gateway` values: the contract's names plus what the live registry lists (the gate's own cached
-    # request: no extra traffic).
-    live = catalogs.registry()
+    # request: no extra traffic). The openai dialect has no gateways and no registry.
     facts = checks.CatalogFacts.from_contract(suite_state.contract)
-    checks.configure(facts.with_registry(registry_names(live.json) if live.status == 200 else None))
+    if facts.dialect != checks.OPENAI:
+        live = catalogs.registry()
+        facts = facts.with_registry(registry_names(live.json) if live.status == 200 else None)
+    checks.configure(facts)
     checks.configure_redaction(target.redact)
     yield target
     target.write_counts(suite_state.cache_dir, extra_sent=_source.requests_sent if _source is not None else 0)

@@ -12,6 +12,9 @@ from gateway_contracts.fuzz.safety import DEFAULT_ALLOWED_HOSTS, MethodPolicy, S
 COMMITTED_SPEC = Path("contracts/openapi.json")  # the reference gateway's document, relative to the repository root
 DEFAULT_SEED = 20260817  # any constant: a fixed seed makes the nightly reproducible until FUZZ_SEED changes it
 TARGET_SPEC = "target"  # FUZZ_SPEC=target: fuzz the target's own /openapi.json, judged by the contract's document
+# Reading the target's own document (FUZZ_SPEC=target) when REQUEST_TIMEOUT does not say: the suite's default
+# per-request timeout. LiteLLM's (2 MB, 717 paths) takes ~7 s to its first answer, 20 s under load.
+TARGET_SPEC_TIMEOUT_S = 60.0
 
 
 @dataclass(frozen=True)

@@ -32,11 +32,13 @@ from gateway_contracts.fuzz.documents import (
 )
 from gateway_contracts.fuzz.profiles import Profile, schemathesis_config
 from gateway_contracts.fuzz.safety import MethodPolicy, refusal
-from gateway_contracts.fuzz.settings import COMMITTED_SPEC, FuzzSettings
+from gateway_contracts.fuzz.settings import COMMITTED_SPEC, TARGET_SPEC_TIMEOUT_S, FuzzSettings
 
 __all__ = ["COMMITTED_SPEC", "SpecSource", "load_schema", "read_spec", "reference_spec", "render", "resolve_source"]
 
-TARGET_SPEC_TIMEOUT_S = 10.0  # collection must not hang on a down target
+# Connecting is bounded at 5 s (collection must not hang on a down target); reading the answer at the run's
+# REQUEST_TIMEOUT (default TARGET_SPEC_TIMEOUT_S): LiteLLM generates its 2 MB document on the first request, ~7 s.
+SPEC_CONNECT_TIMEOUT_S = 5.0
 
 
 def reference_spec() -> dict[str, Any]:
@@ -75,8 +77,10 @@ def no_document_reason(contract: Any) -> str:
             "\"Contract file\"), so nothing is fuzzed; FUZZ_SPEC=FILE names one for this run")
 
 
-def resolve_source(settings: FuzzSettings, contract: Any, target_url: str | None) -> SpecSource:
-    """The run's document. DocumentError for a file that cannot be used (the caller exits 6)."""
+def resolve_source(settings: FuzzSettings, contract: Any, target_url: str | None, *,
+                   timeout_s: float = TARGET_SPEC_TIMEOUT_S) -> SpecSource:
+    """The run's document. DocumentError for a file that cannot be used (the caller exits 6). `timeout_s`
+    bounds reading the target's own document (FUZZ_SPEC=target)."""
     path = contract_document(settings, contract)
     if path is None:
         return SpecSource(skip=no_document_reason(contract))
@@ -91,7 +95,8 @@ def resolve_source(settings: FuzzSettings, contract: Any, target_url: str | None
         if refused:  # not even the spec is fetched from a host outside the allow-list (the run exits 6 anyway)
             return SpecSource(contract_document=path, origin=origin, problem=f"FUZZ_SPEC=target: {refused}")
         try:
-            response = httpx.get(origin, timeout=TARGET_SPEC_TIMEOUT_S, follow_redirects=False)
+            response = httpx.get(origin, timeout=httpx.Timeout(timeout_s, connect=SPEC_CONNECT_TIMEOUT_S),
+                                 follow_redirects=False)
             live = response.json() if response.status_code == 200 else None
         except (httpx.HTTPError, ValueError) as exc:
             return SpecSource(contract_document=path, origin=origin, requests_sent=1,

@@ -25,6 +25,8 @@ BASELINE = pytest.StashKey[Snapshot | None]()
 STARTED = pytest.StashKey[str]()
 SUMMARY = pytest.StashKey[list[str]]()
 BROKEN = pytest.StashKey[set[str]]()  # gateways (Allure features) with a failed or erroring test
+SDK_SEEN = pytest.StashKey[dict[str, str]]()  # the OpenAI SDK listing's properties: sdk_models, sdk_scope
+SDK_PROPERTIES = ("sdk_models", "sdk_scope")
 API = "api"  # the Allure feature of tests that are about no single gateway
 FUZZ = "fuzz"  # the Allure feature of schemathesis tests (the report groups them by operation instead)
 RELEASE_MARKS = frozenset({"gate", "nightly", "signoff", "keyed"})  # written as the JUnit property `marks`
@@ -50,8 +52,10 @@ def pytest_configure(config: pytest.Config) -> None:
     config.stash[STARTED] = utc_now()
     config.stash[SUMMARY] = []
     config.stash[BROKEN] = set()
+    config.stash[SDK_SEEN] = {}
     if not _is_worker(config):
-        config.pluginmanager.register(_Outcomes(config.stash[BROKEN]), "gateway-contracts-outcomes")
+        config.pluginmanager.register(_Outcomes(config.stash[BROKEN], config.stash[SDK_SEEN]),
+                                      "gateway-contracts-outcomes")
     if getattr(config.option, "allure_report_dir", None):
         # allure-pytest attaches captured stdout and logs to every result, passing ones too: never here.
         config.option.attach_capture = False
@@ -144,12 +148,16 @@ def pytest_runtest_call(item: pytest.Item) -> None:
 
 
 class _Outcomes:
-    """Which gateways had a broken contract (for the trend's red points); sees worker reports under xdist."""
+    """Which gateways had a broken contract (for the trend's red points), and how many models the OpenAI SDK
+    listed (for the run summary); sees worker reports under xdist."""
 
-    def __init__(self, broken: set[str]) -> None:
+    def __init__(self, broken: set[str], sdk_seen: dict[str, str]) -> None:
         self.broken = broken
+        self.sdk_seen = sdk_seen
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        if report.when == "call":
+            self.sdk_seen.update((k, str(v)) for k, v in report.user_properties if k in SDK_PROPERTIES)
         if report.failed:
             gateway = next((v for k, v in report.user_properties if k == "gateway"), None)
             if gateway:
@@ -241,8 +249,19 @@ def _escape(value: str) -> str:
     return value.replace("\\", "\\\\").replace("\n", "\\n").replace("\r", "")
 
 
+def sdk_line(seen: dict[str, str]) -> str | None:
+    """`an OpenAI SDK user sees 100 models (gatewayz: the default page (...))`, when the SDK listed them."""
+    models = seen.get("sdk_models")
+    if models is None or not models.isdigit():
+        return None
+    scope = f" ({seen['sdk_scope']})" if seen.get("sdk_scope") else ""
+    return f"gateway-contracts: an OpenAI SDK user sees {int(models):,} models{scope}"
+
+
+@pytest.hookimpl(trylast=True)  # after the target and request-count lines
 def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
     if _is_worker(config):
         return
-    for line in config.stash.get(SUMMARY, []):
+    sdk = sdk_line(config.stash.get(SDK_SEEN, {}))
+    for line in [*([sdk] if sdk else []), *config.stash.get(SUMMARY, [])]:
         terminalreporter.write_line(line)

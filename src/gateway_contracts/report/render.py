@@ -207,6 +207,26 @@ def _fuzz_lines(cases: Sequence[Case]) -> list[FuzzLine]:
     return lines
 
 
+SDK_LIST_TEST = "test_openai_sdk_lists_the_models"  # tests/contract/test_openai_sdk.py
+
+
+def sdk_fact(cases: Sequence[Case]) -> str | None:
+    """What a user of the official OpenAI SDK sees: the `sdk_models` and `sdk_scope` properties of the SDK's
+    listing test ("gatewayz: the default page (...)" or "openai: the whole list"); None when it did not run."""
+    case = next((c for c in cases if c.function == SDK_LIST_TEST), None)
+    if case is None:
+        return None
+    models, scope = case.prop("sdk_models"), case.prop("sdk_scope")
+    if case.outcome == "skipped":
+        return f"not checked: {skip_reason(case)}"
+    if models is None or not models.isdigit():
+        return "the SDK could not list the models (see Failing contracts)"
+    seen = f"an SDK user sees {int(models):,} models" + (f" ({scope})" if scope else "")
+    if case.outcome == "passed":
+        return seen
+    return f"{seen}; they differ from what the contracts read (see Failing contracts)"
+
+
 def _count(value: int | None) -> str:
     return UNKNOWN if value is None else f"{value:,}"
 
@@ -280,6 +300,9 @@ def build_view(record: Mapping[str, Any], cases: Sequence[Case], history: Sequen
                    f"{counts['skipped']} skipped" + (f" ({len(contracts)} contracts, {len(cases) - len(contracts)} "
                                                       "fuzz tests)" if len(contracts) != len(cases) else "")),
     ]
+    sdk_view = sdk_fact(cases)
+    if sdk_view:
+        facts.append(("OpenAI SDK", sdk_view))
     cautions = []
     if target.get("faults"):
         cautions.append(f"Faults were injected into the embedded reference gateway ({', '.join(target['faults'])}): "
