@@ -76,7 +76,8 @@ class SdkReport:
 class _Recorder:
     """httpx2 event hooks: the last request line and response (status, body excerpt), key filtered."""
 
-    def __init__(self, secret: str) -> None:
+    def __init__(self, secret: str, before_request: Callable[[], None] | None = None) -> None:
+        self.before_request = before_request  # pacing and counting by the run (its rate budget, its summary)
         self.filter = Redactor(secret)  # its repr hides the key (tracebacks with locals)
         self.with_key = " (with key)" if secret else ""
         self.request: str | None = None
@@ -85,6 +86,8 @@ class _Recorder:
         self.retry_after: str | None = None
 
     def on_request(self, request: httpx2.Request) -> None:
+        if self.before_request is not None:
+            self.before_request()
         self.request, self.status, self.excerpt = f"{request.method} {request.url}", None, None
         self.retry_after = None
 
@@ -137,18 +140,20 @@ def list_models(
     transport: httpx2.BaseTransport | None = None,
     retries: int = 0,
     sleep: Callable[[float], None] = time.sleep,
+    before_request: Callable[[], None] | None = None,
 ) -> SdkListing:
     """`client.models.list()` and every page after it, as a user iterating the paginator would; a transient
     answer is retried as the suite's own client does (`retry_wait`), the notes say so."""
-    listing, notes = _retrying(lambda: _list_once(base_url, api_key, timeout, transport),
+    listing, notes = _retrying(lambda: _list_once(base_url, api_key, timeout, transport, before_request),
                                lambda listing: listing.calls[-1], retries, sleep)
     return replace(listing, notes=notes)
 
 
-def _list_once(base_url: str, api_key: str, timeout: float, transport: httpx2.BaseTransport | None) -> SdkListing:
+def _list_once(base_url: str, api_key: str, timeout: float, transport: httpx2.BaseTransport | None,
+               before_request: Callable[[], None] | None) -> SdkListing:
     import openai
 
-    recorder = _Recorder(api_key)
+    recorder = _Recorder(api_key, before_request)
     fallback = f"GET {base_url.rstrip('/')}/models"
     ids: list[Any] = []
     calls: list[SdkCall] = []
@@ -190,20 +195,23 @@ def chat_once(
     transport: httpx2.BaseTransport | None = None,
     retries: int = 0,
     sleep: Callable[[float], None] = time.sleep,
+    before_request: Callable[[], None] | None = None,
 ) -> SdkCall:
     """One `client.chat.completions.create`, and the first thing user code reads: the first choice's text.
     A transient answer is retried as the suite's own client does (`retry_wait`)."""
-    call, notes = _retrying(lambda: _chat_once(base_url, api_key, model, timeout, transport), lambda c: c,
+    call, notes = _retrying(lambda: _chat_once(base_url, api_key, model, timeout, transport, before_request),
+                            lambda c: c,
                             retries, sleep)
     return replace(call, notes=notes)
 
 
 def _chat_once(
-    base_url: str, api_key: str, model: str, timeout: float, transport: httpx2.BaseTransport | None
+    base_url: str, api_key: str, model: str, timeout: float, transport: httpx2.BaseTransport | None,
+    before_request: Callable[[], None] | None,
 ) -> SdkCall:
     import openai
 
-    recorder = _Recorder(api_key)
+    recorder = _Recorder(api_key, before_request)
     operation = f"chat.completions.create {model}"
     fallback = f"POST {base_url.rstrip('/')}/chat/completions"
     with make_client(base_url, api_key, recorder, timeout=timeout, transport=transport) as client:

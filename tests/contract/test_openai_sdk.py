@@ -50,7 +50,8 @@ def test_openai_sdk_lists_the_models(catalogs: CatalogStore, contract: Contract,
     dialect = contract.dialect
     scope = sdk.scope_of(dialect)
     listing = sdk.list_models(_base_url(suite_state.target_url), suite_state.api_key or "",
-                              timeout=suite_state.settings.timeout_s, retries=suite_state.settings.retries)
+                              timeout=suite_state.settings.timeout_s, retries=suite_state.settings.retries,
+                              before_request=catalogs.client.outside_request)
     _flaky(record_property, listing.calls[-1], listing.notes)
     findings: list[Finding] = sdk.call_findings(listing.calls)
     if listing.ok:
@@ -65,6 +66,7 @@ def test_openai_sdk_lists_the_models(catalogs: CatalogStore, contract: Contract,
 
 def test_openai_sdk_chat(suite_state: Any, catalogs: CatalogStore, chat_model: str, record_property: Any) -> None:
     call = sdk.chat_once(_base_url(suite_state.target_url), suite_state.api_key or "", chat_model,
-                         timeout=suite_state.settings.timeout_s, retries=suite_state.settings.retries)
+                         timeout=suite_state.settings.timeout_s, retries=suite_state.settings.retries,
+                         before_request=catalogs.client.outside_request)
     _flaky(record_property, call, call.notes)
     holds(sdk.call_findings([call]))

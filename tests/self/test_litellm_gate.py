@@ -20,7 +20,7 @@ import yaml
 
 from gateway_contracts.contract import load_contract
 from gateway_contracts.killmatrix import SCRUBBED_ENV, SUITE_ARGS, Outcome, parse_junit
-from gateway_contracts.plan import planned_requests
+from gateway_contracts.plan import planned_requests, sdk_requests
 from tests.self.litellm_proxy import (
     BELOW_FLOOR,
     FAILING,
@@ -100,8 +100,11 @@ def test_healthy_litellm_passes_the_gate_and_its_baseline(
     assert not [t for t in GATEWAYZ_ONLY if t in ran]  # deselected, not skipped
     assert MASTER_KEY not in output
     # The run sends its plan and nothing more: the one list (the preflight too), the retrieves, the chat probes.
-    planned = planned_requests(load_contract(CONTRACT), {}, keyed=True)
-    assert f"gateway-contracts: {len(planned)} distinct requests, {len(planned)} sent" in output
+    contract = load_contract(CONTRACT)
+    planned = planned_requests(contract, {}, keyed=True)
+    sdk = sdk_requests(contract, keyed=True)  # the OpenAI SDK contract's own, counted apart
+    total = len(planned) + len(sdk)
+    assert f"gateway-contracts: {total} distinct requests, {total} sent (OpenAI SDK: {len(sdk)} sent)" in output
     # The baseline: every group and the whole list, by id (no source_gateway pairs in this dialect).
     snapshot = json.loads(baseline.read_text())
     assert set(snapshot["gateways"]) == {"openai", "anthropic", "house", "all"}

@@ -264,3 +264,14 @@ def test_reference_gateway_unknown_model_is_quoted(reference: EmbeddedGateway) -
     assert not call.ok
     assert call.status == 400
     assert (call.error or "").startswith("BadRequestError: Error code: 400")
+
+
+def test_every_request_the_sdk_sends_is_announced_to_the_run() -> None:
+    """The run paces and counts the SDK's requests (its rate budget, its summary): one call per request."""
+    seen: list[httpx2.Request] = []
+    announced: list[int] = []
+    listing = list_models("http://gw.test/v1", "k", transport=recording(seen),
+                          before_request=lambda: announced.append(len(seen)))
+    assert listing.ok
+    assert len(seen) == 1
+    assert announced == [0], "announced once, before the request reached the transport"

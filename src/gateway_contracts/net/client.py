@@ -26,6 +26,7 @@ import httpx
 from gateway_contracts.data.exchange import Exchange, build_url
 from gateway_contracts.net import USER_AGENT
 from gateway_contracts.net.cache import ExchangeCache, cache_key, read_cache_dir
+from gateway_contracts.net.counts import SDK, write_counts
 from gateway_contracts.net.errors import HTTPX_ERRORS, AnswerDeadline, TransportError
 from gateway_contracts.net.redaction import Redactor
 from gateway_contracts.net.retry import RetryPolicy
@@ -98,8 +99,17 @@ class GatewayClient:
             follow_redirects=False,
         )
         self.sent = 0  # requests this process put on the wire (attempts included)
+        self.outside_sent = 0  # requests another client of this process sent under the same budget (the SDK)
         # Exchanges handed out since the last reset: lets the plugin tell which test read a retried answer.
         self.touched: list[Exchange] = []
+
+    def outside_request(self) -> None:
+        """A request another client in this process is about to send (the OpenAI SDK, which has its own HTTP
+        stack on purpose): it waits its turn under the run's rate budget and counts in the run summary."""
+        self._throttle.wait()
+        self.outside_sent += 1
+        if self._cache.cache_dir is not None:
+            write_counts(self._cache.cache_dir, distinct=self.outside_sent, sent=self.outside_sent, source=SDK)
 
     @property
     def has_key(self) -> bool:

@@ -7,7 +7,7 @@ from gateway_contracts.contract import OPENAI, Contract
 from gateway_contracts.data.exchange import Exchange
 from gateway_contracts.invariants.registry import registry_names, uncovered_gateways
 from gateway_contracts.net.cache import read_cache_dir
-from gateway_contracts.net.counts import read_counts
+from gateway_contracts.net.counts import FUZZ, SDK, read_counts
 from gateway_contracts.session.state import KEYLESS_REASON, SuiteState
 
 LISTED = 10  # summary lines per kind; the JUnit properties and the exchange cache hold every one
@@ -16,14 +16,18 @@ LISTED = 10  # summary lines per kind; the JUnit properties and the exchange cac
 def summary_lines(state: SuiteState) -> list[str]:
     exchanges = read_cache_dir(state.cache_dir) if state.cache_dir else []
     sent = sum(e.attempts for e in exchanges)
-    # Fuzzing's own traffic (every process writes its count into the shared cache dir): the line counts
-    # every request the run sent.
-    fuzz_distinct, fuzz_sent = read_counts(state.cache_dir) if state.cache_dir else (0, 0)
-    fuzzing = f" (fuzzing: {fuzz_distinct} distinct, {fuzz_sent} sent)" if fuzz_sent else ""
+    # The fuzzer's and the OpenAI SDK's own traffic (every process writes its counts into the shared cache
+    # dir): the line counts every request the run sent.
+    fuzz_distinct, fuzz_sent = read_counts(state.cache_dir, FUZZ) if state.cache_dir else (0, 0)
+    sdk_distinct, sdk_sent = read_counts(state.cache_dir, SDK) if state.cache_dir else (0, 0)
+    others = [f"fuzzing: {fuzz_distinct} distinct, {fuzz_sent} sent"] if fuzz_sent else []
+    others += [f"OpenAI SDK: {sdk_sent} sent"] if sdk_sent else []
+    fuzzing = f" ({'; '.join(others)})" if others else ""
     lines = [
         f"gateway-contracts: target {state.description}; contract {state.contract.path} "
         f"({selection(state.contract)}); key: {state.key_source}",
-        f"gateway-contracts: {len(exchanges) + fuzz_distinct} distinct requests, {sent + fuzz_sent} sent{fuzzing}",
+        f"gateway-contracts: {len(exchanges) + fuzz_distinct + sdk_distinct} distinct requests, "
+        f"{sent + fuzz_sent + sdk_sent} sent{fuzzing}",
     ]
     if state.keyless:
         lines.append(f"gateway-contracts: {KEYLESS_REASON}")
