@@ -86,7 +86,7 @@ def test_the_example_config_is_the_one_the_self_tests_start() -> None:
 
 
 def test_healthy_litellm_passes_the_gate_and_its_baseline(
-    litellm_healthy: LiteLLMProxy, tmp_path: Path, record_property: Callable[[str, object], None]
+    litellm_healthy: LiteLLMProxy, tmp_path: Path, record_testsuite_property: Callable[[str, object], None]
 ) -> None:
     started = time.monotonic()
     baseline = tmp_path / "litellm-baseline.json"
@@ -113,7 +113,7 @@ def test_healthy_litellm_passes_the_gate_and_its_baseline(
     status, outcome, output = gate(litellm_healthy, tmp_path / "compare.xml", "--baseline", str(baseline))
     assert (status, outcome.failed, outcome.errors) == (0, frozenset(), frozenset()), output[-3000:]
     assert {"test_gateway_matches_baseline[house]", "test_aggregate_matches_baseline"} <= outcome.passed
-    record_property("litellm_gate_seconds", round(time.monotonic() - started, 1))
+    record_testsuite_property("litellm_gate_seconds", round(time.monotonic() - started, 1))
 
 
 def test_each_configured_fault_fails_exactly_its_tests(litellm_faulty: LiteLLMProxy, tmp_path: Path) -> None:
