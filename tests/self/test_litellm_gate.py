@@ -32,6 +32,7 @@ from tests.self.litellm_proxy import (
     litellm_executable,
     proxy_config,
 )
+from tests.self.suite_run import run_suite
 
 pytestmark = [
     pytest.mark.slow,
@@ -131,3 +132,22 @@ def test_the_expected_failures_are_attributable() -> None:
     # No test is expected of two faults: a failure names its fault.
     tests = [t for group in EXPECTED.values() for t in group]
     assert len(tests) == len(set(tests))
+
+
+def test_the_whole_gate_finds_only_litellms_own_finding(litellm_healthy: LiteLLMProxy, tmp_path: Path) -> None:
+    """`make gate` as a user runs it against their proxy: contracts and fuzzing (the contract's own document,
+    contracts/openai-models.openapi.json). The healthy proxy breaks one contract, and it is LiteLLM's (README
+    "Other gateways"): a wrong key on GET /v1/models answers 400 `no_db_connection`, not 401 (schemathesis'
+    ST401, invalid authentication)."""
+    run = run_suite(["tests/contract", "tests/fuzz", "-m", "gate", "-p", "xdist", "-n", "2"], tmp_path,
+                    env={"TARGET_URL": litellm_healthy.url, "GATEWAY_API_KEY": litellm_healthy.master_key,
+                         "CONTRACTS": str(CONTRACT)}, timeout=600)
+    output = run.output
+    assert run.status == 1, output[-3000:]
+    assert set(run.failed) == {"test_fuzz_gate[GET /v1/models]"}, output[-3000:]
+    text = run.failed["test_fuzz_gate[GET /v1/models]"]
+    assert "1 distinct failure" in text
+    assert "ST401 Unexpected response to invalid authentication" in text
+    assert "got `400 Bad Request`" in text
+    assert {"test_fuzz_gate[GET /v1/models/{model}]", "test_fuzz_gate[POST /v1/chat/completions]"} <= run.passed
+    assert MASTER_KEY not in output
