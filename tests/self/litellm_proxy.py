@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
 import yaml
 
 MASTER_KEY = "sk-litellm-selftest-not-a-secret"
@@ -139,6 +140,12 @@ def litellm_executable() -> str | None:
     """The `litellm` console script of this interpreter's environment (the `litellm` extra), or None."""
     beside = Path(sys.executable).with_name("litellm")
     return str(beside) if beside.exists() else shutil.which("litellm")
+
+
+# Tests that start a proxy: `make test` installs the extra, so there they always run; a bare `pytest` without
+# the extra says why it skipped them (-ra).
+needs_litellm = pytest.mark.skipif(litellm_executable() is None,
+                                   reason="the litellm extra is not installed (make test installs it)")
 
 
 def free_port(host: str = HOST) -> int:

@@ -20,14 +20,10 @@ from pathlib import Path
 import pytest
 
 from gateway_contracts.data.kinds import kind_of
-from tests.self.litellm_proxy import LiteLLMProxy, litellm_executable
+from tests.self.litellm_proxy import LiteLLMProxy, needs_litellm
 from tests.self.suite_run import run_suite
 
-pytestmark = [
-    pytest.mark.slow,
-    pytest.mark.skipif(litellm_executable() is None,
-                       reason="the litellm extra is not installed (make test installs it)"),
-]
+pytestmark = [pytest.mark.slow, needs_litellm]
 
 ROOT = Path(__file__).resolve().parents[2]
 CONTRACT = ROOT / "contracts" / "litellm-example.yaml"

@@ -29,16 +29,12 @@ from tests.self.litellm_proxy import (
     REMOVED,
     TWICE,
     LiteLLMProxy,
-    litellm_executable,
+    needs_litellm,
     proxy_config,
 )
 from tests.self.suite_run import run_suite
 
-pytestmark = [
-    pytest.mark.slow,
-    pytest.mark.skipif(litellm_executable() is None,
-                       reason="the litellm extra is not installed (make test installs it)"),
-]
+pytestmark = [pytest.mark.slow, needs_litellm]
 
 ROOT = Path(__file__).resolve().parents[2]
 CONTRACT = ROOT / "contracts" / "litellm-example.yaml"

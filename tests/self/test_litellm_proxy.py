@@ -39,12 +39,10 @@ from tests.self.litellm_proxy import (
     LiteLLMProxy,
     ProxyStartError,
     faulty_models,
-    litellm_executable,
+    needs_litellm,
 )
 
-pytestmark = pytest.mark.skipif(
-    litellm_executable() is None, reason="the litellm extra is not installed (make test installs it)"
-)
+pytestmark = needs_litellm
 
 AUTH = {"Authorization": f"Bearer {MASTER_KEY}"}
 IDS = [m.id for m in HEALTHY]

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.self.litellm_proxy import HEALTHY, LiteLLMProxy, litellm_executable
+from tests.self.litellm_proxy import HEALTHY, LiteLLMProxy, needs_litellm
 from tests.self.suite_run import run_gate, run_python
 
 SDK = "test_openai_sdk"
@@ -69,7 +69,7 @@ def test_importing_the_sdk_module_does_not_import_openai() -> None:
 
 
 @pytest.mark.slow
-@pytest.mark.skipif(litellm_executable() is None, reason="the litellm extra is not installed (make test installs it)")
+@needs_litellm
 def test_against_litellm_the_sdk_sees_the_whole_list(litellm_healthy: LiteLLMProxy, tmp_path: Path) -> None:
     """The openai dialect has no pagination: the SDK's bare list is the whole list the contracts walked."""
     env = {"TARGET_URL": litellm_healthy.url, "GATEWAY_API_KEY": litellm_healthy.master_key,
