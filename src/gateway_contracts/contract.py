@@ -45,10 +45,21 @@ class Defaults(_Strict):
     latency_regression_factor: float = Field(default=3.0, ge=1)
 
 
-class GatewaySpec(_Strict):
-    aliases: list[str] = []
+class _Bounded(_Strict):
+    """A floor and an optional ceiling of distinct models; a ceiling under the floor is a contract error."""
+
     min_models: int = Field(ge=0)
     max_models: int | None = Field(default=None, ge=1)
+
+    @model_validator(mode="after")
+    def _floor_below_ceiling(self) -> _Bounded:
+        if self.max_models is not None and self.max_models < self.min_models:
+            raise ValueError(f"max_models ({self.max_models}) is below min_models ({self.min_models})")
+        return self
+
+
+class GatewaySpec(_Bounded):
+    aliases: list[str] = []
     required_models: list[str] = []
     latency_budget_s: float | None = Field(default=None, gt=0)
     id_pattern: str | None = None
@@ -65,17 +76,9 @@ class GatewaySpec(_Strict):
                 raise ValueError(f"not a valid regular expression: {exc}") from None
         return value
 
-    @model_validator(mode="after")
-    def _floor_below_ceiling(self) -> GatewaySpec:
-        if self.max_models is not None and self.max_models < self.min_models:
-            raise ValueError(f"max_models ({self.max_models}) is below min_models ({self.min_models})")
-        return self
 
-
-class AggregateSpec(_Strict):
+class AggregateSpec(_Bounded):
     slug: str = "all"
-    min_models: int = Field(ge=0)
-    max_models: int | None = Field(default=None, ge=1)
     latency_budget_s: float | None = Field(default=None, gt=0)
 
 
@@ -98,14 +101,12 @@ class RegistrySpec(_Strict):
     strict: bool = False
 
 
-class GroupSpec(_Strict):
+class GroupSpec(_Bounded):
     """One group of the openai dialect: exactly one rule (`prefix`, `owned_by` or `models`) and its bounds."""
 
     prefix: str | None = Field(default=None, min_length=1)
     owned_by: str | None = Field(default=None, min_length=1)
     models: list[str] | None = Field(default=None, min_length=1)
-    min_models: int = Field(ge=0)
-    max_models: int | None = Field(default=None, ge=1)
     required_models: list[str] = []
     latency_budget_s: float | None = Field(default=None, gt=0)
     count_drop_tolerance: float | None = Field(default=None, ge=0, le=1)
@@ -116,8 +117,6 @@ class GroupSpec(_Strict):
         if len(given) != 1:
             raise ValueError("a group needs exactly one rule: prefix, owned_by or models "
                              f"(got {', '.join(given) or 'none'})")
-        if self.max_models is not None and self.max_models < self.min_models:
-            raise ValueError(f"max_models ({self.max_models}) is below min_models ({self.min_models})")
         return self
 
     def rule(self) -> GroupSelect:
@@ -128,23 +127,16 @@ class GroupSpec(_Strict):
         return GroupSelect("list", tuple(self.models or ()))
 
 
-class ModelListSpec(_Strict):
+class ModelListSpec(_Bounded):
     """The openai dialect's whole list (`models:`): its own floor, ceiling and required models."""
 
     min_models: int = Field(default=1, ge=0)
-    max_models: int | None = Field(default=None, ge=1)
     required_models: list[str] = []
     latency_budget_s: float | None = Field(default=None, gt=0)
     count_drop_tolerance: float | None = Field(default=None, ge=0, le=1)
     # GET /v1/models/{id} for the contracted ids without a `/` (LiteLLM's route does not take one): optional
     # in the OpenAI API's clones, so a contract opts in.
     retrieve: bool = False
-
-    @model_validator(mode="after")
-    def _floor_below_ceiling(self) -> ModelListSpec:
-        if self.max_models is not None and self.max_models < self.min_models:
-            raise ValueError(f"max_models ({self.max_models}) is below min_models ({self.min_models})")
-        return self
 
 
 class OpenAIDefaults(_Strict):

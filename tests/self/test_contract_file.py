@@ -238,6 +238,11 @@ def test_gateway_lookup_of_an_unknown_slug() -> None:
             id="max-below-min",
         ),
         pytest.param(
+            BASE + "aggregate:\n  min_models: 9000\n  max_models: 900\n",
+            "contracts/test.yaml:9: aggregate: max_models (900) is below min_models (9000)",
+            id="aggregate-max-below-min",
+        ),
+        pytest.param(
             BASE + "  hf:\n    aliases: [HUG]\n    min_models: 1\n",
             "contracts/test.yaml:10: gateways.hf.aliases[0]: gateway name 'HUG' is used twice (huggingface and hf)",
             id="alias-reused",
