@@ -30,7 +30,6 @@ import contextlib
 import json
 import os
 import secrets
-import socket
 import subprocess
 import sys
 import tempfile
@@ -113,8 +112,9 @@ def serve() -> None:
 
     key = os.environ.get("GATEWAY_API_KEY")
     app = Recorder(create_app(api_keys=(key,) if key else ()))
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
+    from gateway_contracts.reference.server import bind_tcp
+
+    sock = bind_tcp("127.0.0.1", 0)
     print(f"reference gateway serving http://127.0.0.1:{sock.getsockname()[1]} (recording)", flush=True)
     uvicorn.Server(uvicorn.Config(app, log_config=None, log_level="warning", access_log=False, lifespan="off",
                                   ws="none")).run(sockets=[sock])

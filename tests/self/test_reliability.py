@@ -22,7 +22,7 @@ import uvicorn
 
 from gateway_contracts import exitcodes
 from gateway_contracts.reference.app import create_app
-from gateway_contracts.reference.server import EmbeddedGateway
+from gateway_contracts.reference.server import EmbeddedGateway, bind_tcp
 from tests.self.suite_run import assert_one_line_exit, run_gate
 
 # A key for runs against a TARGET_URL (without one they are refused, exit 6): these targets are not reached, or
@@ -290,8 +290,7 @@ class EveryNthRequestLimitedOnce(PerSecondLimiter):
 @contextlib.contextmanager
 def serving(app: Any) -> Iterator[str]:
     """An ASGI app on a loopback port, in a thread; yields its URL."""
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
+    sock = bind_tcp("127.0.0.1", 0)
     server = uvicorn.Server(uvicorn.Config(app, log_config=None, log_level="warning", lifespan="off",
                                            access_log=False, ws="none"))
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)

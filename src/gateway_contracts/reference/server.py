@@ -17,9 +17,13 @@ from .app import DEFAULT_SLOW_SECONDS, ReferenceState, create_app
 LOCALHOST = "127.0.0.1"
 
 
-def _bind(host: str, port: int) -> socket.socket:
-    """Bind ourselves so port 0 yields a known free port before uvicorn starts."""
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+def bind_tcp(host: str, port: int) -> socket.socket:
+    """Bind ourselves so port 0 yields a known free port before uvicorn starts.
+
+    The protocol must be IPPROTO_TCP, not 0: asyncio sets TCP_NODELAY on accepted sockets only when the
+    listening socket says it is TCP, and without it Nagle's algorithm meets the client's delayed ACK
+    (~40 ms on every answer of a kept-alive connection)."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:
         sock.bind((host, port))
@@ -30,9 +34,11 @@ def _bind(host: str, port: int) -> socket.socket:
 
 
 def _config(app: Any) -> uvicorn.Config:
-    # log_config=None: leave the host process's logging (pytest's capture) alone.
+    # log_config=None: leave the host process's logging (pytest's capture) alone. loop="asyncio": the same
+    # event loop whether or not uvloop happens to be installed (the LiteLLM extra brings it).
     return uvicorn.Config(
         app,
+        loop="asyncio",
         log_config=None,
         log_level="warning",
         access_log=False,
@@ -102,10 +108,16 @@ class EmbeddedGateway:
         """`{"requests_total": N, "by_path": {path: N}}`, the same as GET /_reference/stats."""
         return self._state.stats.snapshot()
 
+    def connection_sockets(self) -> list[Any]:
+        """The sockets of the connections the server holds open now (to read their options in tests)."""
+        if self._server is None:
+            return []
+        return [conn.transport.get_extra_info("socket") for conn in list(self._server.server_state.connections)]
+
     def start(self) -> EmbeddedGateway:
         if self._thread is not None:
             return self
-        self._socket = _bind(self.host, self.requested_port)
+        self._socket = bind_tcp(self.host, self.requested_port)
         self.port = self._socket.getsockname()[1]
         self._server = uvicorn.Server(_config(self.app))
         self._thread = threading.Thread(
@@ -175,7 +187,7 @@ def serve(
         rate_limit_per_minute=rate_limit_per_minute,
         shape=shape,
     )
-    sock = _bind(host, port)
+    sock = bind_tcp(host, port)
     bound_port = sock.getsockname()[1]
     active = ", ".join(app.state.reference.plan.names) or "none"
     print(f"reference gateway serving http://{host}:{bound_port} (shape: {shape}; faults: {active})", flush=True)
