@@ -37,6 +37,7 @@ class TransportFailure(StrEnum):
     TIMEOUT = "timeout"  # a read, or the whole answer, past its deadline
     RESET = "reset"  # the connection broke mid-exchange
     URL = "url"  # the URL cannot be requested at all
+    NOT_SENT = "not-sent"  # the run's breaker was open, or its deadline had passed: nothing went out
     OTHER = "other"
 
 
