@@ -16,6 +16,7 @@ import pytest
 
 from gateway_contracts.catalog import CatalogStore
 from gateway_contracts.contract import Aggregate, Contract
+from gateway_contracts.net.limits import DEFAULT_MAX_BODY_BYTES
 from gateway_contracts.options import (
     env_default,
     env_flag,
@@ -25,7 +26,6 @@ from gateway_contracts.options import (
     positive_float,
     positive_int,
 )
-from gateway_contracts.net.limits import DEFAULT_MAX_BODY_BYTES
 from gateway_contracts.session import dialect, flaky, outcome, target
 from gateway_contracts.session.parametrize import parametrize
 from gateway_contracts.session.state import (

@@ -185,6 +185,8 @@ def fuzz_target(catalogs: Any, suite_state: Any) -> Iterator[FuzzTarget]:
         max_rps=suite_state.settings.max_rps,  # already this worker's share
         timeout_s=suite_state.settings.timeout_s,
         retries=suite_state.settings.retries,
+        max_body_bytes=suite_state.settings.max_body_bytes,
+        breaker=getattr(catalogs.client, "breaker", None),  # an offline store's client has none
     )
     # Valid `gateway` values: the contract's names plus what the live registry lists (the gate's own cached
     # request: no extra traffic). The openai dialect has no gateways and no registry.

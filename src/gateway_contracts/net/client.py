@@ -25,9 +25,8 @@ from typing import Any
 
 import httpx
 
-from gateway_contracts.data.exchange import Exchange, build_url
+from gateway_contracts.data.exchange import Exchange, TransportFailure, build_url
 from gateway_contracts.net import USER_AGENT
-from gateway_contracts.data.exchange import TransportFailure
 from gateway_contracts.net.breaker import Breaker
 from gateway_contracts.net.cache import ExchangeCache, cache_key, read_cache_dir
 from gateway_contracts.net.counts import SDK, write_counts

@@ -21,7 +21,7 @@ from collections.abc import Iterator
 from typing import Any
 
 
-class DeadlinePassed(BaseException):  # noqa: N818 - a deadline, not an error of ours
+class DeadlinePassed(BaseException):
     """A request's (or the run's) wall-clock deadline passed while it was blocked."""
 
     def __init__(self, reason: str) -> None:

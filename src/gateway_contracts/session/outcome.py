@@ -80,7 +80,7 @@ def finish(session: pytest.Session, state: SuiteState) -> None:
     if session.exitstatus == exitcodes.CONTRACT_BROKEN and state.cache_dir is not None:
         exchanges = read_cache_dir(state.cache_dir)
         if exchanges and not any(usable(e) for e in exchanges):
-            state.verdict = f"target unusable: {state.target_url}: {opened or _unusable_because(exchanges)}"
+            state.verdict = f"target unusable: {opened or f'{state.target_url}: {_unusable_because(exchanges)}'}"
             session.exitstatus = exitcodes.TARGET_UNREACHABLE
             return
     if opened is not None:
