@@ -1,10 +1,11 @@
 """The run's breaker on its target: after a few consecutive failed requests, stop sending.
 
-A failed request is one with no usable answer: a transport failure (reset, refused, timeout), a deadline, or
-a body over the cap. After `THRESHOLD` in a row (whichever client sent them: the suite's, the fuzzer's, the
-SDK's; whichever xdist worker) the breaker opens for the rest of the run: no client sends again, and the
-remaining tests fail at once with the one line `opened` says. Any complete answer resets the count. The state
-is a small JSON file in the run's shared cache directory, under a file lock, so every worker sees one breaker.
+A failed request is one with no usable answer: a transport failure (reset, refused, timeout), a deadline, a
+body over the cap, or (the suite's own requests, which are well-formed) a body that is not JSON. After
+`THRESHOLD` in a row (whichever client sent them: the suite's, the fuzzer's, the SDK's; whichever xdist
+worker) the breaker opens for the rest of the run: no client sends again, and the remaining tests fail at
+once with the one line `opened` says. Any complete answer resets the count. The state is a small file in the
+run's shared cache directory, under a file lock, so every worker sees one breaker.
 """
 
 from __future__ import annotations

@@ -173,10 +173,18 @@ class GatewayClient:
     # -- the wire ---------------------------------------------------------------------------------
 
     def _send(self, method: str, url: str, json_body: Any, authenticated: bool) -> Exchange:
+        exchange = self._attempts(method, url, json_body, authenticated)
+        if exchange.failure is not TransportFailure.NOT_SENT:
+            self.breaker.record(_failure_of(exchange))  # one request, one outcome (its retries are its own)
+        return exchange
+
+    def _attempts(self, method: str, url: str, json_body: Any, authenticated: bool) -> Exchange:
         auth = _Bearer(self._api_key) if authenticated and self._api_key else None
         notes: list[str] = []
         started = self._clock()
-        budget = self.settings.timeout_s  # the request's time on the wire, all attempts together
+        # Each attempt has REQUEST_TIMEOUT of wall clock; all of them together, twice that (a timeout is retried
+        # once: retry.py), whatever RETRIES says. Waits between attempts are not time on the wire.
+        budget = 2 * self.settings.timeout_s
         on_wire = 0.0
         attempt = 0
         while True:
@@ -189,14 +197,14 @@ class GatewayClient:
             self._throttle.wait()
             self.sent += 1
             attempt_started = self._clock()
-            exchange = self._attempt(method, url, json_body, auth, authenticated, budget - on_wire)
+            exchange = self._attempt(method, url, json_body, auth, authenticated,
+                                     min(self.settings.timeout_s, budget - on_wire))
             elapsed = self._clock() - attempt_started
             on_wire += elapsed
-            self.breaker.record(_failure_of(exchange))
             wait = self._retry.wait(exchange, attempt, notes, self._cache)
             if wait is not None and on_wire >= budget:
                 notes.append(f"attempt {attempt}: {exchange.error or f'HTTP {exchange.status}'}, not retried: "
-                             f"the request's {budget:g} s (REQUEST_TIMEOUT) are spent")
+                             f"the request spent twice REQUEST_TIMEOUT ({budget:g} s) on the wire")
                 wait = None
             if wait is None:
                 total = self._clock() - started
@@ -275,12 +283,16 @@ class GatewayClient:
 
 
 def _failure_of(exchange: Exchange) -> str | None:
-    """What the breaker hears of an attempt: None for a complete answer, else the request and what went wrong."""
+    """What the breaker hears of a request: None for a complete JSON answer (any status), else the request and what
+    went wrong. The parse is the exchange's own, cached: the contracts read the same one."""
     if exchange.status is None:
         return f"{exchange.request_line}: {exchange.error}"
     if exchange.body_truncated:
         return (f"{exchange.request_line}: the answer's body exceeded the cap of {exchange.body_limit or 0:,} bytes "
                 "(MAX_BODY_BYTES)")
+    if not exchange.is_json:  # every answer of the API is JSON, errors too: an HTML page is a proxy's, not the API's
+        kind = f" {exchange.content_type}" if exchange.content_type else ""
+        return f"{exchange.request_line} -> {exchange.status}{kind}: {exchange.json_error}"
     return None
 
 
