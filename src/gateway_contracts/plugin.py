@@ -202,6 +202,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
 # -- run summary -----------------------------------------------------------------------------------
 
 
+@pytest.hookimpl(tryfirst=True)  # before the run record is written: it records this status
 def pytest_sessionfinish(session: pytest.Session) -> None:
     # Exit 7 for a target that never gave a usable answer, 8 for a run stopped by its deadline (outcome.py).
     state: SuiteState | None = session.config.stash.get(STATE, None)

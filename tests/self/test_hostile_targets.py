@@ -9,6 +9,7 @@ their small REQUEST_TIMEOUT, the breaker and a RUN_DEADLINE backstop, and the su
 
 from __future__ import annotations
 
+import json
 import sys
 from pathlib import Path
 
@@ -144,3 +145,15 @@ def test_the_nightly_and_the_sdk_against_a_gzip_bomb(tmp_path: Path) -> None:
     with serving("gzip-bomb") as server:
         run = run_session("nightly", server.url, tmp_path, GATEWAY_API_KEY="gwc-hostile-test-key")
     assert_one_clear_verdict(run, server.url, PROBLEM["gzip-bomb"])
+
+
+@pytest.mark.slow
+def test_the_run_deadline_stops_the_run_and_keeps_its_reports(tmp_path: Path) -> None:
+    # Each request may take a minute; the run may take 10 s: it stops, says so, and still writes its reports.
+    with serving("trickle") as server:
+        run = run_session("gate", server.url, tmp_path, KEYLESS="1", REQUEST_TIMEOUT="60", RUN_DEADLINE="10")
+    assert run.status == exitcodes.RUN_DEADLINE, run.output[-3000:]
+    assert run.lines("gateway-contracts: the run deadline of 10 s (RUN_DEADLINE) passed"), run.output[-3000:]
+    assert "crashed" not in run.output
+    assert (tmp_path / "junit.xml").exists()
+    assert json.loads((tmp_path / "run-gate.json").read_text())["exit_status"] == exitcodes.RUN_DEADLINE

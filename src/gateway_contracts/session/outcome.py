@@ -75,6 +75,11 @@ def finish(session: pytest.Session, state: SuiteState) -> None:
     """The exit status and the one line that says why (`state.verdict`), at the controller's session end."""
     if session.exitstatus not in (exitcodes.OK, exitcodes.CONTRACT_BROKEN) or state.target_url is None:
         return
+    passed = run_deadline_reason()
+    if passed is not None:  # first: what else the run saw may be the deadline's doing (requests refused)
+        state.verdict = f"{passed}: the run stopped early; its reports hold what it had"
+        session.exitstatus = exitcodes.RUN_DEADLINE
+        return
     gave_up = breaker(state)
     opened = gave_up.opened() if gave_up is not None else None
     if session.exitstatus == exitcodes.CONTRACT_BROKEN and state.cache_dir is not None:
@@ -85,7 +90,3 @@ def finish(session: pytest.Session, state: SuiteState) -> None:
             return
     if opened is not None:
         state.verdict = f"target failing: {opened}"
-    passed = run_deadline_reason()
-    if passed is not None:
-        state.verdict = f"{passed}: the run stopped early; its reports hold what it had"
-        session.exitstatus = exitcodes.RUN_DEADLINE
