@@ -155,7 +155,9 @@ class Exchange:
 
     def excerpt(self, limit: int = EXCERPT_CHARS) -> str:
         text = " ".join(self.text.split())
-        return text if len(text) <= limit else text[: limit - 1] + "…"
+        text = text if len(text) <= limit else text[: limit - 1] + "…"
+        # Control bytes (a gzip bomb's zeros, binary garbage) would reach consoles and XML reports as they are.
+        return "".join(c if c.isprintable() else "\N{REPLACEMENT CHARACTER}" for c in text)
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
