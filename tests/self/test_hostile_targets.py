@@ -17,6 +17,9 @@ import pytest
 
 from gateway_contracts import exitcodes, sdk
 from gateway_contracts.cli import suite_args
+from gateway_contracts.contract import load_contract
+from gateway_contracts.fuzz.settings import FuzzSettings
+from gateway_contracts.fuzz.spec import resolve_source
 from gateway_contracts.fuzz.target import NoUsableAnswer, ThrottledSession
 from gateway_contracts.net.breaker import Breaker
 from gateway_contracts.net.client import ClientSettings, GatewayClient
@@ -105,6 +108,17 @@ def test_the_sdk_stops_at_the_cap_or_the_deadline(name: str) -> None:
     call = listing.calls[-1]
     assert f"GET {server.url}/v1/models" in call.request
     assert ("exceeded the cap of 1,048,576 bytes" if name in OVER_CAP else "timed out") in str(call.error), call
+
+
+@pytest.mark.parametrize("name", [*OVER_CAP, *TOO_SLOW])
+def test_reading_the_targets_own_spec_stops_at_the_cap_or_the_deadline(name: str) -> None:
+    contract = load_contract(Path(__file__).resolve().parents[2] / "contracts" / "gatewayz-staging.yaml")
+    with serving(name) as server:
+        source = resolve_source(FuzzSettings(target_spec=True), contract, server.url, timeout_s=1,
+                                max_body_bytes=CAP)
+    assert source.document is None
+    assert f"cannot fetch {server.url}/openapi.json" in str(source.problem)
+    assert ("exceeded the cap of 1,048,576 bytes" if name in OVER_CAP else "timed out") in str(source.problem)
 
 
 # -- the whole gate and the nightly, as make runs them -------------------------------------------------

@@ -56,9 +56,11 @@ def current_source() -> SpecSource:
         target_url = getattr(state, "target_url", None) or (
             _config.option.target_url if _config is not None else None) or None
         timeout = getattr(_config.option, "request_timeout", None) if _config is not None else None
+        cap = getattr(_config.option, "max_body_bytes", None) if _config is not None else None
         try:
             _source = resolve_source(current_settings(), contract, target_url,
-                                     timeout_s=timeout or TARGET_SPEC_TIMEOUT_S)
+                                     timeout_s=timeout or TARGET_SPEC_TIMEOUT_S,
+                                     **({"max_body_bytes": cap} if cap else {}))
         except DocumentError as exc:
             pytest.exit(f"gateway-contracts: invalid OpenAPI document: {exc}", returncode=exitcodes.INVALID_CONTRACT)
     return _source
