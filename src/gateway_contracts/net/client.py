@@ -187,13 +187,16 @@ class GatewayClient:
         budget = 2 * self.settings.timeout_s
         on_wire = 0.0
         attempt = 0
+        exchange: Exchange | None = None
         while True:
             attempt += 1
             refusal = self.breaker.refusal()
-            if refusal is not None:
+            if refusal is not None and exchange is not None:  # the answer so far stands: it was not retried
+                notes.append(f"attempt {attempt - 1}: not retried: {refusal}")
+                return replace(exchange, attempts=attempt - 1, notes=tuple(notes))
+            if refusal is not None:  # nothing went out: no attempt
                 return Exchange(method=method, url=url, status=None, error=f"not sent: {refusal}",
-                                authenticated=authenticated, failure=TransportFailure.NOT_SENT, attempts=attempt,
-                                notes=tuple(notes))
+                                authenticated=authenticated, failure=TransportFailure.NOT_SENT, attempts=0)
             self._throttle.wait()
             self.sent += 1
             attempt_started = self._clock()
