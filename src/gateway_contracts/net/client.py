@@ -7,10 +7,11 @@
   exchange records the attempts, so a contract that passed only after a retry is reported as flaky.
 - A throttle caps the request rate (throttle.py; divided across workers by the caller).
 - Bodies are read with a size cap on their decoded bytes (limits.py: a gzip bomb stops at the cap while
-  inflating), and a request has a wall-clock deadline for all its attempts together (deadline.py: connect,
-  headers, every read, however slowly they trickle): a huge, trickling or hung answer becomes evidence, never
-  a hang or a crash. Only the head of an over-cap body is kept, so a 60 MB answer costs the cap once.
-- The run's breaker (breaker.py) hears every attempt: after a few failures in a row nothing more is sent.
+  inflating), and each attempt has a wall-clock deadline (deadline.py: connect, headers, every read, however
+  slowly they trickle), a request's attempts together twice that: a huge, trickling or hung answer becomes
+  evidence, never a hang or a crash. Only the head of an over-cap body is kept, so a 60 MB answer costs the
+  cap once.
+- The run's breaker (breaker.py) hears every request: after a few failures in a row nothing more is sent.
 - httpx exceptions are classified by type where they are caught (errors.py), into the exchange's failure.
 - The API key goes into the Authorization header and nowhere else; `Redactor` scrubs it from any text.
 """
@@ -52,7 +53,7 @@ TRUNCATED_HEAD_BYTES = HEAD_BYTES  # what is kept of an over-cap body: enough fo
 
 @dataclass(frozen=True)
 class ClientSettings:
-    timeout_s: float = 60.0  # wall clock of one request on the wire: all its attempts, every read (not the waits)
+    timeout_s: float = 60.0  # wall clock of one attempt (connect, headers, every read); a request's: twice that
     connect_timeout_s: float = 5.0  # a black-holed host fails within seconds, whatever the read budget
     retries: int = 2  # extra attempts after the first, for transient failures only
     backoff_s: float = 0.5  # first backoff; doubles per attempt
