@@ -25,7 +25,7 @@ from gateway_contracts.net.breaker import Breaker
 from gateway_contracts.net.client import ClientSettings, GatewayClient
 from gateway_contracts.net.throttle import Throttle
 from tests.self.hostile import HOSTILE, serving
-from tests.self.suite_run import SuiteRun, run_sampled
+from tests.self.suite_run import SuiteRun, assert_one_line_exit, run_gate, run_sampled
 
 CAP = 1024 * 1024  # a small cap for the direct tests: what is read stays under it
 GIB = 1024 ** 3
@@ -171,3 +171,13 @@ def test_the_run_deadline_stops_the_run_and_keeps_its_reports(tmp_path: Path) ->
     assert "crashed" not in run.output
     assert (tmp_path / "junit.xml").exists()
     assert json.loads((tmp_path / "run-gate.json").read_text())["exit_status"] == exitcodes.RUN_DEADLINE
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("variable", "value", "option"), [
+    ("MAX_BODY_BYTES", "0", "--max-body-bytes"), ("MAX_BODY_BYTES", "16MB", "--max-body-bytes"),
+    ("RUN_DEADLINE", "-5", "--run-deadline"),
+])
+def test_a_bad_bound_is_one_line_and_exit_6(tmp_path: Path, variable: str, value: str, option: str) -> None:
+    run = run_gate(tmp_path, env={variable: value})
+    assert_one_line_exit(run, exitcodes.INVALID_CONTRACT, f"{option} / {variable} = {value!r}")
