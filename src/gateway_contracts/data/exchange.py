@@ -134,7 +134,8 @@ class Exchange:
         if self.body_truncated:
             if self.body_limit is None:
                 return None, f"body larger than the client's limit, cut at {len(self.text):,} characters"
-            return None, f"body larger than the client's limit of {self.body_limit:,} bytes, not read further"
+            return None, (f"body larger than the client's limit of {self.body_limit:,} bytes (MAX_BODY_BYTES), "
+                          "not read further")
         try:
             return _share_strings(self.text), None
         except ValueError as exc:
