@@ -93,7 +93,7 @@ def parser() -> argparse.ArgumentParser:
                   formatter_class=argparse.RawDescriptionHelpFormatter,
                   epilog="Options a suite command does not know, and everything after --, go to pytest.\n"
                   "Exit status: the suite's (0 every contract holds, 1 broken, 6 invalid configuration, "
-                  "7 target unreachable).")
+                  "7 target unreachable or unusable, 8 run deadline passed).")
     commands = top.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser, required=True)
     for name, help_text in SUITES.items():
         sub = commands.add_parser(name, help=help_text, description=help_text, allow_abbrev=False)

@@ -56,9 +56,11 @@ def current_source() -> SpecSource:
         target_url = getattr(state, "target_url", None) or (
             _config.option.target_url if _config is not None else None) or None
         timeout = getattr(_config.option, "request_timeout", None) if _config is not None else None
+        cap = getattr(_config.option, "max_body_bytes", None) if _config is not None else None
         try:
             _source = resolve_source(current_settings(), contract, target_url,
-                                     timeout_s=timeout or TARGET_SPEC_TIMEOUT_S)
+                                     timeout_s=timeout or TARGET_SPEC_TIMEOUT_S,
+                                     **({"max_body_bytes": cap} if cap else {}))
         except DocumentError as exc:
             pytest.exit(f"gateway-contracts: invalid OpenAPI document: {exc}", returncode=exitcodes.INVALID_CONTRACT)
     return _source
@@ -185,6 +187,8 @@ def fuzz_target(catalogs: Any, suite_state: Any) -> Iterator[FuzzTarget]:
         max_rps=suite_state.settings.max_rps,  # already this worker's share
         timeout_s=suite_state.settings.timeout_s,
         retries=suite_state.settings.retries,
+        max_body_bytes=suite_state.settings.max_body_bytes,
+        breaker=getattr(catalogs.client, "breaker", None),  # an offline store's client has none
     )
     # Valid `gateway` values: the contract's names plus what the live registry lists (the gate's own cached
     # request: no extra traffic). The openai dialect has no gateways and no registry.

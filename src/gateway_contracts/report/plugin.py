@@ -173,6 +173,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     if _is_worker(config) or state is None or state.cache_dir is None or state.target_url is None:
         return  # no contract run (self-tests), or a worker: the controller does this once
     update, run = config.getoption("update_baseline", None), config.getoption("run_name", None)
+    exitstatus = session.exitstatus  # as the entry point settled it (7: target unusable, 8: run deadline)
     alluredir = getattr(config.option, "allure_report_dir", None)
     if not (update or run or alluredir):
         return  # nothing asked for: skip re-reading the run's exchanges
