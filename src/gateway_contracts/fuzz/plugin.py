@@ -9,6 +9,7 @@ traffic, which TARGET_URL asked for.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -25,6 +26,7 @@ from gateway_contracts.fuzz.settings import (
     resolve_settings,
 )
 from gateway_contracts.options import env_default, option_type
+from gateway_contracts.session import known
 from gateway_contracts.session.state import KEYLESS_REASON, STATE
 
 if TYPE_CHECKING:
@@ -234,7 +236,15 @@ def pytest_runtest_call(item: pytest.Item) -> Any:
         result = yield
     finally:
         item.user_properties.append(("fuzz_cases", log.counts))
-    verdict = log.verdict()
+    failures = log.failures()
+    for failure in failures:  # every distinct failure, one JUnit property each (the sign-off lists them)
+        item.user_properties.append(("fuzz_failure", json.dumps(
+            {"code": failure.code, "title": failure.title, "message": failure.message, "request": failure.request},
+            ensure_ascii=False)))
+    judgement = known.settle(item, failures)
+    if judgement.accepted:
+        known.accept(judgement)
+    verdict = log.verdict({(f.code, f.title) for f in judgement.new} | {(f.code, f.title) for f, _ in judgement.expired})
     if verdict:
         pytest.fail(verdict, pytrace=False)
     return result

@@ -24,6 +24,7 @@ from schemathesis.schemas import APIOperation, BaseSchema
 
 from gateway_contracts.data.exchange import Exchange
 from gateway_contracts.fuzz import checks
+from gateway_contracts.known import Failure as KnownFailure
 from gateway_contracts.net import USER_AGENT
 from gateway_contracts.net.counts import write_counts
 from gateway_contracts.net.redaction import Redactor
@@ -202,6 +203,10 @@ class FailureLog:
     passed_cases: int = 0
     failed_cases: int = 0
     reports: dict[tuple[str, str], str] = field(default_factory=dict)
+    # Per distinct failure: a one-line message, the request as curl, and the `gateway` values its cases sent
+    # (what a known finding with a gateway matches).
+    distinct: dict[tuple[str, str], tuple[str, str]] = field(default_factory=dict)
+    gateways: dict[tuple[str, str], set[str]] = field(default_factory=dict)
 
     def passed(self) -> None:
         self.generated += 1
@@ -210,27 +215,42 @@ class FailureLog:
     def failed(self, case: Case, response: Response, failures: list[Failure]) -> None:
         self.generated += 1
         self.failed_cases += 1
+        gateway = (case.query or {}).get("gateway") if isinstance(case.query, dict) else None
         for failure in failures:
             key = (failure.code, failure.title)
+            if isinstance(gateway, str):
+                self.gateways.setdefault(key, set()).add(gateway)
             if key in self.reports:
                 continue
             curl = case.as_curl_command(headers=dict(response.request.headers), verify=response.verify)
             text = format_failures(case_id=None, response=response, failures=[failure], curl=curl,
                                    config=case.operation.schema.config.output)
-            self.reports[key] = self.redact(text) if self.redact is not None else text
+            redact = self.redact if self.redact is not None else (lambda t: t)
+            self.reports[key] = redact(text)
+            message = " ".join((failure.message or "").split())[:300]
+            self.distinct[key] = (redact(message), redact(f"{curl}  -> {response.status_code}"))
 
     @property
     def counts(self) -> str:
         """The JUnit property `fuzz_cases` (the sign-off report reads this exact format)."""
         return f"generated={self.generated} passed={self.passed_cases} failed={self.failed_cases}"
 
-    def verdict(self) -> str | None:
-        """The item's failure text, every distinct failure; None when every case passed."""
-        if not self.reports:
+    def failures(self) -> list[Failure]:
+        """Every distinct failure, as known findings are matched against them."""
+        return [KnownFailure(code, title, *self.distinct.get((code, title), ("", "")),
+                             gateways=tuple(sorted(self.gateways.get((code, title), ()))))
+                for code, title in self.reports]
+
+    def verdict(self, only: set[tuple[str, str]] | None = None) -> str | None:
+        """The item's failure text, every distinct failure (or those of `only`); None when every case passed."""
+        reports = {k: v for k, v in self.reports.items() if only is None or k in only}
+        if not reports:
             return None
-        head = (f"{len(self.reports)} distinct failure{'s' * (len(self.reports) > 1)} in {self.failed_cases} of "
+        head = (f"{len(reports)} distinct failure{'s' * (len(reports) > 1)} in {self.failed_cases} of "
                 f"{self.generated} generated cases:")
-        return "\n".join([head, *(text.rstrip() for text in self.reports.values())])
+        if len(reports) < len(self.reports):
+            head += f" ({len(self.reports) - len(reports)} more known, see the JUnit property known_finding)"
+        return "\n".join([head, *(text.rstrip() for text in reports.values())])
 
 
 def pagination_operations(schema: BaseSchema) -> BaseSchema:
