@@ -226,6 +226,25 @@ def outcomes(entries: Iterable[KnownFinding], tally: Tally, today: date) -> list
     return result
 
 
+_BODY = re.compile(r": [\[{<'\"`]")
+_ORIGIN = re.compile(r"\b(GET|POST|PUT|PATCH|DELETE|HEAD|OPTIONS) https?://[^/\s]+")
+_TIMING = re.compile(r" in \d+(\.\d+)? s\b")
+
+
+def one_line(message: str, limit: int = 200) -> str:
+    """A finding's message as one short line: the response body it quotes is cut (reports fold bodies away)."""
+    text = " ".join(message.split())
+    body = _BODY.search(text)
+    if body:
+        text = text[: body.start()]
+    return text if len(text) <= limit else text[: limit - 1] + "\u2026"
+
+
+def short_request(request: str) -> str:
+    """`GET http://host:1/v1/models?offset=-5 -> 200 in 0.01 s` -> `GET /v1/models?offset=-5 -> 200`."""
+    return _TIMING.sub("", _ORIGIN.sub(r"\1 ", request)).replace("  ", " ").strip()
+
+
 def entry_yaml(code: str, where: str, expires: date, *, gateway: str | None = None, title: str = "",
                note: str = "") -> str:
     """One `known_findings:` list item as YAML text (for the adoption command): reason and ticket to fill."""

@@ -239,7 +239,8 @@ def pytest_runtest_call(item: pytest.Item) -> Any:
     failures = log.failures()
     for failure in failures:  # every distinct failure, one JUnit property each (the sign-off lists them)
         item.user_properties.append(("fuzz_failure", json.dumps(
-            {"code": failure.code, "title": failure.title, "message": failure.message, "request": failure.request},
+            {"code": failure.code, "title": failure.title, "message": failure.message, "request": failure.request,
+             "curl": log.curl(failure.code, failure.title)},
             ensure_ascii=False)))
     judgement = known.settle(item, failures)
     if judgement.accepted:

@@ -205,7 +205,7 @@ class FailureLog:
     reports: dict[tuple[str, str], str] = field(default_factory=dict)
     # Per distinct failure: a one-line message, the request as curl, and the `gateway` values its cases sent
     # (what a known finding with a gateway matches).
-    distinct: dict[tuple[str, str], tuple[str, str]] = field(default_factory=dict)
+    distinct: dict[tuple[str, str], tuple[str, str, str]] = field(default_factory=dict)  # message, request, curl
     gateways: dict[tuple[str, str], set[str]] = field(default_factory=dict)
 
     def passed(self) -> None:
@@ -227,8 +227,13 @@ class FailureLog:
                                    config=case.operation.schema.config.output)
             redact = self.redact if self.redact is not None else (lambda t: t)
             self.reports[key] = redact(text)
-            message = " ".join((failure.message or "").split())[:300]
-            self.distinct[key] = (redact(message), redact(f"{curl}  -> {response.status_code}"))
+            # One line: our checks' message is a rendered finding (its first line says it); schemathesis' are
+            # short lines (expected, invalid component).
+            lines = [line.strip() for line in (failure.message or "").splitlines() if line.strip()]
+            ours = bool(lines) and lines[0].startswith("[")
+            message = lines[0] if ours else "; ".join(lines)
+            request = f"{response.request.method} {response.request.url} -> {response.status_code}"
+            self.distinct[key] = (redact(message[:300]), redact(request), redact(curl))
 
     @property
     def counts(self) -> str:
@@ -237,9 +242,12 @@ class FailureLog:
 
     def failures(self) -> list[Failure]:
         """Every distinct failure, as known findings are matched against them."""
-        return [KnownFailure(code, title, *self.distinct.get((code, title), ("", "")),
+        return [KnownFailure(code, title, *self.distinct.get((code, title), ("", ""))[:2],
                              gateways=tuple(sorted(self.gateways.get((code, title), ()))))
                 for code, title in self.reports]
+
+    def curl(self, code: str, title: str) -> str:
+        return self.distinct.get((code, title), ("", "", ""))[2]
 
     def verdict(self, only: set[tuple[str, str]] | None = None) -> str | None:
         """The item's failure text, every distinct failure (or those of `only`); None when every case passed."""

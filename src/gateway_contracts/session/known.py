@@ -25,7 +25,9 @@ from gateway_contracts.known import (
     Place,
     Tally,
     judge,
+    one_line,
     outcomes,
+    short_request,
 )
 from gateway_contracts.session.state import STATE, is_worker
 from gateway_contracts.verdict import FindingsFailed
@@ -68,7 +70,7 @@ def settle(item: pytest.Item, failures: Sequence[Failure]) -> Judgement:
     for failure in failures:
         item.user_properties.append((FINDING, f"{failure.code} {failure.title}"))
     for failure, entry in judgement.known:
-        message = " ".join(f"{failure.message} {failure.request}".split())[:300]
+        message = one_line(failure.message) + (f": {short_request(failure.request)}" if failure.request else "")
         item.user_properties.append((KNOWN, f"{entry.label}{SEP}{message}"))
     for _, entry in judgement.expired:
         item.user_properties.append((KNOWN_EXPIRED, entry.label))
