@@ -100,7 +100,8 @@ def append_to(contract_path: Path, block: str) -> None:
                              "append to it")
         lines[start] = "known_findings:"
         end = start + 1
-        while end < len(lines) and (not lines[end].strip() or lines[end][:1] in (" ", "-", "#")):
+        # The list's block: indented or `-` lines (and blanks); a comment at column 0 belongs to what follows.
+        while end < len(lines) and (not lines[end].strip() or lines[end][:1] in (" ", "-")):
             end += 1
         while end > start + 1 and not lines[end - 1].strip():
             end -= 1

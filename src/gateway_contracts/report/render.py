@@ -376,8 +376,9 @@ def build_view(record: Mapping[str, Any], cases: Sequence[Case], history: Sequen
     ran = len(cases) - counts["skipped"]
     summary = f"{len(broken)} of {ran} checks broken." if broken else f"All {ran} checks hold."
     if counts["known"]:
-        summary += (f" {counts['known']} fail with known findings only ({len(known_seen)} accepted entries, each "
-                    "with a ticket and an expiry: see Known findings).")
+        summary = (f"{len(broken)} of {ran} checks broken; " if broken else f"{ran - counts['known']} of {ran} checks "
+                   "hold; ") + (f"{counts['known']} fail with known findings only ({len(known_seen)} accepted "
+                                "entries, each with a ticket and an expiry: see Known findings).")
     if verdict == "incomplete" and missing and cases and not broken:
         summary = "Do not sign yet: every check that ran holds, but the run did not check everything a release needs:"
     elif counts["skipped"]:
