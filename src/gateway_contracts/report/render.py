@@ -397,6 +397,9 @@ def build_view(record: Mapping[str, Any], cases: Sequence[Case], history: Sequen
         reasons_top.append(f"… and {len(bullets) - VERDICT_LINES} more (all under Failing contracts)")
     if verdict == "known":
         reasons_top += [f"known: {k.code} {k.where}: ticket {k.ticket}, expires {k.expires}" for k in known_seen]
+    elif known_seen:
+        reasons_top.append(f"and {len(known_seen)} known finding{'s' * (len(known_seen) != 1)} accepted, apart "
+                           "(see Known findings)")
     target = record["target"]
     baseline = record.get("baseline")
     facts = [

@@ -70,7 +70,7 @@ def settle(item: pytest.Item, failures: Sequence[Failure]) -> Judgement:
     for failure in failures:
         item.user_properties.append((FINDING, f"{failure.code} {failure.title}"))
     for failure, entry in judgement.known:
-        message = one_line(failure.message) + (f": {short_request(failure.request)}" if failure.request else "")
+        message = ": ".join(filter(None, [one_line(failure.message), short_request(failure.request)]))
         item.user_properties.append((KNOWN, f"{entry.label}{SEP}{message}"))
     for _, entry in judgement.expired:
         item.user_properties.append((KNOWN_EXPIRED, entry.label))
