@@ -67,7 +67,8 @@ def test_openai_dialect_takes_them_too() -> None:
 
 
 @pytest.mark.parametrize(("change", "expected"), [
-    (("- code: GC402\n    where:", "- where:"), "contracts/test.yaml:6: known_findings[0].code: required key is missing"),
+    (("- code: GC402\n    where:", "- where:"),
+     "contracts/test.yaml:6: known_findings[0].code: required key is missing"),
     (("    where: test_invalid_query_is_rejected[negative-offset]\n", ""),
      "contracts/test.yaml:6: known_findings[0].where: required key is missing"),
     (("    expires: 2027-01-31\n", ""), "contracts/test.yaml:6: known_findings[0].expires: required key is missing"),
@@ -117,7 +118,8 @@ STATUS_FUZZ = Place("test_fuzz_gate[GET /v1/gateways/status]", operation="GET /v
 
 def test_all_known_is_accepted() -> None:
     judgement = judge([entry()], NEG, [Failure("GC402", "Invalid input")], TODAY)
-    assert judgement.accepted and not judgement.new
+    assert judgement.accepted
+    assert not judgement.new
 
 
 def test_known_and_new_fails_naming_only_the_new() -> None:
@@ -182,14 +184,16 @@ def test_outcomes_seen_unseen_not_checked_expired() -> None:
     assert [c for c, o in result.items() if o.fails(strict=False)] == ["GC999"]
     assert sorted(c for c, o in result.items() if o.fails(strict=True)) == ["GC401", "GC999"]
     assert "no longer seen: remove the entry GC401 test_gateway_status_agrees_with_catalogs" in result["GC401"].line
-    assert "EXPIRED on 2026-01-01" in result["GC999"].line and "GC999" in result["GC999"].line
+    assert "EXPIRED on 2026-01-01" in result["GC999"].line
+    assert "GC999" in result["GC999"].line
     assert result["GC402"].as_record()["status"] == "seen"
 
 
 def test_one_line_cuts_bodies_and_short_request_the_origin() -> None:
     assert one_line('a negative offset: expected a 4xx rejection, got HTTP 200 application/json: {"object": "list"}') \
         == "a negative offset: expected a 4xx rejection, got HTTP 200 application/json"
-    assert short_request("GET http://127.0.0.1:9/v1/models?offset=-5 -> 200 in 0.01 s") == "GET /v1/models?offset=-5 -> 200"
+    request = "GET http://127.0.0.1:9/v1/models?offset=-5 -> 200 in 0.01 s"
+    assert short_request(request) == "GET /v1/models?offset=-5 -> 200"
 
 
 # -- adoption: entries for a run's failures -------------------------------------------------------
@@ -234,14 +238,18 @@ def test_adopt_prints_then_writes_keeping_comments_and_loads(tmp_path: Path) -> 
     contract.write_text("# my contract\n" + BASE + "  # openrouter's floor, see INC-1\n", encoding="utf-8")
     text, note = adopt(reports, "gate", contract, days=30, today=TODAY)
     assert text.startswith("known_findings:\n  - code: GC402  # Invalid input rejected with a 4xx\n")
-    assert "expires: 2027-01-01" in text and "ticket: TODO" in text
-    assert "4 entries" in note and "test_crash" in note
+    assert "expires: 2027-01-01" in text
+    assert "ticket: TODO" in text
+    assert "4 entries" in note
+    assert "test_crash" in note
     adopt(reports, "gate", contract, days=30, write=True, today=TODAY)
     written = contract.read_text(encoding="utf-8")
-    assert written.startswith("# my contract\n") and "# openrouter's floor, see INC-1" in written
+    assert written.startswith("# my contract\n")
+    assert "# openrouter's floor, see INC-1" in written
     assert len(load_contract(contract).known_findings) == 4
     again, note = adopt(reports, "gate", contract, write=True, today=TODAY)
-    assert again == "" and "4 already listed" in note
+    assert again == ""
+    assert "4 already listed" in note
     with pytest.raises(AdoptError, match="no run 'nightly'"):
         adopt(reports, "nightly", contract)
 
@@ -291,7 +299,9 @@ def test_signoff_says_ready_with_known_findings(tmp_path: Path) -> None:
     view = build_view(_record(), cases, [])
     assert (view.verdict, view.headline) == ("known", "READY WITH 1 KNOWN FINDING")
     html = render_html(view)
-    assert "READY WITH 1 KNOWN FINDING" in html and "Known findings (1)" in html and "GW-6" in html
+    assert "READY WITH 1 KNOWN FINDING" in html
+    assert "Known findings (1)" in html
+    assert "GW-6" in html
     assert "READY TO SIGN" not in html
     assert "| GC402 | `test_invalid_query_is_rejected[negative-offset]` | GW-6 |" in render_markdown(view)
     # An expired entry, or one no longer seen under strict, fails the run: never READY.

@@ -86,7 +86,8 @@ def test_known_findings_pass_the_gate_and_are_listed(runs: dict[str, SuiteRun]) 
     assert sorted(v.split(" (ticket")[0] for v in outcomes[FUZZ_SEARCH][2]["known_finding"]) == [
         "ST101 GET /v1/models/search", "ST103 GET /v1/models/search"]
     lines = run.lines("gateway-contracts: known: ")
-    assert len(lines) == 3 and all("ticket GW-8, expires" in line for line in lines), lines
+    assert len(lines) == 3, lines
+    assert all("ticket GW-8, expires" in line for line in lines), lines
     assert "2 xfailed" in run.stdout
 
 
@@ -94,11 +95,13 @@ def test_a_second_fault_on_the_same_operation_still_fails(runs: dict[str, SuiteR
     run = runs["second-fault"]
     assert run.status == 1, run.output[-3000:]
     failed = run.failed
-    assert FUZZ_SEARCH in failed and UNKNOWN_GW not in failed
+    assert FUZZ_SEARCH in failed
+    assert UNKNOWN_GW not in failed
     text = failed[FUZZ_SEARCH]
     # Only the new distinct failures are named; the known ones are properties, not the failure.
     assert "- ST201 " in text or "- ST108 " in text, text[:2000]
-    assert "- ST101 " not in text and "- ST103 " not in text, text[:2000]
+    assert "- ST101 " not in text, text[:2000]
+    assert "- ST103 " not in text, text[:2000]
     assert "more known" in text
     assert {"test_search_rejects_invalid_input[limit-zero]", "test_search_rejects_invalid_input[limit-over-max]",
             "test_search_rejects_invalid_input[negative-offset]"} <= set(failed)
@@ -109,7 +112,9 @@ def test_an_expired_entry_fails_the_run_naming_it(runs: dict[str, SuiteRun]) -> 
     assert run.status == 1, run.output[-3000:]
     assert UNKNOWN_GW in run.failed  # an expired entry accepts nothing
     expired = run.lines("known finding EXPIRED on 2020-01-31")
-    assert expired and f"GC402 {UNKNOWN_GW}" in expired[0] and "[fails the run]" in expired[0], run.output[-2000:]
+    assert expired, run.output[-2000:]
+    assert f"GC402 {UNKNOWN_GW}" in expired[0]
+    assert "[fails the run]" in expired[0]
     assert run.outcomes()[FUZZ_SEARCH][0] == "skipped"  # the other entries still hold
 
 

@@ -245,7 +245,8 @@ def pytest_runtest_call(item: pytest.Item) -> Any:
     judgement = known.settle(item, failures)
     if judgement.accepted:
         known.accept(judgement)
-    verdict = log.verdict({(f.code, f.title) for f in judgement.new} | {(f.code, f.title) for f, _ in judgement.expired})
+    unaccepted = [*judgement.new, *(f for f, _ in judgement.expired)]
+    verdict = log.verdict({(f.code, f.title) for f in unaccepted})
     if verdict:
         pytest.fail(verdict, pytrace=False)
     return result
