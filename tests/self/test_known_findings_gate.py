@@ -20,10 +20,12 @@ from tests.self.suite_run import ROOT, SuiteRun, run_suite
 
 pytestmark = pytest.mark.slow
 
-GATE = ("tests/contract", "tests/fuzz", "-m", "gate", "-k", "search", "-p", "xdist", "-n", "2")
+GATE = ("tests/contract", "tests/fuzz", "-m", "gate", "-p", "xdist", "-n", "2")
 B8 = "search-unknown-gateway-500"
 UNKNOWN_GW = "test_search_rejects_invalid_input[unknown-gateway]"
 FUZZ_SEARCH = "test_fuzz_gate[GET /v1/models/search]"
+SEARCH = "test_search_rejects_invalid_input or (test_fuzz_gate and search)"
+STATUS = "test_gateway_status_agrees_with_catalogs"
 
 
 def contract(tmp: Path, expires: str = "2099-12-31") -> Path:
@@ -47,28 +49,36 @@ known_findings:
     reason: B8 (the 500 is undocumented)
     ticket: GW-8
     expires: 2099-12-31
+  - code: GC401
+    where: test_gateway_status_agrees_with_catalogs
+    reason: B7, the status route answers 500
+    ticket: GW-7
+    expires: 2099-12-31
 """
     path = tmp / "known.yaml"
     path.write_text(text, encoding="utf-8")
     return path
 
 
-SCENARIOS: dict[str, tuple[tuple[str, ...], str, dict[str, str]]] = {
-    # name: (faults, expiry of the contract test's entry, environment)
-    "known": ((B8,), "2099-12-31", {}),
-    "second-fault": ((B8, "search-bounds-unchecked"), "2099-12-31", {}),
-    "expired": ((B8,), "2020-01-31", {}),
-    "gone": ((), "2099-12-31", {}),
-    "gone-strict": ((), "2099-12-31", {"STRICT_KNOWN": "1"}),
+SCENARIOS: dict[str, tuple[tuple[str, ...], str, dict[str, str], str]] = {
+    # name: (faults, expiry of the B8 contract test's entry, environment, the tests run (-k: B8's or B7's))
+    "known": ((B8,), "2099-12-31", {}, SEARCH),
+    "second-fault": ((B8, "search-bounds-unchecked"), "2099-12-31", {}, SEARCH),
+    "expired": ((B8,), "2020-01-31", {}, SEARCH),
+    "gone": ((), "2099-12-31", {}, SEARCH),
+    "gone-strict": ((), "2099-12-31", {"STRICT_KNOWN": "1"}, SEARCH),
+    # B7 is known on the status test (GC401, a 500); a stale count there is another finding (GC408).
+    "b7-known": (("gateway-status-500",), "2099-12-31", {}, STATUS),
+    "stale-count": (("gateway-status-stale-count",), "2099-12-31", {}, STATUS),
 }
 
 
 @pytest.fixture(scope="module")
 def runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, SuiteRun]:
     def one(name: str) -> SuiteRun:
-        faults, expires, env = SCENARIOS[name]
+        faults, expires, env, keyword = SCENARIOS[name]
         tmp = tmp_path_factory.mktemp(name)
-        args = (*GATE, "--contracts", str(contract(tmp, expires)))
+        args = (*GATE, "-k", keyword, "--contracts", str(contract(tmp, expires)))
         return run_suite(args, tmp, env={**env, "REFERENCE_FAULTS": ",".join(faults)})
 
     with ThreadPoolExecutor(max_workers=2) as pool:  # each run already uses two workers
@@ -124,7 +134,17 @@ def test_an_entry_no_longer_seen_is_reported_and_fails_under_strict(runs: dict[s
     assert strict.status == 1, strict.output[-3000:]
     for run in (relaxed, strict):
         gone = run.lines("known finding no longer seen: remove the entry")
-        assert len(gone) == 3, run.output[-2000:]
+        assert len(gone) == 3, run.output[-2000:]  # the B7 entry's test did not run: not checked
+        assert run.lines("known finding not checked by this run: GC401 test_gateway_status_agrees_with_catalogs")
         assert not run.failed  # every test passed: only the entries fail the strict run
     assert all("[fails the run]" in line for line in strict.lines("no longer seen"))
     assert all("fails under --strict-known" in line for line in relaxed.lines("no longer seen"))
+
+
+def test_another_finding_in_a_test_with_a_known_one_still_fails(runs: dict[str, SuiteRun]) -> None:
+    known, stale = runs["b7-known"], runs["stale-count"]
+    assert known.status == 0, known.output[-3000:]
+    assert known.outcomes()["test_gateway_status_agrees_with_catalogs"][0] == "skipped"  # B7: known
+    assert stale.status == 1, stale.output[-3000:]
+    text = stale.failed["test_gateway_status_agrees_with_catalogs"]
+    assert "GC408" in text, text[:2000]
