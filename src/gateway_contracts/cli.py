@@ -74,6 +74,12 @@ def suite_args(command: str, *, workers: str, baseline_out: str | None = None,
     return [*args, *extra]
 
 
+def strict_known_args(command: str, environ: Mapping[str, str]) -> list[str]:
+    """`--strict-known` for the nightly and the sign-off, unless STRICT_KNOWN says otherwise (it is then the
+    suite's own option value, parsed and validated there)."""
+    return ["--strict-known"] if command in STRICT_KNOWN_SESSIONS and not environ.get("STRICT_KNOWN", "").strip() else []
+
+
 def suite_env(command: str, environ: Mapping[str, str]) -> dict[str, str]:
     env = dict(environ)
     # pytest caches assertion-rewritten modules as bytecode; without it every process and worker rewrites ~300.
@@ -197,7 +203,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "known":
         return _known(root, args)
     baseline_out = (args.out or os.environ.get("BASELINE") or None) if args.command == "baseline" else None
-    strict = ["--strict-known"] if args.command in STRICT_KNOWN_SESSIONS and not os.environ.get("STRICT_KNOWN") else []
+    strict = strict_known_args(args.command, os.environ)
     pytest_args = suite_args(args.command, workers=args.workers, baseline_out=baseline_out,
                              extra=[*strict, *unknown, *passthrough])
     status = _pytest(pytest_args, root, suite_env(args.command, os.environ))
