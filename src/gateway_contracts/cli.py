@@ -77,7 +77,8 @@ def suite_args(command: str, *, workers: str, baseline_out: str | None = None,
 def strict_known_args(command: str, environ: Mapping[str, str]) -> list[str]:
     """`--strict-known` for the nightly and the sign-off, unless STRICT_KNOWN says otherwise (it is then the
     suite's own option value, parsed and validated there)."""
-    return ["--strict-known"] if command in STRICT_KNOWN_SESSIONS and not environ.get("STRICT_KNOWN", "").strip() else []
+    chosen = bool(environ.get("STRICT_KNOWN", "").strip())
+    return ["--strict-known"] if command in STRICT_KNOWN_SESSIONS and not chosen else []
 
 
 def suite_env(command: str, environ: Mapping[str, str]) -> dict[str, str]:
