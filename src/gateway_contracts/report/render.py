@@ -181,6 +181,9 @@ def _gateway_lines(record: Mapping[str, Any], cases: Sequence[Case]) -> list[Gat
             status, detail = "FAIL", "; ".join(stories)
         elif not mine:
             status, detail = "NOT RUN", "no contract of this gateway ran"
+        elif any(c.outcome == "known" for c in mine):
+            codes = sorted({v.split(" ", 1)[0] for c in mine for v in c.props("known_finding")})
+            status, detail = "OK", f"known: {', '.join(codes)}"
         else:
             status, detail = "OK", ""
         floor = row.get("floor")
@@ -550,7 +553,8 @@ def render_html(view: View) -> str:
         total = _n(g.total) + (f' <span class="muted">(envelope says {g.envelope_total:,})</span>'
                                if g.envelope_total is not None and g.envelope_total != g.total else "")
         dup_cls = "num k-bad" if g.duplicates else "num"
-        detail = f'<div class="detail">{_e(g.detail)}</div>' if g.detail else ""
+        detail = (f'<div class="{"muted" if g.status == "OK" else "detail"}">{_e(g.detail)}</div>'
+                  if g.detail else "")
         checks = f' <span class="muted">{g.passed}/{g.checked} contracts</span>' if g.checked else ""
         out.append(f"<tr{agg}><td>{_e(g.label)}</td><td class=\"num\">{total}</td><td class=\"num\">{_n(g.unique)}"
                    f"</td><td class=\"{dup_cls}\">{_n(g.duplicates)}</td>"
