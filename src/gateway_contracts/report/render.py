@@ -115,7 +115,8 @@ class FuzzLine:
 
     @property
     def bad(self) -> bool:
-        return bool(self.failed_tests or self.failed)
+        # Failed cases of an operation whose failures are all known are not a red number.
+        return bool(self.failed_tests or (self.failed and not self.known_tests))
 
 
 @dataclass
@@ -237,7 +238,7 @@ def _fuzz_lines(cases: Sequence[Case]) -> list[FuzzLine]:
             first = ("; ".join(f"{d.code} {d.title}" for d in distinct) if distinct
                      else findings[0].message if findings else bad.message.splitlines()[0])
         elif any(c.outcome == "known" for c in mine):
-            first = "known: " + "; ".join(v.split(" (ticket ", 1)[0] for c in mine for v in c.props("known_finding"))
+            first = "known: " + ", ".join(dict.fromkeys(v.split(" ", 1)[0] for c in mine for v in c.props("known_finding")))
         counts = [fuzz_cases(c) for c in mine]
         # One test without the property makes the operation's count unknown: a partial sum would pass for a total.
         known = None if any(n is None for n in counts) else tuple(map(sum, zip(*counts, strict=True)))
