@@ -238,7 +238,8 @@ def _fuzz_lines(cases: Sequence[Case]) -> list[FuzzLine]:
             first = ("; ".join(f"{d.code} {d.title}" for d in distinct) if distinct
                      else findings[0].message if findings else bad.message.splitlines()[0])
         elif any(c.outcome == "known" for c in mine):
-            first = "known: " + ", ".join(dict.fromkeys(v.split(" ", 1)[0] for c in mine for v in c.props("known_finding")))
+            codes = dict.fromkeys(v.split(" ", 1)[0] for c in mine for v in c.props("known_finding"))
+            first = "known: " + ", ".join(codes)
         counts = [fuzz_cases(c) for c in mine]
         # One test without the property makes the operation's count unknown: a partial sum would pass for a total.
         known = None if any(n is None for n in counts) else tuple(map(sum, zip(*counts, strict=True)))
