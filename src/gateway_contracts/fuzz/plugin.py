@@ -229,8 +229,10 @@ def pytest_runtest_call(item: pytest.Item) -> Any:
     Hypothesis spends the whole budget; the item then fails once with every distinct failure. Its case counts
     go to the JUnit property `fuzz_cases` (`generated=N passed=M failed=K`, read by the sign-off report)."""
     target = getattr(item, "funcargs", {}).get("fuzz_target")
-    if target is None or not getattr(item, "operation_label", None):
+    if target is None:
         return (yield)
+    if not getattr(item, "operation_label", None):
+        return (yield from _stateful_call(item))
     log = target.start_item()
     try:
         result = yield
@@ -250,6 +252,39 @@ def pytest_runtest_call(item: pytest.Item) -> Any:
     if verdict:
         pytest.fail(verdict, pytrace=False)
     return result
+
+
+def _stateful_call(item: pytest.Item) -> Any:
+    """A stateful fuzz test (the pagination walk) raises its check failures: judged against the known findings
+    like an operation's, each at the operation it names (`ST108` at `GET /models`)."""
+    from schemathesis.core.failures import Failure
+
+    try:
+        return (yield)
+    except BaseException as exc:
+        leaves = _leaves(exc)
+        if not leaves or not all(isinstance(leaf, Failure) for leaf in leaves):
+            raise
+        distinct: dict[tuple[str, str], Any] = {}
+        for leaf in leaves:
+            distinct.setdefault((leaf.code, leaf.title), leaf)
+        failures = [known.Failure(code, title, " ".join((leaf.message or "").split())[:300])
+                    for (code, title), leaf in distinct.items()]
+        judgement = known.settle(item, failures, operations=[leaf.operation for leaf in distinct.values()])
+        if judgement.accepted:
+            known.accept(judgement)
+        if judgement.known:
+            new = [*judgement.new, *(f for f, _ in judgement.expired)]
+            pytest.fail("\n".join([f"{len(new)} distinct failure{'s' * (len(new) > 1)} (and {len(judgement.known)} "
+                                    "known, see the JUnit property known_finding):",
+                                    *(f"- {f.code} {f.title}\n\n    {f.message}" for f in new)]), pytrace=False)
+        raise
+
+
+def _leaves(exc: BaseException) -> list[BaseException]:
+    if isinstance(exc, BaseExceptionGroup):
+        return [leaf for inner in exc.exceptions for leaf in _leaves(inner)]
+    return [exc]
 
 
 def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:

@@ -11,6 +11,7 @@ Matching is pure (gateway_contracts/known.py); this module only reads tests and 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -63,10 +64,17 @@ def finding_failures(findings: Sequence[Finding]) -> list[Failure]:
     return [Failure(code, f.kind.title, f.message, f.request or "") for code, f in firsts.items()]
 
 
-def settle(item: pytest.Item, failures: Sequence[Failure]) -> Judgement:
+def settle(item: pytest.Item, failures: Sequence[Failure], operations: Sequence[str | None] = ()) -> Judgement:
     """Judge a failing test's distinct failures against the contract's entries and record the JUnit
-    properties. The caller fails with `judgement.new`, or calls `accept` when every failure is known."""
-    judgement = judge(entries_of(item.config), place_of(item), failures, today())
+    properties. The caller fails with `judgement.new`, or calls `accept` when every failure is known.
+    `operations`: per failure, the operation it happened on, for a test of several (the pagination walk)."""
+    if operations:
+        parts = [judge(entries_of(item.config), replace(place_of(item), operation=op), [failure], today())
+                 for failure, op in zip(failures, operations, strict=True)]
+        judgement = Judgement(tuple(k for p in parts for k in p.known), tuple(n for p in parts for n in p.new),
+                              tuple(e for p in parts for e in p.expired))
+    else:
+        judgement = judge(entries_of(item.config), place_of(item), failures, today())
     for failure in failures:
         item.user_properties.append((FINDING, f"{failure.code} {failure.title}"))
     for failure, entry in judgement.known:
