@@ -50,7 +50,7 @@ class GatewayLine:
     unique: int | None
     duplicates: int | None
     envelope_total: int | None
-    status: str  # OK, FAIL, ERROR, NOT RUN
+    status: str  # OK, KNOWN (every failure a known finding), FAIL, ERROR, NOT RUN
     detail: str  # what failed, or why it is an error
     passed: int
     checked: int
@@ -184,7 +184,7 @@ def _gateway_lines(record: Mapping[str, Any], cases: Sequence[Case]) -> list[Gat
             status, detail = "NOT RUN", "no contract of this gateway ran"
         elif any(c.outcome == "known" for c in mine):
             codes = sorted({v.split(" ", 1)[0] for c in mine for v in c.props("known_finding")})
-            status, detail = "OK", f"known: {', '.join(codes)}"
+            status, detail = "KNOWN", f"known findings only: {', '.join(codes)}"
         else:
             status, detail = "OK", ""
         floor = row.get("floor")
@@ -496,6 +496,7 @@ tr.agg td { border-top: 2px solid var(--line); font-weight: 600; }
 .b-OK { background: var(--ok-bg); color: var(--ok); }
 .b-FAIL, .b-ERROR { background: var(--bad-bg); color: var(--bad); }
 .b-NOT-RUN { background: var(--head); color: var(--muted); }
+.b-KNOWN { background: var(--warn-bg); color: var(--warn); } td.where { min-width: 260px; }
 .k-bad, .k-down.k-bad { color: var(--bad); font-weight: 600; } .k-ok { color: var(--muted); }
 .k-down { color: var(--warn); } .k-up { color: var(--ok); } .k-same, .k-none { color: var(--muted); }
 .detail { color: var(--bad); font-size: 13px; } .muted { color: var(--muted); }
@@ -555,7 +556,7 @@ def render_html(view: View) -> str:
         total = _n(g.total) + (f' <span class="muted">(envelope says {g.envelope_total:,})</span>'
                                if g.envelope_total is not None and g.envelope_total != g.total else "")
         dup_cls = "num k-bad" if g.duplicates else "num"
-        detail = (f'<div class="{"muted" if g.status == "OK" else "detail"}">{_e(g.detail)}</div>'
+        detail = (f'<div class="{"muted" if g.status == "KNOWN" else "detail"}">{_e(g.detail)}</div>'
                   if g.detail else "")
         checks = f' <span class="muted">{g.passed}/{g.checked} contracts</span>' if g.checked else ""
         out.append(f"<tr{agg}><td>{_e(g.label)}</td><td class=\"num\">{total}</td><td class=\"num\">{_n(g.unique)}"
@@ -597,7 +598,7 @@ def render_html(view: View) -> str:
             status = _e(k.status) + (" (fails the run)" if k.fails else "")
             cls = "k-bad" if k.fails else ("k-down" if k.status != SEEN else "")
             seen = f'<div class="mono muted">{_e(k.seen_as)}</div>' if k.seen_as else ""
-            out.append(f"<tr><td><b>{_e(k.code)}</b></td><td class=\"mono\">{_e(k.where)}</td><td>{_e(k.ticket)}</td>"
+            out.append(f"<tr><td><b>{_e(k.code)}</b></td><td class=\"mono where\">{_e(k.where)}</td><td>{_e(k.ticket)}</td>"
                        f"<td>{_e(k.expires)}</td><td>{_e(k.reason)}</td><td class=\"{cls}\">{status}{seen}</td></tr>")
         out.append("</tbody></table>")
     else:
