@@ -26,7 +26,7 @@ from gateway_contracts.options import (
     positive_float,
     positive_int,
 )
-from gateway_contracts.session import dialect, flaky, outcome, target
+from gateway_contracts.session import dialect, flaky, known, outcome, target
 from gateway_contracts.session.parametrize import parametrize
 from gateway_contracts.session.state import (
     KEYLESS_ENV,
@@ -85,6 +85,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--strict-registry", action="store_true", default=env_flag("--strict-registry", "STRICT_REGISTRY"),
                     help="fail when /v1/gateways lists a gateway or alias no contract covers (env STRICT_REGISTRY; "
                     "default: report it)")
+    group.addoption("--strict-known", action="store_true", default=env_flag("--strict-known", known.STRICT_ENV),
+                    help="fail when a known_findings entry of the contract is no longer seen (env STRICT_KNOWN; "
+                    "the default of nightly and signoff); expired entries always fail")
     group.addoption("--keyless", action="store_true", default=env_flag("--keyless", KEYLESS_ENV),
                     help="run without GATEWAY_API_KEY against a target with no chat (env KEYLESS=1): the keyed checks "
                     "skip and the summary says so; without it a TARGET_URL run with no key is refused (exit 6)")
@@ -106,6 +109,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 @pytest.hookimpl(trylast=True)
 def pytest_configure(config: pytest.Config) -> None:
     contract = target.load_selected_contract(config)
+    config.pluginmanager.register(known.KnownFindings(config), "gateway-contracts-known")
     if is_worker(config):
         config.stash[STATE] = worker_state(contract, config.workerinput)  # type: ignore[attr-defined]
         outcome.arm(config.stash[STATE])

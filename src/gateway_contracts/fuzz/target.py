@@ -29,6 +29,7 @@ from schemathesis.schemas import APIOperation, BaseSchema
 
 from gateway_contracts.data.exchange import Exchange
 from gateway_contracts.fuzz import checks
+from gateway_contracts.known import Failure as KnownFailure
 from gateway_contracts.net import USER_AGENT
 from gateway_contracts.net.breaker import Breaker
 from gateway_contracts.net.counts import write_counts
@@ -286,6 +287,12 @@ class FailureLog:
     passed_cases: int = 0
     failed_cases: int = 0
     reports: dict[tuple[str, str], str] = field(default_factory=dict)
+    # Per distinct failure: a one-line message, the request as curl, and the `gateway` values its cases sent
+    # (what a known finding with a gateway matches).
+    distinct: dict[tuple[str, str], tuple[str, str, str]] = field(default_factory=dict)  # message, request, curl
+    gateways: dict[tuple[str, str], set[str]] = field(default_factory=dict)
+    # Per distinct failure, the operation of the first case that showed it (a walk spans several operations).
+    operations: dict[tuple[str, str], str] = field(default_factory=dict)
 
     def passed(self) -> None:
         self.generated += 1
@@ -307,27 +314,51 @@ class FailureLog:
 
     def record(self, case: Case, response: Response, failures: list[Failure]) -> None:
         """Each failure not seen before, formatted as schemathesis reports it (code, title, body, curl)."""
+        gateway = (case.query or {}).get("gateway") if isinstance(case.query, dict) else None
         for failure in failures:
             key = (failure.code, failure.title)
+            if isinstance(gateway, str):
+                self.gateways.setdefault(key, set()).add(gateway)
             if key in self.reports:
                 continue
+            self.operations[key] = case.operation.label
             curl = case.as_curl_command(headers=dict(response.request.headers), verify=response.verify)
             text = format_failures(case_id=None, response=response, failures=[failure], curl=curl,
                                    config=case.operation.schema.config.output)
-            self.reports[key] = self.redact(text) if self.redact is not None else text
+            redact = self.redact if self.redact is not None else (lambda t: t)
+            self.reports[key] = redact(text)
+            # One line: our checks' message is a rendered finding (its first line says it); schemathesis' are
+            # short lines (expected, invalid component).
+            lines = [line.strip() for line in (failure.message or "").splitlines() if line.strip()]
+            ours = bool(lines) and lines[0].startswith("[")
+            message = lines[0] if ours else "; ".join(lines)
+            request = f"{response.request.method} {response.request.url} -> {response.status_code}"
+            self.distinct[key] = (redact(message[:300]), redact(request), redact(curl))
 
     @property
     def counts(self) -> str:
         """The JUnit property `fuzz_cases` (the sign-off report reads this exact format)."""
         return f"generated={self.generated} passed={self.passed_cases} failed={self.failed_cases}"
 
-    def verdict(self) -> str | None:
-        """The item's failure text, every distinct failure; None when every case passed."""
-        if not self.reports:
+    def failures(self) -> list[Failure]:
+        """Every distinct failure, as known findings are matched against them."""
+        return [KnownFailure(code, title, *self.distinct.get((code, title), ("", ""))[:2],
+                             gateways=tuple(sorted(self.gateways.get((code, title), ()))))
+                for code, title in self.reports]
+
+    def curl(self, code: str, title: str) -> str:
+        return self.distinct.get((code, title), ("", "", ""))[2]
+
+    def verdict(self, only: set[tuple[str, str]] | None = None) -> str | None:
+        """The item's failure text, every distinct failure (or those of `only`); None when every case passed."""
+        reports = {k: v for k, v in self.reports.items() if only is None or k in only}
+        if not reports:
             return None
-        head = (f"{len(self.reports)} distinct failure{'s' * (len(self.reports) > 1)} in {self.failed_cases} of "
+        head = (f"{len(reports)} distinct failure{'s' * (len(reports) > 1)} in {self.failed_cases} of "
                 f"{self.generated} generated cases:")
-        return "\n".join([head, *(text.rstrip() for text in self.reports.values())])
+        if len(reports) < len(self.reports):
+            head += f" ({len(self.reports) - len(reports)} more known, see the JUnit property known_finding)"
+        return "\n".join([head, *(text.rstrip() for text in reports.values())])
 
 
 def pagination_operations(schema: BaseSchema) -> BaseSchema:
