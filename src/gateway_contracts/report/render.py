@@ -599,7 +599,8 @@ def render_html(view: View) -> str:
             cls = "k-bad" if k.fails else ("k-down" if k.status != SEEN else "")
             seen = f'<div class="mono muted">{_e(k.seen_as)}</div>' if k.seen_as else ""
             out.append(f"<tr><td><b>{_e(k.code)}</b></td><td class=\"mono where\">{_e(k.where)}</td>"
-                       f"<td>{_e(k.ticket)}</td><td>{_e(k.expires)}</td><td>{_e(k.reason)}</td><td class=\"{cls}\">{status}{seen}</td></tr>")
+                       f"<td>{_e(k.ticket)}</td><td>{_e(k.expires)}</td><td>{_e(k.reason)}</td>"
+                       f"<td class=\"{cls}\">{status}{seen}</td></tr>")
         out.append("</tbody></table>")
     else:
         out.append('<p class="muted">None accepted: the contract file lists no known findings.</p>')
