@@ -14,7 +14,7 @@ import pytest
 from schemathesis import Case
 
 from gateway_contracts.fuzz.plugin import current_settings, current_source
-from gateway_contracts.fuzz.profiles import GATE, NIGHTLY
+from gateway_contracts.fuzz.profiles import NIGHTLY, PROFILES
 from gateway_contracts.fuzz.spec import load_schema
 from gateway_contracts.fuzz.target import FuzzTarget, walk_settings
 
@@ -22,7 +22,8 @@ _settings = current_settings()
 _source = current_source()
 
 if _source.document is not None:
-    gate_schema = load_schema(_source.document, GATE, seed=_settings.seed, methods=_settings.methods)
+    gate_profile = PROFILES[_settings.gate_profile]  # `gate`, or `smoke` where a self-test needs only plumbing
+    gate_schema = load_schema(_source.document, gate_profile, seed=_settings.seed, methods=_settings.methods)
     nightly_schema = load_schema(_source.document, NIGHTLY, seed=_settings.seed, methods=_settings.methods)
 
     @pytest.mark.gate
