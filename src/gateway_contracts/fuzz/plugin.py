@@ -65,6 +65,22 @@ def current_source() -> SpecSource:
     return _source
 
 
+def marks_selected(*marks: str) -> bool:
+    """Could `-m` select a test carrying these marks? Test modules ask at import, before collection: schemathesis
+    builds each parametrized test as it is collected (the nightly profile's coverage cases cost ~2 s per process),
+    and `-m gate` would deselect the nightly ones right after. Any doubt (no run, an expression this cannot
+    read) answers yes: building a test too many is only slower."""
+    expression = getattr(getattr(_config, "option", None), "markexpr", "") if _config is not None else ""
+    if not expression:
+        return True
+    try:
+        from _pytest.mark.expression import Expression  # pytest's own reading of -m; private, hence the fallback
+
+        return bool(Expression.compile(expression).evaluate(lambda name, **_: name in marks))
+    except Exception:
+        return True
+
+
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("gateway-contracts")
     group.addoption("--fuzz-allowed-hosts", default=None, metavar="HOSTS",
