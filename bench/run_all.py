@@ -28,7 +28,7 @@ def verdict(ok: bool | None) -> str:
     return "n/a" if ok is None else ("**met**" if ok else "**missed**")
 
 
-def render(cost: dict[str, Any], sizes: dict[str, Any], lat: dict[str, Any]) -> str:
+def render(cost: dict[str, Any], sizes: dict[str, Any], lat: dict[str, Any], *, scale_kept: bool = False) -> str:
     m = med = cost["median"]
     mach = cost["machine"]
     runs = len(cost["runs"])
@@ -146,6 +146,9 @@ def render(cost: dict[str, Any], sizes: dict[str, Any], lat: dict[str, Any]) -> 
         "",
         f"## Scale: the contract checks on one gateway of N models (medians of {len(rows[0]['runs'])} runs)",
         "",
+        *(["Kept from an earlier `make bench` (`--skip-scale`): not re-measured with the figures above. They time no",
+           "network (the checks run over a recorded exchange cache), so the latency fix does not move them.", ""]
+          if scale_kept else []),
         "`bench/scale.py`: the reference gateway serves featherless with N models (own process); the suite's",
         "client records every exchange the gateway contracts need (network, not measured); then a fresh process",
         "loads that exchange cache (as an xdist worker does) and runs the contract tests of",
@@ -232,7 +235,7 @@ def main(argv: list[str] | None = None) -> int:
         if not args.skip_scale:
             scale.main(["--sizes", args.sizes, "--runs", str(args.scale_runs), "--json", str(scale_file)])
     report = render(json.loads(cost_file.read_text()), json.loads(scale_file.read_text()),
-                    json.loads(latency_file.read_text()))
+                    json.loads(latency_file.read_text()), scale_kept=args.skip_scale)
     args.report.write_text(report)
     print(f"wrote {args.report}")
     return 0
