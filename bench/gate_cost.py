@@ -176,9 +176,9 @@ def replay(url: str, requests_file: Path, api_key: str) -> int:
 # -- one measured run -----------------------------------------------------------------------------------
 
 
-def timed(command: list[str], env: dict[str, str]) -> tuple[float, subprocess.CompletedProcess[str]]:
+def timed(command: list[str], env: dict[str, str], cwd: Path = ROOT) -> tuple[float, subprocess.CompletedProcess[str]]:
     started = time.monotonic()
-    result = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=1800)
+    result = subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True, timeout=1800)
     return time.monotonic() - started, result
 
 
@@ -239,7 +239,8 @@ def one_run(run: int, *, contract: Path, workers: int) -> dict[str, Any]:
                 elif step == "contracts gate":
                     figures["contracts gate distinct"] = len({request_key(r) for r in requests})
             elif step == "schemathesis":
-                seconds, result = timed(schemathesis_command(url, key), env)
+                # In the scratch folder: the CLI keeps a crash cache (.schemathesis/) in its working directory.
+                seconds, result = timed(schemathesis_command(url, key), env, cwd=scratch)
                 figures["schemathesis s"], figures["schemathesis requests"] = seconds, len(recorded(url))
                 figures["schemathesis status"] = result.returncode
                 result = subprocess.CompletedProcess(result.args, 0)  # its findings are its own; timed, not judged
