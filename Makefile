@@ -96,14 +96,15 @@ test: $(LITELLM_STAMP) reports
 	$(VENV)/bin/lint-imports
 	$(PY) -m pytest tests/self -p xdist -n $(N) --dist loadgroup --junitxml=reports/junit-self.xml $(PYTEST_ARGS)
 
-# The inner loop: lint, the self-tests not marked slow (units, properties, the contract files, the reference
-# gateway; no suite runs in subprocesses, no LiteLLM), then one gate against the embedded reference gateway with
-# the smoke fuzz profile (FUZZ_GATE_PROFILE=smoke: a few cases per operation). Not a verdict on any API, and
-# it writes no run record. `make test` remains the whole suite and what CI runs.
+# The inner loop: lint, the self-tests not marked slow or litellm (units, properties, the contract files, the
+# reference gateway; no suite run in a subprocess, no LiteLLM proxy even when the extra is installed), then one
+# gate against the embedded reference gateway with the smoke fuzz profile (FUZZ_GATE_PROFILE=smoke: a few cases
+# per operation). Not a verdict on any API, and it writes no run record. `make test` remains the whole suite
+# and what CI runs.
 check: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/lint-imports
-	$(PY) -m pytest tests/self -m "not slow" -p xdist -n $(N) -q $(PYTEST_ARGS)
+	$(PY) -m pytest tests/self -m "not slow and not litellm" -p xdist -n $(N) -q $(PYTEST_ARGS)
 	TARGET_URL= GATEWAYS= BASELINE= CONTRACTS=contracts/gateways.yaml FUZZ_GATE_PROFILE=smoke \
 	  $(PY) -m pytest tests/contract tests/fuzz -m gate -p xdist -n $(N) -q
 

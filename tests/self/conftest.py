@@ -18,9 +18,10 @@ LITELLM_FIXTURES = {"litellm_proxies", "litellm_healthy", "litellm_faulty"}
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     # Under xdist every worker would start its own pair of proxies (hundreds of MB, 7-25 s each): the tests that
-    # use them go to one worker (`--dist loadgroup`, as `make test` runs).
+    # use them go to one worker (`--dist loadgroup`, as `make test` runs). `make check` leaves them out (-m).
     for item in items:
         if LITELLM_FIXTURES.intersection(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.litellm)
             item.add_marker(pytest.mark.xdist_group("litellm"))
 
 
