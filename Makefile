@@ -1,4 +1,5 @@
-# gateway-contracts. `make gate` is the pre-deploy gate; `make test` runs the project's own tests.
+# gateway-contracts. `make gate` is the pre-deploy gate; `make test` runs the project's own tests; `make check`
+# is the inner loop (under a minute).
 # Each target builds the virtualenv it needs from pyproject.toml (Python 3.11, no other prerequisite).
 SHELL := /bin/bash
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
@@ -31,11 +32,12 @@ unexport PYTHONDONTWRITEBYTECODE
 # key) and the run record reports/run-<run>.json + reports/history.jsonl the sign-off report reads.
 CLI := $(PY) -m gateway_contracts.cli
 
-.PHONY: help install gate test lint serve clean nightly signoff baseline report screenshot fuzz bench known
+.PHONY: help install gate test check lint serve clean nightly signoff baseline report screenshot fuzz bench known
 
 help:
 	@echo "make gate    - pre-deploy gate against TARGET_URL (default: embedded reference gateway)"
-	@echo "make test    - the project's own tests (units, properties, kill matrix)"
+	@echo "make test    - the project's own tests, all of them (units, properties, kill matrix, LiteLLM)"
+	@echo "make check   - the inner loop, under a minute: lint, the fast self-tests, one smoke gate"
 	@echo "make serve   - run the reference gateway in the foreground (PORT, FAULTS, SHAPE=full|sparse)"
 	@echo "make lint    - ruff and the import layering (lint-imports)"
 	@echo "make nightly - every contract + deep fuzzing; compares with BASELINE=FILE when given"
@@ -93,10 +95,24 @@ known: $(STAMP)
 screenshot:
 	scripts/screenshot.sh reports/signoff.html reports/signoff.png 1400,3000
 
+# Every self-test, N at a time: the kill matrix is one item per scenario (each a suite run). loadgroup keeps
+# what shares a session fixture on one worker (the LiteLLM proxies, a shape's healthy run and its baseline).
 test: $(LITELLM_STAMP) reports
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/lint-imports
-	$(PY) -m pytest tests/self --junitxml=reports/junit-self.xml $(PYTEST_ARGS)
+	$(PY) -m pytest tests/self -p xdist -n $(N) --dist loadgroup --junitxml=reports/junit-self.xml $(PYTEST_ARGS)
+
+# The inner loop: lint, the self-tests not marked slow or litellm (units, properties, the contract files, the
+# reference gateway; no suite run in a subprocess, no LiteLLM proxy even when the extra is installed), then one
+# gate against the embedded reference gateway with the smoke fuzz profile (FUZZ_GATE_PROFILE=smoke: a few cases
+# per operation). Not a verdict on any API, and it writes no run record. `make test` remains the whole suite
+# and what CI runs.
+check: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/lint-imports
+	$(PY) -m pytest tests/self -m "not slow and not litellm" -p xdist -n $(N) -q $(PYTEST_ARGS)
+	TARGET_URL= GATEWAYS= BASELINE= CONTRACTS=contracts/gateways.yaml FUZZ_GATE_PROFILE=smoke \
+	  $(PY) -m pytest tests/contract tests/fuzz -m gate -p xdist -n $(N) -q
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .

@@ -13,6 +13,14 @@ Each run starts a fresh reference gateway in its own process, behind a recorder 
                    contracts need exactly once: the contract minimum, timed end to end.
   replay           a plain httpx script that sends, once each, every distinct request `make gate` sent
                    (the contract minimum plus each distinct fuzz case): the same pages as the full gate.
+  schemathesis     plain `schemathesis run` of the same document (contracts/openapi.json) against the same
+                   server with the gate profile's settings (examples and fuzzing phases, 100 cases per
+                   operation, deterministic, every check, every failure): what fuzzing alone costs without the
+                   suite, single-process as the CLI runs by default. It fails on chat's `model_not_priced` 400
+                   for a generated model name, which the gate's profile accepts (profiles.CHAT_POSITIVE_STATUSES).
+
+The gate binds nothing itself; the recording gateway listens with `bind_tcp` (IPPROTO_TCP, so accepted sockets
+get TCP_NODELAY): before, every kept-alive answer waited ~40 ms and the crawl and replay measured the stall.
 
 The contract minimum is `gateway_contracts.plan.planned_requests`, computed from the contract, not hard-coded:
 each page of each contracted catalog (slug, aliases, the aggregate) at the largest page size, the second
@@ -47,6 +55,8 @@ from gateway_contracts.plan import PlannedRequest, first_pages, planned_requests
 
 REQUEST_TARGET = 1.1  # at most 1.1x the minimum
 WALL_TARGET = 2.0  # at most 2x the bare crawl
+SCHEMATHESIS_TARGET = 1.0  # the full gate at most the wall time of plain `schemathesis run` of its document
+DOCUMENT = ROOT / "contracts" / "openapi.json"  # what contracts/gateways.yaml names (`openapi`)
 RECORD_PATH = "/_bench/requests"  # GET: the recorded requests; DELETE: forget them (neither is recorded)
 
 Request = dict[str, Any]  # {"method", "path", "query", "raw_query", "body" (base64), "content_type", "keyed"}
@@ -166,9 +176,9 @@ def replay(url: str, requests_file: Path, api_key: str) -> int:
 # -- one measured run -----------------------------------------------------------------------------------
 
 
-def timed(command: list[str], env: dict[str, str]) -> tuple[float, subprocess.CompletedProcess[str]]:
+def timed(command: list[str], env: dict[str, str], cwd: Path = ROOT) -> tuple[float, subprocess.CompletedProcess[str]]:
     started = time.monotonic()
-    result = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=1800)
+    result = subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True, timeout=1800)
     return time.monotonic() - started, result
 
 
@@ -181,6 +191,14 @@ def gate_command(url: str, scratch: Path, *, contracts_only: bool, workers: int)
                 f"--target-url={url}", *redirect.split()]
     return ["make", "-s", "gate", f"TARGET_URL={url}", f"N={workers}", f"PY={sys.executable}",
             f"STAMP={scratch}/stamp", f"PYTEST_ARGS={redirect}"]
+
+
+def schemathesis_command(url: str, api_key: str) -> list[str]:
+    """Plain `schemathesis run` with the gate profile's knobs (gateway_contracts.fuzz.profiles.GATE)."""
+    executable = Path(sys.executable).with_name("schemathesis")
+    return [str(executable), "run", str(DOCUMENT), "--url", url, "--checks", "all", "--phases", "examples,fuzzing",
+            "--max-examples", "100", "--generation-deterministic", "--continue-on-failure",
+            "-H", f"Authorization: Bearer {api_key}", "--no-color"]
 
 
 @contextlib.contextmanager
@@ -203,7 +221,8 @@ def one_run(run: int, *, contract: Path, workers: int) -> dict[str, Any]:
         # gate's recording, so it comes after it.
         # The serial variants (N=0: no xdist, one process) show what the workers' start-up costs.
         gates = ("make gate", "make gate serial", "contracts gate", "contracts gate serial")
-        steps = (*gates, "crawl", "replay") if run % 2 == 0 else ("crawl", *reversed(gates), "replay")
+        steps = ((*gates, "schemathesis", "crawl", "replay") if run % 2 == 0
+                 else ("crawl", "schemathesis", *reversed(gates), "replay"))
         full: list[Request] = []
         for step in steps:
             if step in gates:
@@ -219,6 +238,12 @@ def one_run(run: int, *, contract: Path, workers: int) -> dict[str, Any]:
                     full = requests
                 elif step == "contracts gate":
                     figures["contracts gate distinct"] = len({request_key(r) for r in requests})
+            elif step == "schemathesis":
+                # In the scratch folder: the CLI keeps a crash cache (.schemathesis/) in its working directory.
+                seconds, result = timed(schemathesis_command(url, key), env, cwd=scratch)
+                figures["schemathesis s"], figures["schemathesis requests"] = seconds, len(recorded(url))
+                figures["schemathesis status"] = result.returncode
+                result = subprocess.CompletedProcess(result.args, 0)  # its findings are its own; timed, not judged
             elif step == "crawl":
                 seconds, result = timed([sys.executable, __file__, "crawl", url, "--contract", str(contract)], env)
                 figures["crawl s"], figures["crawl requests"] = seconds, len(recorded(url))
@@ -243,6 +268,7 @@ def one_run(run: int, *, contract: Path, workers: int) -> dict[str, Any]:
     figures["make gate wall ratio"] = figures["make gate s"] / figures["replay s"]
     figures["contracts serial wall ratio"] = figures["contracts gate serial s"] / figures["crawl s"]
     figures["make gate serial wall ratio"] = figures["make gate serial s"] / figures["replay s"]
+    figures["make gate / schemathesis"] = figures["make gate s"] / figures["schemathesis s"]
     return {k: round(v, 3) if isinstance(v, float) else v for k, v in figures.items()}
 
 
@@ -257,12 +283,14 @@ def measure(runs: int, *, contract: Path, workers: int) -> dict[str, Any]:
         "workers": workers,
         "runs": rows,
         "median": med,
-        "targets": {"request_ratio": REQUEST_TARGET, "wall_ratio": WALL_TARGET},
+        "targets": {"request_ratio": REQUEST_TARGET, "wall_ratio": WALL_TARGET,
+                    "schemathesis_ratio": SCHEMATHESIS_TARGET},
         "verdicts": {
             "contracts request ratio": med["contracts request ratio"] <= REQUEST_TARGET,
             "contracts wall ratio": med["contracts wall ratio"] <= WALL_TARGET,
             "make gate request ratio": med["make gate request ratio"] <= REQUEST_TARGET,
             "make gate wall ratio": med["make gate wall ratio"] <= WALL_TARGET,
+            "make gate / schemathesis": med["make gate / schemathesis"] <= SCHEMATHESIS_TARGET,
         },
         "machine": machine(),
     }

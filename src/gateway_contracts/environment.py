@@ -12,5 +12,5 @@ SUITE_ENV = (
     "REFERENCE_FAULTS", "REFERENCE_SHAPE",  # the embedded reference gateway
     "MAX_RPS", "REQUEST_TIMEOUT", "RETRIES", "MAX_BODY_BYTES", "RUN_DEADLINE",  # pacing and bounds
     "STRICT_REGISTRY", "STRICT_KNOWN", "BASELINE", "RUN_NAME", "REPORTS_DIR",  # verdicts and records
-    "FUZZ_ALLOWED_HOSTS", "FUZZ_ALLOW_METHODS", "FUZZ_SEED", "FUZZ_SPEC",  # fuzzing
+    "FUZZ_ALLOWED_HOSTS", "FUZZ_ALLOW_METHODS", "FUZZ_SEED", "FUZZ_SPEC", "FUZZ_GATE_PROFILE",  # fuzzing
 )

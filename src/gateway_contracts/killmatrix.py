@@ -5,7 +5,11 @@ run at once. A shape is a form of the reference gateway (`full`, `sparse`) with 
 to; the matrix file states each scenario's expectation per shape, or why it does not apply to a shape.
 The tests that fail (from the run's JUnit) must be exactly the ones the scenario expects, so a
 contract that silently stops checking, or starts failing for the wrong reason, breaks the build.
+A scenario with `fuzz: true` runs the gate's fuzz tests too (the full gate profile, as `make gate` runs it):
+the fuzz-only faults, which no gate contract can see, are caught there or nowhere.
 Parsing, comparison and rendering are pure functions; only `run_scenario`/`run_matrix` touch processes.
+`make test` runs each scenario as its own pytest item (tests/self/test_kill_matrix.py); this module's command
+runs them a few at a time outside pytest:
 
     python -m gateway_contracts.killmatrix [--jobs 3] [--only FAULT ...] [--shape SHAPE ...] [--record]
 """
@@ -33,6 +37,7 @@ HEALTHY = "healthy"
 MATRIX_FILE = Path("tests/self/kill_matrix.yaml")
 REPORT_FILE = Path("reports/kill-matrix.md")
 SUITE_ARGS = ("-m", "pytest", "tests/contract", "-m", "gate", "-p", "no:cacheprovider", "-q")
+FUZZ_SUITE_ARGS = ("-m", "pytest", "tests/contract", "tests/fuzz", "-m", "gate", "-p", "no:cacheprovider", "-q")
 # Suite settings a caller's environment could leak into the inner runs (the matrix sets its own), and pytest's.
 SCRUBBED_ENV = (*SUITE_ENV, "PYTEST_ADDOPTS")
 RUN_TIMEOUT_S = 600.0
@@ -56,6 +61,9 @@ class Scenario:
     summary: str | None = None  # text the run's terminal summary must contain
     shape: str = DEFAULT_SHAPE  # the reference gateway's shape (REFERENCE_SHAPE of the run)
     contracts: str | None = None  # the shape's contract file (None: the suite's default)
+    fuzz: bool = False  # the run includes the gate's fuzz tests (tests/fuzz -m gate) and the installed plugins
+    must_pass: frozenset[str] = frozenset()  # test ids that must pass (e.g. each fuzzed operation is its own test)
+    failure_text: tuple[str, ...] = ()  # phrases every expected failure's JUnit message must contain
 
     @property
     def key(self) -> str:
@@ -79,6 +87,7 @@ class Outcome:
     failed: frozenset[str] = frozenset()
     errors: frozenset[str] = frozenset()
     skipped: frozenset[str] = frozenset()
+    messages: Mapping[str, str] = field(default_factory=dict)  # failed or errored id -> its message and text
 
 
 @dataclass(frozen=True)
@@ -108,7 +117,8 @@ class Verdict:
 
 # -- the matrix file -------------------------------------------------------------------------------
 
-_SCENARIO_KEYS = {"faults", "args", "fail", "target", "why", "summary"}
+_SCENARIO_KEYS = {"faults", "args", "fail", "target", "why", "summary", "fuzz", "pass", "failure_text"}
+_INHERITED = ("faults", "args", "fuzz")  # what another shape's mapping takes from the top level
 
 
 def load_matrix(path: Path, incidents: Mapping[str, str]) -> Matrix:
@@ -139,7 +149,7 @@ def load_matrix(path: Path, incidents: Mapping[str, str]) -> Matrix:
             if isinstance(value, str) and value.strip():
                 not_applicable[f"{name}@{shape}"] = " ".join(value.split())
             elif isinstance(value, dict):
-                inherited = {k: base[k] for k in ("faults", "args") if k in base}
+                inherited = {k: base[k] for k in _INHERITED if k in base}
                 scenarios.append(_scenario(path, name, {**inherited, **value}, incidents, shape, contracts))
             else:
                 raise MatrixError(f"{path}: scenarios.{name}.{shape}: expected the {shape} shape's expectation "
@@ -168,7 +178,8 @@ def _scenario(path: Path, name: str, spec: dict[str, Any], incidents: Mapping[st
     where = f"{path}: scenarios.{name}" + ("" if shape == DEFAULT_SHAPE else f".{shape}")
     if not isinstance(spec, dict) or set(spec) - _SCENARIO_KEYS:
         raise MatrixError(f"{where}: keys must be among {sorted(_SCENARIO_KEYS)}")
-    faults = tuple(spec.get("faults") or [name])
+    # `faults: []` is a fault-free variant (e.g. the healthy gateway with fuzzing); no key: the fault named NAME
+    faults = tuple(spec["faults"]) if spec.get("faults") is not None else (name,)
     for fault in faults:
         if fault not in incidents:
             raise MatrixError(f"{where}: unknown fault {fault!r}")
@@ -178,10 +189,21 @@ def _scenario(path: Path, name: str, spec: dict[str, Any], incidents: Mapping[st
         raise MatrixError(f"{where}: target {target!r} is not in its fail list")
     if expected and not spec.get("why"):
         raise MatrixError(f"{where}: a scenario with failures needs a why")
+    if not isinstance(spec.get("fuzz", False), bool):
+        raise MatrixError(f"{where}: fuzz: expected true or false")
+    must_pass = frozenset(spec.get("pass") or ())
+    if must_pass & expected:
+        raise MatrixError(f"{where}: pass and fail name the same tests: {sorted(must_pass & expected)}")
+    failure_text = spec.get("failure_text") or []
+    if not isinstance(failure_text, list) or not all(isinstance(t, str) for t in failure_text):
+        raise MatrixError(f"{where}: failure_text: expected a list of phrases")
+    if failure_text and not expected:
+        raise MatrixError(f"{where}: failure_text needs a fail list to apply to")
     return Scenario(
         name=name, faults=faults, args=tuple(spec.get("args") or ()), expected=expected, target=target,
         why=" ".join(str(spec.get("why") or "").split()), incident=", ".join(incidents[f] for f in faults),
-        summary=spec.get("summary"), shape=shape, contracts=contracts,
+        summary=spec.get("summary"), shape=shape, contracts=contracts, fuzz=bool(spec.get("fuzz", False)),
+        must_pass=must_pass, failure_text=tuple(failure_text),
     )
 
 
@@ -197,9 +219,14 @@ def unaccounted_faults(matrix: Matrix, known: Iterable[str]) -> list[str]:
 def parse_junit(xml_text: str) -> Outcome:
     """Test ids (the JUnit `name`, e.g. `test_no_duplicate_ids[huggingface]`) grouped by result."""
     buckets: dict[str, set[str]] = {"passed": set(), "failed": set(), "errors": set(), "skipped": set()}
+    messages: dict[str, str] = {}
     for case in ET.fromstring(xml_text).iter("testcase"):
         name = case.get("name", "")
         tags = {child.tag for child in case}
+        for child in case:
+            if child.tag in ("failure", "error"):
+                text = f"{child.get('message', '')}\n{child.text or ''}"
+                messages[name] = f"{messages[name]}\n{text}" if name in messages else text
         if "error" in tags:  # an error in setup or teardown, or a collection error
             buckets["errors"].add(name)
         if "failure" in tags:
@@ -208,7 +235,7 @@ def parse_junit(xml_text: str) -> Outcome:
             buckets["skipped"].add(name)
         elif "error" not in tags:
             buckets["passed"].add(name)
-    return Outcome(**{k: frozenset(v) for k, v in buckets.items()})
+    return Outcome(**{k: frozenset(v) for k, v in buckets.items()}, messages=messages)
 
 
 def compare(run: Run) -> Verdict:
@@ -228,6 +255,13 @@ def compare(run: Run) -> Verdict:
         problems.append(f"errors (not findings) in {', '.join(sorted(outcome.errors))}")
     if scenario.summary and scenario.summary not in run.output:
         problems.append(f"the run summary does not mention {scenario.summary!r}")
+    not_passed = scenario.must_pass - outcome.passed if outcome else frozenset()
+    if not_passed:
+        problems.append(f"expected to pass but did not run or pass: {', '.join(sorted(not_passed))}")
+    for test in sorted(scenario.expected & failed):
+        absent = [t for t in scenario.failure_text if t not in outcome.messages.get(test, "")] if outcome else []
+        if absent:
+            problems.append(f"{test}: its failure does not say {', '.join(map(repr, absent))}")
     return Verdict(run, scenario.expected - failed, failed - scenario.expected, tuple(problems))
 
 
@@ -243,7 +277,7 @@ def summary_line(verdicts: Sequence[Verdict]) -> str:
     """`kill matrix: 41/41 faults caught exactly as expected (5 of them pass by design); healthy gateway: 160
     passed, 0 failed`, plus the mismatched scenarios' names. With several shapes, faults count once per shape
     and the healthy runs are listed per shape."""
-    faults = [v for v in verdicts if v.scenario.name != HEALTHY]
+    faults = [v for v in verdicts if v.scenario.faults]  # a fault-free variant is not a fault caught
     line = f"kill matrix: {sum(v.ok for v in faults)}/{len(faults)} faults caught exactly as expected"
     passing = sum(v.ok and not v.scenario.expected for v in faults)
     if passing:  # e.g. retried transients: "caught" would overstate what a passing run shows
@@ -265,7 +299,8 @@ def render_markdown(verdicts: Sequence[Verdict], out_of_scope: Mapping[str, str]
         summary_line(verdicts),
         "",
         f"Each row is one run of `pytest tests/contract -m gate` against the embedded reference gateway with "
-        f"the fault injected; {len(verdicts)} runs in {wall_s:.0f} s wall time. **Target** is the contract "
+        f"the fault injected (`+fuzz`: `tests/contract tests/fuzz -m gate`, the gate's fuzz tests too); "
+        f"{len(verdicts)} runs in {wall_s:.0f} s wall time. **Target** is the contract "
         "the incident's invariant names; the other expected failures follow from what the fault breaks. "
         "`NAME@sparse` runs the sparse shape against `contracts/gatewayz-staging.yaml`.",
         "",
@@ -290,7 +325,7 @@ def render_markdown(verdicts: Sequence[Verdict], out_of_scope: Mapping[str, str]
 
 
 def _args(s: Scenario) -> str:
-    extra = [f for f in s.faults if f != s.name] + list(s.args)
+    extra = [f for f in s.faults if f != s.name] + (["+fuzz"] if s.fuzz else []) + list(s.args)
     return f" ({_cell(' '.join(extra))})" if extra else ""
 
 
@@ -333,7 +368,8 @@ def describe_mismatch(v: Verdict) -> str:
 def suite_command(scenario: Scenario, junit: Path, python: str = sys.executable,
                   baseline: Path | None = None) -> list[str]:
     """The scenario's suite run; `{baseline}` in its args names the snapshot the healthy run writes."""
-    command = [python, *SUITE_ARGS, *(["--contracts", scenario.contracts] if scenario.contracts else []),
+    suite = FUZZ_SUITE_ARGS if scenario.fuzz else SUITE_ARGS
+    command = [python, *suite, *(["--contracts", scenario.contracts] if scenario.contracts else []),
                f"--junitxml={junit}"]
     for fault in scenario.faults:
         command += ["--reference-fault", fault]
@@ -355,7 +391,9 @@ def run_scenario(scenario: Scenario, *, root: Path, workdir: Path, python: str =
     env["REFERENCE_SHAPE"] = scenario.shape
     # Third-party plugins (hypothesis, schemathesis, allure) hold no contract but cost half of a run's CPU;
     # the suite's own plugin comes from conftest.py. Were one needed, the healthy run would fail loudly.
-    env["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"
+    # A fuzz scenario needs them (schemathesis, xdist when its args ask): it runs as `make gate` does.
+    if not scenario.fuzz:
+        env["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"
     started = time.monotonic()
     try:
         proc = subprocess.run(suite_command(scenario, junit, python, baseline), cwd=root, env=env,
@@ -378,7 +416,7 @@ def run_matrix(scenarios: Sequence[Scenario], *, root: Path, jobs: int = 3,
         wanted = {s.shape for s in scenarios if needs_baseline(s)}
         baselines = {shape: work / f"baseline-{shape}.json" for shape in wanted}
         # Healthy first (it writes the baseline), then the slow scenarios, so they overlap the many fast ones.
-        order = sorted(scenarios, key=lambda s: (s.name != HEALTHY, not _is_slow(s)))
+        order = sorted(scenarios, key=lambda s: (s.name != HEALTHY, not is_slow(s)))
         futures: dict[str, Future[Run]] = {}
         for s in order:
             healthy = futures.get(Scenario(HEALTHY, (), shape=s.shape).key)
@@ -399,8 +437,32 @@ def _after(first: Future[Run], scenario: Scenario, **kwargs: Any) -> Run:
 _SLOW_FAULTS = frozenset({"slow-gateway", "hang"})
 
 
-def _is_slow(scenario: Scenario) -> bool:
-    return bool(_SLOW_FAULTS.intersection(scenario.faults))
+def is_slow(scenario: Scenario) -> bool:
+    """Runs that take much longer than the rest: started first, so they overlap the many fast ones."""
+    return scenario.fuzz or bool(_SLOW_FAULTS.intersection(scenario.faults))
+
+
+def verdict_row(v: Verdict) -> dict[str, Any]:
+    """A verdict as JSON-ready data, what the report needs of it: how a pytest item of the matrix hands its
+    verdict to the process that writes the report (xdist workers report to the controller). The passing ids
+    only of a fault-free run (the summary counts them); the rest are the failing and the mismatched sets."""
+    o = v.run.outcome
+    row: dict[str, Any] = {"key": v.scenario.key, "status": v.run.status, "seconds": round(v.run.seconds, 1),
+                           "junit": o is not None, "missing": sorted(v.missing), "unexpected": sorted(v.unexpected),
+                           "problems": list(v.problems)}
+    if o is not None:
+        row.update(failed=sorted(o.failed), errors=sorted(o.errors))
+        if not v.scenario.faults:
+            row["passed"] = sorted(o.passed)
+    return row
+
+
+def verdict_from_row(row: Mapping[str, Any], scenario: Scenario) -> Verdict:
+    """The inverse of `verdict_row`, enough to render (the run's output and passing ids of a fault are not kept)."""
+    outcome = Outcome(passed=frozenset(row.get("passed", ())), failed=frozenset(row.get("failed", ())),
+                      errors=frozenset(row.get("errors", ()))) if row["junit"] else None
+    run = Run(scenario, row["status"], outcome, seconds=float(row["seconds"]))
+    return Verdict(run, frozenset(row["missing"]), frozenset(row["unexpected"]), tuple(row["problems"]))
 
 
 def write_report(verdicts: Sequence[Verdict], out_of_scope: Mapping[str, str], *, wall_s: float,

@@ -75,6 +75,18 @@ def flag(raw: str) -> bool:
     raise ValueError(raw)
 
 
+def one_of(*choices: str) -> Callable[[str], str]:
+    """A parser for an enumerated option: the value itself, if it is one of `choices`."""
+
+    def parse(raw: str) -> str:
+        if raw not in choices:
+            raise ValueError(raw)
+        return raw
+
+    parse.__name__ = f"one of {', '.join(choices)}"  # what the one-line error says is expected
+    return parse
+
+
 EXPECTED: dict[Callable[[str], Any], str] = {
     non_negative_float: "a number >= 0",
     positive_float: "a number > 0",

@@ -13,8 +13,8 @@ from __future__ import annotations
 import pytest
 from schemathesis import Case
 
-from gateway_contracts.fuzz.plugin import current_settings, current_source
-from gateway_contracts.fuzz.profiles import GATE, NIGHTLY
+from gateway_contracts.fuzz.plugin import current_settings, current_source, marks_selected
+from gateway_contracts.fuzz.profiles import NIGHTLY, PROFILES
 from gateway_contracts.fuzz.spec import load_schema
 from gateway_contracts.fuzz.target import FuzzTarget, walk_settings
 
@@ -22,8 +22,8 @@ _settings = current_settings()
 _source = current_source()
 
 if _source.document is not None:
-    gate_schema = load_schema(_source.document, GATE, seed=_settings.seed, methods=_settings.methods)
-    nightly_schema = load_schema(_source.document, NIGHTLY, seed=_settings.seed, methods=_settings.methods)
+    gate_profile = PROFILES[_settings.gate_profile]  # `gate`, or `smoke` where a self-test needs only plumbing
+    gate_schema = load_schema(_source.document, gate_profile, seed=_settings.seed, methods=_settings.methods)
 
     @pytest.mark.gate
     @pytest.mark.fuzz
@@ -31,19 +31,24 @@ if _source.document is not None:
     def test_fuzz_gate(case: Case, fuzz_target: FuzzTarget) -> None:
         fuzz_target.call_and_validate(case)
 
-    @pytest.mark.nightly
-    @pytest.mark.fuzz
-    @nightly_schema.parametrize()
-    def test_fuzz_nightly(case: Case, fuzz_target: FuzzTarget) -> None:
-        fuzz_target.call_and_validate(case)
+    # Only where `-m` can select them: building the nightly tests (their coverage cases) costs every process of
+    # a `-m gate` run ~2 s at collection, for tests it deselects right after.
+    if marks_selected("nightly", "fuzz"):
+        nightly_schema = load_schema(_source.document, NIGHTLY, seed=_settings.seed, methods=_settings.methods)
 
-    @pytest.mark.nightly
-    @pytest.mark.fuzz
-    def test_fuzz_pagination_walk(fuzz_target: FuzzTarget) -> None:
-        """Stateful: follow each page's `nextPage` link (`next_offset` -> `offset`), checking every page."""
-        # Its failures are recorded, not raised: the fuzz plugin fails the item once with each distinct one.
-        machine = fuzz_target.pagination_machine(nightly_schema)
-        machine.run(settings=walk_settings(examples=NIGHTLY.stateful_examples, steps=NIGHTLY.stateful_steps))
+        @pytest.mark.nightly
+        @pytest.mark.fuzz
+        @nightly_schema.parametrize()
+        def test_fuzz_nightly(case: Case, fuzz_target: FuzzTarget) -> None:
+            fuzz_target.call_and_validate(case)
+
+        @pytest.mark.nightly
+        @pytest.mark.fuzz
+        def test_fuzz_pagination_walk(fuzz_target: FuzzTarget) -> None:
+            """Stateful: follow each page's `nextPage` link (`next_offset` -> `offset`), checking every page."""
+            # Its failures are recorded, not raised: the fuzz plugin fails the item once with each distinct one.
+            machine = fuzz_target.pagination_machine(nightly_schema)
+            machine.run(settings=walk_settings(examples=NIGHTLY.stateful_examples, steps=NIGHTLY.stateful_steps))
 
 else:
     # Nothing to fuzz: one visible item per profile that says why (a skip for a contract without a document,

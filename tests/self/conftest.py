@@ -1,13 +1,28 @@
 """The LiteLLM proxies the self-tests share: one healthy, one with the four configured faults, started
-together once per session (each start costs 7-25 s; see docs/litellm-notes.md)."""
+together once per session (each start costs 7-25 s; see docs/litellm-notes.md); the kill matrix's report."""
 
 from __future__ import annotations
 
+import json
+import time
 from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
 
 import pytest
 
 from tests.self.litellm_proxy import HEALTHY, LiteLLMProxy, faulty_models, start_all
+
+LITELLM_FIXTURES = {"litellm_proxies", "litellm_healthy", "litellm_faulty"}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    # Under xdist every worker would start its own pair of proxies (hundreds of MB, 7-25 s each): the tests that
+    # use them go to one worker (`--dist loadgroup`, as `make test` runs). `make check` leaves them out (-m).
+    for item in items:
+        if LITELLM_FIXTURES.intersection(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.litellm)
+            item.add_marker(pytest.mark.xdist_group("litellm"))
 
 
 @pytest.fixture(scope="session")
@@ -29,3 +44,41 @@ def litellm_healthy(litellm_proxies: tuple[LiteLLMProxy, LiteLLMProxy]) -> LiteL
 @pytest.fixture(scope="session")
 def litellm_faulty(litellm_proxies: tuple[LiteLLMProxy, LiteLLMProxy]) -> LiteLLMProxy:
     return litellm_proxies[1]
+
+
+# -- the kill matrix's report (tests/self/test_kill_matrix.py) -----------------------------------------------
+# Each matrix item carries its verdict as a user property; under xdist the reports reach the controller, which
+# alone writes reports/kill-matrix.md and prints the summary line, for the scenarios this session ran.
+
+_matrix_rows: list[dict[str, object]] = []
+_matrix_started = time.monotonic()
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    if report.when == "call":
+        _matrix_rows.extend(json.loads(value) for name, value in report.user_properties if name == "kill-matrix")
+
+
+def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
+    if not _matrix_rows or hasattr(config, "workerinput"):
+        return
+    from gateway_contracts.killmatrix import (
+        MATRIX_FILE,
+        REPORT_FILE,
+        fault_incidents,
+        load_matrix,
+        summary_line,
+        verdict_from_row,
+        write_report,
+    )
+
+    root = Path(config.rootpath)
+    matrix = load_matrix(root / MATRIX_FILE, fault_incidents())
+    order = {s.key: i for i, s in enumerate(matrix.scenarios)}
+    scenarios = {s.key: s for s in matrix.scenarios}
+    rows = sorted(_matrix_rows, key=lambda row: order.get(str(row["key"]), len(order)))
+    verdicts = [verdict_from_row(row, scenarios[str(row["key"])]) for row in rows if row["key"] in scenarios]
+    wall = time.monotonic() - _matrix_started
+    write_report(verdicts, matrix.out_of_scope, wall_s=wall, path=root / REPORT_FILE,
+                 not_applicable=matrix.not_applicable)
+    terminalreporter.write_line(f"{summary_line(verdicts)} ({len(verdicts)} runs; {REPORT_FILE})")

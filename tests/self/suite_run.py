@@ -24,6 +24,9 @@ from gateway_contracts.environment import SUITE_ENV
 
 ROOT = Path(__file__).resolve().parents[2]
 SCRUBBED = (*SUITE_ENV, "PYTEST_ADDOPTS")
+# For runs that test the suite's plumbing (reports, counts, pacing, refusals), not what the gate profile finds:
+# a few fuzz cases per operation instead of a hundred (gateway_contracts.fuzz.profiles.SMOKE).
+SMOKE_FUZZ = {"FUZZ_GATE_PROFILE": "smoke"}
 
 
 def scrubbed_env(overrides: Mapping[str, str] | None = None) -> dict[str, str]:

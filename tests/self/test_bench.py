@@ -59,3 +59,14 @@ def test_the_scale_bench_runs_at_a_tiny_size(tmp_path: Path) -> None:
     assert all(row["tests"] >= 7 and not row["runs"][0]["failed"] for row in figures["sizes"])
     assert figures["machine"]["cores"] >= 1
     assert set(figures["fit"]) == {"checks_wall_s", "checks_cpu_s", "peak_rss_mib"}
+
+
+@pytest.mark.slow
+def test_the_latency_bench_runs_with_a_few_requests(tmp_path: Path) -> None:
+    out = tmp_path / "latency.json"
+    result = run_python(["bench/latency.py", "--requests", "5", "--json", str(out)])
+    assert result.status == 0, result.stderr[-3000:]
+    figures = json.loads(out.read_text())
+    for server in ("embedded", "standalone"):
+        assert figures[server]["requests"] == 15
+        assert set(figures[server]["by_path_median_ms"]) == {"/health", "/v1/models", "/v1/gateways"}

@@ -82,6 +82,22 @@ def test_make_report_and_serve_pass_run_port_and_faults() -> None:
         "serve", "PORT=9001", "FAULTS=hang")
 
 
+def test_make_check_is_the_fast_lane_and_make_test_the_whole_suite() -> None:
+    def dry(*args: str) -> list[str]:
+        out = subprocess.run(["make", "-n", "-o", ".venv/.installed-stamp", "-o", ".venv/.litellm-stamp", *args],
+                             cwd=ROOT, capture_output=True, text=True, timeout=30, check=True).stdout
+        return out.replace("\\\n", "").splitlines()  # a recipe line continued with a backslash is one command
+
+    check = dry("check", "N=3")
+    assert '.venv/bin/python -m pytest tests/self -m "not slow and not litellm" -p xdist -n 3 -q ' in check
+    smoke = next(line for line in check if "tests/contract tests/fuzz -m gate" in line)
+    assert "FUZZ_GATE_PROFILE=smoke" in smoke
+    assert "TARGET_URL= " in smoke  # the embedded reference gateway, whatever the caller's TARGET_URL
+    test = next(line for line in dry("test") if "pytest tests/self" in line)
+    assert "slow" not in test  # every self-test, the slow ones included
+    assert "--dist loadgroup" in test
+
+
 # -- main ------------------------------------------------------------------------------------------
 
 

@@ -25,7 +25,16 @@ from gateway_contracts.catalog import CatalogStore
 from gateway_contracts.contract import load_contract
 from gateway_contracts.data.exchange import Exchange, build_url
 from gateway_contracts.net.client import GatewayClient
-from gateway_contracts.options import Invalid, flag, non_negative_float, non_negative_int, option_type, positive_float
+from gateway_contracts.options import (
+    EXPECTED,
+    Invalid,
+    flag,
+    non_negative_float,
+    non_negative_int,
+    one_of,
+    option_type,
+    positive_float,
+)
 from gateway_contracts.reference.server import EmbeddedGateway
 from gateway_contracts.session.state import KEYLESS_REASON
 from tests.self.suite_run import SuiteRun, assert_one_line_exit, run_gate
@@ -171,27 +180,58 @@ BAD_VALUES = [  # option, variable, a bad value
     ("--request-timeout", "REQUEST_TIMEOUT", "0"),
     ("--retries", "RETRIES", "1.5"),
     ("--fuzz-seed", "FUZZ_SEED", "seven"),
+    ("--fuzz-gate-profile", "FUZZ_GATE_PROFILE", "huge"),
 ]
 FLAGS = [("--strict-registry", "STRICT_REGISTRY"), ("--keyless", "KEYLESS")]  # on/off: only a variable has a value
 
 
-@pytest.mark.slow
+def _parse_options(args: list[str]) -> dict[str, Any]:
+    """The suite's options as its plugins declare them (the environment read at declaration, as pytest does)."""
+    from gateway_contracts import plugin
+    from gateway_contracts.fuzz import plugin as fuzz_plugin
+
+    parser = pytest.Parser(_ispytest=True)  # no public constructor; the declarations are what is under test
+    plugin.pytest_addoption(parser)
+    fuzz_plugin.pytest_addoption(parser)
+    return vars(parser.parse_known_args(args))
+
+
 @pytest.mark.parametrize("source", ["command-line", "environment"])
 @pytest.mark.parametrize(("option", "variable", "value"), BAD_VALUES, ids=[o for o, _, _ in BAD_VALUES])
-def test_a_bad_option_value_is_one_line_and_exit_6_from_either_source(
-    tmp_path: Path, option: str, variable: str, value: str, source: str
-) -> None:
-    args, env = ((f"{option}={value}",), {}) if source == "command-line" else ((), {variable: value})
-    run = run_gate(tmp_path, *args, env=env)
-    assert_one_line_exit(run, exitcodes.INVALID_CONTRACT, f"invalid option: {option} / {variable} = '{value}'")
-    assert "usage:" not in run.output
+def test_every_option_is_declared_with_its_variable_and_parser(monkeypatch: pytest.MonkeyPatch, option: str,
+                                                               variable: str, value: str, source: str) -> None:
+    """Each option and its variable go through the same parser and name each other: a bad value from either
+    source is an `Invalid` naming both, which options.py turns into one line and exit 6 (shown end to end below,
+    once per source)."""
+    monkeypatch.setenv(variable, value if source == "environment" else "")
+    parsed = _parse_options([f"{option}={value}"] if source == "command-line" else [])
+    invalid = parsed[option.lstrip("-").replace("-", "_")]
+    assert isinstance(invalid, Invalid), invalid
+    assert invalid.message().startswith(f"invalid option: {option} / {variable} = '{value}': expected ")
 
 
-@pytest.mark.slow
 @pytest.mark.parametrize(("option", "variable"), FLAGS, ids=[o for o, _ in FLAGS])
-def test_a_bad_flag_value_is_one_line_and_exit_6(tmp_path: Path, option: str, variable: str) -> None:
-    run = run_gate(tmp_path, env={variable: "maybe"})
-    assert_one_line_exit(run, exitcodes.INVALID_CONTRACT, f"invalid option: {option} / {variable} = 'maybe'")
+def test_every_flag_is_declared_with_its_variable(monkeypatch: pytest.MonkeyPatch, option: str, variable: str) -> None:
+    monkeypatch.setenv(variable, "maybe")
+    invalid = _parse_options([])[option.lstrip("-").replace("-", "_")]
+    assert isinstance(invalid, Invalid)
+    assert invalid.message() == f"invalid option: {option} / {variable} = 'maybe': expected " + EXPECTED[flag]
+    monkeypatch.setenv(variable, "on")
+    assert _parse_options([])[option.lstrip("-").replace("-", "_")] is True
+
+
+# A suite run per source (was ten, one per option and source: the parsers and the declarations are tested above
+# in-process): the bad value ends the run at configure time with one line and exit 6, not pytest's usage (exit 4).
+@pytest.mark.slow
+@pytest.mark.parametrize(("args", "env", "line"), [
+    (("--retries=1.5",), {}, "invalid option: --retries / RETRIES = '1.5'"),
+    ((), {"STRICT_REGISTRY": "maybe"}, "invalid option: --strict-registry / STRICT_REGISTRY = 'maybe'"),
+], ids=["command-line", "environment"])
+def test_a_bad_option_value_is_one_line_and_exit_6_from_either_source(tmp_path: Path, args: tuple[str, ...],
+                                                                      env: dict[str, str], line: str) -> None:
+    run = run_gate(tmp_path, *args, env=env)
+    assert_one_line_exit(run, exitcodes.INVALID_CONTRACT, line)
+    assert "usage:" not in run.output
 
 
 @pytest.mark.parametrize(("parse", "good", "bad"), [
@@ -200,6 +240,7 @@ def test_a_bad_flag_value_is_one_line_and_exit_6(tmp_path: Path, option: str, va
     (non_negative_int, {"0": 0, "5": 5}, ["-1", "1.5", "two", ""]),
     (int, {"-3": -3, "20260817": 20260817}, ["1.5", "seven"]),
     (flag, {"1": True, "TRUE": True, "yes": True, "0": False, "off": False, "": False}, ["2", "maybe", "y"]),
+    (one_of("gate", "smoke"), {"gate": "gate", " smoke ": "smoke"}, ["Gate", "huge", ""]),
 ])
 def test_each_parser_takes_what_it_documents(parse: Any, good: dict[str, Any], bad: list[str]) -> None:
     convert = option_type("--opt", "OPT", parse)

@@ -352,6 +352,21 @@ def test_drift_against_the_consumer_document_ignores_uncovered_routes() -> None:
     assert "/v1/gateways/status" in where, "a covered route the live spec lacks is drift"
 
 
+@pytest.mark.slow
+def test_drift_reports_routes_missing_from_the_live_spec(tmp_path: Path) -> None:
+    """The nightly drift test on a real run: a `catalog-routes-missing` gateway drops its catalog and chat routes
+    from its live spec, and the report names each (moved from test_fuzz_faults.py, now in the kill matrix)."""
+    from tests.self.suite_run import run_suite
+
+    run = run_suite(("tests/fuzz", "-m", "nightly", "-k", "live_spec", "--reference-fault", "catalog-routes-missing"),
+                    tmp_path)
+    assert run.status == 1, run.output[-3000:]
+    report = run.failed["test_live_spec_matches_committed"]
+    for path in ("/v1/models", "/models", "/v1/models/search", "/v1/models/{developer}", "/v1/chat/completions"):
+        assert f"{path}: path removed (the committed spec has it, the live spec does not)" in report
+    assert "/health" not in report
+
+
 # --- every distinct failure, typed invariant failures, case counts --------------------------------------
 
 
@@ -468,26 +483,26 @@ def test_fuzz_session_waits_out_a_rate_limit_instead_of_judging_it() -> None:
 
 
 def test_an_unusable_fuzz_spec_is_one_line_and_exit_6(tmp_path: Path) -> None:
-    from tests.self.suite_run import run_suite
+    from tests.self.suite_run import SMOKE_FUZZ, run_suite
 
     bad = tmp_path / "bad.yaml"
     bad.write_text("paths: [\n", encoding="utf-8")
-    run = run_suite(("tests/fuzz", "-m", "gate", "-p", "xdist", "-n", "2"), tmp_path, env={"FUZZ_SPEC": str(bad)})
+    run = run_suite(("tests/fuzz", "-m", "gate", "-p", "xdist", "-n", "2"), tmp_path,
+                    env={"FUZZ_SPEC": str(bad), **SMOKE_FUZZ})
     assert run.status == 6, run.output[-2000:]
     assert f"gateway-contracts: invalid fuzz setting: FUZZ_SPEC {bad}: not valid YAML" in run.output
     assert "Traceback" not in run.output
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("shape", SHAPES)
-def test_gate_fuzzing_of_the_consumer_document_passes_against_the_reference(tmp_path: Path,
-                                                                           shape: dict[str, str]) -> None:
-    """The reference gateway as the suite starts it, fuzzed with the gate profile against the consumer
-    document: every operation passes (all of schemathesis' checks and ours)."""
+def test_gate_fuzzing_of_the_consumer_document_passes_against_the_reference(tmp_path: Path) -> None:
+    """The full-shape reference gateway as the suite starts it, fuzzed with the gate profile against the consumer
+    document: every operation passes (all of schemathesis' checks and ours). The sparse shape with its staging
+    contract (which names this document) is the kill matrix's `healthy-with-fuzzing@sparse`."""
     from tests.self.suite_run import run_suite
 
     run = run_suite(("tests/fuzz", "-m", "gate", "-p", "xdist", "-n", "2"), tmp_path,
-                    env={"FUZZ_SPEC": str(CONSUMER), **shape})
+                    env={"FUZZ_SPEC": str(CONSUMER), "REFERENCE_SHAPE": "full", "CONTRACTS": "contracts/gateways.yaml"})
     fuzzed = {f"test_fuzz_gate[{m} {p}]" for m, p, _ in operations(DOC)}
     assert not run.failed, {k: v[:600] for k, v in run.failed.items()}
     assert run.passed | set(run.failed) == fuzzed, run.output[-2000:]

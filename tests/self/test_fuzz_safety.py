@@ -21,11 +21,12 @@ import pytest
 
 from gateway_contracts import exitcodes
 from gateway_contracts.reference import EmbeddedGateway
-from tests.self.suite_run import run_suite
+from tests.self.suite_run import SMOKE_FUZZ, run_suite
 
 pytestmark = pytest.mark.slow
-# A TARGET_URL run needs GATEWAY_API_KEY or an explicit opt-out: these runs are keyless by choice.
-KEYLESS = {"KEYLESS": "1"}
+# A TARGET_URL run needs GATEWAY_API_KEY or an explicit opt-out: these runs are keyless by choice. They test
+# plumbing, so they fuzz with the smoke profile (a few cases per operation).
+KEYLESS = {"KEYLESS": "1", **SMOKE_FUZZ}
 
 OPERATIONS = ("GET /health", "GET /v1/gateways", "GET /v1/gateways/status", "GET /v1/models", "GET /models",
               "GET /v1/models/search", "GET /v1/models/{developer}", "POST /v1/chat/completions")
@@ -98,7 +99,7 @@ def test_without_a_key_chat_is_skipped_and_only_safe_methods_are_sent(external: 
 
 
 def test_request_budget_holds_across_workers(external: StampedGateway, tmp_path: Path) -> None:
-    budget = 20
+    budget = 4  # the smoke profile sends 17 requests to these two operations: enough to measure 2/s per worker
     run = run_suite(("tests/fuzz", "-m", "gate", "-p", "xdist", "-n", "2", "-k", "search or developer"), tmp_path,
                     env={"TARGET_URL": external.gateway.url, **KEYLESS, "MAX_RPS": str(budget)})
     assert run.status == 0, run.output[-3000:]
@@ -115,7 +116,7 @@ def test_the_key_stays_out_of_every_report(tmp_path: Path) -> None:
     allure = tmp_path / "allure"
     run = run_suite(("tests/fuzz", "-m", "gate", "-k", "chat", "--reference-fault", "chat-502-html",
                      "--tb=long", "--showlocals", f"--alluredir={allure}"), tmp_path,
-                    env={"GATEWAY_API_KEY": canary})
+                    env={"GATEWAY_API_KEY": canary, **SMOKE_FUZZ})
     assert run.status == 1, run.output[-3000:]
     failure = run.failed["test_fuzz_gate[POST /v1/chat/completions]"]
     assert "curl -X POST -H 'Authorization: ***'" in failure
@@ -129,7 +130,7 @@ def test_the_key_stays_out_of_every_report(tmp_path: Path) -> None:
 def test_each_operation_has_its_own_allure_history(tmp_path: Path) -> None:
     allure = tmp_path / "allure"
     run = run_suite(("tests/fuzz", "-m", "gate", "-p", "xdist", "-n", "2", "-k", "gateways or health or search",
-                     f"--alluredir={allure}"), tmp_path)
+                     f"--alluredir={allure}"), tmp_path, env=SMOKE_FUZZ)
     assert run.status == 0, run.output[-3000:]
     results = [json.loads(p.read_text()) for p in allure.glob("*-result.json")]
     operations = {r["name"]: {p["name"]: p["value"] for p in r.get("parameters", [])} for r in results}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sys
 import textwrap
 from collections.abc import Iterable
@@ -28,6 +29,8 @@ from gateway_contracts.killmatrix import (
     suite_command,
     summary_line,
     unaccounted_faults,
+    verdict_from_row,
+    verdict_row,
 )
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -348,3 +351,113 @@ def test_committed_matrix_runs_every_shape() -> None:
     sparse = [s for s in matrix.scenarios if s.shape == "sparse" and s.name != HEALTHY]
     assert len(sparse) >= 25
     assert {s.contracts for s in sparse} == {"contracts/gatewayz-staging.yaml"}
+
+
+# -- fuzz scenarios: the gate's fuzz tests too, tests that must pass, what a failure must say --------------
+
+FUZZED = """
+    version: 1
+    scenarios:
+      healthy-with-fuzzing:
+        faults: []
+        fuzz: true
+        args: [-p, xdist, -n, '2']
+        why: everything passes
+        pass: ['test_fuzz_gate[GET /health]']
+      dup:
+        fuzz: true
+        target: 'test_fuzz_gate[GET /v1/models]'
+        why: fuzzing finds it
+        failure_text: [Server error, curl -X GET]
+        fail: ['test_fuzz_gate[GET /v1/models]']
+    out_of_scope: {slow: w, extra: w}
+    """
+
+
+def test_load_matrix_with_fuzz_scenarios(tmp_path: Path) -> None:
+    matrix = load_matrix(write(tmp_path, FUZZED), INCIDENTS)
+    _, healthy, dup = matrix.scenarios
+    assert healthy.faults == ()  # `faults: []`: a fault-free variant, not the fault named after the scenario
+    assert healthy.fuzz
+    assert healthy.must_pass == {"test_fuzz_gate[GET /health]"}
+    assert dup.fuzz
+    assert dup.faults == ("dup",)
+    assert dup.failure_text == ("Server error", "curl -X GET")
+    assert not matrix.scenarios[0].fuzz
+    assert unaccounted_faults(matrix, INCIDENTS) == []
+
+
+@pytest.mark.parametrize(("body", "message"), [
+    ("version: 1\nscenarios:\n  dup: {fuzz: 'yes'}", "fuzz: expected true or false"),
+    ("version: 1\nscenarios:\n  dup: {fail: [a], why: w, pass: [a]}", "pass and fail name the same tests"),
+    ("version: 1\nscenarios:\n  dup: {fail: [a], why: w, failure_text: oops}", "failure_text: expected a list"),
+    ("version: 1\nscenarios:\n  dup: {failure_text: [x]}", "failure_text needs a fail list"),
+])
+def test_load_matrix_rejects_fuzz_keys(tmp_path: Path, body: str, message: str) -> None:
+    with pytest.raises(MatrixError, match=message):
+        load_matrix(write(tmp_path, body), INCIDENTS)
+
+
+def test_another_shape_inherits_fuzz(tmp_path: Path) -> None:
+    matrix = load_matrix(write(tmp_path, SHAPED.replace("slow:\n", "slow:\n        fuzz: true\n")
+                               .replace("'no such gateway in that registry'", "{}")), INCIDENTS)
+    assert [s.key for s in matrix.scenarios if s.fuzz] == ["slow", "slow@sparse"]
+
+
+def test_suite_command_of_a_fuzz_scenario() -> None:
+    plain = suite_command(scenario(), Path("/tmp/x.xml"))
+    fuzzed = suite_command(Scenario("dup", ("dup",), fuzz=True, args=("-p", "xdist", "-n", "2")), Path("/tmp/x.xml"))
+    assert "tests/fuzz" not in plain
+    assert fuzzed[3:7] == ["tests/contract", "tests/fuzz", "-m", "gate"]
+    assert fuzzed[-6:] == ["--reference-fault", "dup", "-p", "xdist", "-n", "2"]
+
+
+FUZZ_JUNIT = """<testsuites><testsuite name="pytest">
+  <testcase name="test_fuzz_gate[GET /health]"/>
+  <testcase name="test_fuzz_gate[GET /v1/models]"><failure message="1 distinct failure">- Server error
+Reproduce with: curl -X GET http://127.0.0.1/v1/models</failure></testcase>
+</testsuite></testsuites>"""
+
+
+def test_parse_junit_keeps_each_failure_text() -> None:
+    outcome = parse_junit(FUZZ_JUNIT)
+    assert outcome.messages == {"test_fuzz_gate[GET /v1/models]":
+                                "1 distinct failure\n- Server error\nReproduce with: curl -X GET http://127.0.0.1/v1/models"}
+
+
+def test_a_failure_must_say_what_the_matrix_requires() -> None:
+    s = Scenario("dup", ("dup",), expected=frozenset({"test_fuzz_gate[GET /v1/models]"}), fuzz=True,
+                 failure_text=("Server error", "curl -X GET"))
+    assert compare(Run(s, 1, parse_junit(FUZZ_JUNIT))).ok
+    worded = Scenario("dup", ("dup",), expected=s.expected, failure_text=("Response violates schema",))
+    verdict = compare(Run(worded, 1, parse_junit(FUZZ_JUNIT)))
+    assert verdict.problems == ("test_fuzz_gate[GET /v1/models]: its failure does not say 'Response violates schema'",)
+
+
+def test_tests_that_must_pass() -> None:
+    s = Scenario("healthy-with-fuzzing", (), must_pass=frozenset({"test_fuzz_gate[GET /health]", "test_gone"}))
+    verdict = compare(Run(s, 0, Outcome(passed=frozenset({"test_fuzz_gate[GET /health]"}))))
+    assert verdict.problems == ("expected to pass but did not run or pass: test_gone",)
+    assert compare(Run(s, 0, Outcome(passed=s.must_pass))).ok
+
+
+def test_a_fault_free_variant_is_not_counted_as_a_fault_caught() -> None:
+    fuzzed = compare(Run(Scenario("healthy-with-fuzzing", (), fuzz=True), 0, Outcome()))
+    ok = compare(run(scenario(expected={"a"}), {"a"}))
+    assert summary_line([fuzzed, ok]) == "kill matrix: 1/1 faults caught exactly as expected"
+    assert "`healthy-with-fuzzing` (+fuzz)" in render_markdown([fuzzed], {}, wall_s=1)
+
+
+def test_a_verdict_survives_its_row() -> None:
+    """What an xdist worker sends the controller renders the same report as the verdict itself."""
+    healthy = compare(run(Scenario(HEALTHY, ())))
+    bad = compare(run(scenario(expected={"a", "b"}), {"a", "c"}, errors={"c"}))
+    timed_out = compare(Run(scenario(expected={"a"}), None, None, seconds=600))
+    verdicts = [healthy, bad, timed_out]
+    rows = [json.loads(json.dumps(verdict_row(v))) for v in verdicts]
+    assert "passed" in rows[0]
+    assert "passed" not in rows[1]  # a fault's passing ids are not carried: the report never shows them
+    back = [verdict_from_row(row, v.scenario) for row, v in zip(rows, verdicts, strict=True)]
+    assert summary_line(back) == summary_line(verdicts)
+    assert render_markdown(back, {}, wall_s=3) == render_markdown(verdicts, {}, wall_s=3)
+    assert [v.ok for v in back] == [True, False, False]

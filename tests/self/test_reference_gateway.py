@@ -523,7 +523,7 @@ TOUCHES: dict[str, set[str]] = {
     "html-error-page": {"chutes"},
     "truncated-json": {"nebius"},
     "huge-body": {"xai"},
-    # Fuzz-only faults: no probe here sends their inputs or reads their field (tests/self/test_fuzz_faults.py).
+    # Fuzz-only faults: no probe here sends their inputs or reads their field (their kill-matrix scenarios fuzz).
     "search-500-on-combo": set(),
     "undocumented-status": set(),
     "schema-break": {"registry"},

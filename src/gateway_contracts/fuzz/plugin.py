@@ -20,12 +20,13 @@ from gateway_contracts import exitcodes
 from gateway_contracts.fuzz.safety import CHAT_OPERATION, DEFAULT_ALLOWED_HOSTS, SafetyError, refusal
 from gateway_contracts.fuzz.settings import (
     DEFAULT_SEED,
+    GATE_PROFILES,
     TARGET_SPEC,
     TARGET_SPEC_TIMEOUT_S,
     FuzzSettings,
     resolve_settings,
 )
-from gateway_contracts.options import env_default, option_type
+from gateway_contracts.options import env_default, one_of, option_type
 from gateway_contracts.session import known
 from gateway_contracts.session.state import KEYLESS_REASON, STATE
 
@@ -68,6 +69,22 @@ def current_source() -> SpecSource:
     return _source
 
 
+def marks_selected(*marks: str) -> bool:
+    """Could `-m` select a test carrying these marks? Test modules ask at import, before collection: schemathesis
+    builds each parametrized test as it is collected (the nightly profile's coverage cases cost ~2 s per process),
+    and `-m gate` would deselect the nightly ones right after. Any doubt (no run, an expression this cannot
+    read) answers yes: building a test too many is only slower."""
+    expression = getattr(getattr(_config, "option", None), "markexpr", "") if _config is not None else ""
+    if not expression:
+        return True
+    try:
+        from _pytest.mark.expression import Expression  # pytest's own reading of -m; private, hence the fallback
+
+        return bool(Expression.compile(expression).evaluate(lambda name, **_: name in marks))
+    except Exception:
+        return True
+
+
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("gateway-contracts")
     group.addoption("--fuzz-allowed-hosts", default=None, metavar="HOSTS",
@@ -79,6 +96,10 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--fuzz-seed", type=option_type("--fuzz-seed", "FUZZ_SEED", int), default=env_default("FUZZ_SEED"),
                     help=f"seed of the nightly fuzz profile (env FUZZ_SEED; default {DEFAULT_SEED}); the gate "
                     "profile is derandomized")
+    group.addoption("--fuzz-gate-profile", default=env_default("FUZZ_GATE_PROFILE"),
+                    type=option_type("--fuzz-gate-profile", "FUZZ_GATE_PROFILE", one_of(*GATE_PROFILES)),
+                    help="the profile of the gate's fuzz tests (env FUZZ_GATE_PROFILE): gate (the default; "
+                    "100 cases per operation) or smoke (5: for testing the suite's plumbing, not an API)")
     group.addoption("--fuzz-spec", default=None, metavar="FILE|target",
                     help="the OpenAPI document fuzzed and compared for drift, instead of the one the contract names "
                     f"(key `openapi`); `{TARGET_SPEC}`: the target's own /openapi.json, restricted to the operations "
@@ -90,7 +111,7 @@ def pytest_configure(config: pytest.Config) -> None:
     option = config.option
     try:
         settings = resolve_settings(option.fuzz_allowed_hosts, option.fuzz_allow_methods, option.fuzz_seed,
-                                    option.fuzz_spec, Path(config.rootpath))
+                                    option.fuzz_spec, Path(config.rootpath), option.fuzz_gate_profile)
     except SafetyError as exc:
         pytest.exit(f"gateway-contracts: invalid fuzz setting: {exc}", returncode=exitcodes.INVALID_CONTRACT)
     if settings.spec is not None and not settings.spec.is_file():
@@ -117,7 +138,8 @@ def pytest_report_header(config: pytest.Config) -> str | None:
     document = settings.spec or getattr(getattr(state, "contract", None), "openapi", None)
     spec = ("the target's /openapi.json judged by " if settings.target_spec else "") + (
         str(document) if document else "none (the contract names no `openapi` document)")
-    return (f"gateway-contracts fuzz: seed {settings.seed} (FUZZ_SEED), allowed hosts "
+    profile = "" if settings.gate_profile == "gate" else f"gate profile {settings.gate_profile} (FUZZ_GATE_PROFILE), "
+    return (f"gateway-contracts fuzz: {profile}seed {settings.seed} (FUZZ_SEED), allowed hosts "
             f"{','.join(settings.allowed_hosts)}, unsafe methods allowed: {unsafe}; spec: {spec}")
 
 

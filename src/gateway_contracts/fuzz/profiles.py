@@ -1,9 +1,12 @@
 """Fuzz profiles: how much schemathesis generates, which phases run, and the checks' scope.
 
 `gate` runs on every deploy: deterministic (the same cases every run, so a red gate is reproducible) and
-small (about a minute on the reference gateway with two workers). `nightly` goes deep: more examples, the
-coverage phase (boundary and invalid values of every parameter, undeclared methods) and the stateful
-pagination walk; its seed (FUZZ_SEED) can change between nights, and the log names it.
+small (seconds on the reference gateway with two workers). `smoke` takes its place (FUZZ_GATE_PROFILE=smoke)
+where only the plumbing is under test (reports, counts, pacing, refusals): the examples and a few generated
+cases per operation, so every operation still sends requests, at a twentieth of the cost.
+`nightly` goes deep: more examples, the coverage phase (boundary and invalid values of every parameter,
+undeclared methods) and the stateful pagination walk; its seed (FUZZ_SEED) can change between nights, and
+the log names it.
 
 The configuration is built here, in code, rather than in a `schemathesis.toml`: such a file is found
 automatically up to the repository root and resolves `${VARS}` eagerly, which would make an unset
@@ -36,7 +39,8 @@ GATE = Profile("gate", max_examples=100, coverage=False, deterministic=True, sta
 NIGHTLY = Profile(
     "nightly", max_examples=150, coverage=True, deterministic=False, stateful_examples=25, stateful_steps=8
 )
-PROFILES = {profile.name: profile for profile in (GATE, NIGHTLY)}
+SMOKE = Profile("smoke", max_examples=5, coverage=False, deterministic=True, stateful_examples=0, stateful_steps=0)
+PROFILES = {profile.name: profile for profile in (GATE, NIGHTLY, SMOKE)}
 
 # Positive data on chat: a schema-valid `model` is any non-empty string, but only catalog ids are served;
 # others answer a documented 400 `model_not_priced`. The catalog is data (thousands of ids, changing

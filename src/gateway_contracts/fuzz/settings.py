@@ -15,6 +15,11 @@ TARGET_SPEC = "target"  # FUZZ_SPEC=target: fuzz the target's own /openapi.json,
 # Reading the target's own document (FUZZ_SPEC=target) when REQUEST_TIMEOUT does not say: the suite's default
 # per-request timeout. LiteLLM's (2 MB, 717 paths) takes ~7 s to its first answer, 20 s under load.
 TARGET_SPEC_TIMEOUT_S = 60.0
+# FUZZ_GATE_PROFILE: what the gate's fuzz tests run (profiles.py defines them; named here to stay light).
+# `smoke` is a handful of cases per operation: for tests of the plumbing (reports, counts, pacing, refusals),
+# never a verdict on an API.
+GATE_PROFILE = "gate"
+GATE_PROFILES = (GATE_PROFILE, "smoke")
 
 
 @dataclass(frozen=True)
@@ -25,18 +30,24 @@ class FuzzSettings:
     # FUZZ_SPEC: a document that overrides the contract's `openapi` (None: the contract's), or TARGET_SPEC.
     spec: Path | None = None
     target_spec: bool = False
+    gate_profile: str = GATE_PROFILE  # the profile test_fuzz_gate runs (FUZZ_GATE_PROFILE)
 
 
 def resolve_settings(hosts: str | None = None, methods: str | None = None, seed: int | None = None,
-                     spec: str | None = None, root: Path | None = None) -> FuzzSettings:
-    """Options win over the environment (FUZZ_ALLOWED_HOSTS, FUZZ_ALLOW_METHODS, FUZZ_SEED, FUZZ_SPEC), which
-    wins over the defaults. SafetyError names a value that cannot be used."""
+                     spec: str | None = None, root: Path | None = None,
+                     gate_profile: str | None = None) -> FuzzSettings:
+    """Options win over the environment (FUZZ_ALLOWED_HOSTS, FUZZ_ALLOW_METHODS, FUZZ_SEED, FUZZ_SPEC,
+    FUZZ_GATE_PROFILE), which wins over the defaults. SafetyError names a value that cannot be used."""
     env = os.environ
     raw_seed = seed if seed is not None else env.get("FUZZ_SEED", "").strip() or DEFAULT_SEED
     try:
         seed_value = int(raw_seed)
     except ValueError:
         raise SafetyError(f"FUZZ_SEED={raw_seed!r} is not an integer") from None
+    profile = (gate_profile or env.get("FUZZ_GATE_PROFILE") or "").strip() or GATE_PROFILE
+    if profile not in GATE_PROFILES:
+        raise SafetyError(f"--fuzz-gate-profile / FUZZ_GATE_PROFILE = {profile!r}: expected one of "
+                          f"{', '.join(GATE_PROFILES)}")
     raw_spec = (spec or env.get("FUZZ_SPEC") or "").strip()
     spec_path = None
     if raw_spec and raw_spec != TARGET_SPEC:
@@ -50,4 +61,5 @@ def resolve_settings(hosts: str | None = None, methods: str | None = None, seed:
         seed=seed_value,
         spec=spec_path,
         target_spec=raw_spec == TARGET_SPEC,
+        gate_profile=profile,
     )
