@@ -53,7 +53,7 @@ CONTEXT_BOUND = 0.25
 CONTEXT_MARGIN = 0.10
 MAX_LIMIT = 1000  # the API's largest page (the contract's pagination default)
 MAX_PAGES = 200
-RPS = 4.0  # the suite's default budget against a TARGET_URL: under the real API's 300/min limiter
+RPS = 4.0  # MAX_RPS unset: the suite's default against a TARGET_URL, under the real API's 300/min limiter
 # The consumer documents a starter contract names, shipped with the package (copied beside the contract).
 DOCUMENTS = {GATEWAYZ: "gatewayz-api.openapi.json", OPENAI: "openai-models.openapi.json"}
 
@@ -339,7 +339,15 @@ def run(args: argparse.Namespace, now: Callable[[], datetime] = lambda: datetime
         return exitcodes.INVALID_CONTRACT
     keyless = os.environ.get("KEYLESS", "").strip().lower() in ("1", "true", "yes", "on")
     key = None if keyless else (os.environ.get("GATEWAY_API_KEY") or "").strip() or None
-    client = GatewayClient(url, api_key=key, settings=ClientSettings(max_rps=RPS))
+    raw_rps = os.environ.get("MAX_RPS", "").strip()
+    try:
+        rps = float(raw_rps) if raw_rps else RPS
+        if not math.isfinite(rps) or rps < 0:
+            raise ValueError(raw_rps)
+    except ValueError:
+        _say(f"invalid option: MAX_RPS = {raw_rps!r}: expected a number >= 0")
+        return exitcodes.INVALID_CONTRACT
+    client = GatewayClient(url, api_key=key, settings=ClientSettings(max_rps=rps))
     when = now().date().isoformat()
     document = DOCUMENTS[args.dialect]
     try:
