@@ -5,10 +5,12 @@ arguments of each session are defined here once and `make gate` and `gateway-con
     gateway-contracts report [--run NAME]
     gateway-contracts known --from-run NAME [--write] [--days N]
     gateway-contracts serve [--port PORT] [reference gateway options]
+    gateway-contracts init --target-url URL [--dialect gatewayz|openai] [-o FILE]
 
-Run it in a checkout (the contracts are its tests/ folder). The suite variables (TARGET_URL, CONTRACTS,
-GATEWAYS, BASELINE, GATEWAY_API_KEY, ...) come from the environment, as under make; every option the
-command does not know goes to pytest unchanged. The exit status is the suite's.
+In a checkout it runs the checkout's tests/ (from its root); installed anywhere else, the suite the package
+ships (gateway_contracts._suite: the same files), from the working folder, whose ./reports gets the reports.
+The suite variables (TARGET_URL, CONTRACTS, GATEWAYS, BASELINE, GATEWAY_API_KEY, ...) come from the environment,
+as under make; every option the command does not know goes to pytest unchanged. The exit status is the suite's.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ import os
 import subprocess
 import sys
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import NoReturn
 
@@ -39,6 +42,7 @@ OTHERS = {
     "report": "sign-off report of the latest run (--run NAME), then the Allure HTML when Node is present",
     "serve": "run the reference gateway in the foreground (--port, FAULTS)",
     "known": "known_findings entries for the failures of a run (--from-run NAME), to paste or --write",
+    "init": "write a starter contract from a live target's observed catalogs (--target-url, -o)",
 }
 # The sessions whose default is --strict-known (a known finding no longer seen fails), like a strict xfail; the
 # pre-deploy gate only reports it. STRICT_KNOWN=0 turns it off.
@@ -48,19 +52,20 @@ STRICT_KNOWN_SESSIONS = ("nightly", "signoff")
 # -- the sessions (pure) ---------------------------------------------------------------------------
 
 
-def run_args(run: str) -> list[str]:
+def run_args(run: str, reports: str = REPORTS) -> list[str]:
     """What every suite run writes: JUnit, Allure results (no captured output: it could hold a key) and the
     run record plus history line the sign-off report reads."""
-    return [f"--junitxml={REPORTS}/junit-{run}.xml", "--run-name", run, "--reports-dir", REPORTS,
-            f"--alluredir={REPORTS}/allure-results", "--clean-alluredir", "--allure-no-capture"]
+    return [f"--junitxml={reports}/junit-{run}.xml", "--run-name", run, "--reports-dir", reports,
+            f"--alluredir={reports}/allure-results", "--clean-alluredir", "--allure-no-capture"]
 
 
 NIGHTLY_TESTS = ["tests/contract", "tests/fuzz", "-m", "not fuzz or nightly"]  # every contract, the deep fuzz profile
 
 
 def suite_args(command: str, *, workers: str, baseline_out: str | None = None,
-               extra: Sequence[str] = ()) -> list[str]:
-    """The pytest arguments of a suite session; `extra` last, so a caller's options win."""
+               extra: Sequence[str] = (), suite: Path | None = None, reports: str = REPORTS) -> list[str]:
+    """The pytest arguments of a suite session; `extra` last, so a caller's options win. `suite`: the installed
+    suite's folder (its tests/ named absolutely, its own pytest settings), None in a checkout."""
     tests = {
         "gate": ["tests/contract", "tests/fuzz", "-m", "gate"],
         "fuzz": ["tests/fuzz", "-m", "nightly"],
@@ -68,9 +73,15 @@ def suite_args(command: str, *, workers: str, baseline_out: str | None = None,
         "signoff": NIGHTLY_TESTS,
         "baseline": ["tests/contract"],
     }[command]
-    args = ["-p", "xdist", "-n", workers, *tests, *run_args(command)]
+    if suite is not None:
+        tests = [str(suite / t) if t.startswith("tests/") else t for t in tests]
+    args = ["-p", "xdist", "-n", workers, *tests, *run_args(command, reports)]
     if command == "baseline":
         args += ["--update-baseline", baseline_out or "auto"]
+    if suite is not None:
+        # No pyproject.toml here: the shipped settings, and the suite's folder as rootdir (same test ids as a
+        # checkout's, and its conftest.py loads the plugin).
+        args += ["-c", str(suite / SUITE_CONFIG), "--rootdir", str(suite)]
     return [*args, *extra]
 
 
@@ -114,6 +125,9 @@ def parser() -> argparse.ArgumentParser:
         if name == "baseline":
             sub.add_argument("--out", default=None, metavar="FILE",
                              help="file to write (default: env BASELINE, else contracts/baselines/<host>.json)")
+        sub.add_argument("--reports-dir", default=os.environ.get("REPORTS_DIR") or REPORTS, metavar="DIR",
+                         help=f"folder of the reports (env REPORTS_DIR; default {REPORTS}, in the working folder or "
+                         "the checkout's root)")
     known = commands.add_parser("known", help=OTHERS["known"], description=OTHERS["known"], allow_abbrev=False)
     known.add_argument("--from-run", required=True, metavar="NAME", help="the run whose failures to accept (gate, "
                        "nightly, ...: reports/run-NAME.json or reports/junit-NAME.xml)")
@@ -124,8 +138,13 @@ def parser() -> argparse.ArgumentParser:
                        help="the contract file (default: env CONTRACTS, else contracts/gateways.yaml)")
     report = commands.add_parser("report", help=OTHERS["report"], description=OTHERS["report"], allow_abbrev=False)
     report.add_argument("--run", default=None, metavar="NAME", help="the run to render (default: the latest)")
+    report.add_argument("--reports-dir", default=os.environ.get("REPORTS_DIR") or REPORTS, metavar="DIR",
+                        help=f"folder of the reports (env REPORTS_DIR; default {REPORTS})")
     commands.add_parser("serve", help=OTHERS["serve"], description=OTHERS["serve"], allow_abbrev=False,
                         add_help=False)  # --help is the reference gateway's own
+    from gateway_contracts.starter import add_arguments
+
+    add_arguments(commands.add_parser("init", help=OTHERS["init"], description=OTHERS["init"], allow_abbrev=False))
     return top
 
 
@@ -139,6 +158,45 @@ def project_root(cwd: Path, source: Path = SOURCE) -> Path | None:
         if (candidate / "tests" / "contract").is_dir() and (candidate / "conftest.py").is_file():
             return candidate
     return None
+
+
+SUITE_CONFIG = "pytest.toml"
+
+
+def installed_suite() -> Path | None:
+    """The suite this package ships (gateway_contracts._suite), when its tests are there: a regular install.
+    (An editable install finds its checkout first, through `project_root`.)"""
+    from gateway_contracts import _suite
+
+    folder = Path(_suite.__file__).resolve().parent
+    complete = (folder / "tests" / "contract").is_dir() and (folder / SUITE_CONFIG).is_file()
+    return folder if complete else None
+
+
+@dataclass(frozen=True)
+class Where:
+    """Where a session runs: pytest's working folder (reports land in it) and the installed suite, if that is
+    what runs (None: a checkout's tests/, from its root)."""
+
+    cwd: Path
+    suite: Path | None = None
+
+
+def locate(cwd: Path) -> Where | None:
+    root = project_root(cwd)
+    if root is not None:
+        return Where(root)
+    suite = installed_suite()
+    return Where(cwd, suite) if suite is not None else None
+
+
+def _named(args: Sequence[str], environ: Mapping[str, str]) -> tuple[str | None, str | None]:
+    """The target URL and contract file a session is given (pytest options or their variables)."""
+    peek = argparse.ArgumentParser(add_help=False, allow_abbrev=False)
+    peek.add_argument("--target-url", default=environ.get("TARGET_URL") or None)
+    peek.add_argument("--contracts", default=environ.get("CONTRACTS") or None)
+    known, _ = peek.parse_known_args(list(args))
+    return known.target_url, known.contracts
 
 
 def _wait(process: subprocess.Popen[bytes]) -> int:
@@ -155,10 +213,10 @@ def _pytest(args: Sequence[str], root: Path, env: Mapping[str, str]) -> int:
     return _wait(subprocess.Popen([sys.executable, "-m", "pytest", *args], cwd=root, env=dict(env)))
 
 
-def _report(root: Path, run: str | None, allure: bool) -> int:
+def _report(root: Path, run: str | None, allure: bool, reports: str = REPORTS) -> int:
     from gateway_contracts.report.__main__ import main as render
 
-    status = render(["--reports-dir", str(root / REPORTS), *(["--run", run] if run else [])])
+    status = render(["--reports-dir", str(root / reports), *(["--run", run] if run else [])])
     script = root / "scripts" / "allure-report.sh"
     if status != 0 or not allure or not script.is_file():
         return status
@@ -191,26 +249,39 @@ def main(argv: Sequence[str] | None = None) -> int:
         from gateway_contracts.reference.__main__ import main as serve
 
         return serve(["--port", DEFAULT_PORT, *unknown, *passthrough])  # a later --port wins
-    if args.command in ("report", "known") and (unknown or passthrough):
-        cli.error(f"report: unrecognized arguments: {' '.join([*unknown, *passthrough])}")
-    root = project_root(Path.cwd())
-    if root is None:
-        print(f"{PROG}: no gateway-contracts checkout at {Path.cwd()} (tests/contract and conftest.py): run it "
-              "from the repository's root", file=sys.stderr)
+    if args.command in ("report", "known", "init") and (unknown or passthrough):
+        cli.error(f"{args.command}: unrecognized arguments: {' '.join([*unknown, *passthrough])}")
+    if args.command == "init":
+        from gateway_contracts.starter import run as init
+
+        return init(args)
+    where = locate(Path.cwd())
+    if where is None:
+        print(f"{PROG}: no gateway-contracts checkout at {Path.cwd()} (tests/contract and conftest.py) and no "
+              "installed suite: run it from the repository's root, or reinstall the package", file=sys.stderr)
         return exitcodes.INVALID_CONTRACT
-    (root / REPORTS).mkdir(exist_ok=True)
+    root = where.cwd
+    reports = getattr(args, "reports_dir", REPORTS)
+    if where.suite is not None and args.command in SUITES:
+        target_url, contracts = _named([*unknown, *passthrough], os.environ)
+        if target_url and not contracts:
+            # The shipped contract describes the embedded reference gateway, not this target.
+            print(f"{PROG}: --contracts FILE (or CONTRACTS) is required with --target-url {target_url} outside a "
+                  f"checkout; write one with `{PROG} init --target-url {target_url}`", file=sys.stderr)
+            return exitcodes.INVALID_CONTRACT
+    (root / reports).mkdir(parents=True, exist_ok=True)
     if args.command == "report":
-        return _report(root, args.run, allure=True)
+        return _report(root, args.run, allure=True, reports=reports)
     if args.command == "known":
         return _known(root, args)
     baseline_out = (args.out or os.environ.get("BASELINE") or None) if args.command == "baseline" else None
     strict = strict_known_args(args.command, os.environ)
     pytest_args = suite_args(args.command, workers=args.workers, baseline_out=baseline_out,
-                             extra=[*strict, *unknown, *passthrough])
+                             extra=[*strict, *unknown, *passthrough], suite=where.suite, reports=reports)
     status = _pytest(pytest_args, root, suite_env(args.command, os.environ))
     if args.command == "signoff":
         # The report is rendered whatever the verdict; the status stays the suite's (or 1 if no report).
-        rendered = _report(root, "signoff", allure=False)
+        rendered = _report(root, "signoff", allure=False, reports=reports)
         if rendered != 0 and status == 0:
             status = 1
     return status

@@ -139,7 +139,7 @@ def test_signoff_renders_the_report_and_keeps_the_suite_status(
         monkeypatch: pytest.MonkeyPatch, suite: int, report: int, status: int) -> None:
     rendered: list[str | None] = []
     monkeypatch.setattr(cli, "_pytest", lambda args, root, env: suite)
-    monkeypatch.setattr(cli, "_report", lambda root, run, allure: rendered.append(run) or report)
+    monkeypatch.setattr(cli, "_report", lambda root, run, allure, reports="reports": rendered.append(run) or report)
     monkeypatch.chdir(ROOT)
     assert cli.main(["signoff"]) == status
     assert rendered == ["signoff"]
