@@ -27,6 +27,14 @@ SCENARIOS: dict[str, tuple[set[str], str]] = {
     "undocumented-status": ({"test_fuzz_gate[GET /v1/models]", "test_fuzz_gate[GET /models]"},
                             "Undocumented status code"),
     "schema-break": ({"test_fuzz_gate[GET /v1/gateways]"}, "Response violates schema"),
+    # Issue 15: each true finding of a data-dependent check keeps a fault the (corrected) checks catch.
+    "provider-filter-ignored": ({"test_fuzz_gate[GET /v1/models]", "test_fuzz_gate[GET /models]"},
+                                "`provider-filter`"),
+    "developer-total-short": ({"test_fuzz_gate[GET /v1/models/{developer}]"}, "`developer`"),
+    "developer-other-rows": ({"test_fuzz_gate[GET /v1/models/{developer}]"}, "`provider-filter`"),
+    "search-unmatched-rows": ({"test_fuzz_gate[GET /v1/models/search]"}, "`search`"),
+    "unique-duplicate-ids": ({"test_fuzz_gate[GET /v1/models]", "test_fuzz_gate[GET /models]"},
+                             "`no-duplicate-ids`"),
 }
 
 
