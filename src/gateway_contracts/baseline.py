@@ -22,7 +22,9 @@ from gateway_contracts.data.findings import Finding, sample
 from gateway_contracts.data.pages import Walk
 
 FORMAT = 1
-# Ids a baseline has listed for this long are "long-lived": their disappearance fails, not only counts.
+# Ids a baseline has listed for this long are "long-lived": their disappearance is reported (run record,
+# sign-off), not failed: catalogs retire and health-gate models every week; the ids that must not vanish are
+# the contract's required models, which fail.
 LONG_LIVED_DAYS = 30
 # A latency regression must also add this much time: millisecond latencies jitter by large factors.
 LATENCY_NOISE_S = 0.25
@@ -189,16 +191,6 @@ def compare(
             f"{slug}: {len(lost_required)} required model(s) listed in {when} are gone",
             request, sample(lost_required),
         ))
-    cutoff = now - timedelta(days=policy.long_lived_days)
-    long_lived = [i for i in vanished if i not in base.required
-                  and _parse_time(baseline.first_seen(slug, i)) <= cutoff]
-    if long_lived:
-        findings.append(Finding(
-            "baseline-long-lived-vanished",
-            f"{slug}: {len(long_lived):,} ids listed for at least {policy.long_lived_days} days are gone "
-            f"(first seen by {min(baseline.first_seen(slug, i) for i in long_lived)} or later)",
-            request, sample(long_lived),
-        ))
     old_s, new_s = base.latency.median_s, current.latency.median_s
     factor = policy.latency_regression_factor
     if base.latency.requests and new_s > old_s * factor and new_s - old_s > policy.latency_noise_s:
@@ -218,8 +210,22 @@ def compare(
     return findings
 
 
-def changes(baseline: Snapshot, current: GatewaySnapshot) -> list[str]:
-    """What moved without failing (growth, churn within tolerance): reported, not failed."""
+def long_lived_vanished(baseline: Snapshot, current: GatewaySnapshot, *, now: datetime,
+                        long_lived_days: int = LONG_LIVED_DAYS) -> list[str]:
+    """Ids the baseline had listed for at least `long_lived_days` that are gone now (required ones aside: those
+    fail on their own)."""
+    base = baseline.gateways.get(current.slug)
+    if base is None:
+        return []
+    cutoff = now - timedelta(days=long_lived_days)
+    return [i for i in vanished_ids(base, current)
+            if i not in base.required and _parse_time(baseline.first_seen(current.slug, i)) <= cutoff]
+
+
+def changes(baseline: Snapshot, current: GatewaySnapshot, *, now: datetime | None = None,
+            long_lived_days: int = LONG_LIVED_DAYS) -> list[str]:
+    """What moved without failing (growth, churn within tolerance, long-lived ids retired): reported, not
+    failed."""
     base = baseline.gateways.get(current.slug)
     if base is None:
         return [f"{current.slug}: not in the baseline of {baseline.taken_at} (new gateway): {current.unique:,} models"]
@@ -233,6 +239,10 @@ def changes(baseline: Snapshot, current: GatewaySnapshot) -> list[str]:
         notes.append(f"{current.slug}: {len(added):,} new ids: {', '.join(sample(added, 3))}")
     if vanished:
         notes.append(f"{current.slug}: {len(vanished):,} ids vanished: {', '.join(sample(vanished, 3))}")
+    long_lived = long_lived_vanished(baseline, current, now=now, long_lived_days=long_lived_days) if now else []
+    if long_lived:
+        notes.append(f"{current.slug}: {len(long_lived):,} of them listed for at least {long_lived_days} days "
+                     f"(retired or health-gated?): {', '.join(sample(long_lived, 3))}")
     return notes
 
 

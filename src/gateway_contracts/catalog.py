@@ -24,6 +24,7 @@ from gateway_contracts.data.exchange import Exchange
 from gateway_contracts.data.findings import Finding
 from gateway_contracts.data.pages import Page
 from gateway_contracts.invariants.openai_models import GroupRule, list_rows
+from gateway_contracts.invariants.registry import names_of, registry_names
 from gateway_contracts.net.client import GatewayClient
 from gateway_contracts.pager import Walk, walk
 from gateway_contracts.plan import InvalidQuery, PlannedRequest
@@ -64,6 +65,8 @@ class CatalogStore:
         """One request of the plan, through the session client (cached: each is sent once per run)."""
         if request.method == "GET" and request.authenticated:  # the openai dialect's keyed list and models
             return self.client.request("GET", request.path, params=request.query or None, authenticated=True)
+        if request.method == "GET" and request.read:  # the same request again, on purpose
+            return self.client.get(request.path, request.query or None, read=request.read)
         if request.method == "GET":  # get/post_json/request: what the offline store's client duck-types
             return self.client.get(request.path, request.query or None)
         return self.client.post_json(request.path, request.body, authenticated=request.authenticated)
@@ -118,6 +121,11 @@ class CatalogStore:
         limit = plan.small_walk_limit(self.walk(gateway).total, self.contract.max_limit)
         return None if limit is None else self.walk(gateway, limit=limit)
 
+    def same_request_again(self, gateway: str) -> tuple[Exchange | None, Exchange]:
+        """The walk's first page and the same request sent a second time."""
+        first = self.walk(gateway).first
+        return first, self.send(plan.repeat_first_page(gateway, self.contract.max_limit))
+
     def past_end(self, gateway: str) -> tuple[int, Exchange] | None:
         total = self.walk(gateway).total
         if total is None:
@@ -156,6 +164,12 @@ class CatalogStore:
     def catalog_totals(self) -> dict[str, int | None]:
         """Each contracted gateway's `total` from its catalog walk (the one the other contracts read)."""
         return {gateway.slug: self.walk(gateway.slug).total for gateway in self.contract.gateways}
+
+    def gateway_names(self, gateway: Gateway) -> frozenset[str]:
+        """The names the API may echo for a gateway: the contract's slug and aliases, and the aliases the live
+        registry lists for the same entry (read from the registry probe every run sends anyway)."""
+        registry = self.registry()
+        return names_of(registry_names(registry.json) if registry.is_json else None, gateway.names)
 
     def registry(self) -> Exchange:
         return self.send(PlannedRequest("GET", self.contract.registry.path))

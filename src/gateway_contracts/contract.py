@@ -41,6 +41,7 @@ class _Strict(BaseModel):
 class Defaults(_Strict):
     latency_budget_s: float = Field(default=70.0, gt=0)
     max_unpriced_share: float = Field(default=1.0, ge=0, le=1)
+    max_unknown_context_share: float = Field(default=1.0, ge=0, le=1)
     count_drop_tolerance: float = Field(default=0.10, ge=0, le=1)
     latency_regression_factor: float = Field(default=3.0, ge=1)
 
@@ -64,6 +65,7 @@ class GatewaySpec(_Bounded):
     latency_budget_s: float | None = Field(default=None, gt=0)
     id_pattern: str | None = None
     max_unpriced_share: float | None = Field(default=None, ge=0, le=1)
+    max_unknown_context_share: float | None = Field(default=None, ge=0, le=1)
     count_drop_tolerance: float | None = Field(default=None, ge=0, le=1)
 
     @field_validator("id_pattern")
@@ -201,6 +203,8 @@ class Gateway:
     id_pattern: str | None
     max_unpriced_share: float
     count_drop_tolerance: float
+    # Share of rows whose context_length is missing, null or 0 ("unknown"); 1.0: not checked.
+    max_unknown_context_share: float = 1.0
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -341,7 +345,7 @@ def _dialect(raw: dict[str, Any], path: Path, lines: dict[tuple[str, ...], int])
                                 f"this {dialect} contract (it has {theirs}; set 'dialect: {other}' if that is meant)")
     if dialect == OPENAI:
         for group, spec in (raw.get("groups") or {}).items() if isinstance(raw.get("groups"), dict) else ():
-            for key in ("aliases", "id_pattern", "max_unpriced_share"):
+            for key in ("aliases", "id_pattern", "max_unpriced_share", "max_unknown_context_share"):
                 if isinstance(spec, dict) and key in spec:
                     loc = ("groups", str(group), key)
                     raise ContractError(f"{path}:{_nearest_line(loc, lines)}: {_dotted(loc)}: a key of the gatewayz "
@@ -455,6 +459,10 @@ def _resolve(model: _ContractModel, path: Path) -> Contract:
             ),
             count_drop_tolerance=(
                 spec.count_drop_tolerance if spec.count_drop_tolerance is not None else d.count_drop_tolerance
+            ),
+            max_unknown_context_share=(
+                spec.max_unknown_context_share if spec.max_unknown_context_share is not None
+                else d.max_unknown_context_share
             ),
         )
         for slug, spec in model.gateways.items()

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 from urllib.parse import quote
 
@@ -53,6 +53,7 @@ class PlannedRequest:
     params: tuple[tuple[str, Any], ...] = ()  # the query, in order
     body: Any = field(default=None, hash=False)  # a JSON body (compared, not hashed: it is a dict)
     authenticated: bool = False
+    read: int = 0  # > 0: the same request sent again on purpose (its nth re-read)
 
     @property
     def query(self) -> dict[str, Any]:
@@ -169,6 +170,12 @@ def past_end_page(gateway: str, total: int) -> PlannedRequest:
     return models_page(gateway, total, 1)
 
 
+def repeat_first_page(slug: str, limit: int) -> PlannedRequest:
+    """The first page of a walk, asked a second time: the same request must list the same page (an order that
+    changes between reads makes paging skip and repeat rows)."""
+    return replace(models_page(slug, 0, limit), read=1)
+
+
 def case_variant_page(slug: str) -> PlannedRequest:
     """The slug in another case must select the same gateway."""
     return models_page(swap_case(slug), 0, 1)
@@ -220,6 +227,7 @@ def planned_requests(contract: Contract, totals: Mapping[str, int | None], *, ke
         plan.append(case_variant_page(gateway.slug))
     if contract.aggregate is not None:
         plan += walk_pages(contract.aggregate.slug, totals.get(contract.aggregate.slug), limit, max_pages)
+        plan.append(repeat_first_page(contract.aggregate.slug, limit))
     plan += [invalid_request(query, contract) for query in invalid_queries(limit)]
     plan += [invalid_search_request(q) for q in invalid_search_queries()]
     plan.append(PlannedRequest("GET", STATUS_PATH))

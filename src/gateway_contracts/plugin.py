@@ -79,7 +79,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     "skip and the summary says so; without it a TARGET_URL run with no key is refused (exit 6)")
     group.addoption("--baseline", default=os.environ.get("BASELINE") or None, metavar="FILE",
                     help="compare with a baseline taken by --update-baseline (env BASELINE): count drops beyond the "
-                    "contract's tolerance, vanished gateways, required or long-lived ids and latency regressions fail")
+                    "contract's tolerance, vanished gateways, vanished required models and latency regressions fail")
     group.addoption("--update-baseline", default=None, metavar="FILE",
                     help="after a passing run, write its snapshot to FILE ('auto': contracts/baselines/<host>.json)")
     group.addoption("--run-name", default=os.environ.get("RUN_NAME") or None, metavar="NAME",

@@ -77,3 +77,10 @@ def test_required_model_in_aggregate(catalogs: CatalogStore, aggregate: Aggregat
 def test_aggregate_latency_within_budget(catalogs: CatalogStore, aggregate: Aggregate) -> None:
     pages = catalogs.walk(aggregate.slug).pages
     holds(within_budget([p.exchange for p in pages], budget_s=aggregate.latency_budget_s))
+
+
+@pytest.mark.severity("critical")
+def test_same_request_same_page(catalogs: CatalogStore, aggregate: Aggregate) -> None:
+    first, again = catalogs.same_request_again(aggregate.slug)
+    holds(answered_json(again)
+          or pagination.same_page_twice(first.json if first else None, again.json, request=again.describe()))

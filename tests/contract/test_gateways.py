@@ -13,18 +13,18 @@ from gateway_contracts.data.pages import Walk
 from gateway_contracts.invariants import catalog as inv
 from gateway_contracts.invariants import pagination
 from gateway_contracts.invariants.envelope import check_envelope
-from gateway_contracts.invariants.models import check_model_rows, check_priced_share
+from gateway_contracts.invariants.models import check_known_context_share, check_model_rows, check_priced_share
 from gateway_contracts.invariants.responses import answered_json, same_gateway_selected, within_budget
 from gateway_contracts.verdict import holds
 
 pytestmark = [pytest.mark.gate, pytest.mark.nightly, pytest.mark.signoff]
 
 
-def envelope_findings(walk: Walk, canonical: str) -> list:
+def envelope_findings(walk: Walk, gateway: Gateway, names: frozenset[str]) -> list:
     # Every 200 JSON page, not only those the pager could read: a list moved out of `data` (R23) is the finding.
     return [f for p in walk.pages if p.exchange.status == 200 and p.exchange.is_json
-            for f in check_envelope(p.envelope, offset=p.offset, limit=p.limit, gateway=canonical,
-                                    request=p.exchange.describe())]
+            for f in check_envelope(p.envelope, offset=p.offset, limit=p.limit, gateway=gateway.slug,
+                                    gateway_names=names, request=p.exchange.describe())]
 
 
 @pytest.mark.severity("blocker")
@@ -35,13 +35,14 @@ def test_gateway_answers_200(catalogs: CatalogStore, gateway: Gateway) -> None:
 @pytest.mark.severity("critical")
 @pytest.mark.dialect("gatewayz")
 def test_envelope_is_coherent(catalogs: CatalogStore, gateway: Gateway) -> None:
-    holds(envelope_findings(catalogs.walk(gateway.slug), gateway.slug))
+    holds(envelope_findings(catalogs.walk(gateway.slug), gateway, catalogs.gateway_names(gateway)))
 
 
 @pytest.mark.dialect("gatewayz")
 def test_gateway_value_is_case_insensitive(catalogs: CatalogStore, gateway: Gateway) -> None:
     exchange = catalogs.case_variant(gateway)
-    holds(answered_json(exchange) or same_gateway_selected(exchange, catalogs.walk(gateway.slug), gateway.slug))
+    holds(answered_json(exchange) or same_gateway_selected(exchange, catalogs.walk(gateway.slug), gateway.slug,
+                                                           catalogs.gateway_names(gateway)))
 
 
 @pytest.mark.dialect("gatewayz")
@@ -50,6 +51,14 @@ def test_model_rows_are_well_formed(catalogs: CatalogStore, gateway: Gateway) ->
     request = walk.first.describe() if walk.first else None
     holds(check_model_rows(walk.rows, allowed_sources=gateway.names, id_pattern=gateway.id_pattern, request=request)
           + check_priced_share(walk.rows, max_unpriced_share=gateway.max_unpriced_share, request=request))
+
+
+@pytest.mark.severity("minor")
+@pytest.mark.dialect("gatewayz")
+def test_unknown_context_share(catalogs: CatalogStore, gateway: Gateway) -> None:
+    walk = catalogs.walk(gateway.slug)
+    holds(check_known_context_share(walk.rows, max_unknown_context_share=gateway.max_unknown_context_share,
+                                    request=walk.first.describe() if walk.first else None))
 
 
 @pytest.mark.severity("critical")
@@ -76,7 +85,8 @@ def test_required_model_present(catalogs: CatalogStore, gateway: Gateway, requir
 @pytest.mark.dialect("gatewayz")
 def test_alias_answers_200(catalogs: CatalogStore, gateway: Gateway, alias: str) -> None:
     walk = catalogs.walk(alias)
-    holds([f for page in walk.pages for f in answered_json(page.exchange)] + envelope_findings(walk, gateway.slug))
+    holds([f for page in walk.pages for f in answered_json(page.exchange)]
+          + envelope_findings(walk, gateway, catalogs.gateway_names(gateway)))
 
 
 @pytest.mark.severity("critical")

@@ -17,6 +17,7 @@ from gateway_contracts.baseline import (
     carry_first_seen,
     changes,
     compare,
+    long_lived_vanished,
     snapshot_gateway,
 )
 from gateway_contracts.baseline_file import default_path, load_baseline, save_baseline
@@ -133,16 +134,18 @@ def test_required_model_listed_in_the_baseline_that_vanished_fails() -> None:
     assert "baseline-long-lived-vanished" not in found  # reported once, as required
 
 
-def test_long_lived_ids_that_vanished_fail_recent_ones_do_not() -> None:
+def test_long_lived_ids_that_vanished_are_reported_not_failed() -> None:
+    # Catalogs retire and health-gate models every week: only required models must not vanish (they fail).
     old = "2026-09-01T00:00:00Z"  # more than 30 days before NOW
     base = Snapshot(**{**baseline().__dict__, "gateways": {"g": GatewaySnapshot(
         slug="g", status=200, complete=True, rows=3, ids=("keep", "old", "young"),
         first_seen={"keep": old, "old": old})}})
-    found = findings_of(base, gateway("g", model_ids=("keep", "young")), count_drop_tolerance=1.0)
-    assert list(found) == ["baseline-long-lived-vanished"]
-    assert "'old'" in found["baseline-long-lived-vanished"]
+    assert findings_of(base, gateway("g", model_ids=("keep", "young")), count_drop_tolerance=1.0) == {}
+    notes = changes(base, gateway("g", model_ids=("keep", "young")), now=NOW)
+    assert notes[-1] == "g: 1 of them listed for at least 30 days (retired or health-gated?): 'old'"
+    assert long_lived_vanished(base, gateway("g", model_ids=("keep", "young")), now=NOW) == ["old"]
     # taken 6 days before NOW, with no older first-seen times: nothing is long-lived yet
-    assert findings_of(base, gateway("g", model_ids=("keep", "old")), count_drop_tolerance=1.0) == {}
+    assert long_lived_vanished(base, gateway("g", model_ids=("keep", "old")), now=NOW) == []
 
 
 def test_latency_regression_beyond_the_factor_and_the_noise_floor() -> None:

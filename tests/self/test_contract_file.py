@@ -140,13 +140,17 @@ def test_model_defaults_apply_when_the_file_sets_none() -> None:
 
 
 def test_per_gateway_values_override_defaults_even_when_zero() -> None:
-    text = BASE + "    max_unpriced_share: 0\n    count_drop_tolerance: 0\n    latency_budget_s: 2.5\n" + (
+    text = BASE + ("    max_unpriced_share: 0\n    count_drop_tolerance: 0\n    latency_budget_s: 2.5\n"
+                   "    max_unknown_context_share: 0\n") + (
         "defaults:\n  max_unpriced_share: 0.5\n  count_drop_tolerance: 0.3\n  latency_budget_s: 9\n"
+        "  max_unknown_context_share: 0.2\n"
     )
     contract = parse_contract(text, PATH)
     hf, orr = contract.gateway("huggingface"), contract.gateway("openrouter")
     assert (hf.max_unpriced_share, hf.count_drop_tolerance, hf.latency_budget_s) == (0.0, 0.0, 2.5)
     assert (orr.max_unpriced_share, orr.count_drop_tolerance, orr.latency_budget_s) == (0.5, 0.3, 9.0)
+    assert (hf.max_unknown_context_share, orr.max_unknown_context_share) == (0.0, 0.2)
+    assert parse_contract(BASE, PATH).gateway("openrouter").max_unknown_context_share == 1.0  # not checked
 
 
 def test_gateway_lookup_of_an_unknown_slug() -> None:

@@ -409,21 +409,41 @@ def test_search_and_developer_and_registry_findings() -> None:
     good = {"success": True, "data": [row], "meta": {"total": 1, "limit": 2, "offset": 0, "returned": 1}}
     assert search(good) == []
     assert any("meta.returned is 2" in m for m in search({**good, "meta": {**good["meta"], "returned": 2}}))
-    assert any("match neither" in m for m in search(good, "http://t/v1/models/search?q=claude&limit=2&offset=0"))
+    described = {**row, "description": "A model by OpenAI"}
+    described_good = {**good, "data": [described]}
+    assert any("in none of id, name, description" in m
+               for m in search(described_good, "http://t/v1/models/search?q=claude&limit=2&offset=0"))
+    # The API searches the description too: a row that does not serve one cannot be judged ...
+    assert search(good, "http://t/v1/models/search?q=claude&limit=2&offset=0") == []
+    # ... and a hit by description, by provider or in another letter case is a hit.
+    assert search(described_good, "http://t/v1/models/search?q=BY%20OPENAI&limit=2&offset=0") == []
+    by_provider = {**good, "data": [{**described, "provider": "Anthropic"}]}
+    assert search(by_provider, "http://t/v1/models/search?q=anthrop&limit=2&offset=0") == []
     assert any("expected 0" in m for m in search(good, "http://t/v1/models/search?q=gpt&limit=2&offset=5"))
 
-    def developer(body: dict[str, Any]) -> list[str]:
-        answer = checks.Answer("GET", checks.DEVELOPER_PATH, Exchange("GET", "http://t/v1/models/openai", 200,
+    def developer(body: dict[str, Any], path: str = "openai") -> list[str]:
+        answer = checks.Answer("GET", checks.DEVELOPER_PATH, Exchange("GET", f"http://t/v1/models/{path}", 200,
                                                                       "application/json", json.dumps(body)),
-                               {"developer": "openai"})
+                               {"developer": path})
         return [f.message for f in checks.findings_for(answer, FACTS)]
 
     assert developer({"developer": "openai", "models": [row], "total": 1}) == []
-    assert any("total is 2" in m for m in developer({"developer": "openai", "models": [row], "total": 2}))
-    assert any("not from developer" in m for m in developer(
-        {"developer": "openai", "models": [{**row, "provider_slug": "x"}], "total": 1}))
+    # `total` counts the whole listing; the page is cut after (limit 100 by default).
+    assert developer({"developer": "openai", "models": [row], "total": 240, "count": 1}) == []
+    assert any("total is 0" in m for m in developer({"developer": "openai", "models": [row], "total": 0}))
+    assert any("count is 2" in m for m in developer({"developer": "openai", "models": [row], "count": 2}))
+    assert any("limit is ignored" in m for m in developer({"models": [row, {**row, "source_gateway": "openai"}]},
+                                                         "openai?limit=1"))
+    assert any("neither under 'openai/'" in m for m in developer(
+        {"developer": "openai", "models": [{**row, "id": "x/gpt", "provider_slug": "x"}], "total": 1}))
+    # Matching is an id prefix OR the provider_slug, case-insensitively.
+    assert developer({"developer": "OpenAI", "models": [{**row, "provider_slug": "azure"}]}, "OpenAI") == []
+    # The router decodes the segment and the API strips blanks and a leading @: the echo may be either form.
+    assert developer({"developer": "openai", "models": [row]}, "%20%40openai%20") == []
+    assert developer({"developer": "\xad", "models": []}, "%C2%AD") == []
+    assert any("developer echoes 'anthropic'" in m for m in developer({"developer": "anthropic", "models": [row]}))
     # provider_slug is optional in the API: a sparse row (id, name, source_gateway) cannot be judged by it.
-    sparse = {"id": "openai/gpt-4o", "name": "GPT", "source_gateway": "openrouter"}
+    sparse = {"id": "meta/llama", "name": "Llama", "source_gateway": "openrouter"}
     assert developer({"developer": "openai", "models": [sparse], "total": 1}) == []
 
     def registry(body: dict[str, Any]) -> list[str]:
@@ -435,6 +455,61 @@ def test_search_and_developer_and_registry_findings() -> None:
     assert registry({"data": [entry], "total": 1}) == []
     assert any("names more than one" in m for m in registry({"data": [entry, {"id": "hug"}], "total": 2}))
     assert any("total is '1'" in m for m in registry({"data": [entry], "total": "1"}))
+
+
+def _list_page(url: str, rows: list[dict[str, Any]], gateway: str, total: int | None = None) -> list[str]:
+    """The catalog checks over one hand-made 200 page of `url` (offset 0, the limit of the URL or 100)."""
+    query = checks.sent_query(url)
+    limit = int(query.get("limit", ["100"])[-1])
+    total = len(rows) if total is None else total
+    body = {"data": rows, "total": total, "returned": len(rows), "offset": 0, "limit": limit,
+            "has_more": len(rows) < total, "next_offset": len(rows) if len(rows) < total else None,
+            "gateway": gateway}
+    answer = checks.Answer("GET", "/v1/models", Exchange("GET", url, 200, "application/json", json.dumps(body)))
+    return [f"[{f.invariant}] {f.message}" for f in checks.findings_for(answer, FACTS)]
+
+
+ROW = {"id": "openai/gpt-4o", "name": "GPT-4o", "source_gateway": "openrouter", "provider_slug": "openai"}
+
+
+def test_provider_filter_is_judged_as_the_api_matches() -> None:
+    other = {**ROW, "id": "meta-llama/llama-3", "provider_slug": "meta-llama"}
+    # An empty (or blank, or bare @) provider is no filter: every developer's rows are right.
+    for value in ("", "%20", "%40"):
+        assert _list_page(f"http://t/v1/models?gateway=openrouter&provider={value}", [ROW, other], "openrouter") == []
+    # Case-insensitive, a leading @ dropped, an id prefix OR the provider_slug.
+    assert _list_page("http://t/v1/models?gateway=openrouter&provider=%40OpenAI", [ROW], "openrouter") == []
+    azure_hosted = {**ROW, "provider_slug": "azure"}  # the id prefix selects it
+    assert _list_page("http://t/v1/models?gateway=openrouter&provider=openai", [azure_hosted], "openrouter") == []
+    by_slug = {**ROW, "id": "gpt-4o"}  # no prefix, the slug selects it
+    assert _list_page("http://t/v1/models?gateway=openrouter&provider=openai", [by_slug], "openrouter") == []
+    found = _list_page("http://t/v1/models?gateway=openrouter&provider=openai", [ROW, other], "openrouter")
+    assert found == ["[provider-filter] 1 rows are neither under 'openai/' nor from provider_slug 'openai'"]
+    # A row that names no slug (or a null one) and lacks the prefix cannot be judged.
+    unnamed = {k: v for k, v in other.items() if k != "provider_slug"}
+    null_slug = {**other, "id": "meta-llama/llama-3.1", "provider_slug": None}
+    assert _list_page("http://t/v1/models?gateway=openrouter&provider=openai", [unnamed, null_slug], "openrouter") == []
+
+
+def test_unique_rows_have_their_own_shape_only_for_the_aggregate() -> None:
+    unique = {"id": "openai/gpt-4o", "name": "GPT-4o", "providers": [{"slug": "openrouter"}], "provider_slug": None}
+    assert _list_page("http://t/v1/models?gateway=all&unique_models=true", [unique], "all") == []
+    assert any("providers is not a list" in m for m in _list_page(
+        "http://t/v1/models?gateway=all&unique_models=1", [{**unique, "providers": "openrouter"}], "all"))
+    assert any("[no-duplicate-ids]" in m for m in _list_page(
+        "http://t/v1/models?gateway=all&unique_models=true", [unique, unique], "all"))
+    # Outside unique mode an aggregate row names its gateway; a single gateway ignores unique_models.
+    assert any("name no source_gateway" in m for m in _list_page("http://t/v1/models?gateway=all", [unique], "all"))
+    assert any("[source-gateway]" in m for m in _list_page(
+        "http://t/v1/models?gateway=openrouter&unique_models=true", [unique], "openrouter"))
+
+
+def test_the_envelope_may_echo_any_name_of_the_gateway() -> None:
+    hf = {**ROW, "source_gateway": "hug"}
+    for echo in ("hug", "huggingface"):
+        assert _list_page("http://t/v1/models?gateway=hUGgInGfAce", [hf], echo) == []
+    assert any("gateway echoes 'openrouter'" in m
+               for m in _list_page("http://t/v1/models?gateway=huggingface", [hf], "openrouter"))
 
 
 def test_chat_checks(healthy: TestClient) -> None:

@@ -210,11 +210,19 @@ def test_offset_and_limit_echoes_are_compared_with_the_request(p: Paged, delta: 
     assert f"limit echoes {p.limit}, the request asked for {p.limit + delta}" in [f.message for f in findings]
 
 
-def test_an_alias_echoed_as_gateway_is_reported() -> None:
-    # R15: the alias leaked instead of the canonical slug.
+def test_another_gateway_echoed_is_reported() -> None:
     p = Paged([], 0, 5, "huggingface")
-    finding = _only(_check({**p.body, "gateway": "hug"}, p))
-    assert finding.message == "gateway echoes 'hug', expected the canonical slug 'huggingface'"
+    finding = _only(_check({**p.body, "gateway": "openrouter"}, p, gateway_names=("hug",)))
+    assert finding.message == "gateway echoes 'openrouter', expected a name of 'huggingface': hug, huggingface"
+
+
+def test_an_alias_echoed_as_gateway_is_a_name_of_the_gateway() -> None:
+    # The backend echoes the registry's fetch slug (`hug` for `huggingface`); R15 made aliases names of one
+    # gateway, not leaks. Letter case is not part of the promise either.
+    p = Paged([], 0, 5, "huggingface")
+    for echo in ("hug", "HuggingFace", "huggingface"):
+        assert _check({**p.body, "gateway": echo}, p, gateway_names=("hug",)) == []
+    assert _check({**p.body, "gateway": "hug"}, p)  # not a name when the aliases are not given
 
 
 def test_object_other_than_list_is_reported() -> None:

@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from gateway_contracts.contract import load_contract
 from gateway_contracts.data.findings import Finding
 from gateway_contracts.invariants.models import (
+    check_known_context_share,
     check_model_rows,
     check_priced_share,
     id_problem,
@@ -344,3 +345,26 @@ def test_priced_share_threshold(priced: int, unpriced: int, share: float) -> Non
 def test_priced_share_is_not_checked_at_one() -> None:
     assert check_priced_share(_priced(0, 5), max_unpriced_share=1.0) == []
     assert check_priced_share([], max_unpriced_share=0.0) == []
+
+
+def test_unknown_context_lengths_beyond_the_share_are_reported() -> None:
+    # The backend served every deepinfra, featherless, novita and groq row with context_length 0.
+    rows = [{"id": "k", "context_length": 8192}, {"id": "z", "context_length": 0}, {"id": "n", "context_length": None},
+            {"id": "m"}]
+    finding = _one(check_known_context_share(rows, max_unknown_context_share=0.5, request=REQUEST),
+                   "context-coverage")
+    assert finding.message == ("75% of 4 models have an unknown context length (missing, null or 0); at most 50% "
+                               "allowed")
+    assert finding.evidence == ("'z'", "'n'", "'m'")
+    assert check_known_context_share(rows, max_unknown_context_share=0.75) == []
+    assert check_known_context_share(rows, max_unknown_context_share=1.0) == []  # 1.0: not checked
+    assert check_known_context_share([], max_unknown_context_share=0.0) == []
+
+
+@FAST
+@given(st.integers(0, 20), st.integers(0, 20), st.floats(0, 0.99))
+def test_unknown_context_share_threshold(known: int, unknown: int, share: float) -> None:
+    rows = [{"id": f"k/{i}", "context_length": i + 1} for i in range(known)] + [
+        {"id": f"u/{i}", "context_length": 0} for i in range(unknown)]
+    findings = check_known_context_share(rows, max_unknown_context_share=share)
+    assert bool(findings) is (bool(rows) and unknown / len(rows) > share)

@@ -9,7 +9,13 @@ from hypothesis import strategies as st
 
 from gateway_contracts.data.findings import Finding
 from gateway_contracts.invariants.envelope import check_envelope
-from gateway_contracts.invariants.pagination import page_sizes, pages_disjoint, past_end_is_empty, union_matches
+from gateway_contracts.invariants.pagination import (
+    page_sizes,
+    pages_disjoint,
+    past_end_is_empty,
+    same_page_twice,
+    union_matches,
+)
 from gateway_contracts.pager import Page, walk
 from tests.self.strategies import FAST, catalog_fetch, catalogs, envelope, page, thin_catalogs, walk_pages
 
@@ -210,3 +216,27 @@ def test_past_the_end_without_data_or_an_envelope() -> None:
     assert _single(past_end_is_empty("Not Found", offset=3), "past-end").message == (
         "offset=3 past the end: expected an envelope, got str"
     )
+
+
+def _listing(*ids: str) -> dict:
+    return {"data": [{"id": i, "source_gateway": "g"} for i in ids]}
+
+
+def test_the_same_request_read_twice_must_list_the_same_page() -> None:
+    assert same_page_twice(_listing("a", "b", "c"), _listing("a", "b", "c")) == []
+    [moved] = same_page_twice(_listing("a", "b", "c"), _listing("b", "a", "c"), request="GET /v1/models")
+    assert (moved.invariant, moved.request) == ("same-page", "GET /v1/models")
+    assert moved.message.endswith("2 of 3 rows at another position")
+    [lost] = same_page_twice(_listing("a", "b", "c"), _listing("a", "b", "d"))
+    assert lost.message.endswith("1 of the first read's 3 rows are absent from the second")
+    assert lost.evidence == ("'c'",)
+    # Not two lists (an error, an HTML page): the status contracts report those.
+    assert same_page_twice(_listing("a"), {"error": {}}) == [] == same_page_twice(None, _listing("a"))
+
+
+@FAST
+@given(st.lists(st.text(min_size=1, max_size=4), min_size=2, max_size=20, unique=True), st.randoms())
+def test_property_any_reordering_is_reported(ids: list[str], rnd: Any) -> None:
+    shuffled = list(ids)
+    rnd.shuffle(shuffled)
+    assert bool(same_page_twice(_listing(*ids), _listing(*shuffled))) == (shuffled != ids)

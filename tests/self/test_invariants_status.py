@@ -34,12 +34,17 @@ def test_extra_gateways_in_the_status_are_not_findings() -> None:
     assert status_agrees_with_catalogs(status(openrouter=340, aimo=12), {"openrouter": 340}) == []
 
 
-def test_a_count_that_disagrees_names_the_gateway_and_both_counts() -> None:
+def test_a_count_above_the_catalog_is_health_gating_not_a_finding() -> None:
+    # The backend's status counts the cache before health gating; its catalog total is after it.
+    assert status_agrees_with_catalogs(status(openrouter=345), {"openrouter": 340}) == []
+
+
+def test_a_count_below_the_catalog_names_the_gateway_and_both_counts() -> None:
     findings = status_agrees_with_catalogs(status(featherless=994, groq=19), {"featherless": 6400, "groq": 19},
                                            request=REQUEST)
     assert len(findings) == 1
     assert findings[0].invariant == "gateway-status"
-    assert "disagrees with the catalog's total for 1 gateway" in findings[0].message
+    assert "below the catalog's total for 1 gateway" in findings[0].message
     assert findings[0].evidence == ("featherless: status 994, catalog total 6,400",)
     assert findings[0].request == REQUEST
 
@@ -73,17 +78,21 @@ _slugs = st.text("abcdefghijklmnopqrstuvwxyz-", min_size=1, max_size=10)
 
 @FAST
 @given(st.dictionaries(_slugs, st.integers(0, 50_000), min_size=1, max_size=8), st.data())
-def test_property_the_status_holds_exactly_when_every_count_matches(totals: dict[str, int],
-                                                                    data: st.DataObject) -> None:
-    """Perturb some counts and drop some gateways: the findings name exactly the perturbed and the dropped."""
+def test_property_the_status_holds_exactly_when_no_count_is_below_its_catalog(totals: dict[str, int],
+                                                                              data: st.DataObject) -> None:
+    """Lower some counts, raise others (gated models) and drop some gateways: the findings name exactly the
+    lowered and the dropped."""
     shifted = data.draw(st.sets(st.sampled_from(sorted(totals))))
+    gated = data.draw(st.sets(st.sampled_from(sorted(totals))))
     dropped = data.draw(st.sets(st.sampled_from(sorted(totals))))
-    reported = {slug: n + 1 if slug in shifted else n for slug, n in totals.items() if slug not in dropped}
+    shifted = {slug for slug in shifted if totals[slug] > 0}
+    reported = {slug: n - 1 if slug in shifted else n + 3 if slug in gated else n
+                for slug, n in totals.items() if slug not in dropped}
     findings = status_agrees_with_catalogs(status(**reported), totals)
     messages = " ".join(f.message for f in findings)
     evidence = " ".join(e for f in findings for e in f.evidence)
     assert ("does not list" in messages) == bool(dropped)
-    assert ("disagrees" in messages) == bool(shifted - dropped)
+    assert ("below" in messages) == bool(shifted - dropped)
     for slug in shifted - dropped:
         if len(shifted - dropped) <= 5:  # evidence is a sample
             assert f"{slug}: status" in evidence

@@ -36,6 +36,7 @@ KINDS: tuple[FindingKind, ...] = (
     FindingKind("GC104", "pages-disjoint", "Pages disjoint"),
     FindingKind("GC105", "pages-union", "Pages add up to the catalog"),
     FindingKind("GC106", "past-end", "Empty page past the end"),
+    FindingKind("GC107", "same-page", "Same request, same page"),
     # whole catalog
     FindingKind("GC201", "no-duplicate-ids", "No duplicate model ids"),
     FindingKind("GC202", "count-floor", "Model count floor"),
@@ -54,6 +55,7 @@ KINDS: tuple[FindingKind, ...] = (
     FindingKind("GC305", "model-schema", "Model field types"),
     FindingKind("GC306", "pricing", "Pricing values"),
     FindingKind("GC307", "pricing-coverage", "Pricing coverage"),
+    FindingKind("GC308", "context-coverage", "Context length coverage"),
     # single responses and routes
     FindingKind("GC401", "status", "Status and JSON body"),
     FindingKind("GC402", "invalid-input", "Invalid input rejected with a 4xx"),

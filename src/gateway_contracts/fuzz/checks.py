@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, unquote, urlsplit
 
 import schemathesis
 from schemathesis import Case, CheckContext, Response
@@ -68,6 +68,13 @@ class CatalogFacts:
         """Every valid `gateway` value (lower case, sorted: derandomized generation draws the same ones):
         the contract's slugs and aliases, the aggregate, and what the live registry lists."""
         return sorted({*self.slugs, self.aggregate.lower(), *self.registry})
+
+    def names_of(self, slug: str | None) -> frozenset[str]:
+        """Every name (lower case) that selects the gateway `slug`: the API may echo any of them (the backend
+        echoes the registry entry's fetch slug, which can be an alias: `hug` for `huggingface`)."""
+        if slug is None:
+            return frozenset()
+        return frozenset({slug.lower(), *(name for name, target in self.slugs.items() if target == slug)})
 
     def with_registry(self, names: Mapping[str, str] | None) -> CatalogFacts:
         """The facts plus the live registry's names (the contract's canonical slugs win)."""
@@ -131,8 +138,7 @@ def findings_for(answer: Answer, known: CatalogFacts | None = None) -> list[Find
     if answer.method == "GET" and route == SEARCH_PATH:
         return search_page(exchange, known)
     if answer.method == "GET" and route == DEVELOPER_PATH:
-        developer = next(iter(answer.path_parameters.values()), "")
-        return developer_page(exchange, str(developer))
+        return developer_page(exchange)
     if answer.method == "GET" and route == REGISTRY_PATH:
         return registry_page(exchange)
     if answer.method == "POST" and route == CHAT_PATH:
@@ -184,21 +190,28 @@ def catalog_page(exchange: Exchange, known: CatalogFacts) -> list[Finding]:
     if offset is None or limit is None:
         return []  # an unparseable number the server accepted: the negative-data check reports it
     slug = _slug(gateway, known)
-    findings = check_envelope(exchange.json, offset=offset, limit=limit, gateway=slug, request=request)
+    findings = check_envelope(exchange.json, offset=offset, limit=limit, gateway=slug,
+                              gateway_names=known.names_of(slug), request=request)
     rows = _rows(exchange.json, "data")
     if rows is None:
         return findings
     total = exchange.json.get("total") if isinstance(exchange.json, dict) else None
     if is_int(total) and not findings:  # a silent cap (R16) is visible on one page: min(limit, total - offset)
         findings += page_sizes([Page(offset, limit, exchange)], total=total)
-    findings += _rows_findings(rows, slug, known, request)
-    unique = _text(query, "unique_models", {"unique_models": "false"}).lower() in TRUE_SPELLINGS
+    # `unique_models` applies to the aggregate only (any other gateway ignores it): one row per id, in the
+    # unique row's own shape (`providers: [...]`, no `source_gateway`).
+    unique_asked = _text(query, "unique_models", {"unique_models": "false"}).lower() in TRUE_SPELLINGS
+    unique = unique_asked and slug == known.aggregate
+    if unique:
+        findings += check_unique_rows(rows, request=request)
+    else:
+        findings += _rows_findings(rows, slug, known, request)
     if slug is not None and (slug != known.aggregate or unique):
         findings += no_duplicate_ids([r.get("id") for r in rows if isinstance(r, dict)], request=request)
     else:
         findings += aggregate_pairs_unique(rows, request=request)
     if "provider" in query:
-        findings += same_provider(rows, query["provider"][-1], request=request)
+        findings += provider_filter_holds(rows, query["provider"][-1], request=request)
     return findings
 
 
@@ -227,33 +240,42 @@ def search_page(exchange: Exchange, known: CatalogFacts) -> list[Finding]:
         problems.append(f"{len(rows)} rows, expected {expected} (min(limit, total {total} - offset {offset}))")
     if problems:
         findings.append(Finding("search", "; ".join(problems), request))
-    needle = _text(query, "q", {"q": ""}).lower()
-    if needle:
-        misses = [r.get("id") for r in rows if isinstance(r, dict) and needle not in str(r.get("id", "")).lower()
-                  and needle not in str(r.get("name", "")).lower()]
-        if misses:
-            findings.append(Finding("search", f"{len(misses)} rows match neither id nor name against q={needle!r}",
-                                    request, sample(misses)))
+    needle = _text(query, "q", {"q": ""})
+    misses = [r.get("id") for r in rows if isinstance(r, dict) and not search_may_match(r, needle)]
+    if misses:
+        findings.append(Finding("search", f"{len(misses)} rows contain q={needle!r} in none of "
+                                          f"{', '.join(SEARCHED_FIELDS)}", request, sample(misses)))
     slug = _slug(_text(query, "gateway", SEARCH_DEFAULTS), known)
     return findings + _rows_findings(rows, slug, known, request)
 
 
-def developer_page(exchange: Exchange, developer: str) -> list[Finding]:
-    """A 200 developer answer: echo, `total == len(models)`, every row that developer's, rows well formed."""
+def developer_page(exchange: Exchange) -> list[Finding]:
+    """A 200 developer answer: the echo names the developer asked for, `total` counts at least the rows
+    served (it counts the whole listing, the page is cut after), every row that developer's, rows well formed.
+
+    The developer is read off the URL as sent and decoded (what the server's router saw), not as generated."""
     body = exchange.json
     request = exchange.describe()
     rows = _rows(body, "models")
     if rows is None or not isinstance(body, dict):
         return [Finding("developer", "expected a 'models' list", request)]
+    developer = unquote(urlsplit(exchange.url).path.rstrip("/").rsplit("/", 1)[-1])
+    query = sent_query(exchange.url)
     findings = []
-    # `developer` and `total` are optional (consumers read `models`); when served they must be right.
-    if "developer" in body and body.get("developer") != developer:
-        findings.append(Finding("developer", f"developer echoes {body.get('developer')!r}, the request named "
-                                             f"{developer!r}", request))
-    if "total" in body and body.get("total") != len(rows):
-        findings.append(Finding("developer", f"total is {body.get('total')!r} but models holds {len(rows)} rows",
-                                request))
-    findings += same_provider(rows, developer, request=request)
+    # `developer`, `total` and `count` are optional (consumers read `models`); when served they must be right.
+    echo = body.get("developer")
+    if "developer" in body and not (isinstance(echo, str) and echo.casefold() in {
+            developer.casefold(), normalize_developer(developer).casefold()}):
+        findings.append(Finding("developer", f"developer echoes {echo!r}, the request named {developer!r}", request))
+    total, count = body.get("total"), body.get("count")
+    if "total" in body and not (is_int(total) and total >= len(rows)):
+        findings.append(Finding("developer", f"total is {total!r} but models holds {len(rows)} rows", request))
+    if "count" in body and count != len(rows):
+        findings.append(Finding("developer", f"count is {count!r} but models holds {len(rows)} rows", request))
+    limit = _int(query, "limit", {"limit": len(rows)})
+    if limit is not None and limit > 0 and len(rows) > limit:
+        findings.append(Finding("developer", f"{len(rows)} rows for limit={limit}: the limit is ignored", request))
+    findings += provider_filter_holds(rows, developer, request=request)
     findings += check_model_rows(rows, allowed_sources=None, request=request)
     return findings + aggregate_pairs_unique(rows, request=request)
 
@@ -276,15 +298,60 @@ def registry_page(exchange: Exchange) -> list[Finding]:
     return findings
 
 
-def same_provider(rows: Sequence[Any], provider: str, *, request: str | None = None) -> list[Finding]:
-    """Rows that name their developer (`provider_slug`, optional in the API) name the one asked for. A row
-    without it cannot be judged: id formats differ per gateway, so no prefix rule stands in for it."""
-    other = [r.get("id") for r in rows
-             if isinstance(r, dict) and "provider_slug" in r and r.get("provider_slug") != provider]
+def normalize_developer(value: str) -> str:
+    """A developer or provider value as the API reads it: surrounding blanks and leading `@`s dropped
+    (gatewayz-backend src/routes/catalog.py, normalize_developer_segment)."""
+    return value.strip().lstrip("@")
+
+
+def provider_filter_holds(rows: Sequence[Any], provider: str, *, request: str | None = None) -> list[Finding]:
+    """Rows selected by `provider` (or a developer path) are that developer's. The API matches, case-insensitively,
+    an id prefix `<provider>/` OR the row's `provider_slug` (gatewayz-backend src/routes/catalog.py, get_models'
+    `if provider:` block and get_developer_models); an empty value selects everything. So only a row that
+    names a `provider_slug` of another developer AND lacks the prefix is wrong: a row without a slug cannot be
+    judged (id formats differ per gateway)."""
+    wanted = normalize_developer(provider).casefold()
+    if not wanted:
+        return []
+    other = [r.get("id") for r in rows if isinstance(r, dict) and _names_other_developer(r, wanted)]
     if not other:
         return []
-    return [Finding("provider-filter", f"{len(other)} rows are not from developer {provider!r}", request,
-                    sample(other))]
+    return [Finding("provider-filter", f"{len(other)} rows are neither under '{wanted}/' nor from provider_slug "
+                                       f"{wanted!r}", request, sample(other))]
+
+
+def _names_other_developer(row: dict[str, Any], wanted: str) -> bool:
+    model_id, slug = row.get("id"), row.get("provider_slug")
+    if isinstance(model_id, str) and model_id.casefold().startswith(wanted + "/"):
+        return False
+    return isinstance(slug, str) and bool(slug) and normalize_developer(slug).casefold() != wanted
+
+
+# What search matches `q` against (gatewayz-backend src/routes/catalog.py, search_models' text filter: id, name,
+# description, provider); provider_slug too, as a consumer reads "provider" (demanding less is never wrong).
+SEARCHED_FIELDS = ("id", "name", "description", "provider", "provider_slug")
+
+
+def search_may_match(row: dict[str, Any], needle: str) -> bool:
+    """Whether a search hit can contain `q` (case-insensitively) in a searched field. A row that does not serve
+    its `description` cannot be judged: the server may have matched the description it did not send."""
+    folded = needle.casefold()
+    if not folded or "description" not in row:
+        return True
+    return any(isinstance(row.get(f), str) and (folded in row[f].casefold() or needle.lower() in row[f].lower())
+               for f in SEARCHED_FIELDS)
+
+
+def check_unique_rows(rows: Sequence[Any], *, request: str | None = None) -> list[Finding]:
+    """`unique_models=true` rows: one per id, each with its id and name and, when served, a `providers` list.
+    No `source_gateway`: a unique row stands for every gateway that serves the model."""
+    findings = check_model_rows(rows, allowed_sources=None, request=request)
+    bad = [r.get("id") for r in rows
+           if isinstance(r, dict) and "providers" in r and not isinstance(r["providers"], list)]
+    if bad:
+        findings.append(Finding("model-schema", f"{len(bad)} unique row(s): providers is not a list", request,
+                                sample(bad)))
+    return findings
 
 
 def next_page(parent: Exchange, child: Exchange) -> list[Finding]:
@@ -377,14 +444,22 @@ def _rows(body: Any, key: str) -> list[Any] | None:
 
 
 def _rows_findings(rows: list[Any], slug: str | None, known: CatalogFacts, request: str) -> list[Finding]:
+    """Per-gateway rows (not unique mode): well formed, and `source_gateway` a name of the gateway asked for
+    (any gateway's name in the aggregate, whose rows come from registry gateways the contract may not cover)."""
     single = slug is not None and slug != known.aggregate
-    return check_model_rows(
+    findings = check_model_rows(
         rows,
-        # The aggregate's rows come from every registry gateway, which the contract may not all cover.
-        allowed_sources=known.sources.get(slug) if single and slug else None,
+        allowed_sources=known.names_of(slug) if single else None,
         id_pattern=known.id_patterns.get(slug) if single and slug else None,
         request=request,
     )
+    if not single:
+        sourceless = [r.get("id") for r in rows
+                      if isinstance(r, dict) and not (isinstance(r.get("source_gateway"), str) and r["source_gateway"])]
+        if sourceless:
+            findings.append(Finding("source-gateway", f"{len(sourceless)} row(s) name no source_gateway", request,
+                                    sample(sourceless)))
+    return findings
 
 
 # -- schemathesis registration ---------------------------------------------------------------------

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import Any
 
 from gateway_contracts.data.findings import Finding
@@ -9,9 +10,20 @@ from gateway_contracts.data.jsontypes import is_int
 
 
 def check_envelope(
-    body: Any, *, offset: int, limit: int, gateway: str | None, request: str | None = None
+    body: Any,
+    *,
+    offset: int,
+    limit: int,
+    gateway: str | None,
+    gateway_names: Collection[str] = (),
+    request: str | None = None,
 ) -> list[Finding]:
-    """One `/v1/models` page: `data` list, `total >= returned == len(data)`, echoes, cursor coherence."""
+    """One `/v1/models` page: `data` list, `total >= returned == len(data)`, echoes, cursor coherence.
+
+    `gateway` echoes a name of the gateway asked for: its slug or, in any letter case, one of `gateway_names`
+    (its aliases). The API does not promise the canonical slug: the backend echoes the registry entry's fetch
+    slug (gatewayz-backend src/routes/catalog.py, get_models: `get_gateway_slug_resolution()`), `hug` for
+    `huggingface`."""
     if not isinstance(body, dict):
         return [Finding("envelope", f"expected a JSON object envelope, got {type(body).__name__}", request)]
     findings: list[Finding] = []
@@ -59,6 +71,8 @@ def check_envelope(
     expected_next = offset + len(data) if expected_more else None
     if next_offset != expected_next or isinstance(next_offset, bool):
         bad(f"next_offset is {next_offset!r}, expected {expected_next!r}")
-    if gateway is not None and body.get("gateway") != gateway:
-        bad(f"gateway echoes {body.get('gateway')!r}, expected the canonical slug {gateway!r}")
+    echo = body.get("gateway")
+    names = {gateway.lower(), *(n.lower() for n in gateway_names)} if gateway is not None else set()
+    if gateway is not None and not (isinstance(echo, str) and echo.lower() in names):
+        bad(f"gateway echoes {echo!r}, expected a name of {gateway!r}: {', '.join(sorted(names))}")
     return findings

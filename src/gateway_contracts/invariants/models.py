@@ -140,3 +140,30 @@ def check_priced_share(rows: Sequence[Any], *, max_unpriced_share: float, reques
             sample(unpriced),
         )
     ]
+
+
+def has_known_context(row: Any) -> bool:
+    """A positive context length. Missing, null and 0 all mean "unknown" (the API writes 0 for it)."""
+    context = row.get("context_length") if isinstance(row, dict) else None
+    return is_int(context) and context > 0
+
+
+def check_known_context_share(rows: Sequence[Any], *, max_unknown_context_share: float,
+                              request: str | None = None) -> list[Finding]:
+    """A gateway whose context lengths went missing: the backend's normaliser read a field a provider's API does
+    not send and served every row of whole providers with 0. Not checked at share 1.0."""
+    if not rows or max_unknown_context_share >= 1.0:
+        return []
+    unknown = [r.get("id") for r in rows if isinstance(r, dict) and not has_known_context(r)]
+    share = len(unknown) / len(rows)
+    if share <= max_unknown_context_share:
+        return []
+    return [
+        Finding(
+            "context-coverage",
+            f"{share:.0%} of {len(rows)} models have an unknown context length (missing, null or 0); at most "
+            f"{max_unknown_context_share:.0%} allowed",
+            request,
+            sample(unknown),
+        )
+    ]

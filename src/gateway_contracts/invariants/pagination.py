@@ -100,3 +100,25 @@ def past_end_is_empty(body: Any, *, offset: int, request: str | None = None) -> 
     if body.get("next_offset") is not None:
         problems.append(f"next_offset is {body.get('next_offset')!r}, expected null")
     return [Finding("past-end", f"offset={offset} past the end: " + "; ".join(problems), request)] if problems else []
+
+
+def _page_keys(body: Any) -> list[Any] | None:
+    rows = body.get("data") if isinstance(body, dict) else None
+    if not isinstance(rows, list):
+        return None
+    return [(r.get("id"), r.get("source_gateway")) if isinstance(r, dict) else repr(r) for r in rows]
+
+
+def same_page_twice(first: Any, second: Any, *, request: str | None = None) -> list[Finding]:
+    """The same request, read twice, lists the same rows in the same order. A consumer pages with
+    offset/limit: if the order changes between reads (the backend's `all` follows thread completion when it
+    rebuilds), its pages silently skip and repeat rows. Answers that are not both lists are other contracts'."""
+    before, after = _page_keys(first), _page_keys(second)
+    if before is None or after is None or before == after:
+        return []
+    missing = [k for k in before if k not in set(after)]
+    moved = sum(1 for a, b in zip(before, after, strict=False) if a != b)
+    what = (f"{len(missing)} of the first read's {len(before)} rows are absent from the second"
+            if missing or len(before) != len(after) else f"{moved} of {len(before)} rows at another position")
+    return [Finding("same-page", f"the same request listed another page when read again: {what}", request,
+                    sample([str(k[0]) if isinstance(k, tuple) else k for k in (missing or before)]))]

@@ -24,6 +24,14 @@ def registry_names(body: Any) -> dict[str, str] | None:
     return names
 
 
+def names_of(registry: dict[str, str] | None, names: Collection[str]) -> frozenset[str]:
+    """Every name (lower case) of the gateway that `names` (its contract slug and aliases) select: those and
+    whatever the live registry lists under the same entry (an alias the contract does not know)."""
+    ids = {registry[n.lower()] for n in names if registry and n.lower() in registry}
+    extra = {name for name, entry in (registry or {}).items() if entry in ids}
+    return frozenset({n.lower() for n in names} | extra)
+
+
 def listed_in_registry(
     names: dict[str, str] | None, *, gateway: str, aliases: Collection[str], request: str | None = None
 ) -> list[Finding]:

@@ -22,8 +22,10 @@ from gateway_contracts.data.exchange import Exchange
 HANG_MARK = "target-hangs"  # in the shared cache dir: one worker's hung request spares the others a retry
 
 
-def cache_key(method: str, url: str, body: Any, authenticated: bool) -> str:
-    raw = json.dumps([method, url, body, authenticated], sort_keys=True)
+def cache_key(method: str, url: str, body: Any, authenticated: bool, read: int = 0) -> str:
+    """`read`: the nth deliberate re-send of the same request (0: the request itself), so a contract that asks
+    the same question twice gets a second answer, once per run, like any other request."""
+    raw = json.dumps([method, url, body, authenticated] + ([read] if read else []), sort_keys=True)
     return hashlib.sha256(raw.encode()).hexdigest()[:32]
 
 

@@ -118,8 +118,8 @@ class GatewayClient:
     def close(self) -> None:
         self._http.close()
 
-    def get(self, path: str, params: dict[str, Any] | None = None) -> Exchange:
-        return self.request("GET", path, params=params)
+    def get(self, path: str, params: dict[str, Any] | None = None, *, read: int = 0) -> Exchange:
+        return self.request("GET", path, params=params, read=read)
 
     def post_json(self, path: str, body: Any, *, authenticated: bool) -> Exchange:
         return self.request("POST", path, json_body=body, authenticated=authenticated)
@@ -132,11 +132,12 @@ class GatewayClient:
         params: dict[str, Any] | None = None,
         json_body: Any = None,
         authenticated: bool = False,
+        read: int = 0,
     ) -> Exchange:
         url = build_url(self.base_url, path, params)
         if authenticated and not self._api_key:
             raise ValueError("an authenticated request needs GATEWAY_API_KEY")
-        key = cache_key(method, url, json_body, authenticated)
+        key = cache_key(method, url, json_body, authenticated, read)
         if key in self._cache.memory:
             self.touched.append(self._cache.memory[key])
             return self._cache.memory[key]

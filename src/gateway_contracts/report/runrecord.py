@@ -11,6 +11,7 @@ import json
 import os
 import subprocess
 from collections.abc import Mapping, Sequence
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -55,7 +56,7 @@ def narrowing(keyword: str | None, args: Sequence[str]) -> list[str]:
 
 
 def gateway_row(current: GatewaySnapshot, *, floor: int | None, ceiling: int | None, total: int | None,
-                baseline: Snapshot | None) -> dict[str, Any]:
+                baseline: Snapshot | None, now: datetime | None = None) -> dict[str, Any]:
     """One line of the gateway table: the hand-built one (Total, Unique, Duplicates) plus floor and delta."""
     row: dict[str, Any] = {
         "gateway": current.slug, "status": current.status, "complete": current.complete,
@@ -73,7 +74,7 @@ def gateway_row(current: GatewaySnapshot, *, floor: int | None, ceiling: int | N
             "vanished": len(vanished), "vanished_sample": vanished[:5],
             "new": len(set(current.ids) - set(base.ids)),
             "latency_median_s": base.latency.median_s,
-            "notes": changes(baseline, current),
+            "notes": changes(baseline, current, now=now),
         }
     return row
 
@@ -105,7 +106,8 @@ def build_record(
         floors[contract.aggregate.slug] = (contract.aggregate.min_models, contract.aggregate.max_models)
     rows = [
         gateway_row(g, floor=floors.get(slug, (None, None))[0], ceiling=floors.get(slug, (None, None))[1],
-                    total=envelope_totals.get(slug), baseline=baseline)
+                    total=envelope_totals.get(slug), baseline=baseline,
+                    now=datetime.fromisoformat(snapshot.taken_at.replace("Z", "+00:00")))
         for slug, g in snapshot.gateways.items()
     ]
     return {
