@@ -922,24 +922,27 @@ def test_sparse_catalog_meets_the_staging_contract() -> None:
 
 
 PROMISED = {"id", "name", "source_gateway"}
+OPTIONAL = {"description", "context_length"}
 
 
 def test_sparse_rows_carry_only_the_promised_fields(sparse: TestClient) -> None:
-    """The promised fields, and a description only where the row has one (featherless rows mostly do not)."""
+    """The promised fields, plus a positive context length and a description where the row has one (featherless
+    rows mostly have none)."""
+    described, plain = frozenset(PROMISED | OPTIONAL), frozenset(PROMISED | {"context_length"})
     for gateway in ("openrouter", "featherless", "google", "all"):
         body = page(sparse, gateway, limit=1000).json()
         assert body["data"]
-        assert {frozenset(row) for row in body["data"]} <= {frozenset(PROMISED), frozenset(PROMISED | {"description"})}
-        assert all(row.get("description", "x") for row in body["data"]), gateway
+        assert {frozenset(row) for row in body["data"]} <= {described, plain}, gateway
+        assert all(row.get("description", "x") and row["context_length"] > 0 for row in body["data"]), gateway
         assert not {"object", "note", "timestamp"} & set(body)
     featherless = page(sparse, "featherless", limit=1000).json()["data"]
-    assert {frozenset(row) for row in featherless} == {frozenset(PROMISED), frozenset(PROMISED | {"description"})}
+    assert {frozenset(row) for row in featherless} == {described, plain}
     hits = sparse.get("/v1/models/search", params={"q": "gpt-4o"}).json()["data"]
     assert hits
-    assert all(set(row) - {"description"} == PROMISED for row in hits)
+    assert all(set(row) - OPTIONAL == PROMISED for row in hits)
     developer = sparse.get("/v1/models/openai").json()["models"]
     assert developer
-    assert all(set(row) - {"description"} == PROMISED for row in developer)
+    assert all(set(row) - OPTIONAL == PROMISED for row in developer)
 
 
 def test_sparse_registry(sparse: TestClient) -> None:

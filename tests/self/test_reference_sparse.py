@@ -177,7 +177,8 @@ def test_unique_rows_of_all_have_their_own_shape(sparse: TestClient) -> None:
     assert {frozenset(r) for r in rows} == {frozenset({"id", "name", "providers"})}
     assert len(rows) == len({r["id"] for r in rows}) == page(sparse, unique_models="true").json()["total"]
     every = walk(sparse, "all")
-    assert {r["id"] for r in rows} == {r["id"] for r in every} and len(rows) < len(every)
+    assert {r["id"] for r in rows} == {r["id"] for r in every}
+    assert len(rows) < len(every)
     served_by: dict[str, list[str]] = {}
     for row in every:
         served_by.setdefault(row["id"], []).append(row["source_gateway"])
@@ -192,9 +193,8 @@ def test_unique_models_is_ignored_for_a_single_gateway(sparse: TestClient) -> No
 
 def test_unique_rows_take_the_provider_filter(sparse: TestClient) -> None:
     rows = walk(sparse, "all", unique_models="true", provider="openai")
-    assert rows and all(r["id"].startswith("openai/") or "openai" in {p["slug"] for p in r["providers"]}
-                        or r["id"] in {x["id"] for x in walk(sparse, "all", provider="openai")} for r in rows)
-    assert len(rows) == len({r["id"] for r in rows})
+    per_gateway = walk(sparse, "all", provider="openai")
+    assert [r["id"] for r in rows] == list(dict.fromkeys(r["id"] for r in per_gateway))
 
 
 # --- 4. the envelope echoes the fetch slug ----------------------------------------------------------
@@ -222,7 +222,8 @@ def test_search_matches_the_description(sparse: TestClient, full: TestClient) ->
     body = sparse.get("/v1/models/search", params={"q": "HOSTED", "limit": 100}).json()
     assert body["meta"]["total"] > 100
     only_description = [r for r in body["data"] if "hosted" not in (r["id"] + r["name"]).lower()]
-    assert only_description and all("hosted" in r["description"].lower() for r in only_description)
+    assert only_description
+    assert all("hosted" in r["description"].lower() for r in only_description)
     assert full.get("/v1/models/search", params={"q": "hosted"}).json()["meta"]["total"] == 0  # id, name only
     everything = sparse.get("/v1/models/search", params={"q": "", "gateway": "groq"}).json()["meta"]["total"]
     assert everything == page(sparse, "groq").json()["total"]
@@ -283,7 +284,8 @@ def test_developer_other_rows(shape: str) -> None:
     with client_for("developer-other-rows", shape=shape) as c:
         rows = c.get("/v1/models/openai").json()["models"]
         foreign = rows[len(healthy):]
-        assert rows[:len(healthy)] == healthy and len(foreign) == 3
+        assert rows[:len(healthy)] == healthy
+        assert len(foreign) == 3
         # Each carries its provider slug (sparse rows otherwise do not), so a consumer can tell it is not openai's.
         assert all(r.get("provider_slug") and not is_developers(r, "openai") for r in foreign)
         assert len(c.get("/v1/models/nobody-at-all").json()["models"]) == 3
@@ -327,19 +329,19 @@ def test_status_undercount(shape: str) -> None:
 def test_context_unknown(shape: str) -> None:
     with client_for("context-unknown", shape=shape) as c:
         rows = walk(c, "deepinfra")
-        assert rows and {r["context_length"] for r in rows} == {0}
-        other = page(c, "together", limit=1000).json()["data"]
-        if shape == "sparse":
-            assert not any("context_length" in r for r in other)
-        else:
-            assert all(r["context_length"] > 0 for r in other)
+        assert rows
+        assert {r["context_length"] for r in rows} == {0}
+        assert all(r["context_length"] > 0 for r in page(c, "together", limit=1000).json()["data"])
     with client_for(shape=shape) as c:
-        assert shape == "full" or not any("context_length" in r for r in walk(c, "deepinfra"))
+        healthy = [r["context_length"] for r in walk(c, "deepinfra")]
+        # The full shape's deepinfra serves some 0s (within its contract's share); the sparse shape's none.
+        assert min(healthy) > 0 if shape == "sparse" else sum(1 for x in healthy if not x) < len(healthy) / 4
 
 
 @pytest.mark.parametrize("shape", SHAPES)
 def test_unstable_order(shape: str) -> None:
     with client_for("unstable-order", shape=shape) as c:
         first, second = ids(page(c, limit=50)), ids(page(c, limit=50))
-        assert first != second and first[1:] == second[:-1]
+        assert first != second
+        assert first[1:] == second[:-1]
         assert ids(page(c, "groq")) == ids(page(c, "groq"))  # single gateways keep their order

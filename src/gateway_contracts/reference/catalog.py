@@ -465,12 +465,18 @@ _FIRST_PARTY: tuple[GatewaySpec, ...] = (
     _first_party("zai", "Z.AI", 6, "z-ai", v.ZAI_HEAD, v.ZAI_FAMILIES, v.FIRST_PARTY_DATES, (128000, 200000)),
 )
 
-# The sparse shape's huggingface: 30 rows, Arch-Router among them (the full shape's serves 1,204).
-_SPARSE_HUGGINGFACE = replace(
-    next(spec for spec in GATEWAYS if spec.slug == "huggingface"),
-    size=30,
-    ids=_hf_space("huggingface", v.HUGGINGFACE_EXTRA + v.POPULAR),
-)
+# The sparse shape's huggingface: 30 rows, Arch-Router among them (the full shape's serves 1,204). Sparse rows
+# serve their context length, so the sparse shape's have a known (positive) one throughout, deepinfra's too.
+_SPARSE_REPLACED = {
+    "huggingface": replace(
+        next(spec for spec in GATEWAYS if spec.slug == "huggingface"),
+        size=30,
+        ids=_hf_space("huggingface", v.HUGGINGFACE_EXTRA + v.POPULAR),
+        contexts=(4096, 8192, 32768),
+    ),
+    "deepinfra": replace(next(spec for spec in GATEWAYS if spec.slug == "deepinfra"),
+                         contexts=(8192, 32768, 131072, 163840)),
+}
 
 SPECS: dict[str, GatewaySpec] = {spec.slug: spec for spec in GATEWAYS}
 ALIASES: dict[str, str] = {alias: spec.slug for spec in GATEWAYS for alias in spec.aliases}
@@ -482,7 +488,7 @@ _EVERY_SPEC: dict[str, GatewaySpec] = {**SPECS, **{s.slug: s for s in _FIRST_PAR
 # The gateways each shape serves, in registry order.
 SHAPES: dict[str, tuple[GatewaySpec, ...]] = {
     FULL: GATEWAYS,
-    SPARSE: tuple(_SPARSE_HUGGINGFACE if slug == "huggingface" else _EVERY_SPEC[slug] for slug in _SPARSE_ORDER),
+    SPARSE: tuple(_SPARSE_REPLACED.get(slug) or _EVERY_SPEC[slug] for slug in _SPARSE_ORDER),
 }
 # What each shape's envelope echoes for a gateway, where that is not its canonical slug: the backend echoes the
 # registry entry's fetch slug, which for huggingface is its alias (routes/catalog.py, d4e0b0c6).

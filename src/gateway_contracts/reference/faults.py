@@ -36,7 +36,7 @@ from starlette.responses import Response
 from . import responses as r
 from .catalog import ALIASES, EXTRA_GATEWAYS, FULL, SPARSE, UNFAULTABLE, Catalog, build_gateway
 from .rows import EMPTY, ConcatRows, PatchedRows, PickRows, Row, Rows, TableRows, head, mapped, repeated, rotated
-from .served import PROMISED_ROW_FIELDS, SEARCHED, ServedCatalog, Target, matches_developer
+from .served import OPTIONAL_ROW_FIELDS, PROMISED_ROW_FIELDS, SEARCHED, ServedCatalog, Target, matches_developer
 
 ARCH_ROUTER = "katanemo/Arch-Router-1.5B"
 CATALOG_ROUTES = frozenset({"list", "search", "developer"})
@@ -367,7 +367,7 @@ def _served_fields(served: ServedCatalog, row: Row) -> Row:
     """A row as a fault adds it: the shape's fields, with the developer and description it can be judged by."""
     if served.shape == FULL:
         return row
-    kept = (*PROMISED_ROW_FIELDS, "provider_slug", "description")
+    kept = (*PROMISED_ROW_FIELDS, *OPTIONAL_ROW_FIELDS, "provider_slug")
     return {key: row[key] for key in kept if row.get(key) is not None}
 
 
@@ -426,7 +426,6 @@ def _undercount_groq(entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 def _unknown_context(served: ServedCatalog) -> None:
     served.gateways["deepinfra"] = mapped(served.gateways["deepinfra"], lambda row: {**row, "context_length": 0})
-    served.extra_fields["deepinfra"] = ("context_length",)  # sparse rows carry it for this gateway only
 
 
 # --- the registry ---------------------------------------------------------------------------------

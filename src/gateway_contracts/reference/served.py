@@ -9,10 +9,11 @@ from typing import Any
 from .catalog import AGGREGATE, ALIASES, DOWN, ECHOES, FULL, SPARSE, Catalog, spec_of
 from .rows import ConcatRows, PickRows, ProjectedRows, Row, Rows, TableRows
 
-# What a sparse-shape row carries: the fields a consumer may rely on, and a description where the row has one
-# (search matches it, so a consumer can see why a row matched).
+# What a sparse-shape row carries: the fields a consumer may rely on, plus a description (search matches it, so a
+# consumer can see why a row matched) and a context length where the row has one (the unknown-context share reads
+# it; a row without one counts as unknown).
 PROMISED_ROW_FIELDS = ("id", "name", "source_gateway")
-OPTIONAL_ROW_FIELDS = ("description",)
+OPTIONAL_ROW_FIELDS = ("description", "context_length")
 # What a sparse-shape `unique_models=true` row of `all` carries: its own shape, one row per id, no source_gateway.
 UNIQUE_ROW_FIELDS = ("id", "name", "providers")
 # Row fields search matches `q` in, per shape: the backend also matches the description (routes/catalog.py).
@@ -49,7 +50,6 @@ class ServedCatalog:
     alias_rows: dict[str, Rows] = field(default_factory=dict)
     echoes: dict[str, str] = field(default_factory=dict)  # slug -> what the envelope's `gateway` says
     down: dict[str, int] = field(default_factory=dict)  # slug -> rows health gating keeps out of the catalog
-    extra_fields: dict[str, tuple[str, ...]] = field(default_factory=dict)  # slug -> fields a fault adds (sparse)
     _chat_ids: frozenset[str] | None = None
     _unique: Rows | None = None
 
@@ -108,13 +108,13 @@ class ServedCatalog:
         """Sparse shape: every served row encodes only the promised fields (one view per distinct source)."""
         views: dict[int, Rows] = {}
 
-        def view(rows: Rows, extra: tuple[str, ...] = ()) -> Rows:
+        def view(rows: Rows) -> Rows:
             if id(rows) not in views:
-                views[id(rows)] = ProjectedRows(rows, PROMISED_ROW_FIELDS + extra, OPTIONAL_ROW_FIELDS)
+                views[id(rows)] = ProjectedRows(rows, PROMISED_ROW_FIELDS, OPTIONAL_ROW_FIELDS)
                 views[id(rows)].warm()
             return views[id(rows)]
 
-        self.gateways = {slug: view(rows, self.extra_fields.get(slug, ())) for slug, rows in self.gateways.items()}
+        self.gateways = {slug: view(rows) for slug, rows in self.gateways.items()}
         self.aggregate_parts = [view(rows) for rows in self.aggregate_parts]
 
     def seal(self) -> None:
