@@ -331,10 +331,11 @@ def _add_catalog(app: FastAPI, state: ReferenceState) -> None:
         summary="Every row of one developer, across gateways" + (" (paged)" if sparse else ""),
     )
 
-    def developer_rows(request: Request, value: str, limit: int = 0, offset: int = 0) -> tuple[Call, str, Rows]:
-        name = developer_key(value) or value
-        call = state.call("developer", request, limit=limit, offset=offset, developer=name)
-        return call, name, plan.rows(call, served.developer(value)[1], served)
+    def developer_call(request: Request, value: str, limit: int = 0, offset: int = 0) -> Call:
+        return state.call("developer", request, limit=limit, offset=offset, developer=developer_key(value) or value)
+
+    def developer_rows(call: Call, value: str) -> Rows:
+        return plan.rows(call, served.developer(value), served)
 
     if sparse:
         # The backend's route (routes/catalog.py, d4e0b0c6): paged, `total` counts every row before the page is
@@ -346,10 +347,11 @@ def _add_catalog(app: FastAPI, state: ReferenceState) -> None:
             limit: Annotated[int, Query(ge=1, le=MAX_PAGE, description="Page size")] = 100,
             offset: Annotated[int, Query(ge=0, description="Rows to skip")] = 0,
         ) -> Response:
-            call, name, rows = developer_rows(request, developer, limit, offset)
+            call = developer_call(request, developer, limit, offset)
             early = await plan.intercept(call)
             if early is not None:
                 return early
+            rows, name = developer_rows(call, developer), call.developer
             stop = min(offset + limit, len(rows))
             items = rows.json_slice(offset, stop) if offset < stop else []
             body: dict[str, Any] = {"developer": name, "models": r.RawList(items), "total": len(rows),
@@ -361,10 +363,11 @@ def _add_catalog(app: FastAPI, state: ReferenceState) -> None:
 
     @developer_route
     async def developer_models(request: Request, developer: Annotated[str, developer_path]) -> Response:
-        call, name, rows = developer_rows(request, developer)
+        call = developer_call(request, developer)
         early = await plan.intercept(call)
         if early is not None:
             return early
+        rows, name = developer_rows(call, developer), call.developer
         if not len(rows):
             return r.error(
                 404,

@@ -169,11 +169,10 @@ class ServedCatalog:
             self._unique.warm()
         return self._unique
 
-    def developer(self, value: str) -> tuple[str, Rows]:
-        """`/v1/models/{developer}`: the normalised value (the raw one if nothing is left) and its rows of `all`,
+    def developer(self, value: str) -> Rows:
+        """`/v1/models/{developer}`: the rows of `all` for the normalised value (the raw one if nothing is left),
         matched as the provider filter matches (routes/catalog.py, d4e0b0c6), in both shapes."""
-        name = developer_key(value) or value
-        return name, PickRows(self.aggregate, matching(self.aggregate, name))
+        return PickRows(self.aggregate, matching(self.aggregate, developer_key(value) or value))
 
     def chat_ids(self) -> frozenset[str]:
         """Ids chat accepts: every healthy catalog id plus fault-added gateways (computed once)."""
