@@ -126,6 +126,9 @@ class CatalogStore:
         first = self.walk(gateway).first
         return first, self.send(plan.repeat_first_page(gateway, self.contract.max_limit))
 
+    def unique_first_page(self, aggregate: str) -> Exchange:
+        return self.send(plan.unique_page(aggregate, self.contract.max_limit))
+
     def past_end(self, gateway: str) -> tuple[int, Exchange] | None:
         total = self.walk(gateway).total
         if total is None:

@@ -176,6 +176,12 @@ def repeat_first_page(slug: str, limit: int) -> PlannedRequest:
     return replace(models_page(slug, 0, limit), read=1)
 
 
+def unique_page(slug: str, limit: int) -> PlannedRequest:
+    """The aggregate's first page in unique mode (`unique_models=true`): one row per model id."""
+    return PlannedRequest("GET", MODELS_PATH, (("gateway", slug), ("limit", limit), ("offset", 0),
+                                               ("unique_models", "true")))
+
+
 def case_variant_page(slug: str) -> PlannedRequest:
     """The slug in another case must select the same gateway."""
     return models_page(swap_case(slug), 0, 1)
@@ -228,6 +234,7 @@ def planned_requests(contract: Contract, totals: Mapping[str, int | None], *, ke
     if contract.aggregate is not None:
         plan += walk_pages(contract.aggregate.slug, totals.get(contract.aggregate.slug), limit, max_pages)
         plan.append(repeat_first_page(contract.aggregate.slug, limit))
+        plan.append(unique_page(contract.aggregate.slug, limit))
     plan += [invalid_request(query, contract) for query in invalid_queries(limit)]
     plan += [invalid_search_request(q) for q in invalid_search_queries()]
     plan.append(PlannedRequest("GET", STATUS_PATH))

@@ -21,8 +21,8 @@ KILL_MATRIX = ROOT / "tests" / "self" / "kill_matrix.yaml"
 # Where codes are cited: the product, its tests, its contracts and its front page.
 SCANNED = ("src", "tests", "contracts", "bench", "README.md", "Makefile", "pyproject.toml")
 TEXT_SUFFIXES = {".py", ".md", ".yaml", ".yml", ".json", ".toml", ".txt", ".cfg", ".ini", ".sh", ""}
-CODE = re.compile(r"\b(?:R\d{2}|B\d)\b")  # B plus one digit: ruff's B018 and the like are not incidents
-ENTRY = re.compile(r"^#{2,4} (R\d{2}|B\d)\b", re.MULTILINE)
+CODE = re.compile(r"\b(?:R\d{2}|B\d|D\d)\b")  # B plus one digit: ruff's B018 and the like are not incidents
+ENTRY = re.compile(r"^#{2,4} (R\d{2}|B\d|D\d)\b", re.MULTILINE)
 HEADING = re.compile(r"^#+ ", re.MULTILINE)
 
 

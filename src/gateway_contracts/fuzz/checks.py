@@ -30,7 +30,7 @@ from gateway_contracts.data.pages import Page
 from gateway_contracts.fuzz.documents import template_key
 from gateway_contracts.invariants.catalog import aggregate_pairs_unique, no_duplicate_ids
 from gateway_contracts.invariants.envelope import check_envelope
-from gateway_contracts.invariants.models import check_model_rows
+from gateway_contracts.invariants.models import check_model_rows, check_unique_rows
 from gateway_contracts.invariants.openai_models import check_list_body, check_model_body, list_ids
 from gateway_contracts.invariants.pagination import page_sizes
 from gateway_contracts.invariants.responses import chat_answered
@@ -340,18 +340,6 @@ def search_may_match(row: dict[str, Any], needle: str) -> bool:
         return True
     return any(isinstance(row.get(f), str) and (folded in row[f].casefold() or needle.lower() in row[f].lower())
                for f in SEARCHED_FIELDS)
-
-
-def check_unique_rows(rows: Sequence[Any], *, request: str | None = None) -> list[Finding]:
-    """`unique_models=true` rows: one per id, each with its id and name and, when served, a `providers` list.
-    No `source_gateway`: a unique row stands for every gateway that serves the model."""
-    findings = check_model_rows(rows, allowed_sources=None, request=request)
-    bad = [r.get("id") for r in rows
-           if isinstance(r, dict) and "providers" in r and not isinstance(r["providers"], list)]
-    if bad:
-        findings.append(Finding("model-schema", f"{len(bad)} unique row(s): providers is not a list", request,
-                                sample(bad)))
-    return findings
 
 
 def next_page(parent: Exchange, child: Exchange) -> list[Finding]:

@@ -155,12 +155,25 @@ class FuzzTarget:
         target = self
 
         class PaginationWalk(base):  # type: ignore[misc, valid-type]
+            """Failures are recorded in the target's log, not raised, as for the per-operation items: the walk
+            goes on, and its test fails once with every distinct failure in the same form (code, title,
+            curl), never as a Hypothesis exception group."""
+
             def setup(self) -> None:
                 super().setup()
                 self.pages: dict[str, Exchange] = {}  # case id -> its answer, for the pages linked from it
 
             def get_call_kwargs(self, case: Case) -> dict[str, Any]:
                 return target.call_kwargs(case)
+
+            def validate_response(self, response: Response, case: Case, additional_checks: Any = None,
+                                  **kwargs: Any) -> None:
+                try:
+                    super().validate_response(response, case, additional_checks, **kwargs)
+                except (Failure, FailureGroup) as exc:
+                    target.log.failed(case, response, list(exc.exceptions) if isinstance(exc, FailureGroup) else [exc])
+                else:
+                    target.log.passed()
 
             def step(self, input: StepInput) -> StepOutput:
                 output = super().step(input)  # every check on the page itself
@@ -169,7 +182,9 @@ class FuzzTarget:
                 parent = self.pages.get(input.transition.parent_id) if input.transition else None
                 # The link may apply only some parameters (the others are generated): continuity needs offset.
                 if parent is not None and any(name == "offset" for _, name in input.applied_parameters):
-                    checks.raise_findings(checks.next_page(parent, answer), output.case)
+                    broken = checks.failures_of(checks.next_page(parent, answer), output.case)
+                    if broken:
+                        target.log.record(output.case, output.response, list(broken))
                 return output
 
         return PaginationWalk
@@ -210,6 +225,10 @@ class FailureLog:
     def failed(self, case: Case, response: Response, failures: list[Failure]) -> None:
         self.generated += 1
         self.failed_cases += 1
+        self.record(case, response, failures)
+
+    def record(self, case: Case, response: Response, failures: list[Failure]) -> None:
+        """Each failure not seen before, formatted as schemathesis reports it (code, title, body, curl)."""
         for failure in failures:
             key = (failure.code, failure.title)
             if key in self.reports:

@@ -118,6 +118,18 @@ def _row_problems(row: dict[str, Any], allowed: set[str] | None, pattern: re.Pat
     return out
 
 
+def check_unique_rows(rows: Sequence[Any], *, request: str | None = None) -> list[Finding]:
+    """`unique_models=true` rows: one per id, each with its id and name and, when served, a `providers` list.
+    No `source_gateway`: a unique row stands for every gateway that serves the model."""
+    findings = check_model_rows(rows, allowed_sources=None, request=request)
+    bad = [r.get("id") for r in rows
+           if isinstance(r, dict) and "providers" in r and not isinstance(r["providers"], list)]
+    if bad:
+        findings.append(Finding("model-schema", f"{len(bad)} unique row(s): providers is not a list", request,
+                                sample(bad)))
+    return findings
+
+
 def is_priced(row: Any) -> bool:
     pricing = row.get("pricing") if isinstance(row, dict) else None
     # "0" is a price (free models); only a missing object or all-null values mean unpriced.
