@@ -538,6 +538,7 @@ TOUCHES: dict[str, set[str]] = {
     "developer-other-rows": {"developer"},
     "search-unmatched-rows": {"search"},
     "unique-duplicate-ids": set(),  # no probe sends `unique_models`
+    "search-500-on-null-description": {"search"},  # q=gpt-4o over `all`, which holds featherless rows
     "gateway-echo-other": {"openrouter"},
     "status-undercount": {"status"},
     "context-unknown": {"deepinfra", "all", "search", "developer"},

@@ -345,3 +345,13 @@ def test_unstable_order(shape: str) -> None:
         assert first != second
         assert first[1:] == second[:-1]
         assert ids(page(c, "groq")) == ids(page(c, "groq"))  # single gateways keep their order
+
+
+@pytest.mark.parametrize("shape", SHAPES)
+def test_search_500_on_null_description(shape: str) -> None:
+    with client_for("search-500-on-null-description", shape=shape) as c:
+        failed = c.get("/v1/models/search", params={"q": "llama"})  # `all` holds featherless rows without one
+        assert (failed.status_code, failed.json()["error"]["code"]) == (500, "internal_error")
+        assert c.get("/v1/models/search", params={"q": "llama", "gateway": "groq"}).status_code == 200
+        assert c.get("/v1/models/search", params={"q": ""}).status_code == 200  # no text filter, no crash
+        assert c.get("/v1/models/search", params={"gateway": "nope", "q": "x"}).status_code == 400

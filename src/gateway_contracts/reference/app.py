@@ -307,6 +307,9 @@ def _add_catalog(app: FastAPI, state: ReferenceState) -> None:
         target = served.resolve(gateway)
         if target is None:
             return plan.finish(call, state.unknown_gateway(gateway))
+        failed = plan.search_answer(call, target.rows)
+        if failed is not None:
+            return failed
         hits = plan.rows(call, search(target.rows, q, SEARCHED[served.shape]), served)
         # Out-of-range bounds only get here under search-bounds-unchecked: Python slicing semantics.
         start = offset if offset >= 0 else max(len(hits) + offset, 0)

@@ -11,6 +11,7 @@ A fault is a few small hooks, called at fixed points by the handlers through `Fa
   chat                             answers a chat request (after auth) instead of the handler
   status                           reshapes the /v1/gateways/status entries once, when the app is built
   rows                             changes the rows a list, search or developer request serves, before paging
+  search_answer                    answers a search instead of the handler, given the rows it searches
   developer_body                   rewrites a /v1/models/{developer} body
 plus flags for route removal, chat auth, an ignored provider filter and relaxed parameter bounds. `finish` also
 sees the search route's answers (`call.route == "search"`), and `intercept` the status route's
@@ -93,6 +94,7 @@ class Fault:
     status: Callable[[list[dict[str, Any]]], list[dict[str, Any]]] | None = None
     rows: Callable[[Call, Rows, ServedCatalog], Rows] | None = None
     developer_body: Callable[[dict[str, Any], int], None] | None = None  # (body, rows returned)
+    search_answer: Callable[[Call, Rows], Response | None] | None = None
     ignores_provider: bool = False  # model lists serve every row whatever `provider` says
     needs: frozenset[str] = frozenset()  # gateways the fault changes or names
     full_only: bool = False  # changes row or registry fields the sparse shape does not serve
@@ -424,6 +426,15 @@ def _undercount_groq(entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return [{**e, "model_count": e["model_count"] - 3} if e["id"] == "groq" else e for e in entries]
 
 
+def _null_description_500(call: Call, rows: Rows) -> Response | None:
+    """D3: the text filter lower-cases every row's description, so a row whose description is null raises."""
+    if not _query(call).get("q", [""])[-1]:
+        return None
+    if any(row.get("description") is None for row in rows.iter_rows()):
+        return _internal_error(call, exception="AttributeError")
+    return None
+
+
 def _unknown_context(served: ServedCatalog) -> None:
     served.gateways["deepinfra"] = mapped(served.gateways["deepinfra"], lambda row: {**row, "context_length": 0})
 
@@ -749,7 +760,7 @@ _ALL_FAULTS += (
     ),
     Fault(
         "unique-duplicate-ids",
-        "issue-15",
+        "D2",
         "unique_models=true serves every tenth row twice",
         rows=_repeat_every_tenth,
     ),
@@ -767,13 +778,19 @@ _ALL_FAULTS += (
     ),
     Fault(
         "context-unknown",
-        "issue-15",
+        "D1",
         "every deepinfra row serves context_length 0 (unknown), as the backend's normaliser did for whole providers",
         gateways=_unknown_context,
     ),
     Fault(
+        "search-500-on-null-description",
+        "D3",
+        "/v1/models/search with a q answers 500 when a row it searches has no description (featherless, all)",
+        search_answer=_null_description_500,
+    ),
+    Fault(
         "unstable-order",
-        "issue-15",
+        "D4",
         "gateway=all: each repeat of the same URL lists the rows one further along (wrapping)",
         rows=_rotate_per_read,
     ),
@@ -907,6 +924,14 @@ class FaultPlan:
             if fault.rows:
                 rows = fault.rows(call, rows, served)
         return rows
+
+    def search_answer(self, call: Call, rows: Rows) -> Response | None:
+        for fault in self.faults:
+            if fault.search_answer:
+                answer = fault.search_answer(call, rows)
+                if answer is not None:
+                    return answer
+        return None
 
     def developer_body(self, body: dict[str, Any], returned: int) -> None:
         for fault in self.faults:
