@@ -31,7 +31,7 @@ unexport PYTHONDONTWRITEBYTECODE
 # key) and the run record reports/run-<run>.json + reports/history.jsonl the sign-off report reads.
 CLI := $(PY) -m gateway_contracts.cli
 
-.PHONY: help install gate test lint serve clean nightly signoff baseline report screenshot fuzz bench
+.PHONY: help install gate test lint serve clean nightly signoff baseline report screenshot fuzz bench known
 
 help:
 	@echo "make gate    - pre-deploy gate against TARGET_URL (default: embedded reference gateway)"
@@ -43,6 +43,7 @@ help:
 	@echo "make signoff - the nightly run, then reports/signoff.html and reports/signoff.md"
 	@echo "make baseline - snapshot the target into BASELINE (default contracts/baselines/<host>.json)"
 	@echo "make report  - sign-off report of the latest run (RUN=name) + Allure 3 HTML when Node is present"
+	@echo "make known   - known_findings entries for the failures of a run (RUN=gate; WRITE=1 appends them)"
 	@echo "make bench   - measure the suite's own cost (requests, wall time, scale); writes bench/RESULTS.md"
 
 $(STAMP): pyproject.toml
@@ -83,6 +84,11 @@ baseline: $(STAMP)
 
 report: $(STAMP)
 	$(CLI) report $(if $(RUN),--run $(RUN))
+
+# known_findings entries for the failures of a run (RUN, default gate), printed to paste; WRITE=1 appends them
+# to CONTRACTS keeping its comments (README "Known findings").
+known: $(STAMP)
+	$(CLI) known --from-run $(or $(RUN),gate) $(if $(filter 1,$(WRITE)),--write)
 
 screenshot:
 	scripts/screenshot.sh reports/signoff.html reports/signoff.png 1400,3000

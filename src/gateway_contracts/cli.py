@@ -3,6 +3,7 @@ arguments of each session are defined here once and `make gate` and `gateway-con
 
     gateway-contracts gate|nightly|fuzz|signoff|baseline [-n N] [pytest options] [-- pytest options]
     gateway-contracts report [--run NAME]
+    gateway-contracts known --from-run NAME [--write] [--days N]
     gateway-contracts serve [--port PORT] [reference gateway options]
 
 Run it in a checkout (the contracts are its tests/ folder). The suite variables (TARGET_URL, CONTRACTS,
@@ -37,7 +38,11 @@ SUITES = {
 OTHERS = {
     "report": "sign-off report of the latest run (--run NAME), then the Allure HTML when Node is present",
     "serve": "run the reference gateway in the foreground (--port, FAULTS)",
+    "known": "known_findings entries for the failures of a run (--from-run NAME), to paste or --write",
 }
+# The sessions whose default is --strict-known (a known finding no longer seen fails), like a strict xfail; the
+# pre-deploy gate only reports it. STRICT_KNOWN=0 turns it off.
+STRICT_KNOWN_SESSIONS = ("nightly", "signoff")
 
 
 # -- the sessions (pure) ---------------------------------------------------------------------------
@@ -69,6 +74,13 @@ def suite_args(command: str, *, workers: str, baseline_out: str | None = None,
     return [*args, *extra]
 
 
+def strict_known_args(command: str, environ: Mapping[str, str]) -> list[str]:
+    """`--strict-known` for the nightly and the sign-off, unless STRICT_KNOWN says otherwise (it is then the
+    suite's own option value, parsed and validated there)."""
+    chosen = bool(environ.get("STRICT_KNOWN", "").strip())
+    return ["--strict-known"] if command in STRICT_KNOWN_SESSIONS and not chosen else []
+
+
 def suite_env(command: str, environ: Mapping[str, str]) -> dict[str, str]:
     env = dict(environ)
     # pytest caches assertion-rewritten modules as bytecode; without it every process and worker rewrites ~300.
@@ -93,7 +105,7 @@ def parser() -> argparse.ArgumentParser:
                   formatter_class=argparse.RawDescriptionHelpFormatter,
                   epilog="Options a suite command does not know, and everything after --, go to pytest.\n"
                   "Exit status: the suite's (0 every contract holds, 1 broken, 6 invalid configuration, "
-                  "7 target unreachable).")
+                  "7 target unreachable or unusable, 8 run deadline passed).")
     commands = top.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser, required=True)
     for name, help_text in SUITES.items():
         sub = commands.add_parser(name, help=help_text, description=help_text, allow_abbrev=False)
@@ -102,6 +114,14 @@ def parser() -> argparse.ArgumentParser:
         if name == "baseline":
             sub.add_argument("--out", default=None, metavar="FILE",
                              help="file to write (default: env BASELINE, else contracts/baselines/<host>.json)")
+    known = commands.add_parser("known", help=OTHERS["known"], description=OTHERS["known"], allow_abbrev=False)
+    known.add_argument("--from-run", required=True, metavar="NAME", help="the run whose failures to accept (gate, "
+                       "nightly, ...: reports/run-NAME.json or reports/junit-NAME.xml)")
+    known.add_argument("--write", action="store_true", help="append the entries to the contract file (CONTRACTS), "
+                       "keeping its comments, instead of printing them")
+    known.add_argument("--days", type=int, default=30, metavar="N", help="days until the entries expire (default 30)")
+    known.add_argument("--contracts", default=None, metavar="FILE",
+                       help="the contract file (default: env CONTRACTS, else contracts/gateways.yaml)")
     report = commands.add_parser("report", help=OTHERS["report"], description=OTHERS["report"], allow_abbrev=False)
     report.add_argument("--run", default=None, metavar="NAME", help="the run to render (default: the latest)")
     commands.add_parser("serve", help=OTHERS["serve"], description=OTHERS["serve"], allow_abbrev=False,
@@ -145,6 +165,22 @@ def _report(root: Path, run: str | None, allure: bool) -> int:
     return _wait(subprocess.Popen(["bash", str(script)], cwd=root, env={**os.environ, "PY": sys.executable}))
 
 
+def _known(root: Path, args: argparse.Namespace) -> int:
+    from gateway_contracts.report.adopt import AdoptError, adopt
+
+    contract = Path(args.contracts or os.environ.get("CONTRACTS") or "contracts/gateways.yaml")
+    try:
+        text, note = adopt(root / REPORTS, args.from_run, contract if contract.is_absolute() else root / contract,
+                           days=args.days, write=args.write)
+    except AdoptError as exc:
+        print(f"{PROG}: known: {exc}", file=sys.stderr)
+        return exitcodes.INVALID_CONTRACT
+    if text and not args.write:
+        print(text, end="")
+    print(f"{PROG}: known: {note}", file=sys.stderr)
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     # Everything after the first `--` is pytest's, verbatim (PYTEST_ARGS under make).
@@ -155,7 +191,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         from gateway_contracts.reference.__main__ import main as serve
 
         return serve(["--port", DEFAULT_PORT, *unknown, *passthrough])  # a later --port wins
-    if args.command == "report" and (unknown or passthrough):
+    if args.command in ("report", "known") and (unknown or passthrough):
         cli.error(f"report: unrecognized arguments: {' '.join([*unknown, *passthrough])}")
     root = project_root(Path.cwd())
     if root is None:
@@ -165,9 +201,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     (root / REPORTS).mkdir(exist_ok=True)
     if args.command == "report":
         return _report(root, args.run, allure=True)
+    if args.command == "known":
+        return _known(root, args)
     baseline_out = (args.out or os.environ.get("BASELINE") or None) if args.command == "baseline" else None
+    strict = strict_known_args(args.command, os.environ)
     pytest_args = suite_args(args.command, workers=args.workers, baseline_out=baseline_out,
-                             extra=[*unknown, *passthrough])
+                             extra=[*strict, *unknown, *passthrough])
     status = _pytest(pytest_args, root, suite_env(args.command, os.environ))
     if args.command == "signoff":
         # The report is rendered whatever the verdict; the status stays the suite's (or 1 if no report).

@@ -21,12 +21,25 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from gateway_contracts.known import KnownFinding, KnownFindingSpec, duplicate, from_specs
+
 SUPPORTED_VERSIONS = (1,)
 GATEWAYZ, OPENAI = "gatewayz", "openai"
 DIALECTS = (GATEWAYZ, OPENAI)
 WHOLE_LIST = "all"  # the openai dialect's whole list, as the aggregate: GATEWAYS=all selects it like Gatewayz's
 # Top-level keys only one dialect has: named in the error when a contract uses the other dialect's.
 _ONLY = {GATEWAYZ: ("gateways", "aggregate", "pagination", "registry"), OPENAI: ("groups", "models")}
+
+
+class _Loader(yaml.SafeLoader):
+    """SafeLoader without implicit timestamps: `expires: 2026-13-01` must be a `file:line: key:` error from
+    validation, not a ValueError out of the YAML constructor; dates are parsed where a key takes one."""
+
+
+_Loader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
 
 
 class ContractError(Exception):
@@ -167,6 +180,7 @@ class _OpenAIContractModel(_Versioned):
     groups: dict[str, GroupSpec] = Field(min_length=1)
     models: ModelListSpec = ModelListSpec()
     chat: ChatSpec = ChatSpec()
+    known_findings: list[KnownFindingSpec] = []  # known.py: accepted findings, each with a ticket and an expiry
 
 
 class _ContractModel(_Versioned):
@@ -179,6 +193,7 @@ class _ContractModel(_Versioned):
     chat: ChatSpec = ChatSpec()
     pagination: PaginationSpec = PaginationSpec()
     registry: RegistrySpec = RegistrySpec()
+    known_findings: list[KnownFindingSpec] = []  # known.py: accepted findings, each with a ticket and an expiry
 
 
 @dataclass(frozen=True)
@@ -242,6 +257,7 @@ class Contract:
     # openai dialect: each group's rule (selected or not), and whether GET /v1/models/{id} is contracted.
     group_rules: tuple[tuple[str, GroupSelect], ...] = ()
     retrieve: bool = False
+    known_findings: tuple[KnownFinding, ...] = ()  # accepted findings (known.py), validated at load
 
     @property
     def paginated(self) -> bool:
@@ -295,7 +311,7 @@ def load_contract(path: str | Path) -> Contract:
 
 def parse_contract(text: str, path: Path) -> Contract:
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        node = yaml.compose(text, Loader=_Loader)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"{path}:{mark.line + 1}" if mark else str(path)
@@ -305,7 +321,7 @@ def parse_contract(text: str, path: Path) -> Contract:
         raise ContractError(f"{path}: contract file is empty")
     lines = _key_lines(node)
     _reject_duplicate_keys(node, path)
-    raw = yaml.safe_load(text)
+    raw = yaml.load(text, Loader=_Loader)  # a SafeLoader (no timestamps)
     if not isinstance(raw, dict):
         raise ContractError(f"{path}:1: the contract must be a mapping with 'version' and 'gateways'")
     dialect = _dialect(raw, path, lines)
@@ -318,6 +334,7 @@ def parse_contract(text: str, path: Path) -> Contract:
         _reject_group_named_all(openai_model, path, lines)
         contract = _resolve_openai(openai_model, path)
         source = openai_model.openapi
+        known = openai_model.known_findings
     else:
         try:
             model = _ContractModel.model_validate(raw)
@@ -326,9 +343,22 @@ def parse_contract(text: str, path: Path) -> Contract:
         _reject_reused_names(model, path, lines)
         contract = _resolve(model, path)
         source = model.openapi
+        known = model.known_findings
     if source is not None:
         contract = replace(contract, openapi=_api_document(source, path, lines))
+    if known:
+        contract = replace(contract, known_findings=_known_findings(known, path, lines))
     return contract
+
+
+def _known_findings(specs: list[KnownFindingSpec], path: Path,
+                    lines: dict[tuple[str, ...], int]) -> tuple[KnownFinding, ...]:
+    entries = from_specs([(spec, _nearest_line(("known_findings", str(i)), lines)) for i, spec in enumerate(specs)])
+    repeated = duplicate(entries)
+    if repeated is not None:
+        index, entry = repeated
+        raise ContractError(f"{path}:{entry.line}: known_findings[{index}]: {entry.key} is listed twice")
+    return entries
 
 
 def _dialect(raw: dict[str, Any], path: Path, lines: dict[tuple[str, ...], int]) -> str:

@@ -59,6 +59,13 @@ def non_negative_int(raw: str) -> int:
     return value
 
 
+def positive_int(raw: str) -> int:
+    value = int(raw)
+    if value <= 0:
+        raise ValueError(raw)
+    return value
+
+
 def flag(raw: str) -> bool:
     lowered = raw.strip().lower()
     if lowered in TRUE:
@@ -72,6 +79,7 @@ EXPECTED: dict[Callable[[str], Any], str] = {
     non_negative_float: "a number >= 0",
     positive_float: "a number > 0",
     non_negative_int: "a whole number >= 0",
+    positive_int: "a whole number > 0",
     int: "a whole number",
     flag: f"one of {', '.join(TRUE)} or {', '.join(f for f in FALSE if f)}",
 }

@@ -16,6 +16,7 @@ import pytest
 
 from gateway_contracts.catalog import CatalogStore
 from gateway_contracts.contract import Aggregate, Contract
+from gateway_contracts.net.limits import DEFAULT_MAX_BODY_BYTES
 from gateway_contracts.options import (
     env_default,
     env_flag,
@@ -23,8 +24,9 @@ from gateway_contracts.options import (
     non_negative_int,
     option_type,
     positive_float,
+    positive_int,
 )
-from gateway_contracts.session import dialect, flaky, target
+from gateway_contracts.session import dialect, flaky, known, outcome, target
 from gateway_contracts.session.parametrize import parametrize
 from gateway_contracts.session.state import (
     KEYLESS_ENV,
@@ -61,7 +63,16 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     # Numbers and flags: the environment variable is the default, parsed by the option's own type (options.py).
     group.addoption("--request-timeout", type=option_type("--request-timeout", "REQUEST_TIMEOUT", positive_float),
                     default=env_default("REQUEST_TIMEOUT"),
-                    help="per-request timeout in seconds (env REQUEST_TIMEOUT; default 60)")
+                    help="a request's wall-clock time on the wire, all attempts and reads together, in seconds "
+                    "(env REQUEST_TIMEOUT; default 60)")
+    group.addoption("--max-body-bytes", type=option_type("--max-body-bytes", "MAX_BODY_BYTES", positive_int),
+                    default=env_default("MAX_BODY_BYTES"),
+                    help=f"cap on any answer's body, decoded bytes included, for the suite, the fuzzer and the SDK "
+                    f"(env MAX_BODY_BYTES; default {DEFAULT_MAX_BODY_BYTES})")
+    group.addoption("--run-deadline", type=option_type("--run-deadline", "RUN_DEADLINE", positive_float),
+                    default=env_default("RUN_DEADLINE"),
+                    help="stop the run after this many seconds, write its reports and exit 8 (env RUN_DEADLINE; "
+                    "default none)")
     group.addoption("--retries", type=option_type("--retries", "RETRIES", non_negative_int),
                     default=env_default("RETRIES"),
                     help="retries of transient failures: reset, timeout, 429, 502/503 with Retry-After "
@@ -74,6 +85,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--strict-registry", action="store_true", default=env_flag("--strict-registry", "STRICT_REGISTRY"),
                     help="fail when /v1/gateways lists a gateway or alias no contract covers (env STRICT_REGISTRY; "
                     "default: report it)")
+    group.addoption("--strict-known", action="store_true", default=env_flag("--strict-known", known.STRICT_ENV),
+                    help="fail when a known_findings entry of the contract is no longer seen (env STRICT_KNOWN; "
+                    "the default of nightly and signoff); expired entries always fail")
     group.addoption("--keyless", action="store_true", default=env_flag("--keyless", KEYLESS_ENV),
                     help="run without GATEWAY_API_KEY against a target with no chat (env KEYLESS=1): the keyed checks "
                     "skip and the summary says so; without it a TARGET_URL run with no key is refused (exit 6)")
@@ -95,14 +109,17 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 @pytest.hookimpl(trylast=True)
 def pytest_configure(config: pytest.Config) -> None:
     contract = target.load_selected_contract(config)
+    config.pluginmanager.register(known.KnownFindings(config), "gateway-contracts-known")
     if is_worker(config):
         config.stash[STATE] = worker_state(contract, config.workerinput)  # type: ignore[attr-defined]
+        outcome.arm(config.stash[STATE])
         return
     controller = is_xdist_controller(config)
     workers = int(getattr(config.option, "numprocesses", 0) or 0) if controller else 1
     external = config.option.target_url is not None
     state = SuiteState(contract=contract, settings=target.client_settings(config, external, workers))
     config.stash[STATE] = state
+    outcome.start_run_deadline(state, config.option.run_deadline)
     config.pluginmanager.register(flaky.FlakyTests(state), "gateway-contracts-flaky")
     if controller:
         # Workers cannot share a server they start themselves: the controller owns the target.
@@ -174,6 +191,7 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
 def pytest_runtest_setup(item: pytest.Item) -> None:
     state = item.config.stash[STATE]
     flaky.start_test(state)
+    outcome.before_test(state)  # the run deadline passed: skip; the breaker is open: fail at once
     if state.keyless and item.get_closest_marker("keyed") is not None:
         pytest.skip(KEYLESS_REASON)
 
@@ -188,6 +206,14 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
 # -- run summary -----------------------------------------------------------------------------------
 
 
+@pytest.hookimpl(tryfirst=True)  # before the run record is written: it records this status
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    # Exit 7 for a target that never gave a usable answer, 8 for a run stopped by its deadline (outcome.py).
+    state: SuiteState | None = session.config.stash.get(STATE, None)
+    if state is not None and not is_worker(session.config):
+        outcome.finish(session, state)
+
+
 def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
     if is_worker(config):
         return
@@ -196,3 +222,5 @@ def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> Non
         return
     for line in summary_lines(state):
         terminalreporter.write_line(state.redact(line))
+    if state.verdict is not None:
+        terminalreporter.write_line(state.redact(f"gateway-contracts: {state.verdict}"))

@@ -22,6 +22,8 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from gateway_contracts.data.exchange import TRANSIENT_STATUSES
 from gateway_contracts.data.findings import Finding, sample
+from gateway_contracts.net.deadline import DeadlinePassed, request_deadline
+from gateway_contracts.net.limits import DEFAULT_MAX_BODY_BYTES, AnswerTooLarge, UndecodableBody, read_capped
 from gateway_contracts.net.redaction import Redactor
 from gateway_contracts.net.retry import parse_retry_after
 from gateway_contracts.plan import DEFAULT_PAGES
@@ -73,11 +75,26 @@ class SdkReport:
     chats: tuple[SdkCall, ...] = field(default=())
 
 
-class _Recorder:
-    """httpx2 event hooks: the last request line and response (status, body excerpt), key filtered."""
+class NotSent(Exception):
+    """The run refused the SDK's request (its breaker is open, or its deadline passed)."""
 
-    def __init__(self, secret: str, before_request: Callable[[], None] | None = None) -> None:
+
+# What the recorder raises out of the SDK's call (the SDK lets its event hooks' exceptions through).
+NO_ANSWER = (AnswerTooLarge, UndecodableBody, NotSent)
+
+
+class _Recorder:
+    """httpx2 event hooks: the last request line and response (status, body excerpt), key filtered. The body is
+    read here, decoded and capped (net/limits.py), before the SDK reads it; `problem` says why there was no
+    usable answer (the SDK itself only says "Connection error.")."""
+
+    def __init__(self, secret: str, before_request: Callable[[], None] | None = None,
+                 max_body_bytes: int = DEFAULT_MAX_BODY_BYTES, heard: Callable[[str | None], None] | None = None
+                 ) -> None:
         self.before_request = before_request  # pacing and counting by the run (its rate budget, its summary)
+        self.max_body_bytes = max_body_bytes
+        self.heard = heard  # the run's breaker hears each answer, or what went wrong
+        self.problem: str | None = None
         self.filter = Redactor(secret)  # its repr hides the key (tracebacks with locals)
         self.with_key = " (with key)" if secret else ""
         self.request: str | None = None
@@ -86,16 +103,43 @@ class _Recorder:
         self.retry_after: str | None = None
 
     def on_request(self, request: httpx2.Request) -> None:
-        if self.before_request is not None:
-            self.before_request()
         self.request, self.status, self.excerpt = f"{request.method} {request.url}", None, None
-        self.retry_after = None
+        self.retry_after, self.problem = None, None
+        if self.before_request is not None:
+            try:
+                self.before_request()
+            except Exception as exc:  # the run's breaker is open, or its deadline passed
+                self.problem = f"not sent: {exc}"
+                raise NotSent(self.problem) from exc
 
     def on_response(self, response: httpx2.Response) -> None:
-        response.read()  # buffered once here; the SDK reads the same bytes afterwards
+        # Buffered once here, within the cap; the SDK reads the same bytes afterwards.
+        if response.is_stream_consumed:  # built in memory (a test transport)
+            body = response.content
+        else:
+            try:
+                body = read_capped(response.iter_raw(), response.headers.get("content-encoding", ""),
+                                   self.max_body_bytes)
+            except (AnswerTooLarge, UndecodableBody) as exc:
+                self.status, self.problem = response.status_code, str(exc)
+                self.excerpt = self.filter(" ".join(getattr(exc, "head", b"")[:EXCERPT_CHARS].decode(
+                    "utf-8", "replace").split())) or None
+                self.hear(f"{self.line('?')}: {exc}")
+                response.close()
+                raise
+            response._content = body
+        self.hear(None)
         self.status = response.status_code
         self.retry_after = response.headers.get("retry-after")
         self.excerpt = self.filter(" ".join(response.text[:EXCERPT_CHARS].split())) or None
+
+    def hear(self, failure: str | None) -> None:
+        if self.heard is not None:
+            self.heard(failure)
+
+    def timed_out(self, passed: DeadlinePassed, fallback: str) -> None:
+        self.problem = f"timed out ({passed.reason})"
+        self.hear(f"{self.line(fallback)}: {self.problem}")
 
     def line(self, fallback: str) -> str:
         """`GET http://host/v1/models (with key) -> 200`, in the style of Exchange.describe()."""
@@ -129,7 +173,8 @@ def make_client(
 
 
 def _quote(exc: BaseException, recorder: _Recorder) -> str:
-    return recorder.filter(f"{type(exc).__name__}: {' '.join(str(exc).split())}")[:400]
+    what = recorder.problem or " ".join(str(exc).split())  # the SDK's "Connection error." says less than we know
+    return recorder.filter(f"{type(exc).__name__}: {what}")[:400]
 
 
 def list_models(
@@ -141,25 +186,30 @@ def list_models(
     retries: int = 0,
     sleep: Callable[[float], None] = time.sleep,
     before_request: Callable[[], None] | None = None,
+    max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
+    heard: Callable[[str | None], None] | None = None,
 ) -> SdkListing:
     """`client.models.list()` and every page after it, as a user iterating the paginator would; a transient
-    answer is retried as the suite's own client does (`retry_wait`), the notes say so."""
-    listing, notes = _retrying(lambda: _list_once(base_url, api_key, timeout, transport, before_request),
-                               lambda listing: listing.calls[-1], retries, sleep)
+    answer is retried as the suite's own client does (`retry_wait`), the notes say so. Each request is held to
+    `timeout` of wall clock and `max_body_bytes` of decoded body; `heard` is the run's breaker."""
+    listing, notes = _retrying(
+        lambda: _list_once(base_url, api_key, timeout, transport, _Recorder(api_key, before_request, max_body_bytes,
+                                                                            heard)),
+        lambda listing: listing.calls[-1], retries, sleep)
     return replace(listing, notes=notes)
 
 
 def _list_once(base_url: str, api_key: str, timeout: float, transport: httpx2.BaseTransport | None,
-               before_request: Callable[[], None] | None) -> SdkListing:
+               recorder: _Recorder) -> SdkListing:
     import openai
 
-    recorder = _Recorder(api_key, before_request)
     fallback = f"GET {base_url.rstrip('/')}/models"
     ids: list[Any] = []
     calls: list[SdkCall] = []
     with make_client(base_url, api_key, recorder, timeout=timeout, transport=transport) as client:
         try:
-            page: Any = client.models.list()
+            with request_deadline(timeout, f"no complete answer within {timeout:g} s (REQUEST_TIMEOUT)"):
+                page: Any = client.models.list()
             while True:
                 # What user code does first: read each model's id (a page is recorded once that worked).
                 page_ids = [model.id for model in page.data]
@@ -170,8 +220,13 @@ def _list_once(base_url: str, api_key: str, timeout: float, transport: httpx2.Ba
                 calls.append(SdkCall("models.list", recorder.line(fallback), True, recorder.status))
                 if len(calls) >= MAX_PAGES or not page.has_next_page():
                     break
-                page = page.get_next_page()
-        except (openai.OpenAIError, AttributeError, TypeError) as exc:
+                with request_deadline(timeout, f"no complete answer within {timeout:g} s (REQUEST_TIMEOUT)"):
+                    page = page.get_next_page()
+        except DeadlinePassed as passed:
+            recorder.timed_out(passed, fallback)
+            calls.append(SdkCall("models.list", recorder.line(fallback), False, recorder.status,
+                                 _quote(passed, recorder), recorder.excerpt))
+        except (openai.OpenAIError, AttributeError, TypeError, *NO_ANSWER) as exc:
             calls.append(
                 SdkCall(
                     "models.list",
@@ -196,30 +251,37 @@ def chat_once(
     retries: int = 0,
     sleep: Callable[[float], None] = time.sleep,
     before_request: Callable[[], None] | None = None,
+    max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
+    heard: Callable[[str | None], None] | None = None,
 ) -> SdkCall:
     """One `client.chat.completions.create`, and the first thing user code reads: the first choice's text.
-    A transient answer is retried as the suite's own client does (`retry_wait`)."""
-    call, notes = _retrying(lambda: _chat_once(base_url, api_key, model, timeout, transport, before_request),
-                            lambda c: c,
-                            retries, sleep)
+    A transient answer is retried as the suite's own client does (`retry_wait`). Bounds as `list_models`."""
+    call, notes = _retrying(
+        lambda: _chat_once(base_url, api_key, model, timeout, transport,
+                           _Recorder(api_key, before_request, max_body_bytes, heard)),
+        lambda c: c, retries, sleep)
     return replace(call, notes=notes)
 
 
 def _chat_once(
     base_url: str, api_key: str, model: str, timeout: float, transport: httpx2.BaseTransport | None,
-    before_request: Callable[[], None] | None,
+    recorder: _Recorder,
 ) -> SdkCall:
     import openai
 
-    recorder = _Recorder(api_key, before_request)
     operation = f"chat.completions.create {model}"
     fallback = f"POST {base_url.rstrip('/')}/chat/completions"
     with make_client(base_url, api_key, recorder, timeout=timeout, transport=transport) as client:
         try:
-            completion = client.chat.completions.create(**chat_body(model))
+            with request_deadline(timeout, f"no complete answer within {timeout:g} s (REQUEST_TIMEOUT)"):
+                completion = client.chat.completions.create(**chat_body(model))
             # content may be null in the OpenAI API (a refusal, tool calls): only its absence breaks user code.
             _ = completion.choices[0].message.content
-        except (openai.OpenAIError, AttributeError, IndexError, TypeError) as exc:
+        except DeadlinePassed as passed:
+            recorder.timed_out(passed, fallback)
+            return SdkCall(operation, recorder.line(fallback), False, recorder.status, _quote(passed, recorder),
+                           recorder.excerpt)
+        except (openai.OpenAIError, AttributeError, IndexError, TypeError, *NO_ANSWER) as exc:
             return SdkCall(operation, recorder.line(fallback), False, recorder.status, _quote(exc, recorder),
                            recorder.excerpt, recorder.retry_after)
     return SdkCall(operation, recorder.line(fallback), True, recorder.status)

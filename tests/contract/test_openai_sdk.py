@@ -41,6 +41,11 @@ def _flaky(record_property: Any, call: sdk.SdkCall, notes: tuple[str, ...]) -> N
         record_property("flaky", f"{call.request}: {'; '.join(notes)}")
 
 
+def _bounds(suite_state: Any, catalogs: CatalogStore) -> dict[str, Any]:
+    """The run's bounds on the SDK's requests too: the body cap, and the breaker hears every answer."""
+    return {"max_body_bytes": suite_state.settings.max_body_bytes, "heard": catalogs.client.breaker.record}
+
+
 def _base_url(target_url: str) -> str:
     return f"{target_url.rstrip('/')}/v1"  # what a user passes as OpenAI(base_url=...)
 
@@ -51,7 +56,7 @@ def test_openai_sdk_lists_the_models(catalogs: CatalogStore, contract: Contract,
     scope = sdk.scope_of(dialect)
     listing = sdk.list_models(_base_url(suite_state.target_url), suite_state.api_key or "",
                               timeout=suite_state.settings.timeout_s, retries=suite_state.settings.retries,
-                              before_request=catalogs.client.outside_request)
+                              before_request=catalogs.client.outside_request, **_bounds(suite_state, catalogs))
     _flaky(record_property, listing.calls[-1], listing.notes)
     findings: list[Finding] = sdk.call_findings(listing.calls)
     if listing.ok:
@@ -67,6 +72,6 @@ def test_openai_sdk_lists_the_models(catalogs: CatalogStore, contract: Contract,
 def test_openai_sdk_chat(suite_state: Any, catalogs: CatalogStore, chat_model: str, record_property: Any) -> None:
     call = sdk.chat_once(_base_url(suite_state.target_url), suite_state.api_key or "", chat_model,
                          timeout=suite_state.settings.timeout_s, retries=suite_state.settings.retries,
-                         before_request=catalogs.client.outside_request)
+                         before_request=catalogs.client.outside_request, **_bounds(suite_state, catalogs))
     _flaky(record_property, call, call.notes)
     holds(sdk.call_findings([call]))

@@ -41,11 +41,9 @@ if _source.document is not None:
     @pytest.mark.fuzz
     def test_fuzz_pagination_walk(fuzz_target: FuzzTarget) -> None:
         """Stateful: follow each page's `nextPage` link (`next_offset` -> `offset`), checking every page."""
-        log = fuzz_target.start_item()
+        # Its failures are recorded, not raised: the fuzz plugin fails the item once with each distinct one.
         machine = fuzz_target.pagination_machine(nightly_schema)
         machine.run(settings=walk_settings(examples=NIGHTLY.stateful_examples, steps=NIGHTLY.stateful_steps))
-        if log.verdict():
-            pytest.fail(log.verdict(), pytrace=False)
 
 else:
     # Nothing to fuzz: one visible item per profile that says why (a skip for a contract without a document,

@@ -12,6 +12,8 @@ import os
 import re
 import subprocess
 import sys
+import tempfile
+import threading
 import time
 import xml.etree.ElementTree as ET
 from collections.abc import Mapping, Sequence
@@ -38,6 +40,7 @@ class SuiteRun:
     stderr: str
     seconds: float
     junit: Path | None = None
+    peak_rss: int = 0  # bytes: the most the child and all its descendants held at once (run_sampled only)
 
     @property
     def output(self) -> str:
@@ -125,3 +128,60 @@ def assert_one_line_exit(run: SuiteRun, status: int, *needles: str) -> str:
     assert "Traceback" not in run.output
     assert not re.search(r"\d+ (passed|failed)", run.stdout)  # no test ran
     return line
+
+
+def _children() -> dict[int, list[int]]:
+    tree: dict[int, list[int]] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # gone meanwhile
+        tree.setdefault(int(fields[1]), []).append(int(stat.parent.name))
+    return tree
+
+
+def tree_rss(root: int) -> int:
+    """Resident bytes of `root` and every process below it now (from /proc: Linux only)."""
+    tree, todo, total = _children(), [root], 0
+    while todo:
+        pid = todo.pop()
+        todo += tree.get(pid, [])
+        try:
+            for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    total += int(line.split()[1]) * 1024
+        except OSError:
+            pass
+    return total
+
+
+def run_sampled(command: Sequence[str], env: Mapping[str, str] | None = None, *, timeout: float = 600,
+                cwd: Path = ROOT, every: float = 0.1) -> SuiteRun:
+    """`command` in a scrubbed environment, its whole process tree's resident memory sampled while it runs
+    (`peak_rss`); output to files, so a chatty child never blocks on a full pipe."""
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        started = time.monotonic()
+        child = subprocess.Popen(list(command), cwd=cwd, env=scrubbed_env(env), stdout=out, stderr=err)
+        peak, done = 0, threading.Event()
+
+        def sample() -> None:
+            nonlocal peak
+            while not done.is_set():
+                peak = max(peak, tree_rss(child.pid))
+                done.wait(every)
+
+        sampler = threading.Thread(target=sample, daemon=True)
+        sampler.start()
+        try:
+            status = child.wait(timeout)
+        except subprocess.TimeoutExpired:
+            child.kill()
+            status = child.wait()
+        finally:
+            done.set()
+            sampler.join()
+        out.seek(0)
+        err.seek(0)
+        return SuiteRun(status, out.read().decode(errors="replace"), err.read().decode(errors="replace"),
+                        time.monotonic() - started, peak_rss=peak)

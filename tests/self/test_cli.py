@@ -227,3 +227,15 @@ def test_baseline_writes_the_file_baseline_names(monkeypatch: pytest.MonkeyPatch
     args, env = calls[0]
     assert args[args.index("--update-baseline") + 1] == written
     assert env["BASELINE"] == ""
+
+
+@pytest.mark.parametrize(("command", "environ", "expected"), [
+    ("gate", {}, []),
+    ("nightly", {}, ["--strict-known"]),
+    ("signoff", {}, ["--strict-known"]),
+    ("signoff", {"STRICT_KNOWN": "0"}, []),  # the variable decides: the suite parses it
+    ("gate", {"STRICT_KNOWN": "1"}, []),  # ... and applies it to any session itself
+])
+def test_strict_known_is_the_nightly_and_signoff_default(command: str, environ: dict[str, str],
+                                                         expected: list[str]) -> None:
+    assert cli.strict_known_args(command, environ) == expected

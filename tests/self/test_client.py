@@ -462,7 +462,8 @@ def test_a_body_over_the_limit_is_cut_and_flagged_without_crashing() -> None:
     assert exchange.body_truncated is True
     assert len(exchange.text) == 1000
     assert exchange.json is None
-    assert exchange.json_error == "body larger than the client's limit of 1,000 bytes, not read further"
+    assert exchange.json_error == ("body larger than the client's limit of 1,000 bytes (MAX_BODY_BYTES), not read "
+                                   "further")
     assert not exchange.is_json
 
 

@@ -25,11 +25,16 @@ def _literal(node: ast.AST | None) -> str | None:
 def invariant_names(source: str) -> set[str]:
     """The invariant names a module gives to findings."""
     names: set[str] = set()
-    for node in ast.walk(ast.parse(source)):
+    tree = ast.parse(source)
+    # Module-level string constants (`INVARIANT = "gateway-status"`), for a name given by reference.
+    constants = {t.id: _literal(n.value) for n in tree.body if isinstance(n, ast.Assign)
+                 for t in n.targets if isinstance(t, ast.Name) and _literal(n.value)}
+    for node in ast.walk(tree):
         if isinstance(node, ast.Call):
             callee = node.func.id if isinstance(node.func, ast.Name) else getattr(node.func, "attr", None)
             if callee == "Finding" and node.args:
-                names.add(_literal(node.args[0]) or "")
+                first = node.args[0]
+                names.add(_literal(first) or (constants.get(first.id) if isinstance(first, ast.Name) else "") or "")
             names |= {_literal(k.value) or "" for k in node.keywords if k.arg == "invariant"}
         elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
             positional = node.args.posonlyargs + node.args.args
@@ -58,9 +63,11 @@ _Problem(invariant="row-problem", problem="p")
 def answered(exchange, *, invariant="kw-default"): ...
 def other(exchange, invariant="positional-default"): ...
 Finding(name, "not a literal")
+BY_CONSTANT = "by-constant"
+Finding(BY_CONSTANT, "m")
 '''
     assert invariant_names(source) == {
-        "direct", "by-keyword", "passed-on", "row-problem", "kw-default", "positional-default",
+        "direct", "by-keyword", "passed-on", "row-problem", "kw-default", "positional-default", "by-constant",
     }
 
 

@@ -169,7 +169,8 @@ def test_the_target_spec_is_read_within_the_given_timeout(slow_spec: str, tmp_pa
     settings = FuzzSettings(target_spec=True)
     slow = resolve_source(settings, contract, slow_spec, timeout_s=0.3)
     assert slow.problem
-    assert "ReadTimeout" in slow.problem
+    # The wall-clock deadline, or httpx's read timeout when it happens to fire first (both 0.3 s).
+    assert "timed out" in slow.problem or "ReadTimeout" in slow.problem
     patient = resolve_source(settings, contract, slow_spec, timeout_s=5.0)
     assert patient.problem is None
     assert patient.document is not None

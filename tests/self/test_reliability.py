@@ -133,7 +133,7 @@ def test_a_hung_gateway_fails_in_seconds_not_retries_times_timeout(tmp_path: Pat
     outcomes = run.outcomes()
     outcome, message, _ = outcomes["test_gateway_answers_200[groq]"]
     assert outcome == "failed"
-    assert "no answer (timed out (ReadTimeout))" in message
+    assert "no answer (timed out (" in message
     assert "2 attempts" in message  # not 6: a timeout is retried once
     assert "2 attempts" not in outcomes["test_gateway_value_is_case_insensitive[groq]"][1]  # then not at all
     assert outcomes["test_gateway_answers_200[novita]"][0] == "passed"

@@ -112,7 +112,9 @@ def test_junit_cases_outcomes_properties_findings_and_operations(junit: Path) ->
 def test_view_verdict_gateway_table_fuzz_trend(junit: Path) -> None:
     view = build_view(record(), read_junit(junit, make_redactor()), HISTORY, ["run.json"])
     assert (view.verdict, view.headline) == ("fail", "NOT READY TO SIGN")
+    # One line per distinct failure (the huggingface test has two), named, no body.
     assert view.reasons == ["huggingface: 101 distinct models, expected at least 1,000",
+                            "huggingface: 1,200 rows hold 100 distinct ids",
                             "fuzz GET /v1/gateways/status: Server error: 500 Internal Server Error on GET "
                             "/v1/gateways/status"]
     rows = {g.gateway: g for g in view.gateways}

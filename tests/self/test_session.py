@@ -21,7 +21,7 @@ CONTRACT = load_contract(ROOT / "contracts" / "gateways.yaml")
 
 
 def config(**option: Any) -> pytest.Config:
-    values = {"max_rps": None, "request_timeout": None, "retries": None, **option}
+    values = {"max_rps": None, "request_timeout": None, "retries": None, "max_body_bytes": None, **option}
     return cast(pytest.Config, SimpleNamespace(option=SimpleNamespace(**values)))
 
 

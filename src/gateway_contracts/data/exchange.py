@@ -37,6 +37,7 @@ class TransportFailure(StrEnum):
     TIMEOUT = "timeout"  # a read, or the whole answer, past its deadline
     RESET = "reset"  # the connection broke mid-exchange
     URL = "url"  # the URL cannot be requested at all
+    NOT_SENT = "not-sent"  # the run's breaker was open, or its deadline had passed: nothing went out
     OTHER = "other"
 
 
@@ -133,7 +134,8 @@ class Exchange:
         if self.body_truncated:
             if self.body_limit is None:
                 return None, f"body larger than the client's limit, cut at {len(self.text):,} characters"
-            return None, f"body larger than the client's limit of {self.body_limit:,} bytes, not read further"
+            return None, (f"body larger than the client's limit of {self.body_limit:,} bytes (MAX_BODY_BYTES), "
+                          "not read further")
         try:
             return _share_strings(self.text), None
         except ValueError as exc:
@@ -154,7 +156,9 @@ class Exchange:
 
     def excerpt(self, limit: int = EXCERPT_CHARS) -> str:
         text = " ".join(self.text.split())
-        return text if len(text) <= limit else text[: limit - 1] + "…"
+        text = text if len(text) <= limit else text[: limit - 1] + "…"
+        # Control bytes (a gzip bomb's zeros, binary garbage) would reach consoles and XML reports as they are.
+        return "".join(c if c.isprintable() else "\N{REPLACEMENT CHARACTER}" for c in text)
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)

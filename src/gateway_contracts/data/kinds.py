@@ -64,6 +64,7 @@ KINDS: tuple[FindingKind, ...] = (
     FindingKind("GC405", "routes", "Consumer routes exist"),
     FindingKind("GC406", "latency", "Latency budget"),
     FindingKind("GC407", "spec-drift", "Live OpenAPI document drift"),
+    FindingKind("GC408", "gateway-status", "Gateway status agrees with the catalogs"),
     # fuzz-only checks
     FindingKind("GC501", "error-body", "Error body shape"),
     FindingKind("GC502", "search", "Search results"),

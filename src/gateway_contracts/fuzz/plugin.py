@@ -9,6 +9,7 @@ traffic, which TARGET_URL asked for.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -25,6 +26,7 @@ from gateway_contracts.fuzz.settings import (
     resolve_settings,
 )
 from gateway_contracts.options import env_default, option_type
+from gateway_contracts.session import known
 from gateway_contracts.session.state import KEYLESS_REASON, STATE
 
 if TYPE_CHECKING:
@@ -56,9 +58,11 @@ def current_source() -> SpecSource:
         target_url = getattr(state, "target_url", None) or (
             _config.option.target_url if _config is not None else None) or None
         timeout = getattr(_config.option, "request_timeout", None) if _config is not None else None
+        cap = getattr(_config.option, "max_body_bytes", None) if _config is not None else None
         try:
             _source = resolve_source(current_settings(), contract, target_url,
-                                     timeout_s=timeout or TARGET_SPEC_TIMEOUT_S)
+                                     timeout_s=timeout or TARGET_SPEC_TIMEOUT_S,
+                                     **({"max_body_bytes": cap} if cap else {}))
         except DocumentError as exc:
             pytest.exit(f"gateway-contracts: invalid OpenAPI document: {exc}", returncode=exitcodes.INVALID_CONTRACT)
     return _source
@@ -185,6 +189,8 @@ def fuzz_target(catalogs: Any, suite_state: Any) -> Iterator[FuzzTarget]:
         max_rps=suite_state.settings.max_rps,  # already this worker's share
         timeout_s=suite_state.settings.timeout_s,
         retries=suite_state.settings.retries,
+        max_body_bytes=suite_state.settings.max_body_bytes,
+        breaker=getattr(catalogs.client, "breaker", None),  # an offline store's client has none
     )
     # Valid `gateway` values: the contract's names plus what the live registry lists (the gate's own cached
     # request: no extra traffic). The openai dialect has no gateways and no registry.
@@ -227,14 +233,28 @@ def pytest_runtest_call(item: pytest.Item) -> Any:
     Hypothesis spends the whole budget; the item then fails once with every distinct failure. Its case counts
     go to the JUnit property `fuzz_cases` (`generated=N passed=M failed=K`, read by the sign-off report)."""
     target = getattr(item, "funcargs", {}).get("fuzz_target")
-    if target is None or not getattr(item, "operation_label", None):
+    if target is None:
         return (yield)
+    # A stateful test (the pagination walk) records its failures the same way, each at the operation it
+    # happened on, and is judged against the known findings per operation.
+    stateful = not getattr(item, "operation_label", None)
     log = target.start_item()
     try:
         result = yield
     finally:
         item.user_properties.append(("fuzz_cases", log.counts))
-    verdict = log.verdict()
+    failures = log.failures()
+    for failure in failures:  # every distinct failure, one JUnit property each (the sign-off lists them)
+        item.user_properties.append(("fuzz_failure", json.dumps(
+            {"code": failure.code, "title": failure.title, "message": failure.message, "request": failure.request,
+             "curl": log.curl(failure.code, failure.title)},
+            ensure_ascii=False)))
+    operations = [log.operations.get((f.code, f.title)) for f in failures] if stateful else ()
+    judgement = known.settle(item, failures, operations=operations)
+    if judgement.accepted:
+        known.accept(judgement)
+    unaccepted = [*judgement.new, *(f for f, _ in judgement.expired)]
+    verdict = log.verdict({(f.code, f.title) for f in unaccepted})
     if verdict:
         pytest.fail(verdict, pytrace=False)
     return result

@@ -33,6 +33,14 @@ from gateway_contracts.fuzz.documents import (
 from gateway_contracts.fuzz.profiles import Profile, schemathesis_config
 from gateway_contracts.fuzz.safety import MethodPolicy, refusal
 from gateway_contracts.fuzz.settings import COMMITTED_SPEC, TARGET_SPEC_TIMEOUT_S, FuzzSettings
+from gateway_contracts.net.deadline import DeadlinePassed, request_deadline
+from gateway_contracts.net.limits import (
+    ACCEPT_ENCODING,
+    DEFAULT_MAX_BODY_BYTES,
+    AnswerTooLarge,
+    UndecodableBody,
+    read_capped,
+)
 
 __all__ = ["COMMITTED_SPEC", "SpecSource", "load_schema", "read_spec", "reference_spec", "render", "resolve_source"]
 
@@ -78,9 +86,10 @@ def no_document_reason(contract: Any) -> str:
 
 
 def resolve_source(settings: FuzzSettings, contract: Any, target_url: str | None, *,
-                   timeout_s: float = TARGET_SPEC_TIMEOUT_S) -> SpecSource:
+                   timeout_s: float = TARGET_SPEC_TIMEOUT_S,
+                   max_body_bytes: int = DEFAULT_MAX_BODY_BYTES) -> SpecSource:
     """The run's document. DocumentError for a file that cannot be used (the caller exits 6). `timeout_s`
-    bounds reading the target's own document (FUZZ_SPEC=target)."""
+    (wall clock) and `max_body_bytes` (decoded) bound reading the target's own document (FUZZ_SPEC=target)."""
     path = contract_document(settings, contract)
     if path is None:
         return SpecSource(skip=no_document_reason(contract))
@@ -95,16 +104,14 @@ def resolve_source(settings: FuzzSettings, contract: Any, target_url: str | None
         if refused:  # not even the spec is fetched from a host outside the allow-list (the run exits 6 anyway)
             return SpecSource(contract_document=path, origin=origin, problem=f"FUZZ_SPEC=target: {refused}")
         try:
-            response = httpx.get(origin, timeout=httpx.Timeout(timeout_s, connect=SPEC_CONNECT_TIMEOUT_S),
-                                 follow_redirects=False)
-            live = response.json() if response.status_code == 200 else None
-        except (httpx.HTTPError, ValueError) as exc:
+            live, status = _fetch_json(origin, timeout_s, max_body_bytes)
+        except (httpx.HTTPError, ValueError, AnswerTooLarge, UndecodableBody, DeadlinePassed) as exc:
             return SpecSource(contract_document=path, origin=origin, requests_sent=1,
-                              problem=f"FUZZ_SPEC=target: cannot fetch {origin}: {type(exc).__name__}: {exc}")
+                              problem=f"FUZZ_SPEC=target: cannot fetch {origin}: {_why(exc)}")
         sent = 1
         if not isinstance(live, dict) or not isinstance(live.get("paths"), dict):
             return SpecSource(contract_document=path, origin=origin, requests_sent=1,
-                              problem=f"FUZZ_SPEC=target: {origin} answered HTTP {response.status_code}, not an "
+                              problem=f"FUZZ_SPEC=target: {origin} answered HTTP {status}, not an "
                               "OpenAPI document")
     restricted = restrict_to_contract(live, promised)
     if not any(True for _ in operations(restricted)):
@@ -112,6 +119,22 @@ def resolve_source(settings: FuzzSettings, contract: Any, target_url: str | None
                           problem=f"FUZZ_SPEC=target: {origin} has none of the operations {path} describes")
     return SpecSource(mark_gateway_parameters(restricted), path, f"{origin} (restricted to {path})",
                       requests_sent=sent)
+
+
+def _why(exc: BaseException) -> str:
+    return f"timed out ({exc.reason})" if isinstance(exc, DeadlinePassed) else f"{type(exc).__name__}: {exc}"
+
+
+def _fetch_json(url: str, timeout_s: float, max_body_bytes: int) -> tuple[Any, int]:
+    """GET a JSON document within the run's bounds: wall clock and the decoded-size cap (net/limits.py)."""
+    timeout = httpx.Timeout(timeout_s, connect=SPEC_CONNECT_TIMEOUT_S)
+    with request_deadline(timeout_s, f"no complete answer within {timeout_s:g} s (REQUEST_TIMEOUT)"), \
+            httpx.stream("GET", url, timeout=timeout, follow_redirects=False,
+                         headers={"Accept-Encoding": ACCEPT_ENCODING}) as response:
+        if response.status_code != 200:
+            return None, response.status_code
+        body = read_capped(response.iter_raw(), response.headers.get("content-encoding", ""), max_body_bytes)
+    return json.loads(body), 200
 
 
 def server_error_statuses(document: dict[str, Any]) -> list[dict[str, Any]]:

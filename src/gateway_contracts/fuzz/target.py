@@ -4,6 +4,11 @@ Every request schemathesis sends (generated cases, its auth probes, the stateful
 `requests` session per process whose `send` waits on the suite's throttle: the session's share of the
 run's request budget (`MAX_RPS` already divided across xdist workers), spaced evenly. schemathesis' own
 `rate-limit` is per process too but counts in whole requests per interval, which allows bursts.
+
+The session holds its requests to the suite's bounds: the body cap on decoded bytes (net/limits.py), the
+request's wall-clock deadline (net/deadline.py), and the run's breaker (net/breaker.py), which hears every
+answer and refuses to send once it is open. A request with no usable answer raises a `requests` exception
+that names the request and what went wrong; `call_and_validate` records it as the case's failure.
 """
 
 from __future__ import annotations
@@ -24,13 +29,28 @@ from schemathesis.schemas import APIOperation, BaseSchema
 
 from gateway_contracts.data.exchange import Exchange
 from gateway_contracts.fuzz import checks
+from gateway_contracts.known import Failure as KnownFailure
 from gateway_contracts.net import USER_AGENT
+from gateway_contracts.net.breaker import Breaker
 from gateway_contracts.net.counts import write_counts
+from gateway_contracts.net.deadline import DeadlinePassed, request_deadline
+from gateway_contracts.net.limits import (
+    ACCEPT_ENCODING,
+    DECODE_STEP,
+    DEFAULT_MAX_BODY_BYTES,
+    AnswerTooLarge,
+    UndecodableBody,
+    read_capped,
+)
 from gateway_contracts.net.redaction import Redactor
 from gateway_contracts.net.throttle import Throttle
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 CASE_ID_HEADER = SCHEMATHESIS_TEST_CASE_HEADER.lower()
+
+
+class NoUsableAnswer(requests.RequestException):
+    """A request that got no usable answer (not sent, over the cap, past its deadline, broken): says which."""
 
 
 class ThrottledSession(requests.Session):
@@ -40,9 +60,12 @@ class ThrottledSession(requests.Session):
     every case, against the answer the one request got."""
 
     def __init__(self, throttle: Throttle, *, retries: int = 2, max_retry_after_s: float = 60.0,
-                 backoff_s: float = 0.5, sleep: Any = time.sleep) -> None:
+                 backoff_s: float = 0.5, sleep: Any = time.sleep, timeout_s: float = 60.0,
+                 max_body_bytes: int = DEFAULT_MAX_BODY_BYTES, breaker: Breaker | None = None) -> None:
         super().__init__()
         self._throttle = throttle
+        self._timeout_s, self._max_body_bytes, self._breaker = timeout_s, max_body_bytes, breaker
+        self.headers["Accept-Encoding"] = ACCEPT_ENCODING  # what limits.py decodes, within the cap
         # A 429 is the shared limiter's answer to the whole run (or to another client on the same address),
         # not the API's answer to this case: wait as the suite's client does (Retry-After up to a minute,
         # else a doubling backoff) and send again, so no check ever judges a rate-limit answer.
@@ -84,9 +107,47 @@ class ThrottledSession(requests.Session):
 
 
     def _send_once(self, request: requests.PreparedRequest, **kwargs: Any) -> requests.Response:
+        line = f"{request.method} {request.url}"
+        refusal = self._breaker.refusal() if self._breaker is not None else None
+        if refusal is not None:
+            raise NoUsableAnswer(f"{line}: not sent: {refusal}")
         self._throttle.wait()
         self.sent += 1
-        return super().send(request, **kwargs)
+        why = f"no complete answer within {self._timeout_s:g} s (REQUEST_TIMEOUT)"
+        try:
+            with request_deadline(self._timeout_s, why):
+                response = super().send(request, **{**kwargs, "stream": True})
+                self._read_body(response)
+        except DeadlinePassed as passed:
+            self._heard(f"{line}: timed out ({passed.reason})")
+            raise NoUsableAnswer(f"{line}: timed out ({passed.reason})") from None
+        except (AnswerTooLarge, UndecodableBody) as exc:
+            self._heard(f"{line}: {exc}")
+            raise NoUsableAnswer(f"{line}: {exc}") from None
+        except requests.RequestException as exc:
+            self._heard(f"{line}: {type(exc).__name__}: {exc}")
+            raise
+        self._heard(None)
+        return response
+
+    def _read_body(self, response: requests.Response) -> None:
+        """The body, decoded and capped here (urllib3 would inflate a whole raw chunk at once), kept as the
+        response's content; the connection is closed when the body is refused."""
+        if response._content is not False or response.raw is None:  # built in memory (a test adapter)
+            response._content_consumed = True
+            return
+        try:
+            raw = response.raw.stream(DECODE_STEP, decode_content=False)
+            body = read_capped(raw, response.headers.get("content-encoding", ""), self._max_body_bytes)
+        except BaseException:
+            response.close()
+            raise
+        response._content = body  # what `.content`, `.text` and `.json()` read: no second pass over the wire
+        response._content_consumed = True
+
+    def _heard(self, failure: str | None) -> None:
+        if self._breaker is not None:
+            self._breaker.record(failure)
 
 
 def _retry_after(value: str | None) -> float | None:
@@ -103,11 +164,14 @@ class FuzzTarget:
     max_rps: float = 0.0  # this process's share of the budget; 0 = unthrottled
     timeout_s: float = 60.0
     retries: int = 2  # for a 429 (RETRIES)
+    max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
+    breaker: Breaker | None = field(default=None, repr=False)  # the run's (shared with the suite's client)
     session: ThrottledSession = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         self.base_url = self.base_url.rstrip("/")
-        self.session = ThrottledSession(Throttle(self.max_rps), retries=self.retries)
+        self.session = ThrottledSession(Throttle(self.max_rps), retries=self.retries, timeout_s=self.timeout_s,
+                                        max_body_bytes=self.max_body_bytes, breaker=self.breaker)
         self.redact = Redactor(self.api_key)
         self._log = FailureLog(self.redact)
 
@@ -131,14 +195,20 @@ class FuzzTarget:
             "timeout": self.timeout_s,
         }
 
-    def call_and_validate(self, case: Case) -> Response:
+    def call_and_validate(self, case: Case) -> Response | None:
         """Send the case and run every enabled check (schemathesis' defaults and ours) on the answer. A failure
         is recorded, not raised: Hypothesis keeps generating, so one finding does not hide the others of the
         operation's budget; the test item fails once at its end with every distinct failure
         (`FailureLog.verdict`, called by the fuzz plugin)."""
         __tracebackhide__ = True
         kwargs = self.call_kwargs(case)
-        response = case.call(kwargs["base_url"], kwargs["session"], kwargs["headers"], timeout=kwargs["timeout"])
+        try:
+            response = case.call(kwargs["base_url"], kwargs["session"], kwargs["headers"], timeout=kwargs["timeout"])
+        except requests.RequestException as exc:
+            # No answer to judge (reset, refused, over the cap, past the deadline, the breaker open): the case's
+            # failure, named by the request; Hypothesis goes on, and the open breaker makes the rest quick.
+            self.log.no_answer(f"{type(exc).__name__}: {exc}")
+            return None
         try:
             case.validate_response(response, headers=kwargs["headers"], transport_kwargs=kwargs)
         except (Failure, FailureGroup) as exc:
@@ -217,10 +287,25 @@ class FailureLog:
     passed_cases: int = 0
     failed_cases: int = 0
     reports: dict[tuple[str, str], str] = field(default_factory=dict)
+    # Per distinct failure: a one-line message, the request as curl, and the `gateway` values its cases sent
+    # (what a known finding with a gateway matches).
+    distinct: dict[tuple[str, str], tuple[str, str, str]] = field(default_factory=dict)  # message, request, curl
+    gateways: dict[tuple[str, str], set[str]] = field(default_factory=dict)
+    # Per distinct failure, the operation of the first case that showed it (a walk spans several operations).
+    operations: dict[tuple[str, str], str] = field(default_factory=dict)
 
     def passed(self) -> None:
         self.generated += 1
         self.passed_cases += 1
+
+    def no_answer(self, reason: str) -> None:
+        """A case whose request got no usable answer: one report per kind of failure (the first request)."""
+        self.generated += 1
+        self.failed_cases += 1
+        key = ("no-answer", "not sent" if ": not sent: " in reason else reason.split(":", 1)[0])
+        if key not in self.reports:
+            text = f"no usable answer: {reason}"
+            self.reports[key] = self.redact(text) if self.redact is not None else text
 
     def failed(self, case: Case, response: Response, failures: list[Failure]) -> None:
         self.generated += 1
@@ -229,27 +314,51 @@ class FailureLog:
 
     def record(self, case: Case, response: Response, failures: list[Failure]) -> None:
         """Each failure not seen before, formatted as schemathesis reports it (code, title, body, curl)."""
+        gateway = (case.query or {}).get("gateway") if isinstance(case.query, dict) else None
         for failure in failures:
             key = (failure.code, failure.title)
+            if isinstance(gateway, str):
+                self.gateways.setdefault(key, set()).add(gateway)
             if key in self.reports:
                 continue
+            self.operations[key] = case.operation.label
             curl = case.as_curl_command(headers=dict(response.request.headers), verify=response.verify)
             text = format_failures(case_id=None, response=response, failures=[failure], curl=curl,
                                    config=case.operation.schema.config.output)
-            self.reports[key] = self.redact(text) if self.redact is not None else text
+            redact = self.redact if self.redact is not None else (lambda t: t)
+            self.reports[key] = redact(text)
+            # One line: our checks' message is a rendered finding (its first line says it); schemathesis' are
+            # short lines (expected, invalid component).
+            lines = [line.strip() for line in (failure.message or "").splitlines() if line.strip()]
+            ours = bool(lines) and lines[0].startswith("[")
+            message = lines[0] if ours else "; ".join(lines)
+            request = f"{response.request.method} {response.request.url} -> {response.status_code}"
+            self.distinct[key] = (redact(message[:300]), redact(request), redact(curl))
 
     @property
     def counts(self) -> str:
         """The JUnit property `fuzz_cases` (the sign-off report reads this exact format)."""
         return f"generated={self.generated} passed={self.passed_cases} failed={self.failed_cases}"
 
-    def verdict(self) -> str | None:
-        """The item's failure text, every distinct failure; None when every case passed."""
-        if not self.reports:
+    def failures(self) -> list[Failure]:
+        """Every distinct failure, as known findings are matched against them."""
+        return [KnownFailure(code, title, *self.distinct.get((code, title), ("", ""))[:2],
+                             gateways=tuple(sorted(self.gateways.get((code, title), ()))))
+                for code, title in self.reports]
+
+    def curl(self, code: str, title: str) -> str:
+        return self.distinct.get((code, title), ("", "", ""))[2]
+
+    def verdict(self, only: set[tuple[str, str]] | None = None) -> str | None:
+        """The item's failure text, every distinct failure (or those of `only`); None when every case passed."""
+        reports = {k: v for k, v in self.reports.items() if only is None or k in only}
+        if not reports:
             return None
-        head = (f"{len(self.reports)} distinct failure{'s' * (len(self.reports) > 1)} in {self.failed_cases} of "
+        head = (f"{len(reports)} distinct failure{'s' * (len(reports) > 1)} in {self.failed_cases} of "
                 f"{self.generated} generated cases:")
-        return "\n".join([head, *(text.rstrip() for text in self.reports.values())])
+        if len(reports) < len(self.reports):
+            head += f" ({len(self.reports) - len(reports)} more known, see the JUnit property known_finding)"
+        return "\n".join([head, *(text.rstrip() for text in reports.values())])
 
 
 def pagination_operations(schema: BaseSchema) -> BaseSchema:

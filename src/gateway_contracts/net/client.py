@@ -6,9 +6,12 @@
 - Transient failures are retried a bounded number of times (retry.py: which, how long, Retry-After); the
   exchange records the attempts, so a contract that passed only after a retry is reported as flaky.
 - A throttle caps the request rate (throttle.py; divided across workers by the caller).
-- Bodies are read with a size cap and every attempt has a deadline (connect, each read, and the whole
-  answer): a huge, trickling or hung answer becomes evidence, never a hang or a crash. Only the head of
-  an over-limit body is kept, so a 60 MB answer costs the limit once, not copies of it.
+- Bodies are read with a size cap on their decoded bytes (limits.py: a gzip bomb stops at the cap while
+  inflating), and each attempt has a wall-clock deadline (deadline.py: connect, headers, every read, however
+  slowly they trickle), a request's attempts together twice that: a huge, trickling or hung answer becomes
+  evidence, never a hang or a crash. Only the head of an over-cap body is kept, so a 60 MB answer costs the
+  cap once.
+- The run's breaker (breaker.py) hears every request: after a few failures in a row nothing more is sent.
 - httpx exceptions are classified by type where they are caught (errors.py), into the exchange's failure.
 - The API key goes into the Authorization header and nowhere else; `Redactor` scrubs it from any text.
 """
@@ -23,11 +26,21 @@ from typing import Any
 
 import httpx
 
-from gateway_contracts.data.exchange import Exchange, build_url
+from gateway_contracts.data.exchange import Exchange, TransportFailure, build_url
 from gateway_contracts.net import USER_AGENT
+from gateway_contracts.net.breaker import Breaker
 from gateway_contracts.net.cache import ExchangeCache, cache_key, read_cache_dir
 from gateway_contracts.net.counts import SDK, write_counts
+from gateway_contracts.net.deadline import DeadlinePassed, request_deadline
 from gateway_contracts.net.errors import HTTPX_ERRORS, AnswerDeadline, TransportError
+from gateway_contracts.net.limits import (
+    ACCEPT_ENCODING,
+    DEFAULT_MAX_BODY_BYTES,
+    HEAD_BYTES,
+    AnswerTooLarge,
+    UndecodableBody,
+    read_capped,
+)
 from gateway_contracts.net.redaction import Redactor
 from gateway_contracts.net.retry import RetryPolicy
 from gateway_contracts.net.throttle import Throttle
@@ -35,19 +48,19 @@ from gateway_contracts.net.throttle import Throttle
 # Importable from here as before the split (other modules should import them from their own module).
 __all__ = ["USER_AGENT", "ClientSettings", "GatewayClient", "Redactor", "Throttle", "read_cache_dir"]
 
-TRUNCATED_HEAD_BYTES = 64 * 1024  # what is kept of an over-limit body: enough for any excerpt
+TRUNCATED_HEAD_BYTES = HEAD_BYTES  # what is kept of an over-cap body: enough for any excerpt
 
 
 @dataclass(frozen=True)
 class ClientSettings:
-    timeout_s: float = 60.0  # each read, and the whole answer of one attempt
+    timeout_s: float = 60.0  # wall clock of one attempt (connect, headers, every read); a request's: twice that
     connect_timeout_s: float = 5.0  # a black-holed host fails within seconds, whatever the read budget
     retries: int = 2  # extra attempts after the first, for transient failures only
     backoff_s: float = 0.5  # first backoff; doubles per attempt
     max_retry_after_s: float = 60.0  # honour Retry-After up to this; longer waits count as failure
     max_rps: float = 0.0  # 0 = unthrottled
-    # A 1000-row page is well under 2 MB; 16 MB leaves room and bounds what one answer can cost.
-    max_body_bytes: int = 16 * 1024 * 1024
+    # A 1000-row page is well under 2 MB; 16 MiB leaves room and bounds what one answer can cost (decoded).
+    max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
 
     @property
     def retry(self) -> RetryPolicy:
@@ -95,17 +108,23 @@ class GatewayClient:
         self._http = httpx.Client(
             transport=transport,
             timeout=httpx.Timeout(settings.timeout_s, connect=min(settings.timeout_s, settings.connect_timeout_s)),
-            headers={"User-Agent": USER_AGENT, "Accept": "application/json"},
+            headers={"User-Agent": USER_AGENT, "Accept": "application/json", "Accept-Encoding": ACCEPT_ENCODING},
             follow_redirects=False,
         )
         self.sent = 0  # requests this process put on the wire (attempts included)
         self.outside_sent = 0  # requests another client of this process sent under the same budget (the SDK)
         # Exchanges handed out since the last reset: lets the plugin tell which test read a retried answer.
         self.touched: list[Exchange] = []
+        # One breaker per run (shared with the other workers through the cache dir, and with the fuzzer and SDK).
+        self.breaker = Breaker(self.base_url, cache_dir)
 
     def outside_request(self) -> None:
         """A request another client in this process is about to send (the OpenAI SDK, which has its own HTTP
-        stack on purpose): it waits its turn under the run's rate budget and counts in the run summary."""
+        stack on purpose): it waits its turn under the run's rate budget and counts in the run summary.
+        Raises `NotSent` when the run's breaker is open or its deadline has passed."""
+        refusal = self.breaker.refusal()
+        if refusal is not None:
+            raise NotSent(refusal)
         self._throttle.wait()
         self.outside_sent += 1
         if self._cache.cache_dir is not None:
@@ -156,18 +175,42 @@ class GatewayClient:
     # -- the wire ---------------------------------------------------------------------------------
 
     def _send(self, method: str, url: str, json_body: Any, authenticated: bool) -> Exchange:
+        exchange = self._attempts(method, url, json_body, authenticated)
+        if exchange.failure is not TransportFailure.NOT_SENT:
+            self.breaker.record(_failure_of(exchange))  # one request, one outcome (its retries are its own)
+        return exchange
+
+    def _attempts(self, method: str, url: str, json_body: Any, authenticated: bool) -> Exchange:
         auth = _Bearer(self._api_key) if authenticated and self._api_key else None
         notes: list[str] = []
         started = self._clock()
+        # Each attempt has REQUEST_TIMEOUT of wall clock; all of them together, twice that (a timeout is retried
+        # once: retry.py), whatever RETRIES says. Waits between attempts are not time on the wire.
+        budget = 2 * self.settings.timeout_s
+        on_wire = 0.0
         attempt = 0
+        exchange: Exchange | None = None
         while True:
             attempt += 1
+            refusal = self.breaker.refusal()
+            if refusal is not None and exchange is not None:  # the answer so far stands: it was not retried
+                notes.append(f"attempt {attempt - 1}: not retried: {refusal}")
+                return replace(exchange, attempts=attempt - 1, notes=tuple(notes))
+            if refusal is not None:  # nothing went out: no attempt
+                return Exchange(method=method, url=url, status=None, error=f"not sent: {refusal}",
+                                authenticated=authenticated, failure=TransportFailure.NOT_SENT, attempts=0)
             self._throttle.wait()
             self.sent += 1
             attempt_started = self._clock()
-            exchange = self._attempt(method, url, json_body, auth, authenticated)
+            exchange = self._attempt(method, url, json_body, auth, authenticated,
+                                     min(self.settings.timeout_s, budget - on_wire))
             elapsed = self._clock() - attempt_started
+            on_wire += elapsed
             wait = self._retry.wait(exchange, attempt, notes, self._cache)
+            if wait is not None and on_wire >= budget:
+                notes.append(f"attempt {attempt}: {exchange.error or f'HTTP {exchange.status}'}, not retried: "
+                             f"the request spent twice REQUEST_TIMEOUT ({budget:g} s) on the wire")
+                wait = None
             if wait is None:
                 total = self._clock() - started
                 return replace(
@@ -179,10 +222,11 @@ class GatewayClient:
                 )
             self._sleep(wait)
 
-    def _attempt(self, method: str, url: str, json_body: Any, auth: httpx.Auth | None, authenticated: bool) -> Exchange:
+    def _attempt(self, method: str, url: str, json_body: Any, auth: httpx.Auth | None, authenticated: bool,
+                 budget: float) -> Exchange:
         started = self._clock()
         try:
-            return self._exchange(method, url, json_body, auth, authenticated, started)
+            return self._exchange(method, url, json_body, auth, authenticated, started, budget)
         except TransportError as error:
             return Exchange(
                 method=method,
@@ -195,12 +239,16 @@ class GatewayClient:
             )
 
     def _exchange(
-        self, method: str, url: str, json_body: Any, auth: httpx.Auth | None, authenticated: bool, started: float
+        self, method: str, url: str, json_body: Any, auth: httpx.Auth | None, authenticated: bool, started: float,
+        budget: float | None = None,
     ) -> Exchange:
         """One attempt on the wire. The transport boundary: an httpx exception leaves as a `TransportError`."""
+        budget = self.settings.timeout_s if budget is None else max(budget, 0.001)
+        per_read = httpx.Timeout(budget, connect=min(budget, self.settings.connect_timeout_s))
         try:
-            with self._http.stream(method, url, json=json_body, auth=auth) as response:
-                text, truncated = self._read_capped(response, deadline=started + self.settings.timeout_s)
+            with request_deadline(budget, f"no complete answer within {budget:g} s (REQUEST_TIMEOUT)"), \
+                    self._http.stream(method, url, json=json_body, auth=auth, timeout=per_read) as response:
+                text, truncated = self._read_capped(response, deadline=started + budget)
                 text = self.redact(text)  # an error body may echo the key: evidence never holds it
                 return Exchange(
                     method=method,
@@ -214,20 +262,44 @@ class GatewayClient:
                     authenticated=authenticated,
                     body_limit=self.settings.max_body_bytes if truncated else None,
                 )
+        except DeadlinePassed as passed:
+            raise TransportError(TransportFailure.TIMEOUT, f"timed out ({passed.reason})") from None
+        except UndecodableBody as exc:
+            raise TransportError(TransportFailure.OTHER, str(exc)) from exc
         except HTTPX_ERRORS as exc:
             raise TransportError.from_httpx(exc) from exc
 
     def _read_capped(self, response: httpx.Response, *, deadline: float) -> tuple[str, bool]:
-        """The body, or its head when it exceeds the limit (reading stops there: the rest is never held)."""
-        limit = self.settings.max_body_bytes
-        chunks: list[bytes] = []
-        size = 0
-        for chunk in response.iter_bytes():
-            size += len(chunk)
-            if size > limit:
-                head = b"".join([*chunks, chunk])[: min(limit, TRUNCATED_HEAD_BYTES)]
-                return head.decode(response.encoding or "utf-8", "replace"), True
-            chunks.append(chunk)
+        """The body, decoded here (limits.py), or its head when it exceeds the cap (reading stops there)."""
+        def in_time() -> None:  # the deadline between chunks, for a caller off the main thread (no SIGALRM)
             if self._clock() > deadline:
                 raise AnswerDeadline(f"the answer was still arriving after {self.settings.timeout_s:g} s")
-        return b"".join(chunks).decode(response.encoding or "utf-8", "replace"), False
+
+        charset = response.encoding or "utf-8"
+        if response.is_stream_consumed:  # built in memory (a test transport): already decoded by httpx
+            raw, coding = iter([response.content]), ""
+        else:
+            raw, coding = response.iter_raw(), response.headers.get("content-encoding", "")
+        try:
+            body = read_capped(raw, coding, self.settings.max_body_bytes, in_time)
+        except AnswerTooLarge as over:
+            return over.head.decode(charset, "replace"), True
+        return body.decode(charset, "replace"), False
+
+
+def _failure_of(exchange: Exchange) -> str | None:
+    """What the breaker hears of a request: None for a complete JSON answer (any status), else the request and what
+    went wrong. The parse is the exchange's own, cached: the contracts read the same one."""
+    if exchange.status is None:
+        return f"{exchange.request_line}: {exchange.error}"
+    if exchange.body_truncated:
+        return (f"{exchange.request_line}: the answer's body exceeded the cap of {exchange.body_limit or 0:,} bytes "
+                "(MAX_BODY_BYTES)")
+    if not exchange.is_json:  # every answer of the API is JSON, errors too: an HTML page is a proxy's, not the API's
+        kind = f" {exchange.content_type}" if exchange.content_type else ""
+        return f"{exchange.request_line} -> {exchange.status}{kind}: {exchange.json_error}"
+    return None
+
+
+class NotSent(Exception):
+    """A request another client was about to send while the run's breaker is open or its deadline passed."""

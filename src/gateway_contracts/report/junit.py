@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import xml.etree.ElementTree as ET
 from collections.abc import Callable
@@ -11,6 +12,7 @@ from pathlib import Path
 # `[GET /v1/models]` in a schemathesis test id: the operation a fuzz case exercised.
 OPERATION = re.compile(r"\[((?:GET|POST|PUT|PATCH|DELETE|HEAD|OPTIONS) /[^\]\s]*)\]")
 FINDING_HEAD = re.compile(r"^\[([a-z0-9-]+)\] (.*)$")
+KNOWN_PROPERTY = "known_finding"  # session/known.py: the entry that accepted a failure of the test
 
 
 @dataclass(frozen=True)
@@ -27,7 +29,7 @@ class Finding:
 class Case:
     classname: str
     name: str
-    outcome: str  # passed, failed, error, skipped
+    outcome: str  # passed, failed, error, skipped, known (failed with known findings only: an xfail)
     time_s: float = 0.0
     message: str = ""  # the failure text, or the skip reason
     properties: tuple[tuple[str, str], ...] = field(default=())
@@ -55,6 +57,18 @@ class Case:
     def operation(self) -> str | None:
         match = OPERATION.search(self.name)
         return match.group(1) if match else None
+
+    def fuzz_failures(self) -> list[dict[str, str]]:
+        """A fuzz test's distinct failures (JUnit property `fuzz_failure`: code, title, message, request, curl)."""
+        found = []
+        for value in self.props("fuzz_failure"):
+            try:
+                item = json.loads(value)
+            except ValueError:
+                continue
+            if isinstance(item, dict):
+                found.append({k: str(v) for k, v in item.items()})
+        return found
 
     def findings(self) -> list[Finding]:
         """The failure text split into findings; a text that is not findings becomes one 'failure'."""
@@ -97,6 +111,8 @@ def read_junit(path: Path, redact: Callable[[str], str] = lambda s: s) -> list[C
                 message = message or summary
                 break
         properties = tuple((p.get("name", ""), redact(p.get("value", ""))) for p in case.iter("property"))
+        if outcome == "skipped" and any(name == KNOWN_PROPERTY for name, _ in properties):
+            outcome = "known"  # an xfail of session/known.py: it ran and failed, with known findings only
         cases.append(Case(
             classname=case.get("classname", ""), name=case.get("name", ""), outcome=outcome,
             time_s=float(case.get("time") or 0), message=redact(message), properties=properties,

@@ -19,6 +19,7 @@ from gateway_contracts.baseline_file import default_path, load_baseline, save_ba
 from gateway_contracts.contract import Gateway
 from gateway_contracts.report import evidence
 from gateway_contracts.report.runrecord import build_record, narrowing, suite_version, write_record
+from gateway_contracts.session.known import OUTCOMES as KNOWN_OUTCOMES
 from gateway_contracts.session.state import STATE
 
 BASELINE = pytest.StashKey[Snapshot | None]()
@@ -169,10 +170,12 @@ class _Outcomes:
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     config = session.config
+    exitstatus = session.exitstatus  # an expired known finding may have failed the run (session/known.py)
     state = _state(config)
     if _is_worker(config) or state is None or state.cache_dir is None or state.target_url is None:
         return  # no contract run (self-tests), or a worker: the controller does this once
     update, run = config.getoption("update_baseline", None), config.getoption("run_name", None)
+    exitstatus = session.exitstatus  # as the entry point settled it (7: target unusable, 8: run deadline)
     alluredir = getattr(config.option, "allure_report_dir", None)
     if not (update or run or alluredir):
         return  # nothing asked for: skip re-reading the run's exchanges
@@ -198,6 +201,8 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
             junit=getattr(config.option, "xmlpath", None), root=Path(config.rootpath), spec_hash=spec_hash,
             gateways_selected=config.option.gateways, broken=sorted(config.stash[BROKEN]),
             narrowed=narrowing(config.option.keyword, config.args),
+            known=[o.as_record() for o in config.stash.get(KNOWN_OUTCOMES, [])],
+            strict_known=bool(config.getoption("strict_known", False)),
         )
         path = write_record(record, Path(config.option.reports_dir))
         summary.append(f"gateway-contracts: run record {path}; history {path.parent / 'history.jsonl'}")
@@ -207,6 +212,9 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
             "suite.version": snapshot.suite_version, "git.sha": _git_sha(config), "spec.hash": spec_hash or "unknown",
             "contract": str(state.contract.path), "run": run or "", "gateways": config.option.gateways or "all",
             "baseline": config.getoption("baseline", None) or "none",
+            # Allure's environment panel: the entries' outcomes (each seen one is also its test's xfail + issue link).
+            **{f"known.{o.status.replace(' ', '_')}.{i}": o.entry.label
+               for i, o in enumerate(config.stash.get(KNOWN_OUTCOMES, []))},
         }, redact=state.redact)
 
 

@@ -16,6 +16,8 @@ from html import escape
 from pathlib import Path
 from typing import Any
 
+from gateway_contracts.data.kinds import kind_of
+from gateway_contracts.known import EXPIRED, SEEN, UNSEEN, one_line, short_request
 from gateway_contracts.net.redaction import Redactor
 from gateway_contracts.report.chart import Point, panel
 from gateway_contracts.report.completeness import missing_for_release, skip_reason
@@ -48,7 +50,7 @@ class GatewayLine:
     unique: int | None
     duplicates: int | None
     envelope_total: int | None
-    status: str  # OK, FAIL, ERROR, NOT RUN
+    status: str  # OK, KNOWN (every failure a known finding), FAIL, ERROR, NOT RUN
     detail: str  # what failed, or why it is an error
     passed: int
     checked: int
@@ -60,11 +62,40 @@ class GatewayLine:
 
 
 @dataclass(frozen=True)
+class Distinct:
+    """One distinct failure as a release manager reads it: code and title, one line, the request (and how to
+    send it again); `text` is the whole failure text (response bodies), folded away in the HTML."""
+
+    code: str
+    title: str
+    message: str
+    request: str = ""
+    curl: str = ""
+    evidence: str = ""
+
+
+@dataclass(frozen=True)
 class Failure:
     gateway: str
     contract: str
     test_id: str
     findings: list[Any]
+    distinct: list[Distinct] = field(default_factory=list)
+    text: str = ""
+
+
+@dataclass(frozen=True)
+class KnownLine:
+    """One `known_findings` entry and what the run made of it."""
+
+    code: str
+    where: str
+    ticket: str
+    expires: str
+    reason: str
+    status: str  # seen, no longer seen, not checked, expired
+    seen_as: str  # the failure it accepted (one line), when seen
+    fails: bool  # it failed the run (expired; no longer seen under strict)
 
 
 @dataclass(frozen=True)
@@ -80,10 +111,12 @@ class FuzzLine:
     failed_tests: int
     skipped: int
     first_failure: str
+    known_tests: int = 0  # tests whose every failure is a known finding
 
     @property
     def bad(self) -> bool:
-        return bool(self.failed_tests or self.failed)
+        # Failed cases of an operation whose failures are all known are not a red number.
+        return bool(self.failed_tests or (self.failed and not self.known_tests))
 
 
 @dataclass
@@ -105,6 +138,7 @@ class View:
     trend: list[Series]
     counts: Mapping[str, int] = field(default_factory=dict)
     sources: list[str] = field(default_factory=list)
+    known: list[KnownLine] = field(default_factory=list)
 
 
 def _when(iso: str) -> str:
@@ -148,6 +182,9 @@ def _gateway_lines(record: Mapping[str, Any], cases: Sequence[Case]) -> list[Gat
             status, detail = "FAIL", "; ".join(stories)
         elif not mine:
             status, detail = "NOT RUN", "no contract of this gateway ran"
+        elif any(c.outcome == "known" for c in mine):
+            codes = sorted({v.split(" ", 1)[0] for c in mine for v in c.props("known_finding")})
+            status, detail = "KNOWN", f"known findings only: {', '.join(codes)}"
         else:
             status, detail = "OK", ""
         floor = row.get("floor")
@@ -196,14 +233,20 @@ def _fuzz_lines(cases: Sequence[Case]) -> list[FuzzLine]:
         bad = next((c for c in mine if c.outcome in ("failed", "error")), None)
         first = ""
         if bad:
+            distinct = _distinct(bad) if bad.props("fuzz_failure") else []
             findings = bad.findings()
-            first = findings[0].message if findings else bad.message.splitlines()[0]
+            first = ("; ".join(f"{d.code} {d.title}" for d in distinct) if distinct
+                     else findings[0].message if findings else bad.message.splitlines()[0])
+        elif any(c.outcome == "known" for c in mine):
+            codes = dict.fromkeys(v.split(" ", 1)[0] for c in mine for v in c.props("known_finding"))
+            first = "known: " + ", ".join(codes)
         counts = [fuzz_cases(c) for c in mine]
         # One test without the property makes the operation's count unknown: a partial sum would pass for a total.
         known = None if any(n is None for n in counts) else tuple(map(sum, zip(*counts, strict=True)))
         generated, passed, failed = known if known else (None, None, None)
         lines.append(FuzzLine(operation, len(mine), generated, passed, failed,
-                              outcomes["failed"] + outcomes["error"], outcomes["skipped"], first[:300]))
+                              outcomes["failed"] + outcomes["error"], outcomes["skipped"], first[:300],
+                              outcomes["known"]))
     return lines
 
 
@@ -248,10 +291,74 @@ def _trend(record: Mapping[str, Any], history: Sequence[Mapping[str, Any]]) -> l
     return series
 
 
+def _subject(message: str) -> str:
+    """What a finding is about, from its message's head (`a negative offset: expected ...`), when it has one."""
+    head = message.split(":", 1)[0].strip()
+    return head if ":" in message and 0 < len(head) <= 60 and not head.startswith(("expected", "got")) else ""
+
+
+def _distinct(case: Case) -> list[Distinct]:
+    """Every distinct failure of a failed test, one entry each: a fuzz test's from its `fuzz_failure`
+    properties (only those not known), a contract's from its findings (one per code)."""
+    if case.is_fuzz and case.props("fuzz_failure"):
+        known = {v.split(" (ticket ", 1)[0].split(" ", 1)[0] for v in case.props("known_finding")}
+        return [Distinct(f.get("code", ""), f.get("title", ""), one_line(f.get("message", ""), 240),
+                         short_request(f.get("request", "")), f.get("curl", ""))
+                for f in case.fuzz_failures() if f.get("code") not in known]
+    found: dict[str, Distinct] = {}
+    for finding in case.findings():
+        kind = kind_of(finding.invariant)
+        code = kind.code if kind.registered else ""
+        title = kind.title if kind.registered else finding.invariant
+        found.setdefault(f"{code} {finding.invariant}", Distinct(
+            code, title, one_line(finding.message, 240), short_request(finding.request), evidence=finding.evidence))
+    return list(found.values())
+
+
+def _bullet(case: Case, item: Distinct) -> str:
+    """The verdict's line for one distinct failure, named, no body: a rejected answer by what was sent and what
+    came back (`Invalid input rejected with a 4xx (a negative offset): GET /v1/models?offset=-5 -> 200`), a fuzz
+    failure by its code and request, anything else by its one-line message."""
+    where = _where(case)
+    if case.is_fuzz and item.code and item.request:
+        return f"{item.code} {item.title}: {item.request}"[:240]
+    subject = _subject(item.message)
+    if subject and item.request and " got " in item.message:
+        what = f"{item.title} ({subject}): {item.request}"
+    else:
+        what = item.message.removeprefix(where + ": ")
+    return f"{where}: {what}"[:240]
+
+
+def _entry_key(entry: Mapping[str, Any]) -> str:
+    return f"{entry['code']} {entry['where']}" + (f" gateway={entry['gateway']}" if entry.get("gateway") else "")
+
+
+def _known_lines(record: Mapping[str, Any], cases: Sequence[Case]) -> list[KnownLine]:
+    seen_as: dict[str, str] = {}
+    for case in cases:
+        for value in case.props("known_finding"):
+            label, _, message = value.partition(" :: ")
+            seen_as.setdefault(label.split(" (ticket ", 1)[0], f"{case.name}: {message}")
+    strict = bool(record.get("strict_known"))
+    lines = [KnownLine(e["code"], e["where"] + (f" (gateway {e['gateway']})" if e.get("gateway") else ""),
+                       e["ticket"], e["expires"], e["reason"], e["status"], seen_as.get(_entry_key(e), ""),
+                       e["status"] == EXPIRED or (strict and e["status"] == UNSEEN))
+             for e in record.get("known_findings") or []]
+    if not lines:  # a run record from before known findings: what JUnit says
+        for key, seen in seen_as.items():
+            code, _, where = key.partition(" ")
+            lines.append(KnownLine(code, where, "", "", "", SEEN, seen, False))
+    return lines
+
+
 def build_view(record: Mapping[str, Any], cases: Sequence[Case], history: Sequence[Mapping[str, Any]],
                sources: Sequence[str] = ()) -> View:
     counts = Counter(c.outcome for c in cases)
     broken = [c for c in cases if c.outcome in ("failed", "error")]
+    known = _known_lines(record, cases)
+    known_seen = [k for k in known if k.status == SEEN]
+    known_failing = [k for k in known if k.fails]
     status = record.get("exit_status")
     contracts = [c for c in cases if not c.is_fuzz]
     missing = missing_for_release(record, cases)
@@ -265,10 +372,18 @@ def build_view(record: Mapping[str, Any], cases: Sequence[Case], history: Sequen
         # The reason leads the verdict: what a release needs and this run did not check.
         more = f" (and {len(missing) - 1} more)" if len(missing) > 1 else ""
         verdict, headline = "incomplete", f"INCOMPLETE: {missing[0].title}{more}"
+    elif known_seen:
+        # Never a plain READY: the release ships with bugs someone accepted, and says how many.
+        n = len(known_seen)
+        verdict, headline = "known", f"READY WITH {n} KNOWN FINDING{'S' * (n != 1)}"
     else:
         verdict, headline = "pass", "READY TO SIGN"
     ran = len(cases) - counts["skipped"]
     summary = f"{len(broken)} of {ran} checks broken." if broken else f"All {ran} checks hold."
+    if counts["known"]:
+        summary = (f"{len(broken)} of {ran} checks broken; " if broken else f"{ran - counts['known']} of {ran} checks "
+                   "hold; ") + (f"{counts['known']} fail with known findings only ({len(known_seen)} accepted "
+                                "entries, each with a ticket and an expiry: see Known findings).")
     if verdict == "incomplete" and missing and cases and not broken:
         summary = "Do not sign yet: every check that ran holds, but the run did not check everything a release needs:"
     elif counts["skipped"]:
@@ -276,13 +391,20 @@ def build_view(record: Mapping[str, Any], cases: Sequence[Case], history: Sequen
     # Not every release contract ran: that is the verdict's reason, first. With failures, they lead instead.
     missing_is_reason = verdict == "incomplete" and not broken
     reasons_top: list[str] = [gap.line for gap in missing] if missing_is_reason else []
-    for case in broken[:VERDICT_LINES]:
-        findings = case.findings()
-        what = findings[0].message if findings else _story(case)
-        gateway = _where(case)
-        reasons_top.append(f"{gateway}: {what.removeprefix(gateway + ': ')}"[:220])
-    if len(broken) > VERDICT_LINES:
-        reasons_top.append(f"… and {len(broken) - VERDICT_LINES} more (all under Failing contracts)")
+    reasons_top += [f"known finding {k.status}: {k.code} {k.where} (ticket {k.ticket}, expires {k.expires})"
+                    + (": fix it or renew the entry" if k.status == EXPIRED else ": remove the entry")
+                    for k in known_failing]
+    # One line per distinct failure, naming it and its request (bodies are under Failing contracts, folded).
+    bullets = [_bullet(case, item) for case in broken for item in (_distinct(case) or [
+        Distinct("", _story(case), one_line(case.findings()[0].message if case.findings() else _story(case)))])]
+    reasons_top += bullets[:VERDICT_LINES]
+    if len(bullets) > VERDICT_LINES:
+        reasons_top.append(f"… and {len(bullets) - VERDICT_LINES} more (all under Failing contracts)")
+    if verdict == "known":
+        reasons_top += [f"known: {k.code} {k.where}: ticket {k.ticket}, expires {k.expires}" for k in known_seen]
+    elif known_seen:
+        reasons_top.append(f"and {len(known_seen)} known finding{'s' * (len(known_seen) != 1)} accepted, apart "
+                           "(see Known findings)")
     target = record["target"]
     baseline = record.get("baseline")
     facts = [
@@ -296,7 +418,8 @@ def build_view(record: Mapping[str, Any], cases: Sequence[Case], history: Sequen
         ("Baseline", f"{baseline['path']}, taken {baseline['taken_at']} (target version "
                      f"{baseline.get('target_version') or 'unknown'})" if baseline else "none"),
         ("OpenAPI spec", f"sha256 {record['spec_hash']}…" if record.get("spec_hash") else "not fetched"),
-        ("Checks", f"{ran} run: {counts['passed']} passed, {counts['failed'] + counts['error']} broken; "
+        ("Checks", f"{ran} run: {counts['passed']} passed, {counts['failed'] + counts['error']} broken, "
+                   f"{counts['known']} known; "
                    f"{counts['skipped']} skipped" + (f" ({len(contracts)} contracts, {len(cases) - len(contracts)} "
                                                       "fuzz tests)" if len(contracts) != len(cases) else "")),
     ]
@@ -327,7 +450,8 @@ def build_view(record: Mapping[str, Any], cases: Sequence[Case], history: Sequen
     return View(
         verdict=verdict, headline=headline, summary=summary, reasons=reasons_top, facts=facts, cautions=cautions,
         gateways=_gateway_lines(record, cases),
-        failures=[Failure(_where(c), _story(c), c.test_id, c.findings()) for c in broken],
+        failures=[Failure(_where(c), _story(c), c.test_id, c.findings(), _distinct(c), c.message) for c in broken],
+        known=known,
         aliases=list(record.get("aliases", [])), required=list(record.get("required", [])), changes=changes,
         fuzz=fuzz, fuzz_present=bool(fuzz), skipped=reasons.most_common(), trend=_trend(record, history),
         counts=counts, sources=list(sources),
@@ -349,6 +473,10 @@ p.help { margin: 2px 0 10px; color: var(--muted); font-size: 13.5px; }
 .verdict.pass { background: var(--ok-bg); border-color: var(--ok); }
 .verdict.fail { background: var(--bad-bg); border-color: var(--bad); }
 .verdict.incomplete { background: var(--warn-bg); border-color: var(--warn); }
+.verdict.known { background: var(--ok-bg); border-color: var(--warn); } .verdict.known .big { color: var(--ok); }
+details { margin: 4px 0 2px; font-size: 13px; } details summary { cursor: pointer; color: var(--muted); }
+details pre { white-space: pre-wrap; overflow-wrap: anywhere; background: var(--head); padding: 8px; max-height: 420px;
+  overflow: auto; font-size: 12px; }
 .verdict .big { font-size: 30px; font-weight: 800; letter-spacing: .5px; }
 .verdict.pass .big { color: var(--ok); } .verdict.fail .big { color: var(--bad); }
 .verdict.incomplete .big { color: var(--warn); }
@@ -368,6 +496,7 @@ tr.agg td { border-top: 2px solid var(--line); font-weight: 600; }
 .b-OK { background: var(--ok-bg); color: var(--ok); }
 .b-FAIL, .b-ERROR { background: var(--bad-bg); color: var(--bad); }
 .b-NOT-RUN { background: var(--head); color: var(--muted); }
+.b-KNOWN { background: var(--warn-bg); color: var(--warn); } td.where { min-width: 260px; }
 .k-bad, .k-down.k-bad { color: var(--bad); font-weight: 600; } .k-ok { color: var(--muted); }
 .k-down { color: var(--warn); } .k-up { color: var(--ok); } .k-same, .k-none { color: var(--muted); }
 .detail { color: var(--bad); font-size: 13px; } .muted { color: var(--muted); }
@@ -427,7 +556,8 @@ def render_html(view: View) -> str:
         total = _n(g.total) + (f' <span class="muted">(envelope says {g.envelope_total:,})</span>'
                                if g.envelope_total is not None and g.envelope_total != g.total else "")
         dup_cls = "num k-bad" if g.duplicates else "num"
-        detail = f'<div class="detail">{_e(g.detail)}</div>' if g.detail else ""
+        detail = (f'<div class="{"muted" if g.status == "KNOWN" else "detail"}">{_e(g.detail)}</div>'
+                  if g.detail else "")
         checks = f' <span class="muted">{g.passed}/{g.checked} contracts</span>' if g.checked else ""
         out.append(f"<tr{agg}><td>{_e(g.label)}</td><td class=\"num\">{total}</td><td class=\"num\">{_n(g.unique)}"
                    f"</td><td class=\"{dup_cls}\">{_n(g.duplicates)}</td>"
@@ -442,14 +572,38 @@ def render_html(view: View) -> str:
     for failure in view.failures:
         out.append(f'<div class="finding"><h3>{_e(failure.gateway)} · {_e(failure.contract)} '
                    f"<code>{_e(failure.test_id)}</code></h3>")
-        for finding in failure.findings:
-            rows = [("Found", f"<b>[{_e(finding.invariant)}]</b> {_e(finding.message)}")]
-            if finding.evidence:
-                rows.append(("Evidence", f'<span class="mono">{_e(finding.evidence)}</span>'))
-            if finding.request:
-                rows.append(("Request", f'<span class="mono">{_e(finding.request)}</span>'))
+        # Every distinct failure one entry: code and title, one line, the request; the bodies folded away.
+        for item in failure.distinct:
+            rows = [("Found", f"<b>{_e(item.code)} {_e(item.title)}</b>"), ("What", _e(item.message))]
+            if item.evidence:
+                rows.append(("Evidence", f'<span class="mono">{_e(item.evidence)}</span>'))
+            if item.request:
+                rows.append(("Request", f'<span class="mono">{_e(item.request)}</span>'))
+            if item.curl:
+                rows.append(("Reproduce", f'<span class="mono">{_e(item.curl)}</span>'))
             out.append("<table>" + "".join(f"<tr><td>{k}</td><td>{v}</td></tr>" for k, v in rows) + "</table>")
+        if failure.text:
+            out.append(f"<details><summary>Full failure text (response bodies)</summary><pre>{_e(failure.text)}"
+                       "</pre></details>")
         out.append("</div>")
+
+    out.append(f"<h2>Known findings ({len(view.known)})</h2>")
+    if view.known:
+        out.append('<p class="help">Accepted in the contract file (<code>known_findings</code>), each with a ticket '
+                   "and an expiry: seen, they do not fail the run; no longer seen, remove the entry (it fails under "
+                   "--strict-known, the nightly and sign-off default); expired, they fail the run.</p>")
+        out.append("<table><thead><tr><th>Code</th><th>Where</th><th>Ticket</th><th>Expires</th><th>Reason</th>"
+                   "<th>This run</th></tr></thead><tbody>")
+        for k in view.known:
+            status = _e(k.status) + (" (fails the run)" if k.fails else "")
+            cls = "k-bad" if k.fails else ("k-down" if k.status != SEEN else "")
+            seen = f'<div class="mono muted">{_e(k.seen_as)}</div>' if k.seen_as else ""
+            out.append(f"<tr><td><b>{_e(k.code)}</b></td><td class=\"mono where\">{_e(k.where)}</td>"
+                       f"<td>{_e(k.ticket)}</td><td>{_e(k.expires)}</td><td>{_e(k.reason)}</td>"
+                       f"<td class=\"{cls}\">{status}{seen}</td></tr>")
+        out.append("</tbody></table>")
+    else:
+        out.append('<p class="muted">None accepted: the contract file lists no known findings.</p>')
 
     if view.changes:
         out.append("<h2>Changes since the baseline (within tolerance: reported, not failed)</h2><ul>"
@@ -529,7 +683,7 @@ def _md(value: Any) -> str:
 
 
 def render_markdown(view: View) -> str:
-    mark = {"pass": "✅", "fail": "❌", "incomplete": "⚠️"}[view.verdict]
+    mark = {"pass": "✅", "known": "✅", "fail": "❌", "incomplete": "⚠️"}[view.verdict]
     out = [f"## {mark} {view.headline}", "", view.summary, ""] + [f"- {_md(r)}" for r in view.reasons]
     out += [""] if view.reasons else []
     out += ["| | |", "|---|---|"] + [f"| {_md(k)} | {_md(v)} |" for k, v in view.facts] + [""]
@@ -545,14 +699,19 @@ def render_markdown(view: View) -> str:
     if not view.failures:
         out.append("None: every contract that ran holds.")
     for failure in view.failures:
-        out += [f"**{_md(failure.gateway)} · {_md(failure.contract)}** (`{failure.test_id}`)", "", "```"]
-        for finding in failure.findings:
-            out.append(f"[{finding.invariant}] {finding.message}")
-            if finding.evidence:
-                out.append(f"    evidence: {finding.evidence}")
-            if finding.request:
-                out.append(f"    request:  {finding.request}")
-        out += ["```", ""]
+        out += [f"**{_md(failure.gateway)} · {_md(failure.contract)}** (`{failure.test_id}`)", ""]
+        for item in failure.distinct:
+            out.append(f"- **{_md(item.code)} {_md(item.title)}**: {_md(item.message)}"
+                       + (f" `{item.request}`" if item.request else ""))
+        out.append("")
+    out += [f"### Known findings ({len(view.known)})", ""]
+    if view.known:
+        out += ["| Code | Where | Ticket | Expires | Reason | This run |", "|---|---|---|---|---|---|"]
+        out += [f"| {k.code} | `{_md(k.where)}` | {_md(k.ticket)} | {k.expires} | {_md(k.reason)} | "
+                f"{_md(k.status)}{' (fails the run)' if k.fails else ''} |" for k in view.known]
+    else:
+        out.append("None accepted.")
+    out.append("")
     if view.changes:
         out += ["", "### Changes since the baseline (reported, not failed)", ""]
         out += [f"- {_md(c)}" for c in view.changes]

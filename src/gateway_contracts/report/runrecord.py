@@ -100,6 +100,8 @@ def build_record(
     gateways_selected: str | None,
     broken: Sequence[str] = (),
     narrowed: Sequence[str] = (),
+    known: Sequence[Mapping[str, Any]] = (),
+    strict_known: bool = False,
 ) -> dict[str, Any]:
     floors = {g.slug: (g.min_models, g.max_models) for g in contract.gateways}
     if contract.aggregate:
@@ -134,6 +136,10 @@ def build_record(
         "gateways": rows,
         "aliases": aliases,
         "required": required,
+        # The contract's known_findings and what this run made of each (known.EntryOutcome.as_record): seen,
+        # no longer seen, not checked, expired; `strict_known`: whether no longer seen failed the run.
+        "known_findings": [dict(k) for k in known],
+        "strict_known": strict_known,
     }
 
 

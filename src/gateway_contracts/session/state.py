@@ -39,6 +39,9 @@ class SuiteState:
     client: GatewayClient | None = field(default=None, repr=False)
     store: CatalogStore | None = None
     flaky_tests: dict[str, list[str]] = field(default_factory=dict)  # passed tests -> their retried requests
+    run_deadline_s: float | None = None  # RUN_DEADLINE, seconds
+    run_deadline_at: float | None = None  # when it passes (wall clock: the same instant in every worker)
+    verdict: str | None = None  # the run's one line when its target misbehaved (session/outcome.py)
 
     @property
     def redact(self) -> Redactor:

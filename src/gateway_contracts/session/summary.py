@@ -4,7 +4,7 @@ registry gateways no contract covers. Lines only: the entry point writes them (r
 from __future__ import annotations
 
 from gateway_contracts.contract import OPENAI, Contract
-from gateway_contracts.data.exchange import Exchange
+from gateway_contracts.data.exchange import Exchange, TransportFailure
 from gateway_contracts.invariants.registry import registry_names, uncovered_gateways
 from gateway_contracts.net.cache import read_cache_dir
 from gateway_contracts.net.counts import FUZZ, SDK, read_counts
@@ -14,7 +14,9 @@ LISTED = 10  # summary lines per kind; the JUnit properties and the exchange cac
 
 
 def summary_lines(state: SuiteState) -> list[str]:
-    exchanges = read_cache_dir(state.cache_dir) if state.cache_dir else []
+    recorded = read_cache_dir(state.cache_dir) if state.cache_dir else []
+    # Requests the breaker or the run deadline kept from going out are not requests of the run.
+    exchanges = [e for e in recorded if e.failure is not TransportFailure.NOT_SENT]
     sent = sum(e.attempts for e in exchanges)
     # The fuzzer's and the OpenAI SDK's own traffic (every process writes its counts into the shared cache
     # dir): the line counts every request the run sent.

@@ -20,6 +20,7 @@ from gateway_contracts import exitcodes
 from gateway_contracts.catalog import CatalogStore
 from gateway_contracts.contract import OPENAI, Contract, ContractError, load_contract
 from gateway_contracts.net.client import ClientSettings, GatewayClient
+from gateway_contracts.net.limits import DEFAULT_MAX_BODY_BYTES
 from gateway_contracts.plan import probe_gateway
 from gateway_contracts.session.state import API_KEY_ENV, SuiteState
 
@@ -53,6 +54,7 @@ def client_settings(config: pytest.Config, external: bool, workers: int) -> Clie
     return ClientSettings(
         timeout_s=option.request_timeout if option.request_timeout is not None else 60.0,
         retries=option.retries if option.retries is not None else 2,
+        max_body_bytes=option.max_body_bytes if option.max_body_bytes is not None else DEFAULT_MAX_BODY_BYTES,
         max_rps=rps / max(1, workers),  # the budget is for the run: each worker takes its share
     )
 

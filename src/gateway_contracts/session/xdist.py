@@ -25,7 +25,7 @@ class XdistBridge:
         s = self.state
         node.workerinput.update(
             target_url=s.target_url, api_key=s.api_key, description=s.description, key_source=s.key_source,
-            keyless=s.keyless,
+            keyless=s.keyless, run_deadline_s=s.run_deadline_s, run_deadline_at=s.run_deadline_at,
             cache_dir=str(s.cache_dir), settings=dataclasses.asdict(s.settings),
         )
 
@@ -37,4 +37,5 @@ def worker_state(contract: Contract, workerinput: dict[str, Any]) -> SuiteState:
     state.description, state.key_source = workerinput["description"], workerinput["key_source"]
     state.keyless = workerinput["keyless"]
     state.cache_dir = Path(workerinput["cache_dir"])
+    state.run_deadline_s, state.run_deadline_at = workerinput["run_deadline_s"], workerinput["run_deadline_at"]
     return state
