@@ -226,8 +226,8 @@ def _add_catalog(app: FastAPI, state: ReferenceState) -> None:
         provider: Annotated[
             str | None,
             Query(
-                description="Only this developer: an id prefix `provider/` or the `provider_slug`"
-                + (", any case; blank means no filter" if sparse else ""),
+                description="Only this developer: an id prefix `provider/` or the `provider_slug`, any case; "
+                "blank means no filter" if sparse else "Only this developer (`provider_slug`)",
                 examples=["openai"],
             ),
         ] = None,
