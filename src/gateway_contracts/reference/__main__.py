@@ -73,8 +73,9 @@ def _scale(pairs: Sequence[str]) -> dict[str, int]:
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     if args.list_faults:
+        width = max(len(name) for name in FAULTS)
         for fault in FAULTS.values():
-            print(f"{fault.name:28} {fault.incident:12} {fault.description}")
+            print(f"{fault.name:{width}} {fault.incident:12} {fault.description}")
         return 0
     requested = [*args.fault, *os.environ.get("FAULTS", "").split(",")]
     try:

@@ -23,9 +23,9 @@ from .catalog import AGGREGATE, FULL, SPARSE, build_catalog, check_shape
 from .faults import Call, FaultPlan
 from .middleware import STATS_PATH, GatewayMiddleware, RateLimiter, RequestStats
 from .openapi import RESPONSES, fastapi_style, finalize
-from .rows import PickRows
+from .rows import Rows
 from .schemas import MAX_PAGE, MAX_SEARCH_PAGE, ChatCompletionRequest
-from .served import ServedCatalog, Target, filtered, search
+from .served import SEARCHED, ServedCatalog, Target, developer_key, search
 
 REFERENCE_VERSION = "reference-1.0.0"
 DEFAULT_SLOW_SECONDS = 6.0
@@ -45,7 +45,8 @@ class ReferenceState:
     def request_id(self) -> str:
         return f"req_{next(self._ids):012d}"
 
-    def call(self, route: str, request: Request, gateway: str = "", limit: int = 0, offset: int = 0) -> Call:
+    def call(self, route: str, request: Request, gateway: str = "", limit: int = 0, offset: int = 0,
+             developer: str = "") -> Call:
         query = request.scope.get("query_string", b"").decode("latin-1")
         return Call(
             route=route,
@@ -56,6 +57,8 @@ class ReferenceState:
             slow_seconds=self.slow_seconds,
             request_id=self.request_id,
             first_time=self.plan.first_time,
+            nth=self.plan.nth,
+            developer=developer,
         )
 
     def unknown_gateway(self, gateway: str) -> Response:
@@ -221,7 +224,12 @@ def _add_catalog(app: FastAPI, state: ReferenceState) -> None:
         limit: Annotated[int, limit_query] = 100,
         offset: Annotated[int, offset_query] = 0,
         provider: Annotated[
-            str | None, Query(description="Only this developer (`provider_slug`)", examples=["openai"])
+            str | None,
+            Query(
+                description="Only this developer: an id prefix `provider/` or the `provider_slug`, any case; "
+                "blank means no filter" if sparse else "Only this developer (`provider_slug`)",
+                examples=["openai"],
+            ),
         ] = None,
         unique_models: Annotated[bool, Query(description="One row per id (meaningful for `all`)")] = False,
     ) -> Response:
@@ -232,7 +240,8 @@ def _add_catalog(app: FastAPI, state: ReferenceState) -> None:
         target = plan.resolve(call, served)
         if target is None:
             return state.unknown_gateway(gateway)
-        rows = filtered(target.rows, provider, unique_models)
+        rows = plan.rows(call, served.listing(target, None if plan.ignores_provider else provider, unique_models),
+                         served)
         total = len(rows)
         # A negative offset only gets here under negative-offset-accepted: Python slicing semantics (B6).
         start = offset if offset >= 0 else max(total + offset, 0)
@@ -281,7 +290,11 @@ def _add_catalog(app: FastAPI, state: ReferenceState) -> None:
         request: Request,
         q: Annotated[
             str | None,
-            Query(description="Substring of the id or name; empty matches all", examples=["gpt-4o"]),
+            Query(
+                description="Substring of the id or name" + (" or description" if sparse else "")
+                + "; empty matches all",
+                examples=["gpt-4o"],
+            ),
         ] = None,
         gateway: GatewayQuery = AGGREGATE,
         limit: Annotated[int, search_limit] = 20,
@@ -294,7 +307,10 @@ def _add_catalog(app: FastAPI, state: ReferenceState) -> None:
         target = served.resolve(gateway)
         if target is None:
             return plan.finish(call, state.unknown_gateway(gateway))
-        hits = search(target.rows, q)
+        failed = plan.search_answer(call, target.rows)
+        if failed is not None:
+            return failed
+        hits = plan.rows(call, search(target.rows, q, SEARCHED[served.shape]), served)
         # Out-of-range bounds only get here under search-bounds-unchecked: Python slicing semantics.
         start = offset if offset >= 0 else max(len(hits) + offset, 0)
         stop = min(start + max(limit, 0), len(hits))
@@ -302,43 +318,71 @@ def _add_catalog(app: FastAPI, state: ReferenceState) -> None:
         meta = {"total": len(hits), "limit": limit, "offset": offset, "returned": len(items)}
         return r.json_response({"success": True, "data": r.RawList(items), "meta": meta})
 
-    @app.get(
+    developer_path = Path(
+        description="A developer: a `provider_slug` or an id prefix, any case (blank and a leading `@` are "
+        "stripped), e.g. `openai`",
+        examples=["openai", "katanemo", "meta-llama"],
+        # Documented only: the router already guarantees one non-empty segment. (Excluding "search"
+        # with `not` made fuzzers send exactly that as an invalid value; the search route answers it.)
+        json_schema_extra={"minLength": 1, "pattern": "^[^/]+$"},
+    )
+    developer_route = app.get(
         "/v1/models/{developer}",
         operation_id="developer_models",
         response_model=None,
         responses=RESPONSES["developer"],
-        summary="Every row of one developer, across gateways",
+        summary="Every row of one developer, across gateways" + (" (paged)" if sparse else ""),
     )
-    async def developer_models(
-        request: Request,
-        # Documented only: the router already guarantees one non-empty segment. (Excluding "search"
-        # with `not` made fuzzers send exactly that as an invalid value; the search route answers it.)
-        developer: Annotated[
-            str,
-            Path(
-                description="A `provider_slug`, e.g. `openai`",
-                examples=["openai", "katanemo", "meta-llama"],
-                json_schema_extra={"minLength": 1, "pattern": "^[^/]+$"},
-            ),
-        ],
-    ) -> Response:
-        call = state.call("developer", request)
+
+    def developer_call(request: Request, value: str, limit: int = 0, offset: int = 0) -> Call:
+        return state.call("developer", request, limit=limit, offset=offset, developer=developer_key(value) or value)
+
+    def developer_rows(call: Call, value: str) -> Rows:
+        return plan.rows(call, served.developer(value), served)
+
+    if sparse:
+        # The backend's route (routes/catalog.py, d4e0b0c6): paged, `total` counts every row before the page is
+        # cut, and a developer without rows is an empty 200, not a 404.
+        @developer_route
+        async def developer_page(
+            request: Request,
+            developer: Annotated[str, developer_path],
+            limit: Annotated[int, Query(ge=1, le=MAX_PAGE, description="Page size")] = 100,
+            offset: Annotated[int, Query(ge=0, description="Rows to skip")] = 0,
+        ) -> Response:
+            call = developer_call(request, developer, limit, offset)
+            early = await plan.intercept(call)
+            if early is not None:
+                return early
+            rows, name = developer_rows(call, developer), call.developer
+            stop = min(offset + limit, len(rows))
+            items = rows.json_slice(offset, stop) if offset < stop else []
+            body: dict[str, Any] = {"developer": name, "models": r.RawList(items), "total": len(rows),
+                                    "count": len(items), "offset": offset, "limit": limit, "gateway": AGGREGATE}
+            plan.developer_body(body, len(items))
+            return r.json_response(body)
+
+        return
+
+    @developer_route
+    async def developer_models(request: Request, developer: Annotated[str, developer_path]) -> Response:
+        call = developer_call(request, developer)
         early = await plan.intercept(call)
         if early is not None:
             return early
-        positions = served.aggregate.positions_by("provider_slug").get(developer)
-        if not positions:
+        rows, name = developer_rows(call, developer), call.developer
+        if not len(rows):
             return r.error(
                 404,
                 "developer_not_found",
-                f"No models for developer '{developer}'",
+                f"No models for developer '{name}'",
                 request_id=state.request_id(),
-                context={"developer": developer},
+                context={"developer": name},
             )
-        rows = PickRows(served.aggregate, positions)
-        return r.json_response(
-            {"developer": developer, "models": r.RawList(rows.json_slice(0, len(rows))), "total": len(rows)}
-        )
+        body: dict[str, Any] = {"developer": name, "models": r.RawList(rows.json_slice(0, len(rows))),
+                                "total": len(rows)}
+        plan.developer_body(body, len(rows))
+        return r.json_response(body)
 
 
 def _note(target: Target, unique: bool) -> str | None:

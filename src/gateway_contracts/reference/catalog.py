@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import zlib
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from functools import lru_cache
 from math import gcd, prod
@@ -449,10 +449,12 @@ def _first_party(slug: str, name: str, size: int, developer: str, head: Sequence
     )
 
 
-# The 2026-08 registry (HuggingFace removed on 2026-07-17; chutes and nebius gone), in its order, for the
-# sparse shape. Sizes meet contracts/gatewayz-staging.yaml: `all` is 7,273 rows (floor 7,000).
+# The 2026-08 registry (chutes and nebius gone), in its order, for the sparse shape, plus huggingface as the
+# public backend's database registry still lists it (gatewayz-backend d4e0b0c6): a small catalog fetched under
+# its alias `hug`, which is what the envelope echoes. Sizes meet contracts/gatewayz-staging.yaml (which does not
+# cover huggingface): `all` serves 7,298 rows (floor 7,000).
 _SPARSE_ORDER = ("anthropic", "fireworks", "google-vertex", "groq", "openai", "openrouter", "together", "alibaba",
-                 "cerebras", "deepinfra", "featherless", "novita", "zai", "xai")
+                 "cerebras", "deepinfra", "featherless", "novita", "zai", "xai", "huggingface")
 _FIRST_PARTY: tuple[GatewaySpec, ...] = (
     _first_party("anthropic", "Anthropic", 10, "anthropic", v.ANTHROPIC_HEAD, v.ANTHROPIC_FAMILIES,
                  v.FIRST_PARTY_DATES, (200000, 1000000)),
@@ -462,6 +464,19 @@ _FIRST_PARTY: tuple[GatewaySpec, ...] = (
                  (32768, 131072, 262144, 1000000)),
     _first_party("zai", "Z.AI", 6, "z-ai", v.ZAI_HEAD, v.ZAI_FAMILIES, v.FIRST_PARTY_DATES, (128000, 200000)),
 )
+
+# The sparse shape's huggingface: 30 rows, Arch-Router among them (the full shape's serves 1,204). Sparse rows
+# serve their context length, so the sparse shape's have a known (positive) one throughout, deepinfra's too.
+_SPARSE_REPLACED = {
+    "huggingface": replace(
+        next(spec for spec in GATEWAYS if spec.slug == "huggingface"),
+        size=30,
+        ids=_hf_space("huggingface", v.HUGGINGFACE_EXTRA + v.POPULAR),
+        contexts=(4096, 8192, 32768),
+    ),
+    "deepinfra": replace(next(spec for spec in GATEWAYS if spec.slug == "deepinfra"),
+                         contexts=(8192, 32768, 131072, 163840)),
+}
 
 SPECS: dict[str, GatewaySpec] = {spec.slug: spec for spec in GATEWAYS}
 ALIASES: dict[str, str] = {alias: spec.slug for spec in GATEWAYS for alias in spec.aliases}
@@ -473,8 +488,18 @@ _EVERY_SPEC: dict[str, GatewaySpec] = {**SPECS, **{s.slug: s for s in _FIRST_PAR
 # The gateways each shape serves, in registry order.
 SHAPES: dict[str, tuple[GatewaySpec, ...]] = {
     FULL: GATEWAYS,
-    SPARSE: tuple(_EVERY_SPEC[slug] for slug in _SPARSE_ORDER),
+    SPARSE: tuple(_SPARSE_REPLACED.get(slug) or _EVERY_SPEC[slug] for slug in _SPARSE_ORDER),
 }
+# What each shape's envelope echoes for a gateway, where that is not its canonical slug: the backend echoes the
+# registry entry's fetch slug, which for huggingface is its alias (routes/catalog.py, d4e0b0c6).
+ECHOES: dict[str, dict[str, str]] = {FULL: {}, SPARSE: {"huggingface": "hug"}}
+# Rows each shape's health gating marks down (positions in the healthy catalog): the backend serves the catalog
+# after gating (HEALTH_GATING_ENABLED defaults on) but counts a gateway's cached models before it in
+# /v1/gateways/status. None is a required model.
+DOWN: dict[str, dict[str, tuple[int, ...]]] = {FULL: {}, SPARSE: {"openrouter": (150, 250, 330), "fireworks": (33, 36)}}
+# Gateways a shape serves that no fault may change: the sparse shape's huggingface is outside the contract that
+# shape is held to (contracts/gatewayz-staging.yaml), so a fault there would change nothing the gate reads.
+UNFAULTABLE: dict[str, frozenset[str]] = {FULL: frozenset(), SPARSE: frozenset({"huggingface"})}
 
 
 def spec_of(slug: str) -> GatewaySpec:
@@ -545,8 +570,8 @@ class Catalog:
 
 
 def build_catalog(scale: Mapping[str, int] | None = None, shape: str = FULL) -> Catalog:
-    """A shape's gateways at their default sizes (full: 13, sparse: the 14 of the 2026-08 registry), or resized
-    (`{"featherless": 1_000_000}`) for benchmarks.
+    """A shape's gateways at their default sizes (full: 13, sparse: the 14 of the 2026-08 registry and huggingface),
+    or resized (`{"featherless": 1_000_000}`) for benchmarks.
 
     Catalogs are cached per scale and shape: rows are immutable, so apps built in one process share them.
     """

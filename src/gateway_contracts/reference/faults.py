@@ -10,8 +10,12 @@ A fault is a few small hooks, called at fixed points by the handlers through `Fa
   finish                           rewrites an encoded /v1/models response
   chat                             answers a chat request (after auth) instead of the handler
   status                           reshapes the /v1/gateways/status entries once, when the app is built
-plus flags for route removal, chat auth and relaxed parameter bounds. `finish` also sees the search route's
-answers (`call.route == "search"`), and `intercept` the status route's (`call.route == "status"`).
+  rows                             changes the rows a list, search or developer request serves, before paging
+  search_answer                    answers a search instead of the handler, given the rows it searches
+  developer_body                   rewrites a /v1/models/{developer} body
+plus flags for route removal, chat auth, an ignored provider filter and relaxed parameter bounds. `finish` also
+sees the search route's answers (`call.route == "search"`), and `intercept` the status route's
+(`call.route == "status"`).
 A fault names the gateways it needs (`needs`) and whether it changes fields only the full shape serves
 (`full_only`): the sparse shape refuses it rather than serving it without effect.
 Gateway-keyed request faults apply to the model-list routes (/v1/models, /models); transport faults
@@ -31,14 +35,15 @@ from urllib.parse import parse_qs, urlsplit
 from starlette.responses import Response
 
 from . import responses as r
-from .catalog import ALIASES, EXTRA_GATEWAYS, FULL, SPARSE, Catalog, build_gateway
-from .rows import EMPTY, ConcatRows, PatchedRows, PickRows, Row, Rows, TableRows, head, mapped, repeated
-from .served import ServedCatalog, Target
+from .catalog import ALIASES, EXTRA_GATEWAYS, FULL, SPARSE, UNFAULTABLE, Catalog, build_gateway
+from .rows import EMPTY, ConcatRows, PatchedRows, PickRows, Row, Rows, TableRows, head, mapped, repeated, rotated
+from .served import OPTIONAL_ROW_FIELDS, PROMISED_ROW_FIELDS, SEARCHED, ServedCatalog, Target, matches_developer
 
 ARCH_ROUTER = "katanemo/Arch-Router-1.5B"
 CATALOG_ROUTES = frozenset({"list", "search", "developer"})
 LIST = "list"
 SEARCH = "search"
+DEVELOPER = "developer"
 STATUS = "status"
 
 
@@ -54,6 +59,8 @@ class Call:
     slow_seconds: float
     request_id: Callable[[], str]
     first_time: Callable[[str, str], bool]  # (fault name, key) -> True once per key
+    nth: Callable[[str, str], int] = lambda fault, key: 0  # (fault name, key) -> earlier calls with that key
+    developer: str = ""  # the developer route's normalised path value
 
     def names(self, slug: str) -> bool:
         """Does `gateway=` name this gateway, by slug or alias, in any case?"""
@@ -85,6 +92,10 @@ class Fault:
     relax_offset: bool = False  # offset accepts negative ints
     relax_search: bool = False  # search's limit and offset accept any int
     status: Callable[[list[dict[str, Any]]], list[dict[str, Any]]] | None = None
+    rows: Callable[[Call, Rows, ServedCatalog], Rows] | None = None
+    developer_body: Callable[[dict[str, Any], int], None] | None = None  # (body, rows returned)
+    search_answer: Callable[[Call, Rows], Response | None] | None = None
+    ignores_provider: bool = False  # model lists serve every row whatever `provider` says
     needs: frozenset[str] = frozenset()  # gateways the fault changes or names
     full_only: bool = False  # changes row or registry fields the sparse shape does not serve
 
@@ -349,6 +360,83 @@ def _stale_featherless_count(entries: list[dict[str, Any]]) -> list[dict[str, An
 
 
 _HF = frozenset({"huggingface"})
+
+
+# --- data-dependent faults (issue 15): what the fixed checks must still catch -------------------------
+
+
+def _served_fields(served: ServedCatalog, row: Row) -> Row:
+    """A row as a fault adds it: the shape's fields, with the developer and description it can be judged by."""
+    if served.shape == FULL:
+        return row
+    kept = (*PROMISED_ROW_FIELDS, *OPTIONAL_ROW_FIELDS, "provider_slug")
+    return {key: row[key] for key in kept if row.get(key) is not None}
+
+
+def _append_others(call: Call, rows: Rows, served: ServedCatalog) -> Rows:
+    """Developer listings get 3 rows of other developers (neither their id prefix nor their provider slug)."""
+    if call.route != DEVELOPER:
+        return rows
+    others = [row for row in head(served.aggregate, 200).iter_rows() if not matches_developer(row, call.developer)]
+    return ConcatRows([rows, TableRows([_served_fields(served, row) for row in others[:3]])])
+
+
+def _short_total(body: dict[str, Any], returned: int) -> None:
+    if returned:
+        body["total"] = returned - 1
+
+
+def _append_unmatched(call: Call, rows: Rows, served: ServedCatalog) -> Rows:
+    """Searches with a `q` get 3 rows (with a description) whose id, name, description and developer lack it."""
+    needle = _query(call).get("q", [""])[-1].lower()
+    if call.route != SEARCH or not needle:
+        return rows
+    fields = (*SEARCHED[SPARSE], "provider_slug")
+    unrelated = [
+        row for row in served.aggregate.iter_rows()
+        if row.get("description") and not any(needle in str(row.get(f) or "").lower() for f in fields)
+    ][:3]
+    return ConcatRows([rows, TableRows([_served_fields(served, row) for row in unrelated])])
+
+
+def _unique_requested(call: Call) -> bool:
+    return _query(call).get("unique_models", ["false"])[-1].lower() in ("true", "1", "yes", "on", "t", "y")
+
+
+def _repeat_every_tenth(call: Call, rows: Rows, served: ServedCatalog) -> Rows:
+    """`unique_models=true` lists serve every tenth row twice in a row (so any page of 2+ rows may hold both)."""
+    if call.route != LIST or not _unique_requested(call):
+        return rows
+    return PickRows(rows, [i for k in range(len(rows)) for i in ((k, k) if k % 10 == 0 else (k,))])
+
+
+def _rotate_per_read(call: Call, rows: Rows, served: ServedCatalog) -> Rows:
+    """`gateway=all`: the n-th read of a URL starts n rows later (wrapping), as a rebuilt catalog reorders."""
+    if call.route != LIST or call.gateway.lower() != "all":
+        return rows
+    return rotated(rows, call.nth("unstable-order", call.url))
+
+
+def _echo_other(env: dict[str, Any], call: Call, target: Target) -> None:
+    if target.slug == "openrouter":
+        env["gateway"] = "deepinfra"
+
+
+def _undercount_groq(entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [{**e, "model_count": e["model_count"] - 3} if e["id"] == "groq" else e for e in entries]
+
+
+def _null_description_500(call: Call, rows: Rows) -> Response | None:
+    """D3: the text filter lower-cases every row's description, so a row whose description is null raises."""
+    if not _query(call).get("q", [""])[-1]:
+        return None
+    if any(row.get("description") is None for row in rows.iter_rows()):
+        return _internal_error(call, exception="AttributeError")
+    return None
+
+
+def _unknown_context(served: ServedCatalog) -> None:
+    served.gateways["deepinfra"] = mapped(served.gateways["deepinfra"], lambda row: {**row, "context_length": 0})
 
 
 # --- the registry ---------------------------------------------------------------------------------
@@ -645,6 +733,72 @@ _ALL_FAULTS += (
     ),
 )
 
+_ALL_FAULTS += (
+    Fault(
+        "provider-filter-ignored",
+        "issue-15",
+        "model lists ignore `provider`: every row of the gateway, whoever its developer",
+        ignores_provider=True,
+        # A row is selected by its id prefix OR its provider_slug; sparse rows do not serve the slug, so neither a
+        # consumer nor a check can tell a wrongly returned row from one selected by its unserved slug.
+        full_only=True,
+    ),
+    Fault(
+        "developer-total-short",
+        "issue-15",
+        "/v1/models/{developer} reports total one below the rows it returns",
+        developer_body=_short_total,
+    ),
+    Fault(
+        "developer-other-rows",
+        "issue-15",
+        "/v1/models/{developer} also returns 3 rows of other developers (neither id prefix nor provider slug)",
+        rows=_append_others,
+    ),
+    Fault(
+        "search-unmatched-rows",
+        "issue-15",
+        "/v1/models/search with a q appends 3 rows whose id, name, description and developer all lack it",
+        rows=_append_unmatched,
+    ),
+    Fault(
+        "unique-duplicate-ids",
+        "D2",
+        "unique_models=true serves every tenth row twice",
+        rows=_repeat_every_tenth,
+    ),
+    Fault(
+        "gateway-echo-other",
+        "issue-15",
+        "gateway=openrouter pages echo gateway deepinfra",
+        envelope=_echo_other,
+    ),
+    Fault(
+        "status-undercount",
+        "issue-15",
+        "/v1/gateways/status reports groq with 3 models fewer than its catalog serves",
+        status=_undercount_groq,
+    ),
+    Fault(
+        "context-unknown",
+        "D1",
+        "every deepinfra row serves context_length 0 (unknown), as the backend's normaliser did for whole providers",
+        gateways=_unknown_context,
+    ),
+    Fault(
+        "search-500-on-null-description",
+        "D3",
+        "/v1/models/search with a q answers 500 when a row it searches has no description (featherless, all)",
+        search_answer=_null_description_500,
+    ),
+    Fault(
+        "unstable-order",
+        "D4",
+        "gateway=all: each repeat of the same URL lists the rows one further along (wrapping)",
+        rows=_rotate_per_read,
+    ),
+)
+
 FAULTS: dict[str, Fault] = {fault.name: fault for fault in _ALL_FAULTS}
 
 
@@ -663,7 +817,7 @@ class FaultPlan:
     def __init__(self, names: Sequence[str] = ()) -> None:
         self.names = validate_faults(names)
         self.faults = [FAULTS[name] for name in self.names]
-        self._seen: dict[str, set[str]] = {}
+        self._seen: dict[str, dict[str, int]] = {}
 
     def _any(self, flag: str) -> bool:
         return any(getattr(fault, flag) for fault in self.faults)
@@ -688,12 +842,19 @@ class FaultPlan:
     def relax_search(self) -> bool:
         return self._any("relax_search")
 
+    @property
+    def ignores_provider(self) -> bool:
+        return self._any("ignores_provider")
+
+    def nth(self, fault: str, key: str) -> int:
+        """How many calls with this key the fault saw before this one."""
+        seen = self._seen.setdefault(fault, {})
+        count = seen.get(key, 0)
+        seen[key] = count + 1
+        return count
+
     def first_time(self, fault: str, key: str) -> bool:
-        seen = self._seen.setdefault(fault, set())
-        if key in seen:
-            return False
-        seen.add(key)
-        return True
+        return self.nth(fault, key) == 0
 
     def serve(self, catalog: Catalog) -> ServedCatalog:
         """The catalog as served: faults applied, registry and status built, sparse rows projected.
@@ -728,6 +889,10 @@ class FaultPlan:
             if missing:
                 raise ValueError(f"fault {fault.name!r} needs gateway {', '.join(missing)}, which the "
                                  f"{catalog.shape} shape does not serve")
+            outside = sorted(fault.needs & UNFAULTABLE[catalog.shape])
+            if outside:
+                raise ValueError(f"fault {fault.name!r} needs gateway {', '.join(outside)}, which the "
+                                 f"{catalog.shape} shape serves only outside the contract it is held to")
             if fault.full_only and catalog.shape != FULL:
                 raise ValueError(f"fault {fault.name!r} changes fields the {catalog.shape} shape does not serve")
 
@@ -756,6 +921,25 @@ class FaultPlan:
         for fault in self.faults:
             if fault.envelope:
                 fault.envelope(env, call, target)
+
+    def rows(self, call: Call, rows: Rows, served: ServedCatalog) -> Rows:
+        for fault in self.faults:
+            if fault.rows:
+                rows = fault.rows(call, rows, served)
+        return rows
+
+    def search_answer(self, call: Call, rows: Rows) -> Response | None:
+        for fault in self.faults:
+            if fault.search_answer:
+                answer = fault.search_answer(call, rows)
+                if answer is not None:
+                    return answer
+        return None
+
+    def developer_body(self, body: dict[str, Any], returned: int) -> None:
+        for fault in self.faults:
+            if fault.developer_body:
+                fault.developer_body(body, returned)
 
     def finish(self, call: Call, response: Response) -> Response:
         for fault in self.faults:

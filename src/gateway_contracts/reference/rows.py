@@ -17,6 +17,9 @@ Row = dict[str, Any]
 # Catalogs up to this size are materialized (rows and their JSON cached); larger ones are generated
 # per request so a 1M-row benchmark catalog costs no memory up front.
 MATERIALIZE_MAX = 50_000
+# Filter results cached per view (`positions_matching`): fuzzing sends many distinct values, so the cache is
+# bounded (cleared when full) rather than growing with every one.
+MATCH_CACHE_MAX = 256
 
 
 def dumps(value: Any) -> bytes:
@@ -30,6 +33,7 @@ class Rows:
     def __init__(self) -> None:
         self._indexes: dict[str, dict[Any, list[int]]] = {}
         self._first_by_id: list[int] | None = None
+        self._matches: dict[Any, list[int]] = {}
 
     def __len__(self) -> int:
         raise NotImplementedError
@@ -59,6 +63,16 @@ class Rows:
                 index.setdefault(row.get(field), []).append(i)
             self._indexes[field] = index
         return index
+
+    def positions_matching(self, key: Any, keep: Callable[[Row], bool]) -> list[int]:
+        """Positions of the rows `keep` accepts, cached under `key` (which must determine `keep`)."""
+        hits = self._matches.get(key)
+        if hits is None:
+            if len(self._matches) >= MATCH_CACHE_MAX:
+                self._matches.clear()
+            hits = [i for i, row in enumerate(self.iter_rows()) if keep(row)]
+            self._matches[key] = hits
+        return hits
 
     def first_positions_by_id(self) -> list[int]:
         """Positions of the first row of each distinct id, in order (the `unique_models` view)."""
@@ -223,12 +237,14 @@ class PatchedRows(Rows):
 
 class ProjectedRows(Rows):
     """`source` as the server sees it (`row`: every field, for filters, search and faults), but encoded with
-    only `fields` (`json_*`: what clients get). The sparse shape serves rows this way."""
+    only `fields`, plus each of `optional` that is not null (`json_*`: what clients get). The sparse shape serves
+    rows this way."""
 
-    def __init__(self, source: Rows, fields: Sequence[str]) -> None:
+    def __init__(self, source: Rows, fields: Sequence[str], optional: Sequence[str] = ()) -> None:
         super().__init__()
         self._source = source
         self._fields = tuple(fields)
+        self._optional = tuple(optional)
         self._json: list[bytes] | None = None
 
     def __len__(self) -> int:
@@ -241,7 +257,9 @@ class ProjectedRows(Rows):
         return self._source.iter_rows()
 
     def _project(self, row: Row) -> bytes:
-        return dumps({key: row[key] for key in self._fields if key in row})
+        kept = {key: row[key] for key in self._fields if key in row}
+        kept.update((key, row[key]) for key in self._optional if row.get(key) is not None)
+        return dumps(kept)
 
     def warm(self) -> None:
         if self._json is None and len(self) <= MATERIALIZE_MAX:
@@ -274,6 +292,13 @@ def repeated(source: Rows, times: int) -> Rows:
 
 def head(source: Rows, count: int) -> Rows:
     return PickRows(source, range(min(count, len(source))))
+
+
+def rotated(source: Rows, by: int) -> Rows:
+    """`source` starting at row `by` (mod its length) and wrapping around, as two slices (no copy)."""
+    n = len(source)
+    k = by % n if n else 0
+    return ConcatRows([PickRows(source, range(k, n)), PickRows(source, range(k))])
 
 
 def without(source: Rows, position: int) -> Rows:

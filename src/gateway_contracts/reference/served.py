@@ -6,11 +6,18 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from .catalog import AGGREGATE, ALIASES, FULL, SPARSE, Catalog, spec_of
-from .rows import ConcatRows, PickRows, ProjectedRows, Rows
+from .catalog import AGGREGATE, ALIASES, DOWN, ECHOES, FULL, SPARSE, Catalog, spec_of
+from .rows import ConcatRows, PickRows, ProjectedRows, Row, Rows, TableRows
 
-# What a sparse-shape row carries: the fields a consumer may rely on, nothing optional.
+# What a sparse-shape row carries: the fields a consumer may rely on, plus a description (search matches it, so a
+# consumer can see why a row matched) and a context length where the row has one (the unknown-context share reads
+# it; a row without one counts as unknown).
 PROMISED_ROW_FIELDS = ("id", "name", "source_gateway")
+OPTIONAL_ROW_FIELDS = ("description", "context_length")
+# What a sparse-shape `unique_models=true` row of `all` carries: its own shape, one row per id, no source_gateway.
+UNIQUE_ROW_FIELDS = ("id", "name", "providers")
+# Row fields search matches `q` in, per shape: the backend also matches the description (routes/catalog.py).
+SEARCHED: dict[str, tuple[str, ...]] = {FULL: ("id", "name"), SPARSE: ("id", "name", "description")}
 
 
 @dataclass(frozen=True)
@@ -41,12 +48,26 @@ class ServedCatalog:
     shape: str = FULL
     aggregate: Rows = field(default_factory=lambda: ConcatRows([]))
     alias_rows: dict[str, Rows] = field(default_factory=dict)
+    echoes: dict[str, str] = field(default_factory=dict)  # slug -> what the envelope's `gateway` says
+    down: dict[str, int] = field(default_factory=dict)  # slug -> rows health gating keeps out of the catalog
     _chat_ids: frozenset[str] | None = None
+    _unique: Rows | None = None
 
     @classmethod
     def from_catalog(cls, catalog: Catalog) -> ServedCatalog:
+        """The healthy catalog as served: after health gating (the gated rows still count in the status)."""
         aliases = {alias: slug for alias, slug in ALIASES.items() if slug in catalog.gateways}
-        return cls(base=catalog, gateways=dict(catalog.gateways), aliases=aliases, shape=catalog.shape)
+        gateways = dict(catalog.gateways)
+        down: dict[str, int] = {}
+        for slug, positions in DOWN[catalog.shape].items():
+            rows = gateways.get(slug)
+            if rows is None:
+                continue
+            gone = {i for i in positions if i < len(rows)}
+            gateways[slug] = PickRows(rows, [i for i in range(len(rows)) if i not in gone])
+            down[slug] = len(gone)
+        return cls(base=catalog, gateways=gateways, aliases=aliases, shape=catalog.shape,
+                   echoes=dict(ECHOES[catalog.shape]), down=down)
 
     def add_gateway(self, slug: str, rows: Rows, aliases: tuple[str, ...]) -> None:
         self.gateways[slug] = rows
@@ -72,9 +93,13 @@ class ServedCatalog:
         return entries
 
     def default_status(self) -> list[dict[str, Any]]:
-        """Every registry gateway with the size of the catalog it serves."""
+        """Every registry gateway with the models it has cached: the rows it serves plus those gated down."""
         return [
-            {"id": e["id"], "model_count": len(self.gateways[e["id"]]), "in_error_state": False}
+            {
+                "id": e["id"],
+                "model_count": len(self.gateways[e["id"]]) + self.down.get(e["id"], 0),
+                "in_error_state": False,
+            }
             for e in self.registry
             if e["id"] in self.gateways
         ]
@@ -85,7 +110,7 @@ class ServedCatalog:
 
         def view(rows: Rows) -> Rows:
             if id(rows) not in views:
-                views[id(rows)] = ProjectedRows(rows, PROMISED_ROW_FIELDS)
+                views[id(rows)] = ProjectedRows(rows, PROMISED_ROW_FIELDS, OPTIONAL_ROW_FIELDS)
                 views[id(rows)].warm()
             return views[id(rows)]
 
@@ -108,7 +133,46 @@ class ServedCatalog:
         slug = key if key in self.gateways else self.aliases.get(key)
         if slug is None:
             return None
-        return Target(self.alias_rows.get(key, self.gateways[slug]), slug, slug)
+        return Target(self.alias_rows.get(key, self.gateways[slug]), self.echoes.get(slug, slug), slug)
+
+    def listing(self, target: Target, provider: str | None, unique: bool) -> Rows:
+        """The rows a model list serves for `provider` and `unique_models`, before paging (`total` counts them).
+
+        Full shape: an exact `provider_slug` filter; one row per id for any gateway. Sparse shape, as the backend
+        (routes/catalog.py, d4e0b0c6): the provider is normalised (`developer_key`; nothing left: no filter) and
+        matched on an id prefix or the provider slug, case-insensitively; unique rows, their own shape, only
+        for `all` (other gateways ignore `unique_models`).
+        """
+        if self.shape != SPARSE:
+            return filtered(target.rows, provider, unique)
+        rows = self.unique_rows() if unique and not target.single else target.rows
+        key = developer_key(provider or "")
+        return PickRows(rows, matching(rows, key)) if key else rows
+
+    def unique_rows(self) -> Rows:
+        """Sparse `unique_models=true` on `all`: one row per id, with the gateways that serve it (built once)."""
+        if self._unique is None:
+            merged: dict[str, Row] = {}
+            for row in self.aggregate.iter_rows():
+                seen = merged.get(row["id"])
+                if seen is None:
+                    merged[row["id"]] = {
+                        "id": row["id"],
+                        "name": row["name"],
+                        "providers": [{"slug": row["source_gateway"]}],
+                        "provider_slug": row.get("provider_slug"),
+                        "description": row.get("description"),
+                    }
+                elif all(p["slug"] != row["source_gateway"] for p in seen["providers"]):
+                    seen["providers"].append({"slug": row["source_gateway"]})
+            self._unique = ProjectedRows(TableRows(list(merged.values())), UNIQUE_ROW_FIELDS)
+            self._unique.warm()
+        return self._unique
+
+    def developer(self, value: str) -> Rows:
+        """`/v1/models/{developer}`: the rows of `all` for the normalised value (the raw one if nothing is left),
+        matched as the provider filter matches (routes/catalog.py, d4e0b0c6), in both shapes."""
+        return PickRows(self.aggregate, matching(self.aggregate, developer_key(value) or value))
 
     def chat_ids(self) -> frozenset[str]:
         """Ids chat accepts: every healthy catalog id plus fault-added gateways (computed once)."""
@@ -121,8 +185,27 @@ class ServedCatalog:
         return self._chat_ids
 
 
+def developer_key(value: str) -> str:
+    """The backend's normalisation of a `provider` value or developer path segment: strip, then leading '@'."""
+    return value.strip().lstrip("@")
+
+
+def matches_developer(row: Row, key: str) -> bool:
+    """A row is a developer's when its id starts with `key/` or its provider slug (less any leading '@') is `key`,
+    letter case aside."""
+    lowered = key.lower()
+    slug = str(row.get("provider_slug") or "").lower().lstrip("@")
+    return str(row.get("id", "")).lower().startswith(lowered + "/") or slug == lowered
+
+
+def matching(rows: Rows, key: str) -> list[int]:
+    """Positions of `key`'s rows in `rows` (cached per view and lower-cased key)."""
+    lowered = key.lower()
+    return rows.positions_matching(("developer", lowered), lambda row: matches_developer(row, lowered))
+
+
 def filtered(rows: Rows, provider: str | None, unique: bool) -> Rows:
-    """The `provider` and `unique_models` views; the position indexes are cached on `rows`."""
+    """The full shape's `provider` and `unique_models` views; the position indexes are cached on `rows`."""
     if provider is None and not unique:
         return rows
     positions: list[int] | None = None
@@ -138,14 +221,14 @@ def filtered(rows: Rows, provider: str | None, unique: bool) -> Rows:
     return PickRows(rows, positions)
 
 
-def search(rows: Rows, query: str | None) -> Rows:
-    """Rows whose id or name contains `query`, case-insensitively (all rows when empty)."""
+def search(rows: Rows, query: str | None, fields: tuple[str, ...] = SEARCHED[FULL]) -> Rows:
+    """Rows where one of `fields` contains `query`, case-insensitively (all rows when empty)."""
     if not query:
         return rows
     needle = query.lower()
     hits = [
         i
         for i, row in enumerate(rows.iter_rows())
-        if needle in row["id"].lower() or needle in str(row.get("name", "")).lower()
+        if any(needle in str(row.get(f) or "").lower() for f in fields)
     ]
     return PickRows(rows, hits)
