@@ -51,3 +51,19 @@ def test_the_module_map_lists_every_module_and_only_those() -> None:
     listed = listed_modules(where.read_text())
     assert modules - listed == set(), f"modules missing from the module map in {where.name}"
     assert listed - modules == set(), f"the module map in {where.name} lists modules that do not exist"
+
+
+def _anchor(heading: str) -> str:
+    """GitHub's anchor for a Markdown heading: lower case, punctuation dropped, spaces as hyphens."""
+    return re.sub(r"[^\w\- ]", "", heading.strip().lower()).replace(" ", "-")
+
+
+def test_the_readme_fits_a_screen_and_reaches_every_doc_and_recipe_in_one_click() -> None:
+    readme = (ROOT / "README.md").read_text()
+    assert len(readme.splitlines()) <= 150, "README.md is the front page: the manual belongs in docs/"
+    docs = sorted(p.relative_to(ROOT).as_posix() for p in (ROOT / "docs").glob("*.md"))
+    assert [d for d in docs if f"]({d}" not in readme] == [], "docs pages the README does not link"
+    recipes = re.findall(r"^## (.+)$", (ROOT / "docs" / "recipes.md").read_text(), re.MULTILINE)
+    assert recipes, "docs/recipes.md has no recipes"
+    missing = [r for r in recipes if f"](docs/recipes.md#{_anchor(r)})" not in readme]
+    assert missing == [], "recipes the README does not link directly"
