@@ -1,5 +1,5 @@
 """The module map (docs/architecture.md, wherever the README's link leads) lists every module of the package,
-and nothing that is not there."""
+and nothing that is not there; the README stays a front page that links every docs page and recipe."""
 
 from __future__ import annotations
 
