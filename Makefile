@@ -9,14 +9,14 @@ STAMP := $(VENV)/.installed-stamp
 # The tests also start a real LiteLLM proxy: its extra (~690 MB, ~25 s from the index) only for `make test`.
 LITELLM_STAMP := $(VENV)/.litellm-stamp
 
-# Suite variables: each is also a pytest option with the same meaning (README "Variables").
+# Suite variables: each is also a pytest option with the same meaning (docs/configuration.md).
 TARGET_URL ?=
 CONTRACTS ?= contracts/gateways.yaml
 GATEWAYS ?=
 BASELINE ?=
 FAULTS ?=
 PORT ?= 8080
-# make serve: the reference gateway's shape, full or sparse (README "The reference gateway"); unset: $REFERENCE_SHAPE or full
+# make serve: the reference gateway's shape, full or sparse (docs/reference-gateway.md); unset: $REFERENCE_SHAPE or full
 SHAPE ?=
 # xdist workers for suite runs (verdicts are the same serial or parallel).
 N ?= 2
@@ -67,7 +67,7 @@ gate: $(STAMP)
 	$(CLI) gate -n $(N) -- $(PYTEST_ARGS)
 
 # Deep fuzzing of the committed spec (contracts/openapi.json) and drift of the live one; a TARGET_URL host must
-# be in FUZZ_ALLOWED_HOSTS (README "Fuzzing").
+# be in FUZZ_ALLOWED_HOSTS (docs/fuzzing.md).
 fuzz: $(STAMP)
 	$(CLI) fuzz -n $(N) -- $(PYTEST_ARGS)
 
@@ -88,7 +88,7 @@ report: $(STAMP)
 	$(CLI) report $(if $(RUN),--run $(RUN))
 
 # known_findings entries for the failures of a run (RUN, default gate), printed to paste; WRITE=1 appends them
-# to CONTRACTS keeping its comments (README "Known findings").
+# to CONTRACTS keeping its comments (docs/reports.md).
 known: $(STAMP)
 	$(CLI) known --from-run $(or $(RUN),gate) $(if $(filter 1,$(WRITE)),--write)
 

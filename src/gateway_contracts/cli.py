@@ -28,7 +28,7 @@ from gateway_contracts import exitcodes
 
 PROG = "gateway-contracts"
 REPORTS = "reports"
-USAGE_ERROR = 4  # pytest's status for a usage error (README "Exit statuses")
+USAGE_ERROR = 4  # pytest's status for a usage error (docs/configuration.md)
 DEFAULT_WORKERS = "2"
 DEFAULT_PORT = "8080"
 SUITES = {

@@ -1,6 +1,6 @@
 """The contract file: its model, loading, and validation errors that point at file, line and key.
 
-A contract is data (YAML, format version 1, documented in the README). Loading it either returns a
+A contract is data (YAML, format version 1, documented in docs/contract-file.md). Loading it either returns a
 fully validated `Contract` or raises `ContractError` whose message names the file, the line and the
 dotted key that is wrong, so a typo never turns into a wall of failing tests.
 

@@ -2,7 +2,7 @@
 
 The kill matrix, the benchmarks and the self-tests start suite runs that must not inherit the caller's
 target, key, selection or pacing: they remove these variables and set their own. A variable the suite
-starts reading belongs here (README "Variables" documents each one).
+starts reading belongs here (docs/configuration.md documents each one).
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Exit statuses of a suite run (documented in the README). pytest's own: 0 ok, 1 failures, 2-5 usage."""
+"""Exit statuses of a suite run (documented in docs/configuration.md). pytest's own: 0 ok, 1 failures, 2-5 usage."""
 
 OK = 0
 CONTRACT_BROKEN = 1  # at least one contract failed: do not deploy

@@ -22,7 +22,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import xml.etree.ElementTree as ET
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -32,6 +31,7 @@ from typing import Any
 import yaml
 
 from gateway_contracts.environment import SUITE_ENV
+from gateway_contracts.report.junit import parse_junit_text
 
 HEALTHY = "healthy"
 MATRIX_FILE = Path("tests/self/kill_matrix.yaml")
@@ -220,13 +220,12 @@ def parse_junit(xml_text: str) -> Outcome:
     """Test ids (the JUnit `name`, e.g. `test_no_duplicate_ids[huggingface]`) grouped by result."""
     buckets: dict[str, set[str]] = {"passed": set(), "failed": set(), "errors": set(), "skipped": set()}
     messages: dict[str, str] = {}
-    for case in ET.fromstring(xml_text).iter("testcase"):
-        name = case.get("name", "")
-        tags = {child.tag for child in case}
-        for child in case:
-            if child.tag in ("failure", "error"):
-                text = f"{child.get('message', '')}\n{child.text or ''}"
-                messages[name] = f"{messages[name]}\n{text}" if name in messages else text
+    for case in parse_junit_text(xml_text):
+        name = case.name
+        tags = {tag for tag, _ in case.results}
+        if tags & {"failure", "error"}:
+            text = case.result_text("failure", "error")
+            messages[name] = f"{messages[name]}\n{text}" if name in messages else text
         if "error" in tags:  # an error in setup or teardown, or a collection error
             buckets["errors"].add(name)
         if "failure" in tags:

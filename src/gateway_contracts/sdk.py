@@ -20,12 +20,11 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from gateway_contracts.data.exchange import TRANSIENT_STATUSES
 from gateway_contracts.data.findings import Finding, sample
 from gateway_contracts.net.deadline import DeadlinePassed, request_deadline
 from gateway_contracts.net.limits import DEFAULT_MAX_BODY_BYTES, AnswerTooLarge, UndecodableBody, read_capped
 from gateway_contracts.net.redaction import Redactor
-from gateway_contracts.net.retry import parse_retry_after
+from gateway_contracts.net.retry import RetryPolicy
 from gateway_contracts.plan import DEFAULT_PAGES
 from gateway_contracts.plan import sdk_chat_body as chat_body
 
@@ -309,14 +308,10 @@ def retry_wait(call: SdkCall, attempt: int, retries: int, *, backoff_s: float = 
     (net/retry.py) for answers. A 429 is retried (after Retry-After, else a backoff), a 502/503/504 only with
     Retry-After (without it, it is the API's answer); nothing else. The SDK's own retries are off: they would
     retry every 5xx, hiding a 502 the contracts must see."""
-    if call.ok or call.status not in TRANSIENT_STATUSES:
+    if call.ok:
         return None
-    retry_after = parse_retry_after(call.retry_after)
-    if call.status != 429 and retry_after is None:
-        return None
-    if attempt > retries or (retry_after is not None and retry_after > max_retry_after_s):
-        return None
-    return retry_after if retry_after is not None else backoff_s * 2 ** (attempt - 1)
+    policy = RetryPolicy(retries=retries, backoff_s=backoff_s, max_retry_after_s=max_retry_after_s)
+    return policy.answer_wait(call.status, call.retry_after, attempt)
 
 
 def _retrying(once: Callable[[], T], last: Callable[[T], SdkCall], retries: int,

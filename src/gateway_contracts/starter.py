@@ -195,7 +195,7 @@ def _header(url: str, when: str, dialect: str) -> list[str]:
         f"#   required_models           = the first {REQUIRED_PER_GATEWAY} ids each listed (that `all` lists too):",
         "#                               replace them with the models your product depends on;",
         "#   chat.models               = none: init sends no chat request; add the models your product chats with.",
-        "# The counts observed are in the comments. README \"Contract file\" documents every key.",
+        "# The counts observed are in the comments. docs/contract-file.md documents every key.",
     ]
 
 

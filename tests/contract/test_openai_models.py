@@ -1,5 +1,5 @@
 """The openai dialect's own contracts: the one list's shape, the whole list's bounds and required models,
-`GET /v1/models/{id}` where the contract enables it, and an unknown model in chat (README "Other gateways").
+`GET /v1/models/{id}` where the contract enables it, and an unknown model in chat (docs/contract-file.md).
 
 Groups are checked by the unmarked per-gateway tests (test_gateways.py) on their views of the list; the
 Gatewayz-only contracts (pagination, aliases, envelope, registry, search, status) are deselected here.

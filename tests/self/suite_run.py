@@ -15,12 +15,12 @@ import sys
 import tempfile
 import threading
 import time
-import xml.etree.ElementTree as ET
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from gateway_contracts.environment import SUITE_ENV
+from gateway_contracts.report.junit import Case, read_junit
 
 ROOT = Path(__file__).resolve().parents[2]
 SCRUBBED = (*SUITE_ENV, "PYTEST_ADDOPTS")
@@ -55,17 +55,13 @@ class SuiteRun:
     def outcomes(self) -> dict[str, tuple[str, str, dict[str, list[str]]]]:
         """JUnit test name -> (outcome, failure message and text, properties); empty without a JUnit file."""
         cases: dict[str, tuple[str, str, dict[str, list[str]]]] = {}
-        if self.junit is None or not self.junit.exists():
-            return cases
-        for case in ET.parse(self.junit).iter("testcase"):
-            problem = case.find("failure")
-            if problem is None:
-                problem = case.find("error")
+        for case in self._cases():
             props: dict[str, list[str]] = {}
-            for prop in case.iter("property"):
-                props.setdefault(prop.get("name", ""), []).append(prop.get("value", ""))
-            outcome = "failed" if problem is not None else "skipped" if case.find("skipped") is not None else "passed"
-            cases[case.get("name", "")] = (outcome, (problem.get("message", "") if problem is not None else ""), props)
+            for name, value in case.properties:
+                props.setdefault(name, []).append(value)
+            # An errored test counts as failed here, a known finding's xfail as skipped (as JUnit writes it).
+            outcome = {"error": "failed", "known": "skipped"}.get(case.outcome, case.outcome)
+            cases[case.name] = (outcome, case.summary if outcome == "failed" else "", props)
         return cases
 
     def with_outcome(self, outcome: str) -> set[str]:
@@ -74,16 +70,19 @@ class SuiteRun:
     @property
     def failed(self) -> dict[str, str]:
         """JUnit name -> failure message and text, for failed and errored tests."""
-        if self.junit is None or not self.junit.exists():
-            return {}
         failed = {}
-        for case in ET.parse(self.junit).iter("testcase"):
-            problem = case.find("failure")
-            if problem is None:
-                problem = case.find("error")
+        for case in self._cases():
+            # The failure's text, else the error's (a teardown error after a failure is not the finding).
+            problem = next((text for tag in ("failure", "error") for got, text in case.results if got == tag), None)
             if problem is not None:
-                failed[case.get("name", "")] = f"{problem.get('message', '')}\n{problem.text or ''}"
+                failed[case.name] = problem
         return failed
+
+    def _cases(self) -> list[Case]:
+        """The run's JUnit file read back by the suite's own reader; none without a file."""
+        if self.junit is None or not self.junit.exists():
+            return []
+        return read_junit(self.junit)
 
     @property
     def passed(self) -> set[str]:

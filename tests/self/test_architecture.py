@@ -1,4 +1,5 @@
-"""The README's architecture section lists every module of the package, and nothing that is not there."""
+"""The module map (docs/architecture.md, wherever the README's link leads) lists every module of the package,
+and nothing that is not there; the README stays a front page that links every docs page and recipe."""
 
 from __future__ import annotations
 
@@ -7,14 +8,26 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 PACKAGE = ROOT / "src" / "gateway_contracts"
+TREE_START = "src/gateway_contracts/\n"  # the map's root line, in a fenced block
+# The map is found by its content, not by a fixed path, so moving it between docs keeps this test honest.
+CANDIDATES = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
 
 
-def listed_modules() -> set[str]:
-    """Paths (relative to the package) of the README's tree under src/gateway_contracts/: entries are lines
+def module_map() -> Path:
+    """The one Markdown file holding the module map; the README must link to it (a newcomer finds it)."""
+    holders = [p for p in CANDIDATES if "\n" + TREE_START in p.read_text()]
+    assert len(holders) == 1, f"expected one module map, found it in {[str(p.relative_to(ROOT)) for p in holders]}"
+    found = holders[0]
+    if found.name != "README.md":
+        link = found.relative_to(ROOT).as_posix()
+        assert f"]({link}" in (ROOT / "README.md").read_text(), f"README.md does not link to {link}"
+    return found
+
+
+def listed_modules(text: str) -> set[str]:
+    """Paths (relative to the package) of the map's tree under src/gateway_contracts/: entries are lines
     whose first word ends in `.py` or `/`, two spaces of indent per level."""
-    readme = (ROOT / "README.md").read_text()
-    section = readme.split("## Architecture", 1)[1].split("\n## ", 1)[0]
-    tree = section.split("src/gateway_contracts/\n", 1)[1].split("```", 1)[0]
+    tree = text.split("\n" + TREE_START, 1)[1].split("```", 1)[0]
     listed, folders = set(), []
     for line in tree.splitlines():
         match = re.match(r"( *)(\S+)", line)
@@ -32,8 +45,25 @@ def listed_modules() -> set[str]:
     return listed
 
 
-def test_the_readme_lists_every_module_and_only_those() -> None:
+def test_the_module_map_lists_every_module_and_only_those() -> None:
+    where = module_map()
     modules = {p.relative_to(PACKAGE).as_posix() for p in PACKAGE.rglob("*.py") if p.name != "__init__.py"}
-    listed = listed_modules()
-    assert modules - listed == set(), "modules missing from README 'Architecture'"
-    assert listed - modules == set(), "README 'Architecture' lists modules that do not exist"
+    listed = listed_modules(where.read_text())
+    assert modules - listed == set(), f"modules missing from the module map in {where.name}"
+    assert listed - modules == set(), f"the module map in {where.name} lists modules that do not exist"
+
+
+def _anchor(heading: str) -> str:
+    """GitHub's anchor for a Markdown heading: lower case, punctuation dropped, spaces as hyphens."""
+    return re.sub(r"[^\w\- ]", "", heading.strip().lower()).replace(" ", "-")
+
+
+def test_the_readme_fits_a_screen_and_reaches_every_doc_and_recipe_in_one_click() -> None:
+    readme = (ROOT / "README.md").read_text()
+    assert len(readme.splitlines()) <= 150, "README.md is the front page: the manual belongs in docs/"
+    docs = sorted(p.relative_to(ROOT).as_posix() for p in (ROOT / "docs").glob("*.md"))
+    assert [d for d in docs if f"]({d}" not in readme] == [], "docs pages the README does not link"
+    recipes = re.findall(r"^## (.+)$", (ROOT / "docs" / "recipes.md").read_text(), re.MULTILINE)
+    assert recipes, "docs/recipes.md has no recipes"
+    missing = [r for r in recipes if f"](docs/recipes.md#{_anchor(r)})" not in readme]
+    assert missing == [], "recipes the README does not link directly"

@@ -172,7 +172,7 @@ def test_a_tool_message_with_empty_content_is_not_promised_valid() -> None:
 
 # --- the reference gateway conforms to the consumer document ----------------------------------------
 
-# Each reference shape the suite can start (README "The reference gateway"): both must serve what the consumer
+# Each reference shape the suite can start (docs/reference-gateway.md): both must serve what the consumer
 # document promises, the sparse one with nothing more.
 # Each with the contract written for it (the sparse shape serves the 2026-08 registry of the staging contract).
 SHAPES = [

@@ -3,7 +3,7 @@
 responses, keyed where that document's `security` says (every operation: LiteLLM wants the key on
 GET /v1/models too), with the openai list-body checks instead of the Gatewayz envelope.
 
-The healthy proxy fails only on LiteLLM's own behaviour, each failure a real finding (README "Fuzzing"):
+The healthy proxy fails only on LiteLLM's own behaviour, each failure a real finding (docs/fuzzing.md):
 - `GET /v1/models?client_version=...` answers 200 with another shape, `{"models": [{"slug": ...}]}` (the
   Codex CLI catalog): not the model list (ST108, GC701 openai-list);
 - `GET /v1/models?scope=<not expand>` answers 400 although its spec types `scope` as any string (ST202);

@@ -18,8 +18,8 @@ from tests.self.suite_run import run_python
 ROOT = Path(__file__).resolve().parents[2]
 INCIDENTS = ROOT / "docs" / "incidents.md"
 KILL_MATRIX = ROOT / "tests" / "self" / "kill_matrix.yaml"
-# Where codes are cited: the product, its tests, its contracts and its front page.
-SCANNED = ("src", "tests", "contracts", "bench", "README.md", "Makefile", "pyproject.toml")
+# Where codes are cited: the product, its tests, its contracts, its front page and its manual (docs/).
+SCANNED = ("src", "tests", "contracts", "bench", "README.md", "docs", "Makefile", "pyproject.toml")
 TEXT_SUFFIXES = {".py", ".md", ".yaml", ".yml", ".json", ".toml", ".txt", ".cfg", ".ini", ".sh", ""}
 CODE = re.compile(r"\b(?:R\d{2}|B\d|D\d)\b")  # B plus one digit: ruff's B018 and the like are not incidents
 ENTRY = re.compile(r"^#{2,4} (R\d{2}|B\d|D\d)\b", re.MULTILINE)

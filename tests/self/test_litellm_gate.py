@@ -132,9 +132,9 @@ def test_the_expected_failures_are_attributable() -> None:
 
 def test_the_whole_gate_finds_only_litellms_own_finding(litellm_healthy: LiteLLMProxy, tmp_path: Path) -> None:
     """`make gate` as a user runs it against their proxy: contracts and fuzzing (the contract's own document,
-    contracts/openai-models.openapi.json). The healthy proxy breaks one contract, and it is LiteLLM's (README
-    "Other gateways"): a wrong key on GET /v1/models answers 400 `no_db_connection`, not 401 (schemathesis'
-    ST401, invalid authentication)."""
+    contracts/openai-models.openapi.json). The healthy proxy breaks one contract, and it is LiteLLM's
+    (docs/contract-file.md, "Other gateways"): a wrong key on GET /v1/models answers 400 `no_db_connection`,
+    not 401 (schemathesis' ST401, invalid authentication)."""
     run = run_suite(["tests/contract", "tests/fuzz", "-m", "gate", "-p", "xdist", "-n", "2"], tmp_path,
                     env={"TARGET_URL": litellm_healthy.url, "GATEWAY_API_KEY": litellm_healthy.master_key,
                          "CONTRACTS": str(CONTRACT)}, timeout=600)

@@ -331,3 +331,37 @@ def test_rendered_findings_read_back_without_their_kind_line() -> None:
     assert (finding.invariant, finding.message) == ("no-duplicate-ids", "3 ids repeated")
     assert finding.evidence == "a, b"
     assert finding.request == "GET /v1/models?gateway=x -> 200"
+
+
+TWO_RESULTS = """<testsuites><testsuite name="pytest">
+<testcase classname="tests.contract.t" name="test_a[x]"><failure message="count 3">[count-floor] 3</failure>
+<error message="teardown">boom</error></testcase>
+<testcase classname="tests.contract.t" name="test_b[x]"><error message="setup">no fixture</error></testcase>
+<testcase classname="tests.contract.t" name="test_c[x]"><skipped type="pytest.xfail" message="known">k</skipped>
+<properties><property name="known_finding" value="GC201 at test_c[x]"/></properties></testcase>
+<testcase classname="tests.contract.t" name="test_d[x]"/>
+</testsuite></testsuites>"""
+
+
+def test_one_junit_reader_serves_the_report_the_kill_matrix_and_the_self_tests(tmp_path: Path) -> None:
+    # A failure then a teardown error on one test: the report's outcome is the failure, the kill matrix counts
+    # both and keeps both texts, the self-tests' SuiteRun reads the failure's text; all from read_junit.
+    from gateway_contracts.killmatrix import parse_junit
+    from tests.self.suite_run import SuiteRun
+
+    path = tmp_path / "junit.xml"
+    path.write_text(TWO_RESULTS)
+    cases = {c.name: c for c in read_junit(path)}
+    assert [cases[n].outcome for n in ("test_a[x]", "test_b[x]", "test_c[x]", "test_d[x]")] == [
+        "failed", "error", "known", "passed"]
+    outcome = parse_junit(TWO_RESULTS)
+    assert outcome.failed == {"test_a[x]"}
+    assert outcome.errors == {"test_a[x]", "test_b[x]"}
+    assert outcome.skipped == {"test_c[x]"}
+    assert outcome.passed == {"test_d[x]"}
+    assert outcome.messages["test_a[x]"] == "count 3\n[count-floor] 3\nteardown\nboom"
+    run = SuiteRun(1, "", "", 0.0, junit=path)
+    assert run.failed == {"test_a[x]": "count 3\n[count-floor] 3", "test_b[x]": "setup\nno fixture"}
+    assert {n: o for n, (o, _, _) in run.outcomes().items()} == {
+        "test_a[x]": "failed", "test_b[x]": "failed", "test_c[x]": "skipped", "test_d[x]": "passed"}
+    assert run.outcomes()["test_c[x]"][2] == {"known_finding": ["GC201 at test_c[x]"]}

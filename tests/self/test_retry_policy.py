@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from gateway_contracts.data.exchange import Exchange, TransportFailure
 from gateway_contracts.net.retry import RetryPolicy, parse_retry_after
@@ -69,3 +71,14 @@ def test_a_timeout_is_retried_once_then_marks_the_target_as_hanging() -> None:
                                      TransportFailure.CONNECT_TIMEOUT, TransportFailure.OTHER])
 def test_failures_that_do_not_heal_are_final(failure: TransportFailure) -> None:
     assert RetryPolicy(retries=5).wait(answer(None, failure=failure), 1, [], Hangs()) is None
+
+
+@given(st.sampled_from([200, 400, 404, 429, 500, 502, 503, 504]),
+       st.one_of(st.none(), st.sampled_from(["0", "2", "61", "-1", "soon"])), st.integers(1, 4), st.integers(0, 3))
+def test_the_answer_only_decision_is_the_full_policys(status: int, retry_after: str | None, attempt: int,
+                                                      retries: int) -> None:
+    # The OpenAI SDK's and the fuzzer's clients decide by answer_wait: the same wait as the suite's client
+    # for the same answer, so the three clients share one policy.
+    policy = RetryPolicy(retries=retries)
+    assert policy.answer_wait(status, retry_after, attempt) == policy.wait(
+        answer(status, retry_after), attempt, [], Hangs())

@@ -81,8 +81,8 @@ def contract_document(settings: FuzzSettings, contract: Any) -> Path | None:
 
 
 def no_document_reason(contract: Any) -> str:
-    return (f"the contract {getattr(contract, 'path', '?')} names no OpenAPI document (key `openapi`, README "
-            "\"Contract file\"), so nothing is fuzzed; FUZZ_SPEC=FILE names one for this run")
+    return (f"the contract {getattr(contract, 'path', '?')} names no OpenAPI document (key `openapi`, "
+            "docs/contract-file.md), so nothing is fuzzed; FUZZ_SPEC=FILE names one for this run")
 
 
 def resolve_source(settings: FuzzSettings, contract: Any, target_url: str | None, *,

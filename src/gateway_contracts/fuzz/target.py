@@ -43,6 +43,7 @@ from gateway_contracts.net.limits import (
     read_capped,
 )
 from gateway_contracts.net.redaction import Redactor
+from gateway_contracts.net.retry import RetryPolicy
 from gateway_contracts.net.throttle import Throttle
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -69,8 +70,9 @@ class ThrottledSession(requests.Session):
         # A 429 is the shared limiter's answer to the whole run (or to another client on the same address),
         # not the API's answer to this case: wait as the suite's client does (Retry-After up to a minute,
         # else a doubling backoff) and send again, so no check ever judges a rate-limit answer.
-        self._retries, self._max_retry_after_s, self._backoff_s, self._sleep = (
-            retries, max_retry_after_s, backoff_s, sleep)
+        # Only a 429 is retried here: a 5xx, even with Retry-After, is the answer the checks judge.
+        self._policy = RetryPolicy(retries=retries, backoff_s=backoff_s, max_retry_after_s=max_retry_after_s)
+        self._sleep = sleep
         self.rate_limited = 0
         self._answers: dict[tuple[Any, ...], requests.Response] = {}
         self.sent = 0
@@ -90,16 +92,16 @@ class ThrottledSession(requests.Session):
                 return self._answers[key]
         self.distinct += 1
         response = self._send_once(request, **kwargs)
-        for attempt in range(1, self._retries + 1):
-            if response.status_code != 429:
-                break
-            wait = _retry_after(response.headers.get("Retry-After"))
-            if wait is not None and wait > self._max_retry_after_s:
+        attempt = 1
+        while response.status_code == 429:
+            wait = self._policy.answer_wait(429, response.headers.get("Retry-After"), attempt)
+            if wait is None:
                 break
             self.rate_limited += 1
             response.close()
-            self._sleep(wait if wait is not None else self._backoff_s * 2 ** (attempt - 1))
+            self._sleep(wait)
             response = self._send_once(request, **kwargs)
+            attempt += 1
         if key is not None:
             response.content  # noqa: B018 - read the body now, so the stored answer can be handed out again
             self._answers[key] = response
@@ -148,13 +150,6 @@ class ThrottledSession(requests.Session):
     def _heard(self, failure: str | None) -> None:
         if self._breaker is not None:
             self._breaker.record(failure)
-
-
-def _retry_after(value: str | None) -> float | None:
-    try:
-        return max(0.0, float(value)) if value is not None else None
-    except ValueError:
-        return None  # the HTTP-date form: treated as absent (the API sends seconds)
 
 
 @dataclass

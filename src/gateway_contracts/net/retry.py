@@ -60,9 +60,25 @@ class RetryPolicy:
         if retry_after is not None and retry_after > self.max_retry_after_s:
             notes.append(f"attempt {attempt}: {what}, Retry-After {retry_after:g} s is over the limit")
             return None
-        wait = retry_after if retry_after is not None else self.backoff_s * 2 ** (attempt - 1)
+        wait = retry_after if retry_after is not None else self.backoff(attempt)
         notes.append(f"attempt {attempt}: {what}, retried after {wait:g} s")
         return wait
+
+    def answer_wait(self, status: int | None, retry_after: str | None, attempt: int) -> float | None:
+        """`wait`'s rules for an answer alone (no transport failure, no notes, no hang record): for the
+        clients that keep their own notes, the OpenAI SDK's and the fuzzer's."""
+        if status not in TRANSIENT_STATUSES:
+            return None
+        seconds = parse_retry_after(retry_after)
+        if status != 429 and seconds is None:
+            return None  # a 502/503/504 without Retry-After is the API's answer
+        if attempt > self.retries or (seconds is not None and seconds > self.max_retry_after_s):
+            return None
+        return seconds if seconds is not None else self.backoff(attempt)
+
+    def backoff(self, attempt: int) -> float:
+        """Our own wait before retry `attempt` (1-based) when the answer names none: doubling."""
+        return self.backoff_s * 2 ** (attempt - 1)
 
 
 def parse_retry_after(value: str | None) -> float | None:

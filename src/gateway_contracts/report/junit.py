@@ -34,6 +34,13 @@ class Case:
     message: str = ""  # the failure text, or the skip reason
     properties: tuple[tuple[str, str], ...] = field(default=())
     summary: str = ""  # the failure's `message` attribute: pytest's one-paragraph summary
+    # Every result element as written, in order: (failure|error|skipped, its `message` attribute, newline, its
+    # text). A test can have two (a failure in the call and an error in teardown); `outcome` names the first.
+    results: tuple[tuple[str, str], ...] = field(default=())
+
+    def result_text(self, *tags: str) -> str:
+        """The text of the result elements with these tags, joined by newlines ('' when none)."""
+        return "\n".join(text for tag, text in self.results if tag in tags)
 
     @property
     def test_id(self) -> str:
@@ -97,7 +104,15 @@ class Case:
 
 def read_junit(path: Path, redact: Callable[[str], str] = lambda s: s) -> list[Case]:
     """Every test case of the file (all suites), messages passed through `redact`."""
-    root = ET.parse(path).getroot()
+    return _cases(ET.parse(path).getroot(), redact)
+
+
+def parse_junit_text(xml_text: str, redact: Callable[[str], str] = lambda s: s) -> list[Case]:
+    """`read_junit` of a JUnit document already read."""
+    return _cases(ET.fromstring(xml_text), redact)
+
+
+def _cases(root: ET.Element, redact: Callable[[str], str]) -> list[Case]:
     cases = []
     for case in root.iter("testcase"):
         outcome, message, summary = "passed", "", ""
@@ -111,11 +126,13 @@ def read_junit(path: Path, redact: Callable[[str], str] = lambda s: s) -> list[C
                 message = message or summary
                 break
         properties = tuple((p.get("name", ""), redact(p.get("value", ""))) for p in case.iter("property"))
+        results = tuple((node.tag, redact(f"{node.get('message', '')}\n{node.text or ''}")) for node in case
+                        if node.tag in ("failure", "error", "skipped"))
         if outcome == "skipped" and any(name == KNOWN_PROPERTY for name, _ in properties):
             outcome = "known"  # an xfail of session/known.py: it ran and failed, with known findings only
         cases.append(Case(
             classname=case.get("classname", ""), name=case.get("name", ""), outcome=outcome,
             time_s=float(case.get("time") or 0), message=redact(message), properties=properties,
-            summary=redact(summary),
+            summary=redact(summary), results=results,
         ))
     return cases

@@ -93,7 +93,7 @@ def resolve_target(config: pytest.Config, state: SuiteState) -> None:
         state.api_key = None if state.keyless else env_key or f"gwc-throwaway-{secrets.token_urlsafe(18)}"
         state.key_source = "keyless" if state.keyless else "environment" if env_key else "provisioned"
         try:
-            shape = os.environ.get("REFERENCE_SHAPE", "").strip() or "full"  # README "The reference gateway"
+            shape = os.environ.get("REFERENCE_SHAPE", "").strip() or "full"  # docs/reference-gateway.md
             keys = {state.api_key} if state.api_key else set()
             state.embedded = EmbeddedGateway(faults=faults, api_keys=keys, shape=shape)
             state.embedded.start()
