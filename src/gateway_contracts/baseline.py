@@ -26,8 +26,10 @@ FORMAT = 1
 # sign-off), not failed: catalogs retire and health-gate models every week; the ids that must not vanish are
 # the contract's required models, which fail.
 LONG_LIVED_DAYS = 30
-# A latency regression must also add this much time: millisecond latencies jitter by large factors.
-LATENCY_NOISE_S = 0.25
+# A latency regression must also add this much time: sub-second latencies jitter by large factors, and the
+# nightly's own fuzzing loads the target while its contracts time it (seen against the real backend: a 0.02 s
+# baseline median read 0.50 s under the nightly's traffic). The regressions that hurt users took seconds (R18).
+LATENCY_NOISE_S = 1.0
 
 
 class BaselineError(Exception):
