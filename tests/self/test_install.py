@@ -205,8 +205,8 @@ def test_init_against_the_reference_gateway(tmp_path: Path, shape: str, capsys: 
     assert contract.aggregate is not None
     assert contract.aggregate.min_models > 0
     assert SECRET not in text + capsys.readouterr().out
-    if shape == "sparse":  # rows without context_length: not bounded
-        assert all(g.max_unknown_context_share == 1.0 for g in contract.gateways)
+    if shape == "sparse":  # every row serves a positive context_length: bounded at the default
+        assert all(g.max_unknown_context_share == starter.CONTEXT_BOUND for g in contract.gateways)
     else:
         hug = contract.gateway("huggingface")
         assert hug.aliases == ("hug",)
