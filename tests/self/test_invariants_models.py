@@ -16,6 +16,7 @@ from gateway_contracts.invariants.models import (
     check_known_context_share,
     check_model_rows,
     check_priced_share,
+    check_unique_page,
     id_problem,
     is_priced,
     price_problem,
@@ -368,3 +369,14 @@ def test_unknown_context_share_threshold(known: int, unknown: int, share: float)
         {"id": f"u/{i}", "context_length": 0} for i in range(unknown)]
     findings = check_known_context_share(rows, max_unknown_context_share=share)
     assert bool(findings) is (bool(rows) and unknown / len(rows) > share)
+
+
+def test_a_unique_page_holds_each_id_once_in_the_unique_shape() -> None:
+    row = {"id": "openai/gpt-4o", "name": "GPT-4o", "providers": [{"slug": "openrouter"}]}
+    assert check_unique_page({"data": [row, {**row, "id": "x/y"}]}, request=REQUEST) == []
+    # D2: the backend keys unique rows by display name, so one id comes back once per name.
+    [dup] = check_unique_page({"data": [row, {**row, "name": "OpenAI GPT-4o"}]}, request=REQUEST)
+    assert (dup.invariant, dup.request) == ("no-duplicate-ids", REQUEST)
+    assert [f.message for f in check_unique_page({"data": [{**row, "providers": "openrouter"}]})] == [
+        "1 unique row(s): providers is not a list"]
+    assert [f.invariant for f in check_unique_page({"models": []})] == ["envelope"]

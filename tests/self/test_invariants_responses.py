@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 from gateway_contracts.data.exchange import Exchange
 from gateway_contracts.data.findings import Finding
+from gateway_contracts.data.pages import Page, Walk
 from gateway_contracts.invariants.registry import listed_in_registry, registry_names, uncovered_gateways
 from gateway_contracts.invariants.responses import (
     answered_json,
@@ -18,6 +19,7 @@ from gateway_contracts.invariants.responses import (
     rejected_as_client_error,
     requires_key,
     route_exists,
+    same_gateway_selected,
     spec_lists_paths,
     within_budget,
 )
@@ -247,3 +249,23 @@ def test_every_registry_gateway_is_covered_or_reported(slugs: list[str], data: s
     covered = data.draw(st.lists(st.sampled_from(slugs), unique=True))
     names = registry_names({"data": [{"id": s, "aliases": []} for s in slugs]})
     assert uncovered_gateways(names, covered=covered) == sorted(set(slugs) - set(covered))
+
+
+def _variant(gateway: str, total: int, *ids: str) -> Exchange:
+    body = {"data": [{"id": i} for i in ids], "total": total, "gateway": gateway}
+    return Exchange("GET", "http://t/v1/models?gateway=HuggingFace&limit=1", 200, "application/json",
+                    json.dumps(body))
+
+
+def test_a_case_variant_selects_the_same_gateway() -> None:
+    listing = Exchange("GET", "http://t/v1/models?gateway=huggingface", 200, "application/json", json.dumps(
+        {"data": [{"id": "a/b"}, {"id": "c/d"}], "total": 2, "returned": 2, "offset": 0, "limit": 1000,
+         "has_more": False, "next_offset": None, "gateway": "huggingface"}))
+    canonical = Walk(limit=1000, pages=(Page(0, 1000, listing),))
+    # The echo may be an alias (the backend's fetch slug), the first row any of the gateway's, in any order.
+    assert same_gateway_selected(_variant("hug", 2, "c/d"), canonical, "huggingface", ("hug",)) == []
+    [found] = same_gateway_selected(_variant("openrouter", 340, "x/y"), canonical, "huggingface", ("hug",))
+    assert found.invariant == "case-insensitive"
+    assert found.message == ("gateway echoes 'openrouter', expected a name of 'huggingface'; total is 340, "
+                             "'huggingface' counts 2; first id is 'x/y', not one of the 2 ids 'huggingface' lists")
+    assert same_gateway_selected(_variant("hug", 2), canonical, "huggingface", ("hug",))  # rows vanished

@@ -338,8 +338,8 @@ def search_may_match(row: dict[str, Any], needle: str) -> bool:
     folded = needle.casefold()
     if not folded or "description" not in row:
         return True
-    return any(isinstance(row.get(f), str) and (folded in row[f].casefold() or needle.lower() in row[f].lower())
-               for f in SEARCHED_FIELDS)
+    # casefold matches whatever lower() matches (the backend's comparison), and a little more
+    return any(isinstance(row.get(f), str) and folded in row[f].casefold() for f in SEARCHED_FIELDS)
 
 
 def next_page(parent: Exchange, child: Exchange) -> list[Finding]:

@@ -10,6 +10,7 @@ from typing import Any, NamedTuple
 
 from gateway_contracts.data.findings import Finding, sample
 from gateway_contracts.data.jsontypes import is_int
+from gateway_contracts.invariants.catalog import no_duplicate_ids
 
 _BAD_ID_CHARS = re.compile(r"[\s'\"()\[\]{}<>,]")
 _REPEATED_PREFIX = re.compile(r"^([^/]+/)\1")  # @deepinfra/@deepinfra/..., groq/groq/...
@@ -128,6 +129,15 @@ def check_unique_rows(rows: Sequence[Any], *, request: str | None = None) -> lis
         findings.append(Finding("model-schema", f"{len(bad)} unique row(s): providers is not a list", request,
                                 sample(bad)))
     return findings
+
+
+def check_unique_page(body: Any, *, request: str | None = None) -> list[Finding]:
+    """A `unique_models=true` page: a `data` list holding each id once, in the unique row's shape."""
+    rows = body.get("data") if isinstance(body, dict) else None
+    if not isinstance(rows, list):
+        return [Finding("envelope", "the unique_models=true answer has no 'data' list", request)]
+    return no_duplicate_ids([r.get("id") if isinstance(r, dict) else None for r in rows], request=request) + (
+        check_unique_rows(rows, request=request))
 
 
 def is_priced(row: Any) -> bool:

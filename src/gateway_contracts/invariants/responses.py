@@ -108,7 +108,8 @@ def same_gateway_selected(exchange: Exchange, canonical: Walk, slug: str, names:
         problems.append(f"total is {body['total']}, {slug!r} counts {canonical.total}")
     rows = body.get("data") if isinstance(body.get("data"), list) else []
     first = rows[0].get("id") if rows and isinstance(rows[0], dict) else None
-    if (first is None) != (not canonical.ids) or (first is not None and first not in set(canonical.ids)):
+    # Either both list nothing, or the variant's first row is one of the gateway's.
+    if (first not in set(canonical.ids)) if first is not None else bool(canonical.ids):
         problems.append(f"first id is {first!r}, not one of the {len(canonical.ids)} ids {slug!r} lists")
     if not problems:
         return []
