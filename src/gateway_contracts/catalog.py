@@ -65,10 +65,8 @@ class CatalogStore:
         """One request of the plan, through the session client (cached: each is sent once per run)."""
         if request.method == "GET" and request.authenticated:  # the openai dialect's keyed list and models
             return self.client.request("GET", request.path, params=request.query or None, authenticated=True)
-        if request.method == "GET" and request.read:  # the same request again, on purpose
-            return self.client.get(request.path, request.query or None, read=request.read)
         if request.method == "GET":  # get/post_json/request: what the offline store's client duck-types
-            return self.client.get(request.path, request.query or None)
+            return self.client.get(request.path, request.query or None, read=request.read)
         return self.client.post_json(request.path, request.body, authenticated=request.authenticated)
 
     def page(self, gateway: str, offset: int, limit: int) -> Exchange:

@@ -379,7 +379,7 @@ class AnswersNothing:
     def __init__(self) -> None:
         self.gateways: list[str] = []
 
-    def get(self, path: str, params: dict[str, Any] | None = None) -> Exchange:
+    def get(self, path: str, params: dict[str, Any] | None = None, *, read: int = 0) -> Exchange:
         if params and "gateway" in params:
             self.gateways.append(str(params["gateway"]))
         return Exchange("GET", build_url(self.base_url, path, params), 404, "application/json", '{"detail": "no"}')

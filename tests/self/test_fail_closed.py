@@ -263,7 +263,7 @@ class Retried:
     def __init__(self) -> None:
         self.touched: list[Exchange] = []
 
-    def get(self, path: str, params: dict[str, Any] | None = None) -> Exchange:
+    def get(self, path: str, params: dict[str, Any] | None = None, *, read: int = 0) -> Exchange:
         body = '{"data": [{"id": "a/b"}], "total": 1, "returned": 1, "has_more": false}'
         exchange = Exchange("GET", build_url(self.base_url, path, params), 200, "application/json", body, attempts=2)
         self.touched.append(exchange)
