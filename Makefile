@@ -48,14 +48,25 @@ help:
 	@echo "make known   - known_findings entries for the failures of a run (RUN=gate; WRITE=1 appends them)"
 	@echo "make bench   - measure the suite's own cost (requests, wall time, scale); writes bench/RESULTS.md"
 
+# The installer: uv resolves the same requirements from the same index (PyPI) as pip, to the same versions, in
+# seconds: dev and LiteLLM extras took 5.8 s with a cold uv cache, ~65 s with pip. It is bootstrapped into the
+# venv by pip. PIP=1 installs with pip alone; uv reads UV_INDEX_URL, not pip.conf, so PIP_INDEX_URL is passed on.
+ifeq ($(PIP),1)
+INSTALL := $(VENV)/bin/python -m pip install --quiet
+BOOTSTRAP := $(VENV)/bin/python -m pip install --quiet --upgrade pip
+else
+INSTALL := $(VENV)/bin/uv pip install --quiet --python $(VENV)/bin/python $(if $(PIP_INDEX_URL),--index-url $(PIP_INDEX_URL))
+BOOTSTRAP := $(VENV)/bin/python -m pip install --quiet uv
+endif
+
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
-	$(VENV)/bin/python -m pip install --quiet --upgrade pip
-	$(VENV)/bin/python -m pip install --quiet -e '.[dev]'
+	$(BOOTSTRAP)
+	$(INSTALL) -e '.[dev]'
 	touch $(STAMP)
 
 $(LITELLM_STAMP): $(STAMP)
-	$(VENV)/bin/python -m pip install --quiet -e '.[dev,litellm]'
+	$(INSTALL) -e '.[dev,litellm]'
 	touch $(LITELLM_STAMP)
 
 install: $(STAMP)
