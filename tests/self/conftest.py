@@ -46,7 +46,7 @@ def litellm_faulty(litellm_proxies: tuple[LiteLLMProxy, LiteLLMProxy]) -> LiteLL
     return litellm_proxies[1]
 
 
-# -- the kill matrix's report (tests/self/test_kill_matrix.py) -----------------------------------------------
+# -- the kill matrix's report (tests/self/e2e/test_kill_matrix.py) -----------------------------------------------
 # Each matrix item carries its verdict as a user property; under xdist the reports reach the controller, which
 # alone writes reports/kill-matrix.md and prints the summary line, for the scenarios this session ran.
 

@@ -65,7 +65,7 @@ class ProxyModel:
         return entries
 
 
-# The models of contracts/litellm/config.yaml (tests/self/test_litellm_gate.py keeps the two equal) and
+# The models of contracts/litellm/config.yaml (tests/self/e2e/test_litellm_gate.py keeps the two equal) and
 # so of contracts/litellm-example.yaml: two prefix groups of ids LiteLLM's bundled cost map knows (a wildcard
 # twin expands from that map), and a group of house names without a slash, listed explicitly (LiteLLM's
 # GET /v1/models/{id} only serves ids without one).
@@ -81,7 +81,7 @@ HEALTHY: tuple[ProxyModel, ...] = (
 )
 
 # The four faults made by configuration, on distinct models and groups of one proxy so that each fails its
-# own contracts (tests/self/test_litellm_gate.py holds each to exactly those).
+# own contracts (tests/self/e2e/test_litellm_gate.py holds each to exactly those).
 REMOVED = "house-writer"  # required in the house group; the group stays above its floor
 BELOW_FLOOR = "anthropic/claude-3-5-haiku-20241022"  # not required: the anthropic group drops to 1 (floor 2)
 TWICE = "openai/gpt-4o-2024-08-06"  # listed twice (a wildcard twin)
