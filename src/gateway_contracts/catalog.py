@@ -3,7 +3,7 @@
 Tests never fetch on their own: they ask this store, which fetches each page once through the
 session client (cached across xdist workers) and derives walks from those pages. Every request it makes is
 built by `gateway_contracts.plan` (pages, probes, chat bodies), whose `planned_requests` lists the minimum the
-contracts need: the request-economy bench sends that plan, and tests/self/test_plan.py checks a gate run
+contracts need: the request-economy bench sends that plan, and tests/self/unit/test_plan.py checks a gate run
 sends exactly it.
 
 The openai dialect has one list and no pagination: `model_list()` is that one `GET /v1/models` (keyed: the

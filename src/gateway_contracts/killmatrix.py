@@ -8,7 +8,7 @@ contract that silently stops checking, or starts failing for the wrong reason, b
 A scenario with `fuzz: true` runs the gate's fuzz tests too (the full gate profile, as `make gate` runs it):
 the fuzz-only faults, which no gate contract can see, are caught there or nowhere.
 Parsing, comparison and rendering are pure functions; only `run_scenario`/`run_matrix` touch processes.
-`make test` runs each scenario as its own pytest item (tests/self/test_kill_matrix.py); this module's command
+`make test` runs each scenario as its own pytest item (tests/self/e2e/test_kill_matrix.py); this module's command
 runs them a few at a time outside pytest:
 
     python -m gateway_contracts.killmatrix [--jobs 3] [--only FAULT ...] [--shape SHAPE ...] [--record]

@@ -8,7 +8,7 @@ the past-the-end and other-case pages, the invalid list and search queries, the 
 and the three preflight probes. Catalog sizes cannot be known in advance, so the caller passes each catalog's
 `total` as its first page reports it (`first_pages` lists those pages).
 
-`bench/gate_cost.py` sends exactly this plan as its bare crawl, and `tests/self/test_plan.py` checks that a
+`bench/gate_cost.py` sends exactly this plan as its bare crawl, and `tests/self/unit/test_plan.py` checks that a
 gate run against the reference gateway sends these requests and no others.
 
 The openai dialect's plan (`openai_requests`) is much shorter: the one list (keyed when there is a key: its

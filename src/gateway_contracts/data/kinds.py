@@ -6,7 +6,7 @@ reused, so a dashboard, a ticket or an incident note can cite `GC203` across ren
 
 Numbering: GC1xx pagination and the envelope, GC2xx whole-catalog, GC3xx model rows, GC4xx single responses
 and routes, GC5xx fuzz-only checks, GC6xx baseline comparison, GC9xx the suite itself. A new kind takes the
-next free code of its group; a retired one keeps its code out of use. `tests/self/test_finding_kinds.py`
+next free code of its group; a retired one keeps its code out of use. `tests/self/unit/data/test_kinds.py`
 reads the source and fails when an invariant name has no kind here.
 """
 
