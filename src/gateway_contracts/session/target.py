@@ -16,7 +16,7 @@ from typing import NoReturn
 
 import pytest
 
-from gateway_contracts import embedded, exitcodes
+from gateway_contracts import exitcodes
 from gateway_contracts.catalog import CatalogStore
 from gateway_contracts.contract import OPENAI, Contract, ContractError, load_contract
 from gateway_contracts.net.client import ClientSettings, GatewayClient
@@ -87,6 +87,8 @@ def resolve_target(config: pytest.Config, state: SuiteState) -> None:
         state.api_key, state.key_source = env_key, "keyless" if state.keyless else "environment"
         state.description = state.target_url
     else:
+        from gateway_contracts import embedded
+
         # A throwaway key so the keyed chat checks run by default; GATEWAY_API_KEY wins if set, --keyless has none.
         state.api_key = None if state.keyless else env_key or f"gwc-throwaway-{secrets.token_urlsafe(18)}"
         state.key_source = "keyless" if state.keyless else "environment" if env_key else "provisioned"
