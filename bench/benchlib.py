@@ -1,6 +1,6 @@
 """Shared pieces of the benchmarks: the machine, a reference gateway in its own process, statistics.
 
-The reference gateway runs as a separate process (`python -m gateway_contracts.reference`), so what it
+The reference gateway runs as a separate process (`python -m gateway_testbed.reference`), so what it
 spends (generating pages, its memory) is never counted as the suite's, and its request counter
 (`GET /_reference/stats`, not itself counted) tells how many requests a run made.
 """
@@ -53,8 +53,8 @@ def machine() -> dict[str, Any]:
 def reference_gateway(*, scale: Mapping[str, int] | None = None, api_key: str | None = None,
                       command: Sequence[str] | None = None, start_timeout: float = 300) -> Iterator[str]:
     """Serve the reference gateway in a child process on a free port; yield its base URL. `command` replaces
-    `python -m gateway_contracts.reference --port 0` (it must print the same "serving http://..." line)."""
-    args = list(command or [sys.executable, "-m", "gateway_contracts.reference", "--port", "0"])
+    `python -m gateway_testbed.reference --port 0` (it must print the same "serving http://..." line)."""
+    args = list(command or [sys.executable, "-m", "gateway_testbed.reference", "--port", "0"])
     for slug, size in (scale or {}).items():
         args += ["--scale", f"{slug}={size}"]
     env = python_env()

@@ -118,11 +118,11 @@ class Recorder:
 def serve() -> None:
     import uvicorn
 
-    from gateway_contracts.reference.app import create_app
+    from gateway_testbed.reference.app import create_app
 
     key = os.environ.get("GATEWAY_API_KEY")
     app = Recorder(create_app(api_keys=(key,) if key else ()))
-    from gateway_contracts.reference.server import bind_tcp
+    from gateway_testbed.reference.server import bind_tcp
 
     sock = bind_tcp("127.0.0.1", 0)
     print(f"reference gateway serving http://127.0.0.1:{sock.getsockname()[1]} (recording)", flush=True)

@@ -4,7 +4,7 @@
 
 `embedded`: the gateway the suite starts when no TARGET_URL is given (EmbeddedGateway, a thread of the test
 process), asked from a separate client process as an xdist worker asks it. `standalone`: `python -m
-gateway_contracts.reference` in its own process. Each is asked the same requests in turn on one kept-alive
+gateway_testbed.reference` in its own process. Each is asked the same requests in turn on one kept-alive
 httpx connection: /health, a 100-model catalog page and the registry. Before the listening socket was created
 with IPPROTO_TCP, every kept-alive answer waited ~40 ms (Nagle's algorithm meeting the client's delayed ACK);
 the target is under 2 ms.
@@ -58,7 +58,7 @@ def measure_client(url: str, count: int) -> dict[str, Any]:
 
 
 def measure(count: int) -> dict[str, Any]:
-    from gateway_contracts.reference import EmbeddedGateway
+    from gateway_testbed.reference import EmbeddedGateway
 
     with EmbeddedGateway() as embedded:
         embedded_figures = measure_client(embedded.url, count)

@@ -56,7 +56,7 @@ def render(cost: dict[str, Any], sizes: dict[str, Any], lat: dict[str, Any], *, 
         f"{lat['embedded']['requests']} requests per server, one kept-alive httpx connection from a client process "
         "(as an xdist worker asks): /health, a 100-model page of groq and the registry, in turn. `embedded` is the "
         "gateway the suite starts itself (a thread of the test process); `standalone` is `python -m "
-        "gateway_contracts.reference`. Before the listening socket was created with IPPROTO_TCP (so that asyncio "
+        "gateway_testbed.reference`. Before the listening socket was created with IPPROTO_TCP (so that asyncio "
         "sets TCP_NODELAY on accepted sockets), each of these answers took ~44 ms: Nagle's algorithm waiting for "
         "the client's delayed ACK.",
         "",

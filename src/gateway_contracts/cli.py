@@ -246,7 +246,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     cli = parser()
     args, unknown = cli.parse_known_args(mine)
     if args.command == "serve":
-        from gateway_contracts.reference.__main__ import main as serve
+        from gateway_contracts.embedded import serve
 
         return serve(["--port", DEFAULT_PORT, *unknown, *passthrough])  # a later --port wins
     if args.command in ("report", "known", "init") and (unknown or passthrough):

@@ -51,9 +51,9 @@ SPEC_CONNECT_TIMEOUT_S = 5.0
 
 def reference_spec() -> dict[str, Any]:
     """The document the healthy reference gateway serves (as the suite starts it: no rate limiter)."""
-    from gateway_contracts.reference.app import create_app
+    from gateway_contracts.embedded import reference_document
 
-    return create_app().openapi()
+    return reference_document()
 
 
 def render(spec: dict[str, Any]) -> str:

@@ -87,7 +87,7 @@ def resolve_target(config: pytest.Config, state: SuiteState) -> None:
         state.api_key, state.key_source = env_key, "keyless" if state.keyless else "environment"
         state.description = state.target_url
     else:
-        from gateway_contracts.reference.server import EmbeddedGateway
+        from gateway_contracts import embedded
 
         # A throwaway key so the keyed chat checks run by default; GATEWAY_API_KEY wins if set, --keyless has none.
         state.api_key = None if state.keyless else env_key or f"gwc-throwaway-{secrets.token_urlsafe(18)}"
@@ -95,8 +95,7 @@ def resolve_target(config: pytest.Config, state: SuiteState) -> None:
         try:
             shape = os.environ.get("REFERENCE_SHAPE", "").strip() or "full"  # docs/reference-gateway.md
             keys = {state.api_key} if state.api_key else set()
-            state.embedded = EmbeddedGateway(faults=faults, api_keys=keys, shape=shape)
-            state.embedded.start()
+            state.embedded = embedded.start(faults=faults, api_keys=keys, shape=shape)
         except ValueError as exc:  # an unknown fault or shape, or a fault the shape cannot serve
             fail_run(f"embedded reference gateway: {exc}", exitcodes.INVALID_CONTRACT)
         state.target_url = state.embedded.url

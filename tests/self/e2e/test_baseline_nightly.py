@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from gateway_contracts.reference import FAULTS, create_app
+from gateway_testbed.reference import FAULTS, create_app
 from tests.self.suite_run import SuiteRun, run_suite
 
 ROOT = Path(__file__).resolve().parents[3]

@@ -35,8 +35,8 @@ from gateway_contracts.options import (
     option_type,
     positive_float,
 )
-from gateway_contracts.reference.server import EmbeddedGateway
 from gateway_contracts.session.state import KEYLESS_REASON
+from gateway_testbed.reference.server import EmbeddedGateway
 from tests.self.suite_run import SuiteRun, assert_one_line_exit, run_gate
 
 ROOT = Path(__file__).resolve().parents[3]

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from gateway_contracts.reference import EmbeddedGateway
+from gateway_testbed.reference import EmbeddedGateway
 from tests.self.suite_run import SMOKE_FUZZ, run_suite
 
 pytestmark = pytest.mark.slow

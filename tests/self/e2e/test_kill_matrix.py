@@ -3,7 +3,7 @@ in both shapes of the reference gateway (full with contracts/gateways.yaml, spar
 
 One pytest item per scenario and shape of tests/self/kill_matrix.yaml (`test_scenario[hf-rename-404@sparse]`),
 so `-k` selects scenarios and xdist spreads them: each runs the gate once in its own subprocess with its own
-embedded gateway (gateway_contracts.killmatrix.run_scenario, the one runner). The fuzz-only faults are scenarios
+embedded gateway (gateway_testbed.killmatrix.run_scenario, the one runner). The fuzz-only faults are scenarios
 too (`fuzz: true`: the gate's fuzz tests at the full gate profile). Each item hands its verdict to
 tests/self/conftest.py, which writes reports/kill-matrix.md and prints the one-line summary after the run.
 """
@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from gateway_contracts.killmatrix import (
+from gateway_testbed.killmatrix import (
     HEALTHY,
     MATRIX_FILE,
     Run,
@@ -132,7 +132,7 @@ def test_every_scenario_states_each_shape() -> None:
 def test_sparse_shape_refuses_what_the_matrix_calls_not_applicable() -> None:
     """A scenario listed as not applicable to a shape is one that shape cannot show: the reference gateway refuses
     its faults there (so the reason in the file is checked, not just stated)."""
-    from gateway_contracts.reference import create_app
+    from gateway_testbed.reference import create_app
 
     for key in MATRIX.not_applicable:
         name, shape = key.split("@")

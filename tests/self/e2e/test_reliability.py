@@ -21,8 +21,8 @@ import pytest
 import uvicorn
 
 from gateway_contracts import exitcodes
-from gateway_contracts.reference.app import create_app
-from gateway_contracts.reference.server import EmbeddedGateway, bind_tcp
+from gateway_testbed.reference.app import create_app
+from gateway_testbed.reference.server import EmbeddedGateway, bind_tcp
 from tests.self.suite_run import assert_one_line_exit, run_gate
 
 # A key for runs against a TARGET_URL (without one they are refused, exit 6): these targets are not reached, or

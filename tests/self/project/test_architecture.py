@@ -1,22 +1,26 @@
-"""The module map (docs/architecture.md, wherever the README's link leads) lists every module of the package,
-and nothing that is not there; the self-tests are laid out as the map says; the README stays a front page that
+"""The module map (docs/architecture.md, wherever the README's link leads) lists every module of the two
+packages (the product and its test bed), and nothing that is not there; the self-tests are laid out as the
+map says; the README stays a front page that
 links every docs page and recipe."""
 
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[3]
-PACKAGE = ROOT / "src" / "gateway_contracts"
-TREE_START = "src/gateway_contracts/\n"  # the map's root line, in a fenced block
+PACKAGES = ("gateway_contracts", "gateway_testbed")  # each has its root line `src/<package>/` in the map
 # The map is found by its content, not by a fixed path, so moving it between docs keeps this test honest.
 CANDIDATES = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
 
 
 def module_map() -> Path:
     """The one Markdown file holding the module map; the README must link to it (a newcomer finds it)."""
-    holders = [p for p in CANDIDATES if "\n" + TREE_START in p.read_text()]
+    holders = [p for p in CANDIDATES if "\n" + tree_start(PACKAGES[0]) in p.read_text()]
     assert len(holders) == 1, f"expected one module map, found it in {[str(p.relative_to(ROOT)) for p in holders]}"
     found = holders[0]
     if found.name != "README.md":
@@ -25,10 +29,15 @@ def module_map() -> Path:
     return found
 
 
-def listed_modules(text: str) -> set[str]:
-    """Paths (relative to the package) of the map's tree under src/gateway_contracts/: entries are lines
-    whose first word ends in `.py` or `/`, two spaces of indent per level."""
-    tree = text.split("\n" + TREE_START, 1)[1].split("```", 1)[0]
+def tree_start(package: str) -> str:
+    return f"src/{package}/\n"  # a package's root line in the map, in a fenced block
+
+
+def listed_modules(text: str, package: str) -> set[str]:
+    """Paths (relative to the package) of the map's tree under src/<package>/: entries are lines whose first
+    word ends in `.py` or `/`, two spaces of indent per level."""
+    assert "\n" + tree_start(package) in text, f"the module map has no src/{package}/ tree"
+    tree = text.split("\n" + tree_start(package), 1)[1].split("```", 1)[0]
     listed, folders = set(), []
     for line in tree.splitlines():
         match = re.match(r"( *)(\S+)", line)
@@ -46,10 +55,11 @@ def listed_modules(text: str) -> set[str]:
     return listed
 
 
-def test_the_module_map_lists_every_module_and_only_those() -> None:
-    where = module_map()
-    modules = {p.relative_to(PACKAGE).as_posix() for p in PACKAGE.rglob("*.py") if p.name != "__init__.py"}
-    listed = listed_modules(where.read_text())
+@pytest.mark.parametrize("package", PACKAGES)
+def test_the_module_map_lists_every_module_and_only_those(package: str) -> None:
+    where, root = module_map(), ROOT / "src" / package
+    modules = {p.relative_to(root).as_posix() for p in root.rglob("*.py") if p.name != "__init__.py"}
+    listed = listed_modules(where.read_text(), package)
     assert modules - listed == set(), f"modules missing from the module map in {where.name}"
     assert listed - modules == set(), f"the module map in {where.name} lists modules that do not exist"
 
@@ -70,6 +80,18 @@ def test_the_readme_fits_a_screen_and_reaches_every_doc_and_recipe_in_one_click(
     assert missing == [], "recipes the README does not link directly"
 
 
+
+def test_the_seam_loads_without_the_test_bed() -> None:
+    """gateway_contracts.embedded imports gateway_testbed only inside its functions, so a run against a real
+    target never loads the test double or its web stack. (lint-imports says nothing else in the product imports
+    gateway_testbed, fastapi, starlette or uvicorn.)"""
+    code = ("import sys, gateway_contracts.embedded\n"
+            "print(' '.join(sorted({n.split('.')[0] for n in sys.modules} & set(sys.argv[1:]))))\n")
+    loaded = subprocess.run([sys.executable, "-c", code, "gateway_testbed", "fastapi", "starlette", "uvicorn"],
+                            cwd=ROOT, capture_output=True, text=True, timeout=120, check=True).stdout.split()
+    assert loaded == []
+
+
 SELF_TESTS = ROOT / "tests" / "self"
 SELF_TEST_KINDS = ("unit", "testbed", "e2e", "project")  # the layout docs/architecture.md describes
 
@@ -83,5 +105,5 @@ def test_self_tests_sit_in_their_kind_and_units_mirror_the_package() -> None:
     assert kinds == sorted(SELF_TEST_KINDS), f"tests/self/ folders: {kinds}"
     unmirrored = sorted(d.relative_to(SELF_TESTS / "unit").as_posix()
                         for d in (SELF_TESTS / "unit").rglob("*") if d.is_dir() and d.name != "__pycache__"
-                        and not (PACKAGE / d.relative_to(SELF_TESTS / "unit")).is_dir())
-    assert unmirrored == [], f"unit test folders with no package folder of that name in src/gateway_contracts: {unmirrored}"
+                        and not (ROOT / "src" / "gateway_contracts" / d.relative_to(SELF_TESTS / "unit")).is_dir())
+    assert unmirrored == [], f"unit test folders with no package folder of that name: {unmirrored}"

@@ -65,8 +65,8 @@ def entries(text: str) -> dict[str, str]:
 
 
 def listed_faults() -> dict[str, str]:
-    """`python -m gateway_contracts.reference --list-faults`: fault name -> incident column."""
-    result = run_python(["-m", "gateway_contracts.reference", "--list-faults"], timeout=120)
+    """`python -m gateway_testbed.reference --list-faults`: fault name -> incident column."""
+    result = run_python(["-m", "gateway_testbed.reference", "--list-faults"], timeout=120)
     assert result.status == 0, result.stderr[-2000:]
     faults = {}
     for line in result.stdout.splitlines():

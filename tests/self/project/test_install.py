@@ -24,7 +24,7 @@ from setuptools import find_packages
 from gateway_contracts import cli, starter
 from gateway_contracts.contract import load_contract
 from gateway_contracts.net.client import GatewayClient
-from gateway_contracts.reference.server import EmbeddedGateway
+from gateway_testbed.reference.server import EmbeddedGateway
 from tests.self.suite_run import scrubbed_env
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -371,9 +371,13 @@ def test_installed_command_outside_the_checkout(tmp_path: Path) -> None:
     assert inputs["python-version"].startswith("3.")
     install = _run_step(steps[1], context, env, work, outputs)
     assert install.returncode == 0, install.stdout[-3000:] + install.stderr[-3000:]
-    where = subprocess.run(["python", "-c", "import gateway_contracts; print(gateway_contracts.__file__)"], cwd=work,
-                           env=env, capture_output=True, text=True, check=True).stdout
-    assert where.startswith(str(venv)), where  # the installed package, not the checkout
+    # The installed packages, not the checkout: the product and its test bed (the reference `serve` starts).
+    probe = ("import gateway_contracts, gateway_testbed.reference, gateway_testbed.killmatrix; "
+             "print(gateway_contracts.__file__, gateway_testbed.__file__)")
+    where = subprocess.run(["python", "-c", probe], cwd=work, env=env, capture_output=True, text=True,
+                           check=True).stdout.split()
+    assert len(where) == 2, where
+    assert all(w.startswith(str(venv)) for w in where), where
 
     # The embedded reference gateway, then a starter contract for it, from the working folder.
     server = subprocess.Popen(["gateway-contracts", "serve", "--port", "0"], cwd=work, env=env,

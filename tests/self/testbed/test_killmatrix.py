@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from gateway_contracts.killmatrix import (
+from gateway_testbed.killmatrix import (
     HEALTHY,
     MATRIX_FILE,
     Matrix,

@@ -20,10 +20,10 @@ with warnings.catch_warnings():  # starlette's TestClient warns about httpx on i
     warnings.simplefilter("ignore")
     from fastapi.testclient import TestClient
 
-from gateway_contracts.reference import FAULTS, EmbeddedGateway, build_catalog, create_app, validate_faults
-from gateway_contracts.reference import rows as reference_rows
-from gateway_contracts.reference.__main__ import main as cli_main
-from gateway_contracts.reference.catalog import GATEWAYS, build_gateway
+from gateway_testbed.reference import FAULTS, EmbeddedGateway, build_catalog, create_app, validate_faults
+from gateway_testbed.reference import rows as reference_rows
+from gateway_testbed.reference.__main__ import main as cli_main
+from gateway_testbed.reference.catalog import GATEWAYS, build_gateway
 from tests.self.suite_run import run_python, run_suite
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -146,7 +146,7 @@ def test_popular_ids_overlap_across_gateways() -> None:
 
 
 FINGERPRINT = (
-    "import hashlib; from gateway_contracts.reference import build_catalog; "
+    "import hashlib; from gateway_testbed.reference import build_catalog; "
     "print(hashlib.sha256(b''.join(build_catalog().aggregate().json_slice(0, 8544))).hexdigest())"
 )
 

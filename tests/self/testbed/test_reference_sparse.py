@@ -19,8 +19,8 @@ with warnings.catch_warnings():  # starlette's TestClient warns about httpx on i
     warnings.simplefilter("ignore")
     from fastapi.testclient import TestClient
 
-from gateway_contracts.reference import create_app
-from gateway_contracts.reference.served import ServedCatalog
+from gateway_testbed.reference import create_app
+from gateway_testbed.reference.served import ServedCatalog
 
 KEY = "test-key-not-a-secret"
 SHAPES = ("full", "sparse")

@@ -10,7 +10,7 @@ import pytest
 
 from gateway_contracts.contract import load_contract
 from gateway_contracts.plan import MODELS_PATH, PlannedRequest, first_pages, planned_requests, sdk_requests
-from gateway_contracts.reference.server import EmbeddedGateway
+from gateway_testbed.reference.server import EmbeddedGateway
 from tests.self.suite_run import run_suite
 
 ROOT = Path(__file__).resolve().parents[3]

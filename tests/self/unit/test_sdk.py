@@ -16,8 +16,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from gateway_contracts.reference import EmbeddedGateway
 from gateway_contracts.sdk import DEFAULT_PAGES, chat_once, compare_ids, consumer_check, list_models, sdk_findings
+from gateway_testbed.reference import EmbeddedGateway
 from tests.self.strategies import FAST
 
 KEY = "sk-consumer-test-key-0123"

@@ -39,7 +39,7 @@ from gateway_contracts.fuzz.profiles import GATE
 from gateway_contracts.fuzz.safety import MethodPolicy
 from gateway_contracts.fuzz.settings import FuzzSettings
 from gateway_contracts.fuzz.spec import load_schema, reference_spec, resolve_source
-from gateway_contracts.reference import create_app
+from gateway_testbed.reference import create_app
 
 ROOT = Path(__file__).resolve().parents[4]
 CONSUMER = ROOT / "contracts" / "gatewayz-api.openapi.json"

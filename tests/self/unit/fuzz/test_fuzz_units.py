@@ -36,9 +36,9 @@ from gateway_contracts.fuzz.safety import (
 )
 from gateway_contracts.fuzz.settings import DEFAULT_SEED, resolve_settings
 from gateway_contracts.fuzz.spec import COMMITTED_SPEC, read_spec, reference_spec
-from gateway_contracts.reference import create_app
-from gateway_contracts.reference.catalog import ALIASES, SPECS
-from gateway_contracts.reference.openapi import GATEWAY_VALUES, case_insensitive_pattern
+from gateway_testbed.reference import create_app
+from gateway_testbed.reference.catalog import ALIASES, SPECS
+from gateway_testbed.reference.openapi import GATEWAY_VALUES, case_insensitive_pattern
 
 ROOT = Path(__file__).resolve().parents[4]
 SPEC = read_spec(ROOT / COMMITTED_SPEC)
@@ -553,7 +553,7 @@ def test_throttled_session_waits_before_every_request_sends_repeats_once_and_kee
 
     from gateway_contracts.fuzz.target import FuzzTarget, ThrottledSession
     from gateway_contracts.net.throttle import Throttle
-    from gateway_contracts.reference import EmbeddedGateway
+    from gateway_testbed.reference import EmbeddedGateway
 
     waits: list[float] = []
     throttle = Throttle(4.0, clock=lambda: float(len(waits)) * 0.0, sleep=waits.append)

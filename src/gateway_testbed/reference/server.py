@@ -1,5 +1,5 @@
 """Run the reference gateway with uvicorn: in a background thread (tests, the default target) or in
-the foreground (`python -m gateway_contracts.reference`)."""
+the foreground (`python -m gateway_testbed.reference`)."""
 
 from __future__ import annotations
 

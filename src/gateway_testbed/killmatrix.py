@@ -11,7 +11,7 @@ Parsing, comparison and rendering are pure functions; only `run_scenario`/`run_m
 `make test` runs each scenario as its own pytest item (tests/self/e2e/test_kill_matrix.py); this module's command
 runs them a few at a time outside pytest:
 
-    python -m gateway_contracts.killmatrix [--jobs 3] [--only FAULT ...] [--shape SHAPE ...] [--record]
+    python -m gateway_testbed.killmatrix [--jobs 3] [--only FAULT ...] [--shape SHAPE ...] [--record]
 """
 
 from __future__ import annotations
@@ -484,13 +484,13 @@ def record(runs: Sequence[Run]) -> str:
 
 def fault_incidents() -> dict[str, str]:
     """Every fault of the reference gateway and its incident."""
-    from gateway_contracts.reference.faults import FAULTS
+    from gateway_testbed.reference.faults import FAULTS
 
     return {name: fault.incident for name, fault in FAULTS.items()}
 
 
 def main(argv: Sequence[str] | None = None, *, echo: Callable[[str], None] = print) -> int:
-    parser = argparse.ArgumentParser(prog="python -m gateway_contracts.killmatrix", description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m gateway_testbed.killmatrix", description=__doc__.split("\n")[0])
     parser.add_argument("--matrix", type=Path, default=MATRIX_FILE)
     parser.add_argument("--report", type=Path, default=REPORT_FILE)
     parser.add_argument("--jobs", type=int, default=3)

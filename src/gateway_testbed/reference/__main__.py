@@ -1,4 +1,4 @@
-"""`python -m gateway_contracts.reference`: serve the reference gateway in the foreground."""
+"""`python -m gateway_testbed.reference`: serve the reference gateway in the foreground."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ SHAPE_NAMES = tuple(SHAPES)
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="python -m gateway_contracts.reference",
+        prog="python -m gateway_testbed.reference",
         description="Serve the Gatewayz reference gateway. The FAULTS environment variable (comma-separated) "
         "adds faults; REFERENCE_SHAPE sets the default shape; GATEWAY_API_KEY, when set, is the key chat accepts.",
     )

@@ -1,0 +1,5 @@
+"""The suite's test bed, beside the product (gateway_contracts): the reference gateway the suite runs against
+offline (`reference`, a deterministic, fault-switchable test double of the Gatewayz API, not the API's
+definition), the kill matrix of faults the gate must catch (`killmatrix`), and running the suite in a
+subprocess. The product reaches it through one seam, gateway_contracts.embedded; nothing here is imported by
+a run against a real target."""
