@@ -12,12 +12,11 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Protocol
 
 from gateway_contracts.contract_model import Contract, Source
 from gateway_contracts.data.exchange import Exchange
 from gateway_contracts.known import KnownFindingSpec
-from gateway_contracts.net.client import GatewayClient
 from gateway_contracts.plan import PlannedRequest
 
 # What an API may have. A contract test names what it needs (`@pytest.mark.needs(...)`); it is collected only
@@ -37,6 +36,20 @@ MODEL_OBJECT = "model-object"  # GET /v1/models/{id} answers one model object
 RETRIEVE = "retrieve"  # the contract holds GET /v1/models/{id} for its ids (opted in)
 
 Send = Callable[[PlannedRequest], Exchange]  # one request of the plan through the run's client (CatalogStore.send)
+
+
+class Client(Protocol):
+    """What `init` observes a target through: `net.client.GatewayClient` (the dialects import no network code)."""
+
+    base_url: str
+
+    @property
+    def has_key(self) -> bool: ...
+
+    def get(self, path: str, params: dict[str, Any] | None = None) -> Exchange: ...
+
+    def request(self, method: str, path: str, *, params: dict[str, Any] | None = None,
+                authenticated: bool = False) -> Exchange: ...
 
 
 @dataclass(frozen=True)
@@ -105,7 +118,7 @@ class Dialect(ABC):
         return f"the aggregate {contract.aggregate.slug}" if contract.aggregate else ""
 
     @abstractmethod
-    def observe_and_render(self, client: GatewayClient, url: str, when: str,
+    def observe_and_render(self, client: Client, url: str, when: str,
                            document: str | None) -> tuple[str, list[str]]:
         """`gateway-contracts init`: observe the target through `client` and write the starter contract's text,
         with the notes init prints. Raises `starter_rules.Refused` when nothing usable answers."""

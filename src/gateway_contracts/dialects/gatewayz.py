@@ -44,6 +44,7 @@ from gateway_contracts.dialects.base import (
     SEARCH,
     SPEC_ROUTE,
     STATUS,
+    Client,
     Dialect,
     Loaded,
     Send,
@@ -52,7 +53,6 @@ from gateway_contracts.dialects.base import (
 from gateway_contracts.dialects.starter_rules import Refused, bounds, header, required_of, scalar
 from gateway_contracts.invariants.models import has_known_context
 from gateway_contracts.known import KnownFindingSpec
-from gateway_contracts.net.client import GatewayClient
 from gateway_contracts.pager import walk
 from gateway_contracts.plan import PlannedRequest
 
@@ -190,7 +190,7 @@ class Catalog:
         return len(set(self.ids))
 
 
-def _walk(client: GatewayClient, gateway: str) -> Walk:
+def _walk(client: Client, gateway: str) -> Walk:
     def fetch(offset: int, limit: int) -> Exchange:
         request = plan.models_page(gateway, offset, limit)
         return client.get(request.path, request.query)
@@ -198,7 +198,7 @@ def _walk(client: GatewayClient, gateway: str) -> Walk:
     return walk(fetch, limit=rules.MAX_LIMIT, max_pages=rules.MAX_PAGES)
 
 
-def _catalog(client: GatewayClient, name: str, aliases: tuple[str, ...] = ()) -> Catalog:
+def _catalog(client: Client, name: str, aliases: tuple[str, ...] = ()) -> Catalog:
     result = _walk(client, name)
     catalog = Catalog(name, aliases, ids=result.ids, rows=result.rows)
     first = result.first
@@ -229,7 +229,7 @@ def registry_entries(body: Any) -> list[tuple[str, tuple[str, ...]]]:
     return entries
 
 
-def observe(client: GatewayClient) -> tuple[list[Catalog], Catalog | None]:
+def observe(client: Client) -> tuple[list[Catalog], Catalog | None]:
     registry = client.get(RegistrySpec().path)
     if registry.status is None:
         raise Refused(f"target unreachable: {client.base_url}: {registry.error}")
@@ -370,7 +370,7 @@ class Gatewayz(Dialect):
             requests.append(plan.models_page(str(page["gateway"]), int(page["offset"]), int(page["limit"])))
         return distinct(requests)
 
-    def observe_and_render(self, client: GatewayClient, url: str, when: str,
+    def observe_and_render(self, client: Client, url: str, when: str,
                            document: str | None) -> tuple[str, list[str]]:
         catalogs, aggregate = observe(client)
         return render(url, when, catalogs, aggregate, document)

@@ -29,11 +29,10 @@ from gateway_contracts.contract_model import (
     Strict,
     Versioned,
 )
-from gateway_contracts.dialects.base import MODEL_LIST, MODEL_OBJECT, RETRIEVE, Dialect, Loaded, Send, distinct
+from gateway_contracts.dialects.base import MODEL_LIST, MODEL_OBJECT, RETRIEVE, Client, Dialect, Loaded, Send, distinct
 from gateway_contracts.dialects.starter_rules import Refused, bounds, header, required_of, scalar
 from gateway_contracts.invariants.openai_models import list_rows
 from gateway_contracts.known import KnownFindingSpec
-from gateway_contracts.net.client import GatewayClient
 from gateway_contracts.plan import PlannedRequest
 
 # -- the contract file -------------------------------------------------------------------------------------
@@ -159,7 +158,7 @@ def _resolve(model: _OpenAIContractModel, source: Source) -> Contract:
 # -- init: the one list observed, and the starter contract written from it --------------------------------
 
 
-def observe(client: GatewayClient) -> list[Any]:
+def observe(client: Client) -> list[Any]:
     request = plan.model_list_request(keyed=client.has_key)
     listing = client.request("GET", request.path, params=request.query or None, authenticated=request.authenticated)
     if listing.status is None:
@@ -270,6 +269,6 @@ class OpenAI(Dialect):
     def aggregate_words(self, contract: Contract) -> str:
         return "the whole list"
 
-    def observe_and_render(self, client: GatewayClient, url: str, when: str,
+    def observe_and_render(self, client: Client, url: str, when: str,
                            document: str | None) -> tuple[str, list[str]]:
         return render(url, when, observe(client), document)
