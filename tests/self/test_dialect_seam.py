@@ -11,8 +11,16 @@ from __future__ import annotations
 import ast
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any, ClassVar
+
+import pytest
 
 from gateway_contracts import dialects
+from gateway_contracts.contract import Contract, ContractError, RegistrySpec, parse_contract
+from gateway_contracts.contract_model import Source
+from gateway_contracts.dialects.base import Loaded
+from gateway_contracts.plan import PlannedRequest
+from gateway_contracts.session.summary import selection
 
 SRC = Path(__file__).resolve().parents[2] / "src"
 # The seam itself, and the test double (it is not the product: its vocabulary names providers, e.g. `openai`).
@@ -85,3 +93,50 @@ def test_the_scan_sees_each_form_of_a_name_comparison() -> None:
              "if other is not dialect: pass", "ok = dialects.ENVELOPE in dialects.capabilities(contract)"]
     for source in plain:
         assert not list(name_comparisons(ast.parse(source), names)), source
+
+
+# -- a third dialect is one object in the registry ------------------------------------------------------------
+
+
+class Toy(dialects.Dialect):
+    """The least a dialect is: accepted by the loader, named in its errors, asked by the rest of the suite."""
+
+    name: ClassVar[str] = "toy"
+    about: ClassVar[str] = "a toy API"
+    always: ClassVar[frozenset[str]] = frozenset({dialects.MODEL_LIST})
+    own_keys: ClassVar[tuple[str, ...]] = ("toys",)
+    unit: ClassVar[str] = "toy"
+    init_document: ClassVar[str] = "toy.openapi.json"
+
+    def load(self, raw: dict[str, Any], source: Source) -> Loaded:
+        return Loaded(Contract(path=source.path, version=1, gateways=(), aggregate=None, chat_models=(),
+                               chat_latency_budget_s=1.0, max_limit=1, max_pages=1, registry=RegistrySpec(),
+                               latency_regression_factor=1.0, count_drop_tolerance=0.1, dialect=self.name))
+
+    def preflight_requests(self, contract: Contract, *, keyed: bool) -> list[PlannedRequest]:
+        return [PlannedRequest("GET", "/toys")]
+
+    def preflight(self, contract: Contract, send: Any, url: str, *, keyed: bool) -> str | None:
+        return None
+
+    def planned_requests(self, contract: Contract, totals: Any, *, keyed: bool) -> list[PlannedRequest]:
+        return self.preflight_requests(contract, keyed=keyed)
+
+    def observe_and_render(self, client: Any, url: str, when: str, document: str | None) -> tuple[str, list[str]]:
+        return "version: 1\ndialect: toy\n", []
+
+
+def test_a_registered_dialect_is_read_named_and_asked(monkeypatch: pytest.MonkeyPatch) -> None:
+    toy = Toy()
+    monkeypatch.setattr(dialects, "REGISTERED", (*dialects.REGISTERED, toy))
+    monkeypatch.setattr(dialects, "_BY_NAME", {**dialects._BY_NAME, toy.name: toy})
+    contract = parse_contract("version: 1\ndialect: toy\n", Path("c.yaml"))
+    assert dialects.of(contract) is toy
+    assert dialects.capabilities(contract) == {dialects.MODEL_LIST}
+    assert dialects.planned_requests(contract, {}, keyed=False) == [PlannedRequest("GET", "/toys")]
+    assert selection(contract) == "nothing selected"
+    with pytest.raises(ContractError, match=r"c\.yaml:2: dialect: unknown dialect 'toyz' \(expected one of: "
+                                            r"gatewayz, openai, toy\)"):
+        parse_contract("version: 1\ndialect: toyz\n", Path("c.yaml"))
+    with pytest.raises(ContractError, match=r"c\.yaml:3: toys: a key of the toy dialect, not of this gatewayz"):
+        parse_contract("version: 1\ngateways: {g: {min_models: 1}}\ntoys: []\n", Path("c.yaml"))

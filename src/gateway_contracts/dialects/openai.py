@@ -142,7 +142,7 @@ def _resolve(model: _OpenAIContractModel, source: Source) -> Contract:
                             required_models=tuple(whole.required_models)),
         chat_models=tuple(model.chat.models),
         chat_latency_budget_s=model.chat.latency_budget_s or d.latency_budget_s,
-        max_limit=DEFAULT_MAX_LIMIT,  # unused: no pagination
+        max_limit=DEFAULT_MAX_LIMIT,  # no pagination: no request pages by it
         max_pages=1,
         registry=RegistrySpec(),
         latency_regression_factor=d.latency_regression_factor,
