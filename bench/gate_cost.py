@@ -22,7 +22,7 @@ Each run starts a fresh reference gateway in its own process, behind a recorder 
 The gate binds nothing itself; the recording gateway listens with `bind_tcp` (IPPROTO_TCP, so accepted sockets
 get TCP_NODELAY): before, every kept-alive answer waited ~40 ms and the crawl and replay measured the stall.
 
-The contract minimum is `gateway_contracts.plan.planned_requests`, computed from the contract, not hard-coded:
+The contract minimum is `gateway_contracts.dialects.planned_requests`, computed from the contract, not hard-coded:
 each page of each contracted catalog (slug, aliases, the aggregate) at the largest page size, the second
 small-page walk of catalogs that fit one page, the past-the-end and other-case pages, the invalid list and
 search queries, the status probe, the chat probes and the three preflight probes (/health, /openapi.json, the
@@ -51,7 +51,8 @@ import httpx
 
 from benchlib import ROOT, emit, machine, median, python_env, reference_gateway
 from gateway_contracts.contract import load_contract
-from gateway_contracts.plan import PlannedRequest, first_pages, planned_requests
+from gateway_contracts.dialects import planned_requests
+from gateway_contracts.plan import PlannedRequest, first_pages
 
 REQUEST_TARGET = 1.1  # at most 1.1x the minimum
 WALL_TARGET = 2.0  # at most 2x the bare crawl

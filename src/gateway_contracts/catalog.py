@@ -6,10 +6,11 @@ built by `gateway_contracts.plan` (pages, probes, chat bodies), whose `planned_r
 contracts need: the request-economy bench sends that plan, and tests/self/unit/test_plan.py checks a gate run
 sends exactly it.
 
-The openai dialect has one list and no pagination: `model_list()` is that one `GET /v1/models` (keyed: the
-OpenAI API and LiteLLM want the key there too), fetched once and shared, and `walk(name)` of a group (or of
-the whole list, the aggregate's slug) is a filtered view of it, shaped as a one-page `Walk` so that every
-reader of walks (baselines, reports) works for both dialects. `catalog_ids(name)` is the dialect-neutral way
+A dialect without the paginated envelope (the openai dialect: `dialects.ENVELOPE` not among its capabilities)
+has one list: `model_list()` is that one `GET /v1/models` (keyed: the OpenAI API and LiteLLM want the key there
+too), fetched once and shared, and `walk(name)` of a group (or of the whole list, the aggregate's slug) is a
+filtered view of it, shaped as a one-page `Walk` so that every reader of walks (baselines, reports) works for
+every dialect. `catalog_ids(name)` is the dialect-neutral way
 to the ids of a gateway, a group or the whole list.
 """
 
@@ -18,8 +19,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from gateway_contracts import plan
-from gateway_contracts.contract import OPENAI, WHOLE_LIST, Contract, Gateway, GroupSelect
+from gateway_contracts import dialects, plan
+from gateway_contracts.contract import WHOLE_LIST, Contract, Gateway, GroupSelect
 from gateway_contracts.data.exchange import Exchange
 from gateway_contracts.data.findings import Finding
 from gateway_contracts.data.pages import Page
@@ -99,8 +100,8 @@ class CatalogStore:
 
     def walk(self, gateway: str, limit: int | None = None) -> Walk:
         """The whole catalog of `gateway` (slug, alias or aggregate), at the maximum page size by default.
-        openai dialect: the group's (or the whole list's) view of the one list."""
-        if self.contract.dialect == OPENAI:
+        A dialect without pages: the group's (or the whole list's) view of the one list."""
+        if dialects.ENVELOPE not in dialects.capabilities(self.contract):
             return self._view(gateway)  # the client's memory cache records the re-read for FLAKY
         limit = limit or self.contract.max_limit
         key = (gateway, limit)

@@ -2,29 +2,22 @@
 
 Pure (no network client): the request definitions (paths, probes, invalid queries, page and chat-body
 builders) live here, and `CatalogStore` (catalog.py) makes its requests through them. One function,
-`planned_requests`, states the minimum a gate run must send: each page of each contracted catalog (slug,
-aliases, the aggregate) at the largest page size, the second small-page walk of a catalog that fits one page,
-the past-the-end and other-case pages, the invalid list and search queries, the status probe, the chat probes
-and the three preflight probes. Catalog sizes cannot be known in advance, so the caller passes each catalog's
-`total` as its first page reports it (`first_pages` lists those pages).
+`planned_requests` of the contract's dialect (`gateway_contracts.dialects`), composed of these builders,
+states the minimum a gate run must send. Catalog sizes cannot be known in advance, so the caller passes each
+catalog's `total` as its first page reports it (`first_pages` lists those pages).
 
 `bench/gate_cost.py` sends exactly this plan as its bare crawl, and `tests/self/unit/test_plan.py` checks that a
 gate run against the reference gateway sends these requests and no others.
-
-The openai dialect's plan (`openai_requests`) is much shorter: the one list (keyed when there is a key: its
-groups are views of it, and it is the preflight too), `GET /v1/models/{id}` where the contract enables it,
-and the chat probes.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 from urllib.parse import quote
 
-from gateway_contracts.contract import OPENAI, Contract
+from gateway_contracts.contract_model import Contract
 
 MODELS_PATH = "/v1/models"
 CHAT_PATH = "/v1/chat/completions"
@@ -37,12 +30,6 @@ CONSUMER_PATHS = (MODELS_PATH, CHAT_PATH)  # routes the frontend calls; must be 
 CHAT_PROBE = "Reply with the word ok."
 DEFAULT_CHAT_MODEL = "openai/gpt-4o"  # the unkeyed chat probe's model when the contract lists none
 UNKNOWN_MODEL = "no-such-model-zz"  # a model id no gateway serves: chat and retrieve must answer a JSON 4xx
-# What a bare `GET /v1/models` lists, per dialect: the OpenAI SDK's `models.list()` sends just that. The openai
-# dialect has no pagination (the whole list); Gatewayz answers with its documented default page.
-DEFAULT_PAGES: dict[str, dict[str, Any] | None] = {
-    "openai": None,
-    "gatewayz": {"gateway": "all", "limit": 100, "offset": 0},
-}
 SDK_PROMPT = "Say hi"
 
 
@@ -130,18 +117,9 @@ def walk_pages(gateway: str, total: int | None, limit: int, max_pages: int) -> l
     return [models_page(gateway, index * limit, limit) for index in range(pages)]
 
 
-def preflight_requests(contract: Contract, *, keyed: bool = False) -> list[PlannedRequest]:
-    """/health, the spec and the registry: what the preflight reads before any contract runs. The openai
-    dialect has none of the three (LiteLLM's spec is 2 MB, generated on the first request): its one list."""
-    if contract.dialect == OPENAI:
-        return [model_list_request(keyed=keyed)]
-    return [PlannedRequest("GET", HEALTH_PATH), PlannedRequest("GET", OPENAPI_PATH),
-            PlannedRequest("GET", contract.registry.path)]
-
-
 def model_list_request(*, keyed: bool) -> PlannedRequest:
-    """The openai dialect's one `GET /v1/models`, with the key when the run has one (the OpenAI API and
-    LiteLLM want it there; Gatewayz's list is public)."""
+    """The one `GET /v1/models` of a dialect without pagination, with the key when the run has one (the OpenAI
+    API and LiteLLM want it there; Gatewayz's list is public)."""
     return PlannedRequest("GET", MODELS_PATH, authenticated=keyed)
 
 
@@ -210,55 +188,6 @@ def chat_request(model: str, *, authenticated: bool) -> PlannedRequest:
 def unkeyed_chat_model(contract: Contract) -> str:
     """The model of the chat probe sent without a key (it must be refused whatever the model)."""
     return contract.chat_models[0] if contract.chat_models else DEFAULT_CHAT_MODEL
-
-
-def planned_requests(contract: Contract, totals: Mapping[str, int | None], *, keyed: bool) -> list[PlannedRequest]:
-    """The distinct requests a gate run of the contract tests sends, in a stable order.
-
-    `totals`: catalog name -> `total` from its first page (absent or None: the page gave none, and only that
-    page is planned). `keyed`: GATEWAY_API_KEY is set, so the keyed chat probes run."""
-    if contract.dialect == OPENAI:
-        return openai_requests(contract, keyed=keyed)
-    limit, max_pages = contract.max_limit, contract.max_pages
-    plan = preflight_requests(contract)
-    for gateway in contract.gateways:
-        total = totals.get(gateway.slug)
-        for name in gateway.names:
-            plan += walk_pages(name, totals.get(name), limit, max_pages)
-        small = small_walk_limit(total, limit)
-        if small is not None:
-            plan += walk_pages(gateway.slug, total, small, max_pages)
-        if total is not None:
-            plan.append(past_end_page(gateway.slug, total))
-        plan.append(case_variant_page(gateway.slug))
-    if contract.aggregate is not None:
-        plan += walk_pages(contract.aggregate.slug, totals.get(contract.aggregate.slug), limit, max_pages)
-        plan.append(repeat_first_page(contract.aggregate.slug, limit))
-        plan.append(unique_page(contract.aggregate.slug, limit))
-    plan += [invalid_request(query, contract) for query in invalid_queries(limit)]
-    plan += [invalid_search_request(q) for q in invalid_search_queries()]
-    plan.append(PlannedRequest("GET", STATUS_PATH))
-    plan.append(chat_request(unkeyed_chat_model(contract), authenticated=False))
-    if keyed:
-        plan += [chat_request(m, authenticated=True) for m in contract.chat_models]
-        page = DEFAULT_PAGES[contract.dialect]
-        if page is not None:  # the OpenAI SDK contract compares what a bare GET lists with this page
-            plan.append(models_page(str(page["gateway"]), int(page["offset"]), int(page["limit"])))
-    return list(dict.fromkeys(plan))  # distinct, first occurrence kept
-
-
-def openai_requests(contract: Contract, *, keyed: bool) -> list[PlannedRequest]:
-    """The openai dialect's plan: the one list, the contracted ids by `GET /v1/models/{id}` and an unknown
-    one when the contract enables it, the unkeyed chat probe, and with a key an unknown model's chat and each
-    contracted chat model."""
-    plan = preflight_requests(contract, keyed=keyed)
-    if contract.retrieve:
-        plan += [retrieve_request(m, keyed=keyed) for m in [*retrievable_ids(contract), UNKNOWN_MODEL]]
-    plan.append(chat_request(unkeyed_chat_model(contract), authenticated=False))
-    if keyed:
-        plan.append(chat_request(UNKNOWN_MODEL, authenticated=True))
-        plan += [chat_request(m, authenticated=True) for m in contract.chat_models]
-    return list(dict.fromkeys(plan))
 
 
 def sdk_requests(contract: Contract, *, keyed: bool) -> list[PlannedRequest]:

@@ -128,7 +128,8 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    # The contract's dialect decides which contract tests exist: the others are deselected, not skipped.
+    # What the contract's dialect has decides which contract tests exist (`needs` markers): the others are
+    # deselected, not skipped.
     state = config.stash.get(STATE, None)
     if state is not None:
         dialect.select(items, config, state.contract)

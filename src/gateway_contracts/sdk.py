@@ -6,10 +6,10 @@ request. Every call is recorded as an `SdkCall`: the request line, the status, t
 and a short body excerpt, with the key filtered out of all of it. `sdk_findings` and `compare_ids` are
 pure: they turn the records into `Finding`s.
 
-Which ids the SDK should see depends on the API: an API without pagination (the OpenAI dialect) gives the
-whole list; Gatewayz answers a bare `GET /v1/models` with its documented default page (`DEFAULT_PAGES`).
-The module imports `openai` only in the functions that call it (about a second per process): the plan and
-the contract tests read `DEFAULT_PAGES` without paying for it.
+Which ids the SDK should see depends on the API: an API without pagination (the openai dialect) gives the
+whole list; Gatewayz answers a bare `GET /v1/models` with its documented default page (the dialect's
+`sdk_page` and `sdk_scope`, gateway_contracts.dialects). The module imports `openai` only in the functions
+that call it (about a second per process): the plan and the contract tests import this module without paying.
 """
 
 from __future__ import annotations
@@ -25,7 +25,6 @@ from gateway_contracts.net.deadline import DeadlinePassed, request_deadline
 from gateway_contracts.net.limits import DEFAULT_MAX_BODY_BYTES, AnswerTooLarge, UndecodableBody, read_capped
 from gateway_contracts.net.redaction import Redactor
 from gateway_contracts.net.retry import RetryPolicy
-from gateway_contracts.plan import DEFAULT_PAGES
 from gateway_contracts.plan import sdk_chat_body as chat_body
 
 if TYPE_CHECKING:  # `import openai` costs ~1 s per process: the functions that call the SDK import it
@@ -35,7 +34,8 @@ if TYPE_CHECKING:  # `import openai` costs ~1 s per process: the functions that 
 EXCERPT_CHARS = 200
 MAX_PAGES = 50  # the SDK's models page never has a next page today; bounded in case a release adds one
 T = TypeVar("T")
-# What a bare `GET /v1/models` (all the SDK sends) returns, per dialect: the whole list, or a default page.
+
+
 @dataclass(frozen=True)
 class SdkCall:
     """One SDK call and what came back. Text fields never hold the key."""
@@ -343,14 +343,6 @@ def call_findings(calls: Sequence[SdkCall]) -> list[Finding]:
 
 def sdk_findings(report: SdkReport) -> list[Finding]:
     return call_findings((*report.listing.calls, *report.chats))
-
-
-def scope_of(dialect: str) -> str:
-    """What a bare `GET /v1/models` covers in this dialect, in words (findings, the report)."""
-    page = DEFAULT_PAGES[dialect]  # an unknown dialect is a programming error, not "the whole list"
-    if page is None:
-        return "the whole list"
-    return "the default page (" + ", ".join(f"{k}={v}" for k, v in page.items()) + ")"
 
 
 def compare_ids(

@@ -14,7 +14,7 @@ from gateway_contracts.invariants.responses import answered_json, within_budget
 from gateway_contracts.verdict import holds
 
 # The openai dialect's whole list has its own tests (test_openai_models.py): no pairs, pages or envelope.
-pytestmark = [pytest.mark.gate, pytest.mark.nightly, pytest.mark.signoff, pytest.mark.dialect("gatewayz")]
+pytestmark = [pytest.mark.gate, pytest.mark.nightly, pytest.mark.signoff, pytest.mark.needs("aggregate")]
 
 
 def _request(catalogs: CatalogStore, aggregate: Aggregate) -> str | None:
@@ -28,6 +28,7 @@ def _pairs(catalogs: CatalogStore, aggregate: Aggregate) -> list[str]:
 
 
 @pytest.mark.severity("blocker")
+@pytest.mark.needs("envelope")
 def test_aggregate_answers_200_with_coherent_envelope(catalogs: CatalogStore, aggregate: Aggregate) -> None:
     walk = catalogs.walk(aggregate.slug)
     holds([f for page in walk.pages for f in answered_json(page.exchange)]
@@ -54,6 +55,7 @@ def test_aggregate_rows_are_unique_per_gateway(catalogs: CatalogStore, aggregate
     holds(inv.aggregate_pairs_unique(catalogs.walk(aggregate.slug).rows, request=_request(catalogs, aggregate)))
 
 
+@pytest.mark.needs("catalog-rows")
 def test_aggregate_rows_are_well_formed(catalogs: CatalogStore, aggregate: Aggregate, contract: Contract) -> None:
     # Rows from gateways outside the contract are allowed here: the registry test reports those.
     holds(check_model_rows(catalogs.walk(aggregate.slug).rows, allowed_sources=None,
@@ -61,6 +63,7 @@ def test_aggregate_rows_are_well_formed(catalogs: CatalogStore, aggregate: Aggre
 
 
 @pytest.mark.severity("critical")
+@pytest.mark.needs("envelope")
 def test_aggregate_pagination_is_coherent(catalogs: CatalogStore, aggregate: Aggregate) -> None:
     walk = catalogs.walk(aggregate.slug)
     holds(list(walk.findings) + pagination.page_sizes(walk.pages, total=walk.total)
@@ -80,6 +83,7 @@ def test_aggregate_latency_within_budget(catalogs: CatalogStore, aggregate: Aggr
 
 
 @pytest.mark.severity("critical")
+@pytest.mark.needs("envelope")
 def test_same_request_same_page(catalogs: CatalogStore, aggregate: Aggregate) -> None:
     first, again = catalogs.same_request_again(aggregate.slug)
     holds(answered_json(again)

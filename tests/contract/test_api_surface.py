@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from gateway_contracts import dialects
 from gateway_contracts.catalog import CatalogStore
 from gateway_contracts.contract import Contract, Gateway
 from gateway_contracts.data.findings import Finding
@@ -23,12 +24,12 @@ from gateway_contracts.verdict import holds
 pytestmark = [pytest.mark.gate, pytest.mark.nightly, pytest.mark.signoff]
 
 
-@pytest.mark.dialect("gatewayz")
+@pytest.mark.needs("envelope")  # gateway, limit and offset values
 def test_invalid_query_is_rejected(catalogs: CatalogStore, invalid_query: InvalidQuery) -> None:
     holds(rejected_as_client_error(catalogs.invalid(invalid_query), why=invalid_query.why))
 
 
-@pytest.mark.dialect("gatewayz")
+@pytest.mark.needs("spec-route")
 def test_openapi_lists_catalog_and_chat(catalogs: CatalogStore) -> None:
     spec = catalogs.openapi()
     holds(answered_json(spec) or spec_lists_paths(spec.json, CONSUMER_PATHS, request=spec.describe()))
@@ -36,9 +37,9 @@ def test_openapi_lists_catalog_and_chat(catalogs: CatalogStore) -> None:
 
 @pytest.mark.severity("blocker")
 def test_catalog_and_chat_routes_answer(catalogs: CatalogStore, contract: Contract) -> None:
-    # A walk's first page; the openai dialect's one list.
-    catalog_route = catalogs.page(probe_gateway(contract), 0, contract.max_limit) if contract.paginated \
-        else catalogs.model_list()
+    # A walk's first page; without pages (the openai dialect) the one list.
+    catalog_route = catalogs.page(probe_gateway(contract), 0, contract.max_limit) \
+        if dialects.ENVELOPE in dialects.capabilities(contract) else catalogs.model_list()
     holds(route_exists(catalog_route) + route_exists(catalogs.chat_without_key()))
 
 
@@ -55,7 +56,7 @@ def test_chat_model_answers(catalogs: CatalogStore, contract: Contract, chat_mod
           + within_budget([exchange], budget_s=contract.chat_latency_budget_s))
 
 
-@pytest.mark.dialect("gatewayz")
+@pytest.mark.needs("registry")
 def test_registry_lists_gateway(catalogs: CatalogStore, gateway: Gateway) -> None:
     registry = catalogs.registry()
     holds(answered_json(registry) or listed_in_registry(registry_names(registry.json), gateway=gateway.slug,
@@ -63,7 +64,7 @@ def test_registry_lists_gateway(catalogs: CatalogStore, gateway: Gateway) -> Non
 
 
 @pytest.mark.severity("minor")
-@pytest.mark.dialect("gatewayz")
+@pytest.mark.needs("registry")
 def test_registry_has_no_uncovered_gateways(catalogs: CatalogStore, contract: Contract,
                                             pytestconfig: pytest.Config) -> None:
     if not (pytestconfig.option.strict_registry or contract.registry.strict):

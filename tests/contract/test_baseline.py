@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 
 import pytest
 
+from gateway_contracts import dialects
 from gateway_contracts.baseline import Policy, Snapshot, changes, compare, snapshot_gateway
 from gateway_contracts.catalog import CatalogStore
 from gateway_contracts.contract import Aggregate, Contract, Gateway
@@ -19,12 +20,12 @@ pytestmark = [pytest.mark.gate, pytest.mark.nightly, pytest.mark.signoff]
 
 
 def _check(request: pytest.FixtureRequest, catalogs: CatalogStore, baseline: Snapshot, slug: str,
-           required: tuple[str, ...], policy: Policy, *, paginated: bool) -> None:
+           required: tuple[str, ...], policy: Policy, *, pairs: bool) -> None:
     if slug not in baseline.gateways:
         pytest.skip(f"{slug} is not in the baseline of {baseline.taken_at} (new, or not selected then)")
     walk = catalogs.walk(slug)
     # Gatewayz's aggregate is keyed by (id, source_gateway); the openai whole list by id, like its groups.
-    current = snapshot_gateway(slug, walk, required, pairs=slug == baseline.aggregate and paginated)
+    current = snapshot_gateway(slug, walk, required, pairs=slug == baseline.aggregate and pairs)
     for note in changes(baseline, current):
         request.node.user_properties.append(("baseline", note))
     holds(compare(baseline, current, now=datetime.now(UTC), policy=policy,
@@ -37,7 +38,7 @@ def test_gateway_matches_baseline(request: pytest.FixtureRequest, catalogs: Cata
     _check(request, catalogs, baseline, gateway.slug, gateway.required_models,
            Policy(count_drop_tolerance=gateway.count_drop_tolerance,
                   latency_regression_factor=contract.latency_regression_factor, ceiling=gateway.max_models),
-           paginated=contract.paginated)
+           pairs=dialects.AGGREGATE in dialects.capabilities(contract))
 
 
 @pytest.mark.severity("critical")
@@ -46,4 +47,4 @@ def test_aggregate_matches_baseline(request: pytest.FixtureRequest, catalogs: Ca
     _check(request, catalogs, baseline, aggregate.slug, aggregate.required_models,
            Policy(count_drop_tolerance=contract.count_drop_tolerance,
                   latency_regression_factor=contract.latency_regression_factor, ceiling=aggregate.max_models),
-           paginated=contract.paginated)
+           pairs=dialects.AGGREGATE in dialects.capabilities(contract))

@@ -33,19 +33,19 @@ def test_gateway_answers_200(catalogs: CatalogStore, gateway: Gateway) -> None:
 
 
 @pytest.mark.severity("critical")
-@pytest.mark.dialect("gatewayz")
+@pytest.mark.needs("envelope")
 def test_envelope_is_coherent(catalogs: CatalogStore, gateway: Gateway) -> None:
     holds(envelope_findings(catalogs.walk(gateway.slug), gateway, catalogs.gateway_names(gateway)))
 
 
-@pytest.mark.dialect("gatewayz")
+@pytest.mark.needs("envelope")  # the `gateway` query value
 def test_gateway_value_is_case_insensitive(catalogs: CatalogStore, gateway: Gateway) -> None:
     exchange = catalogs.case_variant(gateway)
     holds(answered_json(exchange) or same_gateway_selected(exchange, catalogs.walk(gateway.slug), gateway.slug,
                                                            catalogs.gateway_names(gateway)))
 
 
-@pytest.mark.dialect("gatewayz")
+@pytest.mark.needs("catalog-rows")
 def test_model_rows_are_well_formed(catalogs: CatalogStore, gateway: Gateway) -> None:
     walk = catalogs.walk(gateway.slug)
     request = walk.first.describe() if walk.first else None
@@ -54,7 +54,7 @@ def test_model_rows_are_well_formed(catalogs: CatalogStore, gateway: Gateway) ->
 
 
 @pytest.mark.severity("minor")
-@pytest.mark.dialect("gatewayz")
+@pytest.mark.needs("catalog-rows")
 def test_unknown_context_share(catalogs: CatalogStore, gateway: Gateway) -> None:
     walk = catalogs.walk(gateway.slug)
     holds(check_known_context_share(walk.rows, max_unknown_context_share=gateway.max_unknown_context_share,
@@ -82,7 +82,7 @@ def test_required_model_present(catalogs: CatalogStore, gateway: Gateway, requir
 
 
 @pytest.mark.severity("critical")
-@pytest.mark.dialect("gatewayz")
+@pytest.mark.needs("aliases", "envelope")
 def test_alias_answers_200(catalogs: CatalogStore, gateway: Gateway, alias: str) -> None:
     walk = catalogs.walk(alias)
     holds([f for page in walk.pages for f in answered_json(page.exchange)]
@@ -90,7 +90,7 @@ def test_alias_answers_200(catalogs: CatalogStore, gateway: Gateway, alias: str)
 
 
 @pytest.mark.severity("critical")
-@pytest.mark.dialect("gatewayz")
+@pytest.mark.needs("aliases")
 def test_alias_serves_same_catalog(catalogs: CatalogStore, gateway: Gateway, alias: str) -> None:
     canonical, aliased = catalogs.walk(gateway.slug), catalogs.walk(alias)
     holds(inv.same_catalog(canonical.ids, aliased.ids, canonical=gateway.slug, alias=alias,
@@ -98,7 +98,7 @@ def test_alias_serves_same_catalog(catalogs: CatalogStore, gateway: Gateway, ali
 
 
 @pytest.mark.severity("critical")
-@pytest.mark.dialect("gatewayz")
+@pytest.mark.needs("envelope")
 def test_pagination_is_coherent(catalogs: CatalogStore, gateway: Gateway) -> None:
     full = catalogs.walk(gateway.slug)
     small = catalogs.small_walk(gateway.slug)
@@ -119,6 +119,6 @@ def test_pagination_is_coherent(catalogs: CatalogStore, gateway: Gateway) -> Non
     holds(findings)
 
 
-@pytest.mark.dialect("gatewayz")
+@pytest.mark.needs("envelope")  # the walks, small walk, past-end and case-variant pages
 def test_latency_within_budget(catalogs: CatalogStore, gateway: Gateway) -> None:
     holds(within_budget(catalogs.exchanges_of(gateway), budget_s=gateway.latency_budget_s))

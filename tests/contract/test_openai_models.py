@@ -2,7 +2,7 @@
 `GET /v1/models/{id}` where the contract enables it, and an unknown model in chat (docs/contract-file.md).
 
 Groups are checked by the unmarked per-gateway tests (test_gateways.py) on their views of the list; the
-Gatewayz-only contracts (pagination, aliases, envelope, registry, search, status) are deselected here.
+contracts needing what this API lacks (the envelope, aliases, the registry, search, status) are deselected.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from gateway_contracts.invariants.responses import answered_json, rejected_as_cl
 from gateway_contracts.plan import UNKNOWN_MODEL, retrievable_ids
 from gateway_contracts.verdict import holds
 
-pytestmark = [pytest.mark.gate, pytest.mark.nightly, pytest.mark.signoff, pytest.mark.dialect("openai")]
+pytestmark = [pytest.mark.gate, pytest.mark.nightly, pytest.mark.signoff, pytest.mark.needs("model-list")]
 
 
 @pytest.mark.severity("blocker")
@@ -53,7 +53,7 @@ def test_unknown_model_in_chat_is_a_client_error(catalogs: CatalogStore) -> None
     holds(rejected_as_client_error(catalogs.chat_unknown_model(), why=f"chat with an unknown model {UNKNOWN_MODEL!r}"))
 
 
-@pytest.mark.dialect("retrieve")
+@pytest.mark.needs("retrieve")
 def test_contracted_models_retrieve(catalogs: CatalogStore, contract: Contract) -> None:
     findings = []
     for model_id in retrievable_ids(contract):
@@ -63,6 +63,6 @@ def test_contracted_models_retrieve(catalogs: CatalogStore, contract: Contract) 
     holds(findings)
 
 
-@pytest.mark.dialect("retrieve")
+@pytest.mark.needs("retrieve")
 def test_unknown_model_retrieve_is_a_client_error(catalogs: CatalogStore) -> None:
     holds(rejected_as_client_error(catalogs.retrieve(UNKNOWN_MODEL), why=f"an unknown model {UNKNOWN_MODEL!r}"))

@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from gateway_contracts import sdk
+from gateway_contracts import dialects, sdk
 from gateway_contracts.catalog import CatalogStore
 from gateway_contracts.contract import Contract
 from gateway_contracts.data.exchange import Exchange
@@ -27,10 +27,10 @@ from gateway_contracts.verdict import holds
 pytestmark = [pytest.mark.gate, pytest.mark.nightly, pytest.mark.signoff, pytest.mark.keyed]
 
 
-def walked_scope(catalogs: CatalogStore, dialect: str, page: dict[str, Any] | None) -> Exchange:
+def walked_scope(catalogs: CatalogStore, page: dict[str, Any] | None) -> Exchange:
     """The answer the contracts read for what a bare `GET /v1/models` covers (cached: fetched once per run)."""
     if page is None:
-        return catalogs.model_list()  # the openai dialect's one keyed list
+        return catalogs.model_list()  # an API without pages (the openai dialect): its one keyed list
     return catalogs.page(str(page["gateway"]), int(page["offset"]), int(page["limit"]))
 
 
@@ -52,8 +52,8 @@ def _base_url(target_url: str) -> str:
 
 def test_openai_sdk_lists_the_models(catalogs: CatalogStore, contract: Contract, suite_state: Any,
                                      record_property: Any) -> None:
-    dialect = contract.dialect
-    scope = sdk.scope_of(dialect)
+    dialect = dialects.of(contract)
+    scope = dialect.sdk_scope
     listing = sdk.list_models(_base_url(suite_state.target_url), suite_state.api_key or "",
                               timeout=suite_state.settings.timeout_s, retries=suite_state.settings.retries,
                               before_request=catalogs.client.outside_request, **_bounds(suite_state, catalogs))
@@ -61,8 +61,8 @@ def test_openai_sdk_lists_the_models(catalogs: CatalogStore, contract: Contract,
     findings: list[Finding] = sdk.call_findings(listing.calls)
     if listing.ok:
         record_property("sdk_models", len(listing.ids))
-        record_property("sdk_scope", f"{dialect}: {scope}")
-        walked = walked_scope(catalogs, dialect, dict(sdk.DEFAULT_PAGES[dialect] or {}) or None)
+        record_property("sdk_scope", f"{dialect.name}: {scope}")
+        walked = walked_scope(catalogs, dict(dialect.sdk_page or {}) or None)
         # The same scope through the contracts' client must be readable too, or the comparison proves nothing.
         findings += answered_json(walked) or sdk.compare_ids(listing.ids, list_ids(walked.json), scope=scope,
                                                              request=walked.describe())

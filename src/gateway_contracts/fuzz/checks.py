@@ -21,12 +21,22 @@ import schemathesis
 from schemathesis import Case, CheckContext, Response
 from schemathesis.core.failures import Failure, FailureGroup, Severity
 
+from gateway_contracts import dialects
 from gateway_contracts.contract import Contract
 from gateway_contracts.data.exchange import Exchange
 from gateway_contracts.data.findings import Finding, render_all, sample
 from gateway_contracts.data.jsontypes import is_int
 from gateway_contracts.data.kinds import UNREGISTERED_CODE, kind_of
 from gateway_contracts.data.pages import Page
+from gateway_contracts.dialects import (
+    DEVELOPER_ROUTE,
+    ENVELOPE,
+    MODEL_LIST,
+    MODEL_OBJECT,
+    NOT_PRICED,
+    REGISTRY,
+    SEARCH,
+)
 from gateway_contracts.fuzz.documents import template_key
 from gateway_contracts.invariants.catalog import aggregate_pairs_unique, no_duplicate_ids
 from gateway_contracts.invariants.envelope import check_envelope
@@ -40,8 +50,7 @@ from gateway_contracts.invariants.responses import chat_answered
 LIST_PATHS = frozenset({"/v1/models", "/models"})
 SEARCH_PATH = "/v1/models/search"
 DEVELOPER_PATH = "/v1/models/{}"
-MODEL_PATH = "/v1/models/{}"  # the same template in the openai dialect: one model object
-OPENAI = "openai"
+MODEL_PATH = "/v1/models/{}"  # the same template where the API serves model objects (MODEL_OBJECT)
 REGISTRY_PATH = "/v1/gateways"
 STATUS_PATH = "/v1/gateways/status"
 CHAT_PATH = "/v1/chat/completions"
@@ -60,9 +69,9 @@ class CatalogFacts:
     aggregate: str = "all"
     chat_models: frozenset[str] = frozenset()
     registry: Mapping[str, str] = field(default_factory=dict)  # the live /v1/gateways: name, lower-cased -> id
-    # The contract's API dialect: "gatewayz" (paginated envelope) or "openai" (one list, `GET /v1/models/{id}`
-    # a model object): the same routes mean different bodies, so the checks follow the contract.
-    dialect: str = "gatewayz"
+    # What the contract's API has (its dialect's capabilities, dialects/base.py): the same routes mean different
+    # bodies in different dialects, so the checks follow the contract. Default: the default dialect's.
+    capabilities: frozenset[str] = dialects.DEFAULT.always
 
     def gateway_names(self) -> list[str]:
         """Every valid `gateway` value (lower case, sorted: derandomized generation draws the same ones):
@@ -91,7 +100,7 @@ class CatalogFacts:
             id_patterns={g.slug: g.id_pattern for g in contract.gateways},
             aggregate=contract.aggregate.slug if contract.aggregate else "all",
             chat_models=frozenset(contract.chat_models),
-            dialect=contract.dialect,
+            capabilities=dialects.capabilities(contract),
         )
 
 
@@ -131,15 +140,21 @@ def findings_for(answer: Answer, known: CatalogFacts | None = None) -> list[Find
     if status != 200:
         return []
     route = template_key(answer.path)
-    if known.dialect == OPENAI:
-        return openai_findings(answer, route)
+    # What a 200 of a route must be depends on what the contract's API has (its dialect's capabilities): the
+    # same `/v1/models` is a paginated envelope in Gatewayz and the one OpenAI list in the openai dialect.
+    has = known.capabilities
     if answer.method == "GET" and route in LIST_PATHS:
-        return catalog_page(exchange, known)
-    if answer.method == "GET" and route == SEARCH_PATH:
+        if ENVELOPE in has:
+            return catalog_page(exchange, known)
+        return model_list_page(exchange) if MODEL_LIST in has else []
+    if answer.method == "GET" and route == SEARCH_PATH and SEARCH in has:
         return search_page(exchange, known)
-    if answer.method == "GET" and route == DEVELOPER_PATH:
+    if answer.method == "GET" and route == DEVELOPER_PATH and DEVELOPER_ROUTE in has:
         return developer_page(exchange)
-    if answer.method == "GET" and route == REGISTRY_PATH:
+    if answer.method == "GET" and route == MODEL_PATH and MODEL_OBJECT in has:
+        model_id = next(iter(answer.path_parameters.values()), "")
+        return check_model_body(exchange.json, model_id=str(model_id), request=exchange.describe())
+    if answer.method == "GET" and route == REGISTRY_PATH and REGISTRY in has:
         return registry_page(exchange)
     if answer.method == "POST" and route == CHAT_PATH:
         model = answer.body.get("model") if isinstance(answer.body, Mapping) else None
@@ -147,21 +162,12 @@ def findings_for(answer: Answer, known: CatalogFacts | None = None) -> list[Find
     return []
 
 
-def openai_findings(answer: Answer, route: str) -> list[Finding]:
-    """A 200 of the OpenAI models API: the list body and its ids, one model object, a chat completion. No
-    Gatewayz envelope, no pagination: the list is one body."""
-    exchange = answer.exchange
+def model_list_page(exchange: Exchange) -> list[Finding]:
+    """A 200 of the OpenAI models API's list: the list body and its ids. No envelope, no pagination: the list is
+    one body."""
     request = exchange.describe()
-    if answer.method == "GET" and route in LIST_PATHS:
-        return check_list_body(exchange.json, request=request) + no_duplicate_ids(list_ids(exchange.json),
-                                                                                request=request)
-    if answer.method == "GET" and route == MODEL_PATH:
-        model_id = next(iter(answer.path_parameters.values()), "")
-        return check_model_body(exchange.json, model_id=str(model_id), request=request)
-    if answer.method == "POST" and route == CHAT_PATH:
-        model = answer.body.get("model") if isinstance(answer.body, Mapping) else None
-        return chat_answered(exchange, model=str(model))
-    return []
+    return check_list_body(exchange.json, request=request) + no_duplicate_ids(list_ids(exchange.json),
+                                                                            request=request)
 
 
 def error_body(exchange: Exchange) -> list[Finding]:
@@ -389,8 +395,8 @@ def chat_rejection(answer: Answer, known: CatalogFacts | None = None) -> list[Fi
     code = error.get("code") if isinstance(error, dict) else None
     if model in known.chat_models:
         return [Finding("chat", f"contracted chat model {model!r} rejected with 400", exchange.describe())]
-    if known.dialect == OPENAI:
-        return []  # the OpenAI API rejects a model it does not serve with a 4xx of its own wording
+    if NOT_PRICED not in known.capabilities:
+        return []  # e.g. the OpenAI API rejects a model it does not serve with a 4xx of its own wording
     if code != "model_not_priced":
         return [Finding("chat", f"a schema-valid chat body answered 400 {code or exchange.excerpt(80)!r}, not "
                                 "model_not_priced", exchange.describe())]

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from gateway_contracts import exitcodes
+from gateway_contracts import dialects, exitcodes
 from gateway_contracts.fuzz.safety import CHAT_OPERATION, DEFAULT_ALLOWED_HOSTS, SafetyError, refusal
 from gateway_contracts.fuzz.settings import (
     DEFAULT_SEED,
@@ -215,9 +215,9 @@ def fuzz_target(catalogs: Any, suite_state: Any) -> Iterator[FuzzTarget]:
         breaker=getattr(catalogs.client, "breaker", None),  # an offline store's client has none
     )
     # Valid `gateway` values: the contract's names plus what the live registry lists (the gate's own cached
-    # request: no extra traffic). The openai dialect has no gateways and no registry.
+    # request: no extra traffic), when the contract's API has a registry (the openai dialect has none).
     facts = checks.CatalogFacts.from_contract(suite_state.contract)
-    if facts.dialect != checks.OPENAI:
+    if dialects.REGISTRY in facts.capabilities:
         live = catalogs.registry()
         facts = facts.with_registry(registry_names(live.json) if live.status == 200 else None)
     checks.configure(facts)

@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any, cast
 
+from gateway_contracts import dialects
 from gateway_contracts.baseline import Snapshot, snapshot_gateway
 from gateway_contracts.baseline_file import utc_now
 from gateway_contracts.catalog import CatalogStore
@@ -87,9 +88,10 @@ def snapshot(store: CatalogStore, contract: Contract, *, target: str, suite_vers
     if aggregate is not None:
         walk = store.walk(aggregate)
         if requested(walk.first):
-            # Gatewayz's aggregate is keyed by (id, source_gateway); the openai whole list by id, like a group.
+            # An aggregate of gateways is keyed by (id, source_gateway); the openai whole list by id, like a group.
             gateways[aggregate] = snapshot_gateway(aggregate, walk, contract.aggregate.required_models
-                                                   if contract.aggregate else (), pairs=contract.paginated)
+                                                   if contract.aggregate else (),
+                                                   pairs=dialects.AGGREGATE in dialects.capabilities(contract))
         else:
             aggregate = None
     return Snapshot(

@@ -3,7 +3,8 @@ registry gateways no contract covers. Lines only: the entry point writes them (r
 
 from __future__ import annotations
 
-from gateway_contracts.contract import OPENAI, Contract
+from gateway_contracts import dialects
+from gateway_contracts.contract import Contract
 from gateway_contracts.data.exchange import Exchange, TransportFailure
 from gateway_contracts.invariants.registry import registry_names, uncovered_gateways
 from gateway_contracts.net.cache import read_cache_dir
@@ -43,13 +44,8 @@ def summary_lines(state: SuiteState) -> list[str]:
 
 def selection(contract: Contract) -> str:
     """What the run checks: its gateways and whether the aggregate is in (a `GATEWAYS=all` shard has no
-    gateway, only the aggregate, and says so rather than "0 gateways")."""
-    count = len(contract.gateways)
-    unit = "group" if contract.dialect == OPENAI else "gateway"  # the openai dialect's groups of the one list
-    parts = [f"{count} {unit}{'' if count == 1 else 's'}"] if count else []
-    if contract.aggregate is not None:
-        parts.append("the whole list" if contract.dialect == OPENAI else f"the aggregate {contract.aggregate.slug}")
-    return " and ".join(parts) or "nothing selected"
+    gateway, only the aggregate, and says so rather than "0 gateways"), in its dialect's words."""
+    return dialects.of(contract).selection(contract)
 
 
 def _transport_lines(state: SuiteState, exchanges: list[Exchange]) -> list[str]:

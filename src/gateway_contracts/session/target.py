@@ -16,12 +16,11 @@ from typing import NoReturn
 
 import pytest
 
-from gateway_contracts import exitcodes
+from gateway_contracts import dialects, exitcodes
 from gateway_contracts.catalog import CatalogStore
-from gateway_contracts.contract import OPENAI, Contract, ContractError, load_contract
+from gateway_contracts.contract import Contract, ContractError, load_contract
 from gateway_contracts.net.client import ClientSettings, GatewayClient
 from gateway_contracts.net.limits import DEFAULT_MAX_BODY_BYTES
-from gateway_contracts.plan import probe_gateway
 from gateway_contracts.session.state import API_KEY_ENV, SuiteState
 
 DEFAULT_CONTRACT = "contracts/gateways.yaml"
@@ -108,25 +107,11 @@ def resolve_target(config: pytest.Config, state: SuiteState) -> None:
 
 def preflight(store: CatalogStore) -> None:
     """A target that does not answer, or answers 404 everywhere, is a configuration error, not 40 failures."""
-    url = store.client.base_url
-    if store.contract.dialect == OPENAI:
-        # The one list is the openai dialect's probe (it has no /health, registry or required spec).
-        listing = store.model_list()
-        if listing.status is None:
-            fail_run(f"target unreachable: {url}: {listing.error}", exitcodes.TARGET_UNREACHABLE)
-        if listing.status == 404:
-            fail_run(f"no OpenAI models API at {url}: GET /v1/models answers 404 (wrong base path? TARGET_URL is the "
-                     "URL before /v1)", exitcodes.TARGET_UNREACHABLE)
-        return
-    health = store.health()
-    if health.unreachable:  # no connection at all (refused, DNS, TLS, connect timeout): other paths cannot differ
-        fail_run(f"target unreachable: {url}: {health.error}", exitcodes.TARGET_UNREACHABLE)
-    probes = [health, store.openapi(), store.registry()]
-    if all(p.status is None for p in probes):
-        fail_run(f"target unreachable: {url}: {probes[0].error}", exitcodes.TARGET_UNREACHABLE)
-    if all(p.status == 404 for p in probes) and store.page(probe_gateway(store.contract), 0, 1).status == 404:
-        fail_run(f"no Gatewayz API at {url}: /health, /openapi.json, /v1/gateways and /v1/models all answer 404 "
-                 "(wrong base path?)", exitcodes.TARGET_UNREACHABLE)
+    # What is probed, and what proves it is not the API at all, is the contract's dialect's (dialects/).
+    problem = dialects.of(store.contract).preflight(store.contract, store.send, store.client.base_url,
+                                                    keyed=bool(store.client.has_key))
+    if problem is not None:
+        fail_run(problem, exitcodes.TARGET_UNREACHABLE)
 
 
 def store(state: SuiteState) -> CatalogStore:

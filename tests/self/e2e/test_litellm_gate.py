@@ -21,7 +21,8 @@ import yaml
 
 from gateway_contracts.contract import load_contract
 from gateway_contracts.data.kinds import kind_of
-from gateway_contracts.plan import planned_requests, sdk_requests
+from gateway_contracts.dialects import planned_requests
+from gateway_contracts.plan import sdk_requests
 from gateway_testbed.killmatrix import SCRUBBED_ENV, SUITE_ARGS, Outcome, parse_junit
 from tests.self.litellm_proxy import (
     BELOW_FLOOR,

@@ -21,8 +21,11 @@ import pytest
 import yaml
 from setuptools import find_packages
 
-from gateway_contracts import cli, starter
+from gateway_contracts import cli, dialects, starter
 from gateway_contracts.contract import load_contract
+from gateway_contracts.dialects import gatewayz
+from gateway_contracts.dialects import openai as openai_dialect
+from gateway_contracts.dialects import starter_rules as rules
 from gateway_contracts.net.client import GatewayClient
 from gateway_testbed.reference.server import EmbeddedGateway
 from tests.self.suite_run import scrubbed_env
@@ -60,7 +63,7 @@ def test_the_shipped_suite_maps_the_checkouts_folders() -> None:
     assert not any(p.endswith(".self") for p in PYPROJECT["tool"]["setuptools"]["packages"])  # never tests/self
     shipped = PYPROJECT["tool"]["setuptools"]["package-data"]["gateway_contracts._suite.contracts"]
     assert all((ROOT / "contracts" / name).is_file() for name in shipped)
-    assert set(starter.DOCUMENTS.values()) <= set(shipped)
+    assert {d.init_document for d in dialects.REGISTERED} <= set(shipped)
 
 
 # -- the command outside a checkout (pure parts) ----------------------------------------------------
@@ -112,24 +115,24 @@ def test_installed_a_target_without_a_contract_is_one_line_and_exit_6(
 
 
 def test_the_derivation_rules() -> None:
-    assert (starter.floor_of(1204), starter.ceiling_of(1204)) == (842, 3612)
-    assert (starter.floor_of(1), starter.ceiling_of(0)) == (0, 1)
-    assert starter.required_of(["a", "a", 3, "b", "c"], None) == ["a", "b"]
-    assert starter.required_of(["a", "b", "c"], {"c", "b"}) == ["b", "c"]  # only ids `all` lists too
-    assert starter.context_bound(None) is None
-    assert starter.context_bound(0.25) is None  # the default holds it
-    assert starter.context_bound(0.56) == 0.7  # partial: observed + 10 points, up to 5 %
-    assert starter.context_bound(1.0) is None  # every row unknown: the default, so the gate fails (D1)
-    assert starter.scalar("openai/gpt-4o") == "openai/gpt-4o"
-    assert starter.scalar("@deepinfra/x") == '"@deepinfra/x"'
-    assert starter.scalar("yes") == '"yes"'
-    assert starter.registry_entries({"data": [{"id": "a", "aliases": ["b", "A", "b"]}, {"id": "B"}, {"id": "all"},
+    assert (rules.floor_of(1204), rules.ceiling_of(1204)) == (842, 3612)
+    assert (rules.floor_of(1), rules.ceiling_of(0)) == (0, 1)
+    assert rules.required_of(["a", "a", 3, "b", "c"], None) == ["a", "b"]
+    assert rules.required_of(["a", "b", "c"], {"c", "b"}) == ["b", "c"]  # only ids `all` lists too
+    assert rules.context_bound(None) is None
+    assert rules.context_bound(0.25) is None  # the default holds it
+    assert rules.context_bound(0.56) == 0.7  # partial: observed + 10 points, up to 5 %
+    assert rules.context_bound(1.0) is None  # every row unknown: the default, so the gate fails (D1)
+    assert rules.scalar("openai/gpt-4o") == "openai/gpt-4o"
+    assert rules.scalar("@deepinfra/x") == '"@deepinfra/x"'
+    assert rules.scalar("yes") == '"yes"'
+    assert gatewayz.registry_entries({"data": [{"id": "a", "aliases": ["b", "A", "b"]}, {"id": "B"}, {"id": "all"},
                                               {"id": 3}, {"id": "c", "aliases": None}]}) == [("a", ("b",)), ("c", ())]
 
 
-def _catalog(name: str, ids: list[str], context: int = 8192, aliases: tuple[str, ...] = ()) -> starter.Catalog:
+def _catalog(name: str, ids: list[str], context: int = 8192, aliases: tuple[str, ...] = ()) -> gatewayz.Catalog:
     rows = [{"id": i, "context_length": context} for i in ids]
-    return starter.Catalog(name, aliases, ids=list(ids), rows=rows)
+    return gatewayz.Catalog(name, aliases, ids=list(ids), rows=rows)
 
 
 def test_the_written_contract_loads_with_every_kind_of_gateway(tmp_path: Path) -> None:
@@ -137,10 +140,10 @@ def test_the_written_contract_loads_with_every_kind_of_gateway(tmp_path: Path) -
         _catalog("big", [f"m{i}" for i in range(10)], aliases=("large",)),
         _catalog("nocontext", ["n1", "n2"], context=0),
         _catalog("empty", []),
-        starter.Catalog("broken", problem="GET http://t/v1/models?gateway=broken -> 500 in 0.01 s"),
+        gatewayz.Catalog("broken", problem="GET http://t/v1/models?gateway=broken -> 500 in 0.01 s"),
     ]
     aggregate = _catalog("all", [f"m{i}" for i in range(10)] + ["n1", "n2"])
-    text, notes = starter.render_gatewayz("http://t", "2026-12-02", catalogs, aggregate, starter.DOCUMENTS["gatewayz"])
+    text, notes = gatewayz.render("http://t", "2026-12-02", catalogs, aggregate, dialects.GATEWAYZ.init_document)
     shutil.copy(ROOT / "contracts" / "gatewayz-api.openapi.json", tmp_path)
     (tmp_path / "c.yaml").write_text(text)
     contract = load_contract(tmp_path / "c.yaml")
@@ -148,7 +151,7 @@ def test_the_written_contract_loads_with_every_kind_of_gateway(tmp_path: Path) -
     big, nocontext, empty = contract.gateways
     assert (big.aliases, big.min_models, big.max_models, big.required_models) == (("large",), 7, 30, ("m0", "m1"))
     assert (empty.min_models, empty.max_models) == (0, None)
-    assert nocontext.max_unknown_context_share == starter.CONTEXT_BOUND
+    assert nocontext.max_unknown_context_share == rules.CONTEXT_BOUND
     assert contract.aggregate is not None
     assert (contract.aggregate.min_models, contract.aggregate.max_models) == (8, 36)
     assert contract.chat_models == ()
@@ -159,7 +162,7 @@ def test_the_written_contract_loads_with_every_kind_of_gateway(tmp_path: Path) -
 
 
 def test_no_context_lengths_served_at_all_is_not_bounded(tmp_path: Path) -> None:
-    text, _ = starter.render_gatewayz("http://t", "2026-12-02", [_catalog("a", ["x"], context=0)], None, None)
+    text, _ = gatewayz.render("http://t", "2026-12-02", [_catalog("a", ["x"], context=0)], None, None)
     (tmp_path / "c.yaml").write_text(text)
     assert load_contract(tmp_path / "c.yaml").gateways[0].max_unknown_context_share == 1.0
 
@@ -171,7 +174,7 @@ def test_an_openai_list_is_grouped_by_owner_or_prefix(tmp_path: Path) -> None:
     shutil.copy(ROOT / "contracts" / "openai-models.openapi.json", tmp_path)
     for rows, groups in [(owned, {"openai": "owned_by", "acme": "owned_by"}),
                          (prefixed, {"openai": "prefix", "all-models": "prefix", "other": "list"})]:
-        text, _ = starter.render_openai("http://t", "2026-12-02", rows, starter.DOCUMENTS["openai"])
+        text, _ = openai_dialect.render("http://t", "2026-12-02", rows, dialects.OPENAI.init_document)
         (tmp_path / "c.yaml").write_text(text)
         contract = load_contract(tmp_path / "c.yaml")
         assert {name: rule.kind for name, rule in contract.group_rules} == groups
@@ -206,11 +209,11 @@ def test_init_against_the_reference_gateway(tmp_path: Path, shape: str, capsys: 
     assert contract.aggregate.min_models > 0
     assert SECRET not in text + capsys.readouterr().out
     if shape == "sparse":  # every row serves a positive context_length: bounded at the default
-        assert all(g.max_unknown_context_share == starter.CONTEXT_BOUND for g in contract.gateways)
+        assert all(g.max_unknown_context_share == rules.CONTEXT_BOUND for g in contract.gateways)
     else:
         hug = contract.gateway("huggingface")
         assert hug.aliases == ("hug",)
-        assert hug.max_unknown_context_share > starter.CONTEXT_BOUND
+        assert hug.max_unknown_context_share > rules.CONTEXT_BOUND
     assert _init(tmp_path, "http://127.0.0.1:9") == 6  # the file exists: not overwritten without --force
 
 
@@ -225,13 +228,13 @@ def test_init_refuses_a_target_with_nothing_useful(tmp_path: Path, capsys: pytes
     nothing = httpx.MockTransport(lambda request: httpx.Response(404, json={"detail": "Not Found"}))
     client = GatewayClient("http://t", transport=nothing)
     with pytest.raises(starter.Refused, match="lists no gateway"):
-        starter.observe_gatewayz(client)
+        gatewayz.observe(client)
     with pytest.raises(starter.Refused, match="lists no model"):
-        starter.observe_openai(client)
+        openai_dialect.observe(client)
     empty = httpx.MockTransport(lambda request: httpx.Response(
         200, json={"data": [{"id": "a"}]} if request.url.path == "/v1/gateways" else {"error": "down"}))
     with pytest.raises(starter.Refused, match="no catalog answers a usable walk"):
-        starter.observe_gatewayz(GatewayClient("http://t", transport=empty))
+        gatewayz.observe(GatewayClient("http://t", transport=empty))
 
 
 @pytest.mark.slow

@@ -1,5 +1,5 @@
 """The contract file's openai dialect: groups by rule, the whole list, retrieve; a key of the other dialect
-is one clear line with file:line:key; the store's views of the one list; the plan; selection by dialect."""
+is one clear line with file:line:key; the store's views of the one list; the plan; selection by capability."""
 
 from __future__ import annotations
 
@@ -12,13 +12,15 @@ import yaml
 from hypothesis import given
 from hypothesis import strategies as st
 
+from gateway_contracts import dialects
 from gateway_contracts.catalog import CatalogStore, group_rule
-from gateway_contracts.contract import GATEWAYZ, OPENAI, WHOLE_LIST, ContractError, load_contract, parse_contract
+from gateway_contracts.contract import WHOLE_LIST, ContractError, load_contract, parse_contract
 from gateway_contracts.data.exchange import Exchange
+from gateway_contracts.dialects import capabilities, planned_requests
 from gateway_contracts.invariants.openai_models import GroupRule
 from gateway_contracts.net.client import GatewayClient
-from gateway_contracts.plan import UNKNOWN_MODEL, PlannedRequest, chat_body, planned_requests, retrievable_ids
-from gateway_contracts.session.dialect import capabilities, needed, select
+from gateway_contracts.plan import UNKNOWN_MODEL, PlannedRequest, chat_body, retrievable_ids
+from gateway_contracts.session.dialect import needed, select
 from tests.self.strategies import FAST
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -62,8 +64,8 @@ def _error(text: str) -> str:
 
 def test_groups_become_gateways_without_aliases_and_the_whole_list_the_aggregate() -> None:
     contract = parse_contract(BASE, PATH)
-    assert contract.dialect == OPENAI
-    assert not contract.paginated
+    assert dialects.of(contract) is dialects.OPENAI
+    assert dialects.ENVELOPE not in capabilities(contract)
     assert contract.retrieve
     assert [(g.slug, g.aliases, g.min_models, g.max_models) for g in contract.gateways] == [
         ("openai", (), 2, 5), ("acme", (), 0, None), ("house", (), 1, None)]
@@ -87,10 +89,10 @@ def test_the_whole_list_defaults_to_a_floor_of_one_and_retrieve_off() -> None:
 
 def test_the_default_dialect_is_gatewayz_and_unchanged() -> None:
     contract = load_contract(ROOT / "contracts" / "gateways.yaml")
-    assert contract.dialect == GATEWAYZ
-    assert contract.paginated
+    assert dialects.of(contract) is dialects.GATEWAYZ
     assert contract.group_rules == ()
-    assert capabilities(contract) == {GATEWAYZ}
+    assert capabilities(contract) == dialects.GATEWAYZ.always
+    assert {dialects.ENVELOPE, dialects.ALIASES, dialects.AGGREGATE, dialects.REGISTRY} <= capabilities(contract)
 
 
 def test_the_example_contract_loads_as_written() -> None:
@@ -237,12 +239,12 @@ def test_the_openai_plan_is_the_list_the_retrieves_and_the_chat_probes() -> None
     assert not any(p.authenticated for p in keyless)
 
 
-# -- selection by dialect -------------------------------------------------------------------------------
+# -- selection by capability -------------------------------------------------------------------------------
 
 
 class Item:
     def __init__(self, name: str, *marks: tuple[str, ...]) -> None:
-        self.name, self.marks = name, [pytest.mark.dialect(*m).mark for m in marks]
+        self.name, self.marks = name, [pytest.mark.needs(*m).mark for m in marks]
 
     def iter_markers(self, name: str) -> list[pytest.Mark]:
         return [m for m in self.marks if m.name == name]
@@ -263,8 +265,8 @@ class Config:
     ("version: 1\ngateways:\n  g:\n    min_models: 1\n", ["shared", "gatewayz"]),
 ])
 def test_tests_of_another_dialect_are_deselected_not_skipped(text: str, kept: list[str]) -> None:
-    items = [Item("shared"), Item("gatewayz", ("gatewayz",)), Item("openai", ("openai",)),
-             Item("retrieve", ("openai",), ("retrieve",))]
+    items = [Item("shared"), Item("gatewayz", ("envelope", "registry")), Item("openai", ("model-list",)),
+             Item("retrieve", ("model-list",), ("retrieve",))]
     config = Config()
     selected = list(items)
     select(cast(Any, selected), cast(Any, config), parse_contract(text, PATH))
@@ -272,6 +274,8 @@ def test_tests_of_another_dialect_are_deselected_not_skipped(text: str, kept: li
     assert [i.name for i in config.deselected] == [i.name for i in items if i.name not in kept]
 
 
-def test_an_unknown_dialect_name_in_a_marker_is_a_usage_error() -> None:
-    with pytest.raises(pytest.UsageError, match="gatewayzz"):
-        needed([pytest.mark.dialect("gatewayzz").mark])
+def test_an_unknown_capability_in_a_marker_is_a_usage_error() -> None:
+    with pytest.raises(pytest.UsageError, match="envelop;"):
+        needed([pytest.mark.needs("envelop").mark])
+    with pytest.raises(pytest.UsageError, match="gatewayz"):  # a test names what it needs, not a dialect
+        needed([pytest.mark.needs("gatewayz").mark])

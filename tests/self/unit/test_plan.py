@@ -9,7 +9,8 @@ import httpx
 import pytest
 
 from gateway_contracts.contract import load_contract
-from gateway_contracts.plan import MODELS_PATH, PlannedRequest, first_pages, planned_requests, sdk_requests
+from gateway_contracts.dialects import planned_requests
+from gateway_contracts.plan import MODELS_PATH, PlannedRequest, first_pages, sdk_requests
 from gateway_testbed.reference.server import EmbeddedGateway
 from tests.self.suite_run import run_suite
 

@@ -16,7 +16,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from gateway_contracts.sdk import DEFAULT_PAGES, chat_once, compare_ids, consumer_check, list_models, sdk_findings
+from gateway_contracts import dialects
+from gateway_contracts.sdk import chat_once, compare_ids, consumer_check, list_models, sdk_findings
 from gateway_testbed.reference import EmbeddedGateway
 from tests.self.strategies import FAST
 
@@ -246,7 +247,7 @@ def reference() -> Iterator[EmbeddedGateway]:
 
 
 def _default_page(url: str) -> list[str]:
-    params = dict(DEFAULT_PAGES["gatewayz"] or {})
+    params = dict(dialects.GATEWAYZ.sdk_page or {})
     body = httpx.get(f"{url}/v1/models", params=params, headers={"Authorization": f"Bearer {KEY}"}).json()
     return [row["id"] for row in body["data"]]
 

@@ -18,6 +18,7 @@ from typing import Any
 
 import pytest
 
+from gateway_contracts import dialects
 from gateway_contracts.data.exchange import Exchange
 from gateway_contracts.fuzz import checks
 from gateway_contracts.fuzz.documents import read_document, restrict_to_contract
@@ -26,8 +27,8 @@ from gateway_contracts.fuzz.spec import resolve_source
 
 ROOT = Path(__file__).resolve().parents[4]
 OPENAI_DOCUMENT = ROOT / "contracts" / "openai-models.openapi.json"
-OPENAI = checks.CatalogFacts(chat_models=frozenset({"gpt-4o-mini"}), dialect="openai")
-GATEWAYZ = replace(OPENAI, dialect="gatewayz")
+OPENAI = checks.CatalogFacts(chat_models=frozenset({"gpt-4o-mini"}), capabilities=dialects.OPENAI.always)
+GATEWAYZ = replace(OPENAI, capabilities=dialects.GATEWAYZ.always)
 URL = "http://127.0.0.1:4000/v1/models"
 ROW = {"id": "gpt-4o-mini", "object": "model", "created": 1677610602, "owned_by": "openai", "mode": "chat"}
 LITELLM_LIST = {"data": [ROW, {**ROW, "id": "claude-3-haiku"}], "object": "list"}
