@@ -62,10 +62,11 @@ FORK_PLATFORMS = ("linux",)  # fork is safe here with these libraries; elsewhere
 # needs a fresh interpreter.
 STARTUP_ENV_PREFIXES = ("PYTHON", "LC_", "LANG", "LANGUAGE", "LD_", "TZ", "HOME", "MALLOC_")
 PRELOADED_PACKAGES = ("gateway_contracts", "gateway_testbed")
-# Never imported by the zygote: the suite's pytest plugins (conftest's `pytest_plugins` and theirs, which pytest
-# marks for rewriting: by convention every module named `plugin`), the shipped tests, this module.
-NOT_PRELOADED = ("gateway_contracts._suite", "gateway_testbed.suite_process")
+# Never imported by the zygote, nor by what it imports: the suite's pytest plugins (conftest's `pytest_plugins` and
+# theirs, which pytest marks for rewriting: by convention every module named `plugin`) and the shipped tests.
+PYTEST_IMPORTS = ("gateway_contracts._suite",)
 PLUGIN_MODULE = "plugin"
+NOT_WALKED = ("gateway_testbed.suite_process",)  # this module: the zygote runs it as __main__
 START_TIMEOUT_S = 120.0  # the zygote's imports on a busy machine
 REPLY_TIMEOUT_S = 60.0
 
@@ -395,7 +396,7 @@ def _preload() -> dict[str, Any]:
         environ_class.__getitem__ = get_item  # type: ignore[method-assign]
         environ_class.__iter__ = iterate  # type: ignore[method-assign]
     refuse = ""
-    imported = sorted(name for name in sys.modules if name.startswith(PRELOADED_PACKAGES) and _not_preloaded(name))
+    imported = sorted(name for name in sys.modules if name.startswith(PRELOADED_PACKAGES) and _pytest_imports(name))
     if imported:  # pulled in by a preloaded module: pytest could not rewrite it
         refuse = f"importing the suite imported {', '.join(imported)}, which pytest must import itself"
     elif caught:
@@ -429,19 +430,19 @@ def _preload_names() -> list[str]:
 
 
 def _modules_of(package: str) -> list[str]:
-    if _not_preloaded(package):
+    if _pytest_imports(package) or package.startswith(NOT_WALKED):
         return []
     module = importlib.import_module(package)
     names = [package]
     for info in pkgutil.iter_modules(getattr(module, "__path__", []), package + "."):
-        if _not_preloaded(info.name) or info.name.endswith(".__main__"):
+        if _pytest_imports(info.name) or info.name.startswith(NOT_WALKED) or info.name.endswith(".__main__"):
             continue
         names += _modules_of(info.name) if info.ispkg else [info.name]
     return names
 
 
-def _not_preloaded(name: str) -> bool:
-    return name.startswith(NOT_PRELOADED) or name.rsplit(".", 1)[-1] == PLUGIN_MODULE
+def _pytest_imports(name: str) -> bool:
+    return name.startswith(PYTEST_IMPORTS) or name.rsplit(".", 1)[-1] == PLUGIN_MODULE
 
 
 def _become(request: Mapping[str, Any]) -> None:
