@@ -67,6 +67,12 @@ PRELOADED_PACKAGES = ("gateway_contracts", "gateway_testbed")
 PYTEST_IMPORTS = ("gateway_contracts._suite",)
 PLUGIN_MODULE = "plugin"
 NOT_WALKED = ("gateway_testbed.suite_process",)  # this module: the zygote runs it as __main__
+# Imported inside functions, yet by nearly every run: the SDK contract's openai (and what its client loads on first
+# use), the HTTP transport's httpcore, the embedded gateway's uvicorn protocol, loop and lifespan, xdist's controller.
+LAZY_IMPORTS = ("openai", "openai.resources.models", "openai.resources.chat", "openai.pagination", "httpcore2",
+                "jiter", "truststore", "pydantic.v1", "httpcore", "uvicorn.protocols.http.auto",
+                "uvicorn.protocols.http.h11_impl", "uvicorn.lifespan.off", "uvicorn.lifespan.on", "uvicorn.loops.auto",
+                "uvicorn.loops.asyncio", "xdist.dsession", "xdist.workermanage", "xdist.scheduler")
 START_TIMEOUT_S = 120.0  # the zygote's imports on a busy machine
 REPLY_TIMEOUT_S = 60.0
 
@@ -177,16 +183,22 @@ class ForkServer:
     def close(self) -> None:
         self._finalizer()
 
-    def refusal(self, env: Mapping[str, str]) -> str:
-        """Why a run with `env` cannot be forked from this zygote ("" if it can)."""
-        if self.lost:
-            return self.lost
-        if self.hello is None:
+    def ready(self) -> dict[str, Any]:
+        """What the zygote reported once its imports were done (waits for them): `refuse` (why it will not fork),
+        `read_env` (the variables read meanwhile), `iterated_env`, `modules`, `not_imported`."""
+        if self.hello is None and not self.lost:
             try:
                 self.hello = self._receive(time.monotonic() + START_TIMEOUT_S)
-            except ForkServerLost as exc:
-                self._lose(f"the fork server did not start ({exc})")
-                return self.lost
+            except (ForkServerLost, TimeoutError) as exc:
+                self._lose(f"the fork server did not start ({exc or 'timed out'})")
+        return self.hello or {"refuse": self.lost}
+
+    def refusal(self, env: Mapping[str, str]) -> str:
+        """Why a run with `env` cannot be forked from this zygote ("" if it can)."""
+        self.ready()
+        if self.lost:
+            return self.lost
+        assert self.hello is not None
         if self.hello.get("refuse"):
             return str(self.hello["refuse"])
         changed = {k for k in set(env) | set(self.env) if env.get(k) != self.env.get(k)}
@@ -212,6 +224,9 @@ class ForkServer:
                 self._send({"kill": True})  # the zygote kills the run's process group and reaps it
                 self._receive(time.monotonic() + REPLY_TIMEOUT_S)
                 status = None
+        except TimeoutError as exc:  # no answer to a request: stopping the zygote kills the run
+            self._lose("it did not answer")
+            raise ForkServerLost(self.lost) from exc
         except BaseException as exc:  # lost, or the caller interrupted: stopping the zygote kills the run
             self._lose(str(exc) or type(exc).__name__)
             raise
@@ -420,13 +435,14 @@ def _rewrite_hook() -> Any:
 
 
 def _preload_names() -> list[str]:
-    """pytest, the pytest11 plugins in the order an autoloading run imports them, then the suite's modules."""
+    """pytest, the pytest11 plugins in the order an autoloading run imports them, the suite's modules, and what
+    they import lazily."""
     names = ["pytest"]
     for dist in importlib.metadata.distributions():
         names += [ep.value.split(":")[0] for ep in dist.entry_points if ep.group == "pytest11"]
     for package in PRELOADED_PACKAGES:
         names += _modules_of(package)
-    return names
+    return [*names, *LAZY_IMPORTS]
 
 
 def _modules_of(package: str) -> list[str]:
