@@ -21,11 +21,11 @@ child per run that takes the run's cwd, environment and argv, redirects its outp
 - warnings: imports happen under `catch_warnings`, so import-time filter changes are undone as pytest undoes
   them; a preload that warns at all (a plain run would show the warning) disables forking.
 - no threads in the zygote (checked before each fork); `random` reseeds itself in each child.
-- the zygote serves one run at a time: one per thread of the caller (an xdist worker has one, each
-  `--jobs` thread of the kill matrix its own). It lives in its own session, so a terminal's Ctrl-C does not
-  reach it, and stops when its caller goes away (end of file on its stdin), killing a run in progress.
-SUITE_FORK=0 in the caller's environment, a platform without fork, another interpreter or cwd per zygote:
-plain subprocesses. `Finished.forked` and `.plain_because` say which way a run went.
+- a zygote serves one run at a time: one per thread of the caller, interpreter and cwd (an xdist worker has one,
+  each `--jobs` thread of the kill matrix its own). It lives in its own session, so a terminal's Ctrl-C does
+  not reach it, and stops when its caller goes away (end of file on its stdin), killing a run in progress.
+SUITE_FORK=0 in the caller's environment, or a platform without fork: plain subprocesses. `Finished.forked` and
+`.plain_because` say which way a run went. The two ways are compared by tests/self/test_suite_process.py.
 """
 
 from __future__ import annotations
