@@ -17,8 +17,6 @@ runs them a few at a time outside pytest:
 from __future__ import annotations
 
 import argparse
-import os
-import subprocess
 import sys
 import tempfile
 import time
@@ -30,16 +28,15 @@ from typing import Any
 
 import yaml
 
-from gateway_contracts.environment import SUITE_ENV
 from gateway_contracts.report.junit import parse_junit_text
+from gateway_testbed.suite_process import SCRUBBED_ENV as SCRUBBED_ENV  # re-exported: the scrubbed variables
+from gateway_testbed.suite_process import run_pytest
 
 HEALTHY = "healthy"
 MATRIX_FILE = Path("tests/self/kill_matrix.yaml")
 REPORT_FILE = Path("reports/kill-matrix.md")
 SUITE_ARGS = ("-m", "pytest", "tests/contract", "-m", "gate", "-p", "no:cacheprovider", "-q")
 FUZZ_SUITE_ARGS = ("-m", "pytest", "tests/contract", "tests/fuzz", "-m", "gate", "-p", "no:cacheprovider", "-q")
-# Suite settings a caller's environment could leak into the inner runs (the matrix sets its own), and pytest's.
-SCRUBBED_ENV = (*SUITE_ENV, "PYTEST_ADDOPTS")
 RUN_TIMEOUT_S = 600.0
 BASELINE_TOKEN = "{baseline}"  # in a scenario's args: the snapshot of the healthy run (--update-baseline)
 DEFAULT_SHAPE = "full"  # the shape a scenario's top-level keys describe
@@ -97,6 +94,7 @@ class Run:
     outcome: Outcome | None  # None when no JUnit was written (the run never got to the tests)
     output: str = field(default="", repr=False)
     seconds: float = 0.0
+    forked: bool = False  # run by the fork server (gateway_testbed.suite_process), not a fresh interpreter
 
 
 @dataclass(frozen=True)
@@ -364,18 +362,22 @@ def describe_mismatch(v: Verdict) -> str:
 # -- running ---------------------------------------------------------------------------------------
 
 
+def suite_args(scenario: Scenario, junit: Path, baseline: Path | None = None) -> list[str]:
+    """The scenario's pytest arguments; `{baseline}` in its args names the snapshot the healthy run writes."""
+    suite = FUZZ_SUITE_ARGS if scenario.fuzz else SUITE_ARGS
+    args = [*suite[2:], *(["--contracts", scenario.contracts] if scenario.contracts else []), f"--junitxml={junit}"]
+    for fault in scenario.faults:
+        args += ["--reference-fault", fault]
+    args += [a.replace(BASELINE_TOKEN, str(baseline)) for a in scenario.args]
+    if scenario.name == HEALTHY and baseline is not None:
+        args += ["--update-baseline", str(baseline)]  # written only when the healthy run passes
+    return args
+
+
 def suite_command(scenario: Scenario, junit: Path, python: str = sys.executable,
                   baseline: Path | None = None) -> list[str]:
-    """The scenario's suite run; `{baseline}` in its args names the snapshot the healthy run writes."""
-    suite = FUZZ_SUITE_ARGS if scenario.fuzz else SUITE_ARGS
-    command = [python, *suite, *(["--contracts", scenario.contracts] if scenario.contracts else []),
-               f"--junitxml={junit}"]
-    for fault in scenario.faults:
-        command += ["--reference-fault", fault]
-    command += [a.replace(BASELINE_TOKEN, str(baseline)) for a in scenario.args]
-    if scenario.name == HEALTHY and baseline is not None:
-        command += ["--update-baseline", str(baseline)]  # written only when the healthy run passes
-    return command
+    """The scenario's suite run as a command line (`python -m pytest ...`)."""
+    return [python, *SUITE_ARGS[:2], *suite_args(scenario, junit, baseline)]
 
 
 def needs_baseline(scenario: Scenario) -> bool:
@@ -384,25 +386,18 @@ def needs_baseline(scenario: Scenario) -> bool:
 
 def run_scenario(scenario: Scenario, *, root: Path, workdir: Path, python: str = sys.executable,
                  baseline: Path | None = None) -> Run:
-    """One suite subprocess: it starts its own embedded gateway with the scenario's faults and shape."""
+    """One suite run in a child process (gateway_testbed.suite_process: forked from a pre-imported server when it
+    can be): it starts its own embedded gateway with the scenario's faults and shape."""
     junit = workdir / f"{scenario.key}.xml"
-    env = {k: v for k, v in os.environ.items() if k not in SCRUBBED_ENV}
-    env["REFERENCE_SHAPE"] = scenario.shape
+    env = {"REFERENCE_SHAPE": scenario.shape}
     # Third-party plugins (hypothesis, schemathesis, allure) hold no contract but cost half of a run's CPU;
     # the suite's own plugin comes from conftest.py. Were one needed, the healthy run would fail loudly.
     # A fuzz scenario needs them (schemathesis, xdist when its args ask): it runs as `make gate` does.
     if not scenario.fuzz:
         env["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"
-    started = time.monotonic()
-    try:
-        proc = subprocess.run(suite_command(scenario, junit, python, baseline), cwd=root, env=env,
-                              capture_output=True, text=True, timeout=RUN_TIMEOUT_S, check=False)
-        status, output = proc.returncode, proc.stdout + proc.stderr
-    except subprocess.TimeoutExpired as exc:
-        partial = exc.stdout or ""
-        status, output = None, partial.decode(errors="replace") if isinstance(partial, bytes) else partial
+    done = run_pytest(suite_args(scenario, junit, baseline), env, cwd=root, timeout=RUN_TIMEOUT_S, python=python)
     outcome = parse_junit(junit.read_text()) if junit.exists() else None
-    return Run(scenario, status, outcome, output, time.monotonic() - started)
+    return Run(scenario, done.status, outcome, done.output, done.seconds, forked=done.forked)
 
 
 def run_matrix(scenarios: Sequence[Scenario], *, root: Path, jobs: int = 3,

@@ -1,14 +1,11 @@
-"""One way for the self-tests to start the suite (or a module of it) in a subprocess.
-
-The child never inherits the caller's target, key, selection or pacing: `scrubbed_env` removes every
-variable the suite reads (gateway_contracts.environment.SUITE_ENV) and PYTEST_ADDOPTS, then applies the
-test's own. `run_suite` runs pytest from the repository root with the repository's Python and parses its
-JUnit file.
+"""The self-tests' side of running the suite in a subprocess: the runner is gateway_testbed.suite_process
+(scrubbed environment, output to files, process group killed on timeout, the fork server); this adds the
+self-tests' result type (`SuiteRun`, its JUnit read back), a timeout that raises, and memory sampling.
+`run_suite` runs pytest from the repository root with the repository's Python and parses its JUnit file.
 """
 
 from __future__ import annotations
 
-import os
 import re
 import subprocess
 import sys
@@ -19,21 +16,16 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from gateway_contracts.environment import SUITE_ENV
 from gateway_contracts.report.junit import Case, read_junit
+from gateway_testbed.suite_process import Finished, run_command, run_pytest, scrubbed_env
 
 ROOT = Path(__file__).resolve().parents[2]
-SCRUBBED = (*SUITE_ENV, "PYTEST_ADDOPTS")
 # For runs that test the suite's plumbing (reports, counts, pacing, refusals), not what the gate profile finds:
 # a few fuzz cases per operation instead of a hundred (gateway_contracts.fuzz.profiles.SMOKE).
 SMOKE_FUZZ = {"FUZZ_GATE_PROFILE": "smoke"}
 
 
-def scrubbed_env(overrides: Mapping[str, str] | None = None) -> dict[str, str]:
-    """This process' environment without the suite's variables, plus `overrides`."""
-    env = {k: v for k, v in os.environ.items() if k not in SCRUBBED}
-    env.update(overrides or {})
-    return env
+__all__ = ["scrubbed_env"]  # the self-tests that start other commands import it from here
 
 
 @dataclass
@@ -44,6 +36,7 @@ class SuiteRun:
     seconds: float
     junit: Path | None = None
     peak_rss: int = 0  # bytes: the most the child and all its descendants held at once (run_sampled only)
+    forked: bool = False  # run by the fork server, not a fresh interpreter (gateway_testbed.suite_process)
 
     @property
     def output(self) -> str:
@@ -93,22 +86,29 @@ class SuiteRun:
         return self.with_outcome("skipped")
 
 
+def _suite_run(command: Sequence[str], done: Finished, timeout: float) -> SuiteRun:
+    if done.status is None:  # the runner killed its process group; a self-test errors on it, as it always did
+        raise subprocess.TimeoutExpired(list(command), timeout, output=done.stdout, stderr=done.stderr)
+    return SuiteRun(done.status, done.stdout, done.stderr, done.seconds, forked=done.forked)
+
+
 def run_python(args: Sequence[str], env: Mapping[str, str] | None = None, *, timeout: float = 600,
                cwd: Path = ROOT) -> SuiteRun:
-    """`python ARGS` in a scrubbed environment (`env` on top), from the repository root."""
-    started = time.monotonic()
-    result = subprocess.run([sys.executable, *args], cwd=cwd, env=scrubbed_env(env), capture_output=True,
-                            text=True, timeout=timeout, check=False)
-    return SuiteRun(result.returncode, result.stdout, result.stderr, time.monotonic() - started)
+    """`python ARGS` in a scrubbed environment (`env` on top), from the repository root: a fresh interpreter."""
+    command = [sys.executable, *args]
+    return _suite_run(command, run_command(command, scrubbed_env(env), cwd=cwd, timeout=timeout), timeout)
 
 
 def run_suite(args: Sequence[str], junit_dir: Path | None = None, *, env: Mapping[str, str] | None = None,
               timeout: float = 900, cwd: Path = ROOT) -> SuiteRun:
-    """`python -m pytest ARGS -q -p no:cacheprovider` in a scrubbed environment (`env` on top); with
-    `junit_dir`, its JUnit file is written there (a fresh name per run) and parsed by the result."""
+    """`python -m pytest ARGS -q -p no:cacheprovider` in a scrubbed environment (`env` on top), forked from the
+    fork server when it can be; with `junit_dir`, its JUnit file is written there (a fresh name per run) and
+    parsed by the result."""
     junit = junit_dir / f"junit-{time.monotonic_ns()}.xml" if junit_dir is not None else None
     extra = [f"--junitxml={junit}"] if junit is not None else []
-    run = run_python(["-m", "pytest", *args, "-q", "-p", "no:cacheprovider", *extra], env, timeout=timeout, cwd=cwd)
+    pytest_args = [*args, "-q", "-p", "no:cacheprovider", *extra]
+    done = run_pytest(pytest_args, env, cwd=cwd, timeout=timeout)
+    run = _suite_run([sys.executable, "-m", "pytest", *pytest_args], done, timeout)
     run.junit = junit
     return run
 
