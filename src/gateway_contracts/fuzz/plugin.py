@@ -20,6 +20,7 @@ from gateway_contracts import exitcodes
 from gateway_contracts.fuzz.safety import CHAT_OPERATION, DEFAULT_ALLOWED_HOSTS, SafetyError, refusal
 from gateway_contracts.fuzz.settings import (
     DEFAULT_SEED,
+    FUZZ_TESTS,
     GATE_PROFILES,
     TARGET_SPEC,
     TARGET_SPEC_TIMEOUT_S,
@@ -34,7 +35,6 @@ if TYPE_CHECKING:
     from gateway_contracts.fuzz.spec import SpecSource
     from gateway_contracts.fuzz.target import FuzzTarget
 
-FUZZ_TESTS = "tests/fuzz/"  # node ids under here are fuzz tests (the xdist controller sees ids, not marks)
 SETTINGS = pytest.StashKey[FuzzSettings]()
 # Test modules build their schemas at import (collection), before any fixture exists: they read these.
 _active: FuzzSettings | None = None
@@ -187,6 +187,21 @@ def pytest_xdist_node_collection_finished(node: Any, ids: list[str]) -> None:
         return
     if any(nodeid.startswith(FUZZ_TESTS) for nodeid in ids):
         _refuse(config, state.target_url)
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The fuzz operations longest first, in the places they were collected in: under xdist the controller deals
+    them out in this order (session/xdist.py), so the longest never starts last. The same order in every worker."""
+    document = _source.document if _source is not None else None
+    slots = [i for i, item in enumerate(items) if getattr(item, "operation_label", None)]
+    if document is None or len(slots) < 2:
+        return
+    from gateway_contracts.fuzz.documents import generation_weight
+
+    ordered = sorted((items[i] for i in slots), key=lambda item: -generation_weight(document, item.operation_label))
+    for slot, item in zip(slots, ordered, strict=True):
+        items[slot] = item
 
 
 # -- fixtures --------------------------------------------------------------------------------------
