@@ -22,6 +22,7 @@ from gateway_contracts.fuzz.settings import (
     DEFAULT_SEED,
     FUZZ_TESTS,
     GATE_PROFILES,
+    SCHEMATHESIS_PLUGIN,
     TARGET_SPEC,
     TARGET_SPEC_TIMEOUT_S,
     FuzzSettings,
@@ -109,6 +110,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 def pytest_configure(config: pytest.Config) -> None:
     global _active, _config, _source
     option = config.option
+    _load_schemathesis_where_collected(config)
     try:
         settings = resolve_settings(option.fuzz_allowed_hosts, option.fuzz_allow_methods, option.fuzz_seed,
                                     option.fuzz_spec, Path(config.rootpath), option.fuzz_gate_profile)
@@ -127,6 +129,20 @@ def pytest_configure(config: pytest.Config) -> None:
                         returncode=exitcodes.INVALID_CONTRACT)
     config.stash[SETTINGS] = settings
     _active, _config, _source = settings, config, None
+
+
+def _load_schemathesis_where_collected(config: pytest.Config) -> None:
+    """The suite's xdist sessions block schemathesis' pytest plugin (`-p no:schemathesis`, cli.suite_args): the
+    controller never collects, and importing schemathesis and hypothesis cost it ~0.4 s before it starts the
+    workers. Every process that collects the fuzz tests (a worker, a run without xdist) loads it here."""
+    manager = config.pluginmanager
+    controller = not hasattr(config, "workerinput") and bool(getattr(config.option, "numprocesses", None))
+    if controller or not manager.is_blocked(SCHEMATHESIS_PLUGIN):
+        return
+    import schemathesis.pytest.plugin
+
+    if not manager.is_registered(schemathesis.pytest.plugin):
+        manager.register(schemathesis.pytest.plugin, "gateway-contracts-schemathesis")
 
 
 def pytest_report_header(config: pytest.Config) -> str | None:
