@@ -81,6 +81,13 @@ def long_first_scheduling(config: Any, log: Any, long_item: Callable[[str], bool
             self.long = deque(sorted(self.long_set))
             self.pending[:] = [i for i in range(len(self.collection)) if i not in self.long_set]
             for node in self.nodes:
+                if self.long:
+                    self._send_long(node)
+            # The first short chunk as `load` sizes it (a quarter of a worker's share), the rest on demand.
+            chunk = max(min(len(self.collection) // len(self.nodes) // 4, self.maxschedchunk), 2)
+            for node in self.nodes:
+                self._send_tests(node, chunk)
+            for node in self.nodes:
                 self.check_schedule(node)
 
         def check_schedule(self, node: Any, duration: float = 0) -> None:
