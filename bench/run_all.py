@@ -120,6 +120,8 @@ def render(cost: dict[str, Any], sizes: dict[str, Any], lat: dict[str, Any], *, 
         f"| wall time | {med['make gate s']:.1f} s | {med['schemathesis s']:.1f} s | "
         f"{med['make gate / schemathesis']:.2f}x | <= {cost['targets']['schemathesis_ratio']:.1f}x | "
         f"{verdict(cost['verdicts']['make gate / schemathesis'])} |",
+        f"| CPU time (every process) | {m['make gate cpu s']:.1f} s | {m['schemathesis cpu s']:.1f} s | "
+        f"{m['make gate cpu / schemathesis cpu']:.2f}x | | |",
         f"| requests | {m['make gate requests']:g} | {m['schemathesis requests']:g} | | | |",
         f"| `make gate N=0` (serial) | {med['make gate serial s']:.1f} s | {med['schemathesis s']:.1f} s | "
         f"{med['make gate serial s'] / med['schemathesis s']:.2f}x | (for comparison) | |",
@@ -131,8 +133,9 @@ def render(cost: dict[str, Any], sizes: dict[str, Any], lat: dict[str, Any], *, 
         "Per run:",
         "",
         "| run | make gate s | requests | serial s | contracts s | requests | serial s | crawl s | replay s "
-        "| schemathesis s | make gate req. ratio | contracts wall ratio | make gate wall ratio | gate / schemathesis |",
-        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+        "| schemathesis s | make gate req. ratio | contracts wall ratio | make gate wall ratio | gate / schemathesis "
+        "| gate CPU s | schemathesis CPU s | load (1 min) |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for r in cost["runs"]:
         lines.append(f"| {r['run']} | {r['make gate s']:.1f} | {r['make gate requests']} | "
@@ -140,7 +143,8 @@ def render(cost: dict[str, Any], sizes: dict[str, Any], lat: dict[str, Any], *, 
                      f"{r['contracts gate serial s']:.1f} | {r['crawl s']:.1f} | {r['replay s']:.1f} | "
                      f"{r['schemathesis s']:.1f} | {r['make gate request ratio']:.2f} | "
                      f"{r['contracts wall ratio']:.2f} | {r['make gate wall ratio']:.2f} | "
-                     f"{r['make gate / schemathesis']:.2f} |")
+                     f"{r['make gate / schemathesis']:.2f} | {r['make gate cpu s']:.1f} | "
+                     f"{r['schemathesis cpu s']:.1f} | {r['load avg 1m']:.2f} |")
     rows = sizes["sizes"]
     lines += [
         "",
@@ -200,10 +204,30 @@ def render(cost: dict[str, Any], sizes: dict[str, Any], lat: dict[str, Any], *, 
         "  (before that reuse: 627 requests, 1.28x), so what remains is the same case generated in both workers,",
         "  repeated chat POSTs (not reused: not a safe method), and /health and /v1/gateways, which both the",
         "  contracts and the fuzzer request.",
-        "- Fixed cost: each process imports pytest, hypothesis and schemathesis (their pytest plugins load for",
-        "  the fuzz tests); with PYTHONDONTWRITEBYTECODE set, pytest also re-rewrites ~300 modules per process",
-        "  (~2 s), which the Makefile avoids by unexporting it. `-n 2` pays the start-up three times (controller",
-        "  and two workers) on 2 cores.",
+        "- Fixed cost: each process imports pytest and its plugins; with PYTHONDONTWRITEBYTECODE set, pytest also",
+        "  re-rewrites ~300 modules per process (~2 s), which the Makefile avoids by unexporting it. `-n 2` pays",
+        "  the start-up three times (controller and two workers) on 2 cores, but the controller collects nothing:",
+        "  the cli's xdist sessions block schemathesis' pytest plugin there (`-p no:schemathesis`; the workers",
+        "  load it themselves), so it starts the workers without importing schemathesis and hypothesis.",
+        "- Scheduling: the fuzz operations are the long items (chat ~2 CPU-s, each parameterised GET ~1 CPU-s);",
+        "  xdist's `load` handed out consecutive chunks, so chat ran last on one worker while the other idled.",
+        "  `session/xdist.py` deals the long items one at a time, longest first, each to a worker without one,",
+        "  and the ~200 short contract items fill in around them: both workers now finish together.",
+        "- The collector: generating cases allocates millions of short-lived objects, and every full collection",
+        "  walked the imports and the collected tests again (1.1 of a worker's ~7 CPU-s). The plugin freezes",
+        "  what is alive after start-up and collection (`gc.freeze`) and collects the young generation every",
+        "  10,000 allocations instead of 700: 0.5 CPU-s per worker.",
+        "- The end: a finished process no longer tears its interpreter down object by object (~1 s per process",
+        "  under load): the workers and the cli's pytest leave with `os._exit` once everything is written.",
+        "- What is left is the work itself: the deterministic cases of this gate take ~6.5 CPU-s to generate,",
+        "  send and check (schemathesis' own run of the same document with its own seed ~4.5 CPU-s: hypothesis",
+        "  draws other cases for another test function, e.g. 269 attempts for the 100 cases of",
+        "  `GET /v1/models/{developer}` in the gate against 121 in the CLI), plus the catalog contracts (~1 CPU-s),",
+        "  the SDK contract (~0.8 CPU-s, half of it importing openai) and each process's start-up.",
+        "- Hypothesis also draws constants from the project's own loaded modules (its local-constants provider):",
+        "  the gate's cases change when the project's source changes, and can differ between a serial and an",
+        "  xdist run (each process has loaded other modules by the time it fuzzes). With that provider stubbed",
+        "  out, this work's changes send exactly the requests the gate sent before them.",
         "- Where the gate's time goes beyond plain schemathesis (profiled, serial): generating the cases",
         "  (hypothesis draws and mutations, ~70 % of the fuzz tests' time) is the same work the CLI does; the",
         "  suite's own checks and pacing are ~10 %; the rest is the contracts, the SDK contract and start-up.",

@@ -20,7 +20,9 @@ from gateway_contracts import dialects, exitcodes
 from gateway_contracts.fuzz.safety import CHAT_OPERATION, DEFAULT_ALLOWED_HOSTS, SafetyError, refusal
 from gateway_contracts.fuzz.settings import (
     DEFAULT_SEED,
+    FUZZ_TESTS,
     GATE_PROFILES,
+    SCHEMATHESIS_PLUGIN,
     TARGET_SPEC,
     TARGET_SPEC_TIMEOUT_S,
     FuzzSettings,
@@ -34,7 +36,6 @@ if TYPE_CHECKING:
     from gateway_contracts.fuzz.spec import SpecSource
     from gateway_contracts.fuzz.target import FuzzTarget
 
-FUZZ_TESTS = "tests/fuzz/"  # node ids under here are fuzz tests (the xdist controller sees ids, not marks)
 SETTINGS = pytest.StashKey[FuzzSettings]()
 # Test modules build their schemas at import (collection), before any fixture exists: they read these.
 _active: FuzzSettings | None = None
@@ -109,6 +110,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 def pytest_configure(config: pytest.Config) -> None:
     global _active, _config, _source
     option = config.option
+    _load_schemathesis_where_collected(config)
     try:
         settings = resolve_settings(option.fuzz_allowed_hosts, option.fuzz_allow_methods, option.fuzz_seed,
                                     option.fuzz_spec, Path(config.rootpath), option.fuzz_gate_profile)
@@ -127,6 +129,20 @@ def pytest_configure(config: pytest.Config) -> None:
                         returncode=exitcodes.INVALID_CONTRACT)
     config.stash[SETTINGS] = settings
     _active, _config, _source = settings, config, None
+
+
+def _load_schemathesis_where_collected(config: pytest.Config) -> None:
+    """The suite's xdist sessions block schemathesis' pytest plugin (`-p no:schemathesis`, cli.suite_args): the
+    controller never collects, and importing schemathesis and hypothesis cost it ~0.4 s before it starts the
+    workers. Every process that collects the fuzz tests (a worker, a run without xdist) loads it here."""
+    manager = config.pluginmanager
+    controller = not hasattr(config, "workerinput") and bool(getattr(config.option, "numprocesses", None))
+    if controller or not manager.is_blocked(SCHEMATHESIS_PLUGIN):
+        return
+    import schemathesis.pytest.plugin
+
+    if not manager.is_registered(schemathesis.pytest.plugin):
+        manager.register(schemathesis.pytest.plugin, "gateway-contracts-schemathesis")
 
 
 def pytest_report_header(config: pytest.Config) -> str | None:
@@ -187,6 +203,21 @@ def pytest_xdist_node_collection_finished(node: Any, ids: list[str]) -> None:
         return
     if any(nodeid.startswith(FUZZ_TESTS) for nodeid in ids):
         _refuse(config, state.target_url)
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The fuzz operations longest first, in the places they were collected in: under xdist the controller deals
+    them out in this order (session/xdist.py), so the longest never starts last. The same order in every worker."""
+    document = _source.document if _source is not None else None
+    slots = [i for i, item in enumerate(items) if getattr(item, "operation_label", None)]
+    if document is None or len(slots) < 2:
+        return
+    from gateway_contracts.fuzz.documents import generation_weight
+
+    ordered = sorted((items[i] for i in slots), key=lambda item: -generation_weight(document, item.operation_label))
+    for slot, item in zip(slots, ordered, strict=True):
+        items[slot] = item
 
 
 # -- fixtures --------------------------------------------------------------------------------------

@@ -19,6 +19,8 @@ TARGET_SPEC_TIMEOUT_S = 60.0
 # `smoke` is a handful of cases per operation: for tests of the plumbing (reports, counts, pacing, refusals),
 # never a verdict on an API.
 GATE_PROFILE = "gate"
+SCHEMATHESIS_PLUGIN = "schemathesis"  # the pytest11 entry point of schemathesis' plugin (blocked in xdist controllers)
+FUZZ_TESTS = "tests/fuzz/"  # node ids under here are fuzz tests (the xdist controller sees ids, not marks)
 GATE_PROFILES = (GATE_PROFILE, "smoke")
 
 

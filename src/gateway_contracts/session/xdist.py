@@ -2,11 +2,20 @@
 
 Workers cannot share a server they start themselves; with one shared cache directory every page is fetched
 once per run, not once per worker.
+
+It also schedules: a gate is a few long items (the fuzz operations, a second or more each) and ~200 short ones
+(the contracts, milliseconds each). xdist's `load` hands out consecutive chunks in collection order, so the long
+items landed on whichever worker got their chunk (the longest, chat, last on one worker while the other sat
+idle). `LongFirstScheduling` deals the long items one at a time, in the order the workers collected them
+(longest first: the fuzz plugin orders them), each to a worker that holds none, while the short ones fill in
+around them in chunks as `load` sends them.
 """
 
 from __future__ import annotations
 
 import dataclasses
+from collections import deque
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -16,10 +25,12 @@ from gateway_contracts.session.state import SuiteState
 
 
 class XdistBridge:
-    """Hands each worker the controller's target (registered only when xdist runs)."""
+    """Hands each worker the controller's target (registered only when xdist runs); schedules the long items
+    first (`long_item`: is this node id a long one) when the run uses xdist's default `load` distribution."""
 
-    def __init__(self, state: SuiteState) -> None:
+    def __init__(self, state: SuiteState, long_item: Callable[[str], bool] | None = None) -> None:
         self.state = state
+        self.long_item = long_item
 
     def pytest_configure_node(self, node: Any) -> None:
         s = self.state
@@ -28,6 +39,87 @@ class XdistBridge:
             keyless=s.keyless, run_deadline_s=s.run_deadline_s, run_deadline_at=s.run_deadline_at,
             cache_dir=str(s.cache_dir), settings=dataclasses.asdict(s.settings),
         )
+
+    def pytest_xdist_make_scheduler(self, config: Any, log: Any) -> Any:
+        # Only in place of `load` (what -n chooses); an explicit --dist other than load keeps xdist's own.
+        if self.long_item is None or config.getvalue("dist") != "load":
+            return None
+        return long_first_scheduling(config, log, self.long_item)
+
+
+def long_first_scheduling(config: Any, log: Any, long_item: Callable[[str], bool]) -> Any:
+    """xdist's LoadScheduling with the long items dealt apart (imported here: xdist runs only under -n)."""
+    from xdist.scheduler import LoadScheduling
+
+    class LongFirstScheduling(LoadScheduling):  # type: ignore[misc]
+        def __init__(self, config: Any, log: Any = None) -> None:
+            super().__init__(config, log)
+            self.long: deque[int] = deque()
+            self.long_set: set[int] = set()
+
+        @property
+        def tests_finished(self) -> bool:
+            return not self.long and bool(super().tests_finished)
+
+        @property
+        def has_pending(self) -> bool:
+            return bool(self.long) or bool(super().has_pending)
+
+        def schedule(self) -> None:
+            assert self.collection_is_completed
+            if self.collection is not None:
+                for node in self.nodes:
+                    self.check_schedule(node)
+                return
+            if not self._check_nodes_have_same_collection():
+                self.log("**Different tests collected, aborting run**")
+                return
+            self.collection = next(iter(self.node2collection.values()))
+            if self.maxschedchunk is None:
+                self.maxschedchunk = len(self.collection)
+            self.long_set = {i for i, nodeid in enumerate(self.collection) if long_item(nodeid)}
+            self.long = deque(sorted(self.long_set))
+            self.pending[:] = [i for i in range(len(self.collection)) if i not in self.long_set]
+            for node in self.nodes:
+                if self.long:
+                    self._send_long(node)
+            # The first short chunk as `load` sizes it (a quarter of a worker's share), the rest on demand.
+            chunk = max(min(len(self.collection) // len(self.nodes) // 4, self.maxschedchunk), 2)
+            for node in self.nodes:
+                self._send_tests(node, chunk)
+            for node in self.nodes:
+                self.check_schedule(node)
+
+        def check_schedule(self, node: Any, duration: float = 0) -> None:
+            if node.shutting_down:
+                return
+            queued = self.node2pending[node]
+            # One long item per worker at a time: the next longest goes to the first worker without one.
+            if self.long and not self.long_set.intersection(queued):
+                self._send_long(node)
+            if self.pending:
+                super().check_schedule(node, duration)  # the short items, in chunks, as `load` sends them
+                return
+            # No short item left: a worker runs an item once it knows the next (or that none comes).
+            while self.long and len(queued) < 2:
+                self._send_long(node)
+            if not self.long:
+                node.shutdown()
+
+        def _send_long(self, node: Any) -> None:
+            index = self.long.popleft()
+            self.node2pending[node].append(index)
+            node.send_runtest_some([index])
+
+        def remove_node(self, node: Any) -> str | None:
+            # A crashed worker's long items go back to the long queue (LoadScheduling would requeue them short).
+            queued = self.node2pending.get(node, [])
+            returned = [i for i in queued[1:] if i in self.long_set]
+            self.node2pending[node] = [i for i in queued if i == queued[0] or i not in self.long_set]
+            self.long.extendleft(reversed(returned))
+            return super().remove_node(node)  # type: ignore[no-any-return]
+
+    return LongFirstScheduling(config, log)
 
 
 def worker_state(contract: Contract, workerinput: dict[str, Any]) -> SuiteState:

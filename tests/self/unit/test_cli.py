@@ -30,7 +30,10 @@ SCRIPT = Path(sys.executable).parent / "gateway-contracts"
 
 def test_gate_session_arguments() -> None:
     assert cli.suite_args("gate", workers="auto", extra=["-k", "a and b"]) == [
-        "-p", "xdist", "-n", "auto", "tests/contract", "tests/fuzz", "-m", "gate", *RUN_GATE, "-k", "a and b"]
+        "-p", "xdist", "-n", "auto", "tests/contract", "tests/fuzz", "-m", "gate", *RUN_GATE,
+        "-p", "no:schemathesis", "-k", "a and b"]
+    # Serial: the one process collects, so schemathesis' plugin loads as usual.
+    assert "no:schemathesis" not in cli.suite_args("gate", workers="0")
 
 
 @pytest.mark.parametrize(("command", "tests"), [
@@ -42,7 +45,7 @@ def test_suite_sessions_select_their_tests_and_name_their_run(command: str, test
     args = cli.suite_args(command, workers="2")
     assert args[:4] == ["-p", "xdist", "-n", "2"]
     assert args[4:4 + len(tests)] == tests
-    assert args[4 + len(tests):] == cli.run_args(command)
+    assert args[4 + len(tests):] == [*cli.run_args(command), "-p", "no:schemathesis"]
     assert f"--junitxml=reports/junit-{command}.xml" in args
 
 
