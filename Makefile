@@ -106,12 +106,15 @@ known: $(STAMP)
 screenshot:
 	scripts/screenshot.sh reports/signoff.html reports/signoff.png 1400,3000
 
-# Every self-test, N at a time: the kill matrix is one item per scenario (each a suite run). loadgroup keeps
+# Every self-test, TEST_N at a time: the kill matrix is one item per scenario (each a suite run). loadgroup keeps
 # what shares a session fixture on one worker (the LiteLLM proxies, a shape's healthy run and its baseline).
+# Three workers on two cores: many self-tests wait (timeouts, Retry-After, pacing, subprocesses starting) rather
+# than compute, so a third worker fills the cores the waiting ones leave idle.
+TEST_N ?= 3
 test: $(LITELLM_STAMP) reports
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/lint-imports
-	$(PY) -m pytest tests/self -p xdist -n $(N) --dist loadgroup --junitxml=reports/junit-self.xml $(PYTEST_ARGS)
+	$(PY) -m pytest tests/self -p xdist -n $(TEST_N) --dist loadgroup --junitxml=reports/junit-self.xml $(PYTEST_ARGS)
 
 # The inner loop: lint, the self-tests not marked slow or litellm (units, properties, the contract files, the
 # reference gateway; no suite run in a subprocess, no LiteLLM proxy even when the extra is installed), then one

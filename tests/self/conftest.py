@@ -23,6 +23,14 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         if LITELLM_FIXTURES.intersection(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.litellm)
             item.add_marker(pytest.mark.xdist_group("litellm"))
+    # The longest items first, so no worker starts a long one when the others are done (xdist hands out work in
+    # this order): the modules using the LiteLLM proxies (one worker runs them all, one after another), then the
+    # modules with suite runs (marked slow), then the rest. Whole modules move, keeping their order and fixtures.
+    rank: dict[object, int] = {}
+    for item in items:
+        mine = 0 if item.get_closest_marker("litellm") else 1 if item.get_closest_marker("slow") else 2
+        rank[item.module] = min(rank.get(item.module, 2), mine)
+    items.sort(key=lambda item: rank[item.module])
 
 
 @pytest.fixture(scope="session")

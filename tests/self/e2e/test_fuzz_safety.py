@@ -4,6 +4,7 @@
 - a host outside the allow-list is refused with one line and exit 6, before any fuzz request
 - keyless by choice (KEYLESS=1), chat is skipped (no POST is sent); unsafe methods stay unsent
 - the request budget holds across two workers
+Only the runs about workers (the allow-list's refusal, the budget) start xdist workers; the others run serially.
 - the key never reaches console, JUnit or Allure results, and the curl line shows it filtered
 - each operation keeps its own Allure history id
 """
@@ -88,7 +89,7 @@ def test_host_outside_the_allow_list_is_refused(external: StampedGateway, tmp_pa
 
 def test_without_a_key_chat_is_skipped_and_only_safe_methods_are_sent(external: StampedGateway,
                                                                        tmp_path: Path) -> None:
-    run = run_suite(("tests/fuzz", "-m", "gate", "-p", "xdist", "-n", "2", "-rs"), tmp_path,
+    run = run_suite(("tests/fuzz", "-m", "gate", "-rs"), tmp_path,
                     env={"TARGET_URL": external.gateway.url, **KEYLESS, "MAX_RPS": "0"})  # unthrottled: local
     assert run.status == 0, run.output[-3000:]
     assert run.skipped == {"test_fuzz_gate[POST /v1/chat/completions]"}
@@ -129,7 +130,7 @@ def test_the_key_stays_out_of_every_report(tmp_path: Path) -> None:
 
 def test_each_operation_has_its_own_allure_history(tmp_path: Path) -> None:
     allure = tmp_path / "allure"
-    run = run_suite(("tests/fuzz", "-m", "gate", "-p", "xdist", "-n", "2", "-k", "gateways or health or search",
+    run = run_suite(("tests/fuzz", "-m", "gate", "-k", "gateways or health or search",
                      f"--alluredir={allure}"), tmp_path, env=SMOKE_FUZZ)
     assert run.status == 0, run.output[-3000:]
     results = [json.loads(p.read_text()) for p in allure.glob("*-result.json")]
@@ -143,7 +144,7 @@ def test_each_operation_has_its_own_allure_history(tmp_path: Path) -> None:
 def test_a_gateway_shard_without_the_aggregate_fuzzes_nothing(external: StampedGateway, tmp_path: Path) -> None:
     """Fuzzing covers the whole API: a sharded gate fuzzes once, in the shard listing `all`; the other shards
     skip it, and are not refused for a host they do not fuzz."""
-    run = run_suite(("tests/fuzz", "-m", "gate", "-p", "xdist", "-n", "2"), tmp_path,
+    run = run_suite(("tests/fuzz", "-m", "gate"), tmp_path,
                     env={"TARGET_URL": external.gateway.url, **KEYLESS, "GATEWAYS": "groq",
                          "FUZZ_ALLOWED_HOSTS": "localhost"})
     assert run.status == 0, run.output[-2000:]

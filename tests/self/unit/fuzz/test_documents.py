@@ -487,7 +487,8 @@ def test_an_unusable_fuzz_spec_is_one_line_and_exit_6(tmp_path: Path) -> None:
 
     bad = tmp_path / "bad.yaml"
     bad.write_text("paths: [\n", encoding="utf-8")
-    run = run_suite(("tests/fuzz", "-m", "gate", "-p", "xdist", "-n", "2"), tmp_path,
+    # Serially: the verdicts are the same with workers (test_xdist_parity.py), which would only add their startup.
+    run = run_suite(("tests/fuzz", "-m", "gate"), tmp_path,
                     env={"FUZZ_SPEC": str(bad), **SMOKE_FUZZ})
     assert run.status == 6, run.output[-2000:]
     assert f"gateway-contracts: invalid fuzz setting: FUZZ_SPEC {bad}: not valid YAML" in run.output
@@ -501,7 +502,8 @@ def test_gate_fuzzing_of_the_consumer_document_passes_against_the_reference(tmp_
     contract (which names this document) is the kill matrix's `healthy-with-fuzzing@sparse`."""
     from tests.self.suite_run import run_suite
 
-    run = run_suite(("tests/fuzz", "-m", "gate", "-p", "xdist", "-n", "2"), tmp_path,
+    # Serially: the verdicts are the same with workers (test_xdist_parity.py), which would only add their startup.
+    run = run_suite(("tests/fuzz", "-m", "gate"), tmp_path,
                     env={"FUZZ_SPEC": str(CONSUMER), "REFERENCE_SHAPE": "full", "CONTRACTS": "contracts/gateways.yaml"})
     fuzzed = {f"test_fuzz_gate[{m} {p}]" for m, p, _ in operations(DOC)}
     assert not run.failed, {k: v[:600] for k, v in run.failed.items()}
