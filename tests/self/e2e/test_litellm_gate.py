@@ -8,10 +8,7 @@ session's (tests/self/conftest.py): one start for this module and test_litellm_p
 from __future__ import annotations
 
 import json
-import os
 import re
-import subprocess
-import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -23,7 +20,8 @@ from gateway_contracts.contract import load_contract
 from gateway_contracts.data.kinds import kind_of
 from gateway_contracts.dialects import planned_requests
 from gateway_contracts.plan import sdk_requests
-from gateway_testbed.killmatrix import SCRUBBED_ENV, SUITE_ARGS, Outcome, parse_junit
+from gateway_testbed.killmatrix import SUITE_ARGS, Outcome, parse_junit
+from gateway_testbed.suite_process import run_pytest
 from tests.self.litellm_proxy import (
     BELOW_FLOOR,
     FAILING,
@@ -69,17 +67,16 @@ GATEWAYZ_ONLY = ("test_pagination_is_coherent[openai]", "test_envelope_is_cohere
 
 
 def gate(proxy: LiteLLMProxy, junit: Path, *args: str) -> tuple[int, Outcome, str]:
-    """One gate run (the kill matrix's suite command) against the proxy with the example contract."""
-    env = {k: v for k, v in os.environ.items() if k not in SCRUBBED_ENV}
+    """One gate run (the kill matrix's suite command, through the one runner) against the proxy with the example
+    contract."""
     # MAX_RPS=0: a local proxy needs no pacing (the default 4 rps against a TARGET_URL is for the real API's
     # limiter, tested in test_reliability.py); the requests and verdicts are the same, only sooner.
-    env.update(TARGET_URL=proxy.url, GATEWAY_API_KEY=proxy.master_key, CONTRACTS=str(CONTRACT),
-               PYTEST_DISABLE_PLUGIN_AUTOLOAD="1", MAX_RPS="0")
-    proc = subprocess.run([sys.executable, *SUITE_ARGS, f"--junitxml={junit}", *args], cwd=ROOT, env=env,
-                          capture_output=True, text=True, timeout=300, check=False)
-    output = proc.stdout + proc.stderr
-    assert junit.exists(), f"no JUnit report (exit {proc.returncode}):\n{output[-3000:]}"
-    return proc.returncode, parse_junit(junit.read_text()), output
+    env = {"TARGET_URL": proxy.url, "GATEWAY_API_KEY": proxy.master_key, "CONTRACTS": str(CONTRACT),
+           "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1", "MAX_RPS": "0"}
+    done = run_pytest([*SUITE_ARGS[2:], f"--junitxml={junit}", *args], env, cwd=ROOT, timeout=300)
+    assert done.status is not None, f"the gate run timed out:\n{done.output[-3000:]}"
+    assert junit.exists(), f"no JUnit report (exit {done.status}):\n{done.output[-3000:]}"
+    return done.status, parse_junit(junit.read_text()), done.output
 
 
 def test_the_example_config_is_the_one_the_self_tests_start() -> None:
