@@ -16,6 +16,10 @@ from tests.self.litellm_proxy import HEALTHY, LiteLLMProxy, faulty_models, start
 LITELLM_FIXTURES = {"litellm_proxies", "litellm_healthy", "litellm_faulty"}
 
 
+# tryfirst: xdist's worker reads the xdist_group markers in its own pytest_collection_modifyitems (suffixing the
+# node id with @group, which is what --dist loadgroup schedules by). Run after it, the markers came too late:
+# the LiteLLM tests spread over every worker and each started its own pair of proxies (8 in make test).
+@pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     # Under xdist every worker would start its own pair of proxies (hundreds of MB, 7-25 s each): the tests that
     # use them go to one worker (`--dist loadgroup`, as `make test` runs). `make check` leaves them out (-m).
@@ -31,6 +35,17 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         mine = 0 if item.get_closest_marker("litellm") else 1 if item.get_closest_marker("slow") else 2
         rank[item.module] = min(rank.get(item.module, 2), mine)
     items.sort(key=lambda item: rank[item.module])
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    # After every collection hook, xdist's included: under --dist loadgroup each LiteLLM test must carry the group
+    # in its node id, or each worker starts its own proxies again (the silent cost this guard exists for).
+    if not getattr(session.config.option, "loadgroup", False):  # what xdist's own hook reads (--dist loadgroup)
+        return
+    ungrouped = [i.nodeid for i in session.items if i.get_closest_marker("litellm") and "@" not in i.nodeid]
+    if ungrouped:
+        raise pytest.UsageError(f"LiteLLM tests outside their xdist group (each worker would start proxies): "
+                                f"{ungrouped[:3]}")
 
 
 @pytest.fixture(scope="session")
