@@ -20,8 +20,7 @@ from gateway_contracts.contract import load_contract
 from gateway_contracts.data.kinds import kind_of
 from gateway_contracts.dialects import planned_requests
 from gateway_contracts.plan import sdk_requests
-from gateway_testbed.killmatrix import SUITE_ARGS, Outcome, parse_junit
-from gateway_testbed.suite_process import run_pytest
+from gateway_testbed.killmatrix import Outcome, parse_junit
 from tests.self.litellm_proxy import (
     BELOW_FLOOR,
     FAILING,
@@ -66,17 +65,16 @@ GATEWAYZ_ONLY = ("test_pagination_is_coherent[openai]", "test_envelope_is_cohere
                  "test_gateway_status_agrees_with_catalogs", "test_registry_lists_gateway[anthropic]")
 
 
-def gate(proxy: LiteLLMProxy, junit: Path, *args: str) -> tuple[int, Outcome, str]:
-    """One gate run (the kill matrix's suite command, through the one runner) against the proxy with the example
-    contract."""
+def gate(proxy: LiteLLMProxy, junit_dir: Path, *args: str) -> tuple[int, Outcome, str]:
+    """One gate run of the contracts (the kill matrix's suite) against the proxy with the example contract."""
     # MAX_RPS=0: a local proxy needs no pacing (the default 4 rps against a TARGET_URL is for the real API's
     # limiter, tested in test_reliability.py); the requests and verdicts are the same, only sooner.
-    env = {"TARGET_URL": proxy.url, "GATEWAY_API_KEY": proxy.master_key, "CONTRACTS": str(CONTRACT),
-           "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1", "MAX_RPS": "0"}
-    done = run_pytest([*SUITE_ARGS[2:], f"--junitxml={junit}", *args], env, cwd=ROOT, timeout=300)
-    assert done.status is not None, f"the gate run timed out:\n{done.output[-3000:]}"
-    assert junit.exists(), f"no JUnit report (exit {done.status}):\n{done.output[-3000:]}"
-    return done.status, parse_junit(junit.read_text()), done.output
+    run = run_suite(["tests/contract", "-m", "gate", *args], junit_dir, timeout=300,
+                    env={"TARGET_URL": proxy.url, "GATEWAY_API_KEY": proxy.master_key, "CONTRACTS": str(CONTRACT),
+                         "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1", "MAX_RPS": "0"})
+    assert run.junit is not None
+    assert run.junit.exists(), f"no JUnit report (exit {run.status}):\n{run.output[-3000:]}"
+    return run.status, parse_junit(run.junit.read_text()), run.output
 
 
 def test_the_example_config_is_the_one_the_self_tests_start() -> None:
@@ -89,7 +87,7 @@ def test_healthy_litellm_passes_the_gate_and_its_baseline(
 ) -> None:
     started = time.monotonic()
     baseline = tmp_path / "litellm-baseline.json"
-    status, outcome, output = gate(litellm_healthy, tmp_path / "healthy.xml", "--update-baseline", str(baseline))
+    status, outcome, output = gate(litellm_healthy, tmp_path, "--update-baseline", str(baseline))
     assert (status, outcome.failed, outcome.errors) == (0, frozenset(), frozenset()), output[-3000:]
     assert {"test_model_list_is_well_formed", "test_contracted_models_retrieve",
             "test_unknown_model_in_chat_is_a_client_error", "test_chat_requires_a_key"} <= outcome.passed
@@ -109,14 +107,14 @@ def test_healthy_litellm_passes_the_gate_and_its_baseline(
     assert set(snapshot["gateways"]) == {"openai", "anthropic", "house", "all"}
     assert snapshot["gateways"]["all"]["ids"] == sorted(m.id for m in HEALTHY)
     assert snapshot["gateways"]["house"]["required"] == {REMOVED: True}
-    status, outcome, output = gate(litellm_healthy, tmp_path / "compare.xml", "--baseline", str(baseline))
+    status, outcome, output = gate(litellm_healthy, tmp_path, "--baseline", str(baseline))
     assert (status, outcome.failed, outcome.errors) == (0, frozenset(), frozenset()), output[-3000:]
     assert {"test_gateway_matches_baseline[house]", "test_aggregate_matches_baseline"} <= outcome.passed
     record_testsuite_property("litellm_gate_seconds", round(time.monotonic() - started, 1))
 
 
 def test_each_configured_fault_fails_exactly_its_tests(litellm_faulty: LiteLLMProxy, tmp_path: Path) -> None:
-    status, outcome, output = gate(litellm_faulty, tmp_path / "faulty.xml")
+    status, outcome, output = gate(litellm_faulty, tmp_path)
     expected = frozenset().union(*EXPECTED.values())
     assert status == 1, output[-3000:]
     assert not outcome.errors, output[-3000:]
