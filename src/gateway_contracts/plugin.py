@@ -13,6 +13,7 @@ import atexit
 import gc
 import os
 import sys
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -129,9 +130,21 @@ def pytest_configure(config: pytest.Config) -> None:
     if controller:
         # Workers cannot share a server they start themselves: the controller owns the target.
         target.resolve_target(config, state)
-        # The fuzz operations are the long items: dealt out first, one per worker at a time.
-        config.pluginmanager.register(XdistBridge(state, long_item=lambda nodeid: nodeid.startswith(FUZZ_TESTS)),
-                                      "gateway-contracts-xdist")
+        # The long units, dealt out first, one per worker at a time: each fuzz operation, and the SDK contract.
+        config.pluginmanager.register(XdistBridge(state, long_unit=long_unit), "gateway-contracts-xdist")
+
+
+SDK_TESTS = "tests/contract/test_openai_sdk.py::"  # the OpenAI SDK contract's tests
+
+
+def long_unit(nodeid: str) -> str | None:
+    """The xdist controller's long units (it sees node ids, not marks): each fuzz operation (a second or more),
+    and the SDK contract's tests together (the process that runs one imports the SDK, ~0.45 CPU-s)."""
+    if nodeid.startswith(FUZZ_TESTS):
+        return nodeid
+    if nodeid.startswith(SDK_TESTS):
+        return SDK_TESTS
+    return None
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -213,6 +226,13 @@ def aggregate(contract: Contract) -> Aggregate:
     if contract.aggregate is None:
         pytest.skip("no aggregate in this contract (or not selected by GATEWAYS)")
     return contract.aggregate
+
+
+@pytest.fixture
+def junit_property(request: pytest.FixtureRequest) -> Callable[[str, object], None]:
+    """A JUnit property of this test (what the reports read), as pytest's `record_property` without its warning
+    under the xunit2 family the suite writes: pytest writes a test's properties in either family."""
+    return lambda name, value: request.node.user_properties.append((name, value))
 
 
 # -- parametrization: the contract file drives the test matrix -------------------------------------

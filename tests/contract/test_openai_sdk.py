@@ -34,11 +34,11 @@ def walked_scope(catalogs: CatalogStore, page: dict[str, Any] | None) -> Exchang
     return catalogs.page(str(page["gateway"]), int(page["offset"]), int(page["limit"]))
 
 
-def _flaky(record_property: Any, call: sdk.SdkCall, notes: tuple[str, ...]) -> None:
+def _flaky(junit_property: Any, call: sdk.SdkCall, notes: tuple[str, ...]) -> None:
     """An SDK answer that needed a transport retry: the JUnit property `flaky`, listed as FLAKY in the summary
     when the test passes (as for the contracts' own requests)."""
     if notes:
-        record_property("flaky", f"{call.request}: {'; '.join(notes)}")
+        junit_property("flaky", f"{call.request}: {'; '.join(notes)}")
 
 
 def _bounds(suite_state: Any, catalogs: CatalogStore) -> dict[str, Any]:
@@ -51,17 +51,17 @@ def _base_url(target_url: str) -> str:
 
 
 def test_openai_sdk_lists_the_models(catalogs: CatalogStore, contract: Contract, suite_state: Any,
-                                     record_property: Any) -> None:
+                                     junit_property: Any) -> None:
     dialect = dialects.of(contract)
     scope = dialect.sdk_scope
     listing = sdk.list_models(_base_url(suite_state.target_url), suite_state.api_key or "",
                               timeout=suite_state.settings.timeout_s, retries=suite_state.settings.retries,
                               before_request=catalogs.client.outside_request, **_bounds(suite_state, catalogs))
-    _flaky(record_property, listing.calls[-1], listing.notes)
+    _flaky(junit_property, listing.calls[-1], listing.notes)
     findings: list[Finding] = sdk.call_findings(listing.calls)
     if listing.ok:
-        record_property("sdk_models", len(listing.ids))
-        record_property("sdk_scope", f"{dialect.name}: {scope}")
+        junit_property("sdk_models", len(listing.ids))
+        junit_property("sdk_scope", f"{dialect.name}: {scope}")
         walked = walked_scope(catalogs, dict(dialect.sdk_page or {}) or None)
         # The same scope through the contracts' client must be readable too, or the comparison proves nothing.
         findings += answered_json(walked) or sdk.compare_ids(listing.ids, list_ids(walked.json), scope=scope,
@@ -69,9 +69,9 @@ def test_openai_sdk_lists_the_models(catalogs: CatalogStore, contract: Contract,
     holds(findings)
 
 
-def test_openai_sdk_chat(suite_state: Any, catalogs: CatalogStore, chat_model: str, record_property: Any) -> None:
+def test_openai_sdk_chat(suite_state: Any, catalogs: CatalogStore, chat_model: str, junit_property: Any) -> None:
     call = sdk.chat_once(_base_url(suite_state.target_url), suite_state.api_key or "", chat_model,
                          timeout=suite_state.settings.timeout_s, retries=suite_state.settings.retries,
                          before_request=catalogs.client.outside_request, **_bounds(suite_state, catalogs))
-    _flaky(record_property, call, call.notes)
+    _flaky(junit_property, call, call.notes)
     holds(sdk.call_findings([call]))

@@ -6,9 +6,11 @@ once per run, not once per worker.
 It also schedules: a gate is a few long items (the fuzz operations, a second or more each) and ~200 short ones
 (the contracts, milliseconds each). xdist's `load` hands out consecutive chunks in collection order, so the long
 items landed on whichever worker got their chunk (the longest, chat, last on one worker while the other sat
-idle). `LongFirstScheduling` deals the long items one at a time, in the order the workers collected them
-(longest first: the fuzz plugin orders them), each to a worker that holds none, while the short ones fill in
-around them in chunks as `load` sends them.
+idle). `LongFirstScheduling` deals the long units one at a time, in the order the workers collected them
+(longest first: the fuzz plugin orders the fuzz operations), each to a worker that holds none, while the short
+items fill in around them in chunks as `load` sends them. A unit is one item, or items that belong on one worker:
+the OpenAI SDK contract's tests import the SDK (~0.45 CPU-s) in whichever process runs one of them, so they go
+together, once.
 """
 
 from __future__ import annotations
@@ -23,14 +25,17 @@ from gateway_contracts.contract import Contract
 from gateway_contracts.net.client import ClientSettings
 from gateway_contracts.session.state import SuiteState
 
+LongUnit = Callable[[str], "str | None"]  # a node id's long unit (items of one unit run on one worker), or None
+
 
 class XdistBridge:
-    """Hands each worker the controller's target (registered only when xdist runs); schedules the long items
-    first (`long_item`: is this node id a long one) when the run uses xdist's default `load` distribution."""
+    """Hands each worker the controller's target (registered only when xdist runs); schedules the long units
+    first (`long_unit`: which long unit a node id belongs to) when the run uses xdist's default `load`
+    distribution."""
 
-    def __init__(self, state: SuiteState, long_item: Callable[[str], bool] | None = None) -> None:
+    def __init__(self, state: SuiteState, long_unit: LongUnit | None = None) -> None:
         self.state = state
-        self.long_item = long_item
+        self.long_unit = long_unit
 
     def pytest_configure_node(self, node: Any) -> None:
         s = self.state
@@ -42,19 +47,29 @@ class XdistBridge:
 
     def pytest_xdist_make_scheduler(self, config: Any, log: Any) -> Any:
         # Only in place of `load` (what -n chooses); an explicit --dist other than load keeps xdist's own.
-        if self.long_item is None or config.getvalue("dist") != "load":
+        if self.long_unit is None or config.getvalue("dist") != "load":
             return None
-        return long_first_scheduling(config, log, self.long_item)
+        return long_first_scheduling(config, log, self.long_unit)
 
 
-def long_first_scheduling(config: Any, log: Any, long_item: Callable[[str], bool]) -> Any:
-    """xdist's LoadScheduling with the long items dealt apart (imported here: xdist runs only under -n)."""
+def long_units(collection: list[str], long_unit: LongUnit) -> list[list[int]]:
+    """The long units of a collection, as lists of indices, in the order of each unit's first item."""
+    units: dict[str, list[int]] = {}
+    for index, nodeid in enumerate(collection):
+        key = long_unit(nodeid)
+        if key is not None:
+            units.setdefault(key, []).append(index)
+    return list(units.values())
+
+
+def long_first_scheduling(config: Any, log: Any, long_unit: LongUnit) -> Any:
+    """xdist's LoadScheduling with the long units dealt apart (imported here: xdist runs only under -n)."""
     from xdist.scheduler import LoadScheduling
 
     class LongFirstScheduling(LoadScheduling):  # type: ignore[misc]
         def __init__(self, config: Any, log: Any = None) -> None:
             super().__init__(config, log)
-            self.long: deque[int] = deque()
+            self.long: deque[list[int]] = deque()
             self.long_set: set[int] = set()
 
         @property
@@ -77,8 +92,8 @@ def long_first_scheduling(config: Any, log: Any, long_item: Callable[[str], bool
             self.collection = next(iter(self.node2collection.values()))
             if self.maxschedchunk is None:
                 self.maxschedchunk = len(self.collection)
-            self.long_set = {i for i, nodeid in enumerate(self.collection) if long_item(nodeid)}
-            self.long = deque(sorted(self.long_set))
+            self.long = deque(long_units(list(self.collection), long_unit))
+            self.long_set = {index for unit in self.long for index in unit}
             self.pending[:] = [i for i in range(len(self.collection)) if i not in self.long_set]
             for node in self.nodes:
                 if self.long:
@@ -94,7 +109,7 @@ def long_first_scheduling(config: Any, log: Any, long_item: Callable[[str], bool
             if node.shutting_down:
                 return
             queued = self.node2pending[node]
-            # One long item per worker at a time: the next longest goes to the first worker without one.
+            # One long unit per worker at a time: the next longest goes to the first worker without one.
             if self.long and not self.long_set.intersection(queued):
                 self._send_long(node)
             if self.pending:
@@ -107,16 +122,17 @@ def long_first_scheduling(config: Any, log: Any, long_item: Callable[[str], bool
                 node.shutdown()
 
         def _send_long(self, node: Any) -> None:
-            index = self.long.popleft()
-            self.node2pending[node].append(index)
-            node.send_runtest_some([index])
+            unit = self.long.popleft()
+            self.node2pending[node].extend(unit)
+            node.send_runtest_some(unit)
 
         def remove_node(self, node: Any) -> str | None:
-            # A crashed worker's long items go back to the long queue (LoadScheduling would requeue them short).
+            # A crashed worker's long items go back to the long queue, one unit each (LoadScheduling would
+            # requeue them short); the one it was running is reported as crashed.
             queued = self.node2pending.get(node, [])
             returned = [i for i in queued[1:] if i in self.long_set]
             self.node2pending[node] = [i for i in queued if i == queued[0] or i not in self.long_set]
-            self.long.extendleft(reversed(returned))
+            self.long.extendleft([i] for i in reversed(returned))
             return super().remove_node(node)  # type: ignore[no-any-return]
 
     return LongFirstScheduling(config, log)
