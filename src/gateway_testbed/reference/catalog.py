@@ -585,6 +585,12 @@ def build_catalog(scale: Mapping[str, int] | None = None, shape: str = FULL) -> 
     return _cached_catalog(tuple(sorted(overrides.items())), shape)
 
 
+def warm_default_catalogs() -> None:
+    """Build every shape's default catalog now (a process that forks suite runs does it once for all of them)."""
+    for shape in SHAPES:
+        build_catalog(shape=shape)
+
+
 @lru_cache(maxsize=8)
 def _cached_catalog(scale: tuple[tuple[str, int], ...], shape: str = FULL) -> Catalog:
     sizes = dict(scale)

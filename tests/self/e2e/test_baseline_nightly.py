@@ -20,7 +20,9 @@ from tests.self.suite_run import SuiteRun, run_suite
 
 ROOT = Path(__file__).resolve().parents[3]
 CANARY = "gwc-canary-key-5f1d0c9e7a"  # an API key that must never be written anywhere
-pytestmark = pytest.mark.slow
+# One worker runs this module: its suite runs are a module fixture, which every xdist worker holding one of its
+# tests would otherwise run again (`--dist loadgroup`, as make test runs).
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("baseline-nightly")]
 
 
 def suite(tmp: Path, run: str, *args: str, workers: int = 0) -> SuiteRun:

@@ -21,7 +21,9 @@ import pytest
 
 from tests.self.suite_run import ROOT, SMOKE_FUZZ, SuiteRun, run_suite
 
-pytestmark = pytest.mark.slow
+# One worker runs this module: its suite runs are a module fixture, which every xdist worker holding one of its
+# tests would otherwise run again (`--dist loadgroup`, as make test runs).
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("known-findings")]
 
 GATE = ("tests/contract", "tests/fuzz", "-m", "gate")
 XDIST = ("-p", "xdist", "-n", "2")

@@ -24,6 +24,9 @@ from tests.self.suite_run import run_python
 ROOT = Path(__file__).resolve().parents[3]
 # Keyed chat answers 502 HTML (R13) or 404, chat works without a key, a gateway 404s, a catalog is an HTML page.
 FAULTS = ("chat-502-html", "chat-auth-off", "hf-rename-404", "html-error-page")
+# One worker runs this module: its canary runs are a module fixture, which every xdist worker holding one of its
+# tests would otherwise run again (`--dist loadgroup`, as make test runs).
+pytestmark = pytest.mark.xdist_group("secrets")
 
 
 @dataclass

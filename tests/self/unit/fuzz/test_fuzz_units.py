@@ -548,6 +548,26 @@ def test_next_page_continuity(healthy: TestClient) -> None:
     assert checks.next_page(first, other_query) == []  # another query's page: only its offset is checked
 
 
+def test_the_fuzz_session_reads_the_environment_once_for_its_origin(monkeypatch: pytest.MonkeyPatch) -> None:
+    from gateway_contracts.fuzz.target import ThrottledSession
+    from gateway_contracts.net.throttle import Throttle
+
+    monkeypatch.setenv("HTTPS_PROXY", "http://proxy.corp:3128")
+    monkeypatch.setenv("NO_PROXY", "localhost")
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", "/etc/corp-ca.pem")
+    monkeypatch.setenv("NETRC", "/nonexistent")
+    monkeypatch.delenv("CURL_CA_BUNDLE", raising=False)  # requests' other CA variable, set on some machines
+    session = ThrottledSession(Throttle(0), origin="https://staging.example")
+    assert session.proxies["https"] == "http://proxy.corp:3128", "the proxy the environment names for it"
+    assert session.verify == "/etc/corp-ca.pem"
+    assert not session.trust_env, "requests would read the environment again for every request"
+    bypassed = ThrottledSession(Throttle(0), origin="https://localhost:8443")
+    assert "https" not in bypassed.proxies  # NO_PROXY names it
+    assert bypassed.verify == "/etc/corp-ca.pem"
+    monkeypatch.delenv("REQUESTS_CA_BUNDLE")
+    assert ThrottledSession(Throttle(0), origin="http://127.0.0.1:1").verify is True
+
+
 def test_throttled_session_waits_before_every_request_sends_repeats_once_and_keeps_no_cookies() -> None:
     from fastapi.responses import PlainTextResponse
 
