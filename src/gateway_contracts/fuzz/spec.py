@@ -42,7 +42,8 @@ from gateway_contracts.net.limits import (
     read_capped,
 )
 
-__all__ = ["COMMITTED_SPEC", "SpecSource", "load_schema", "read_spec", "reference_spec", "render", "resolve_source"]
+__all__ = ["COMMITTED_SPEC", "SpecSource", "load_schema", "read_spec", "reference_spec", "render", "resolve_source",
+           "without_local_constants"]
 
 # Connecting is bounded at 5 s (collection must not hang on a down target); reading the answer at the run's
 # REQUEST_TIMEOUT (default TARGET_SPEC_TIMEOUT_S): LiteLLM generates its 2 MB document on the first request, ~7 s.
@@ -156,7 +157,28 @@ def load_schema(document: dict[str, Any], profile: Profile, *, seed: int, method
     config = schemathesis_config(profile, seed=seed, methods=methods, operations=server_error_statuses(document))
     schema = schemathesis.openapi.from_dict(document, config=config)
     _resolve_once(schema.config)
+    without_local_constants()
     return schema
+
+
+def without_local_constants() -> bool:
+    """Generate from the seed and the document alone. Hypothesis draws, with p=0.05 per choice, literals it mines
+    from every *local* module loaded in the process (outside site-packages and the stdlib: on a checkout, this
+    suite's own code and a user's conftest and plugins). The gate's cases then changed with any edit of that
+    code, and differed between a checkout and an installed wheel, or between a serial and an xdist run (other
+    modules loaded by then): a red gate need not reproduce on another install of the same commit. Its global
+    constants (boundary numbers, odd strings) stay.
+
+    Hypothesis has no setting for it: this replaces a private function (`providers._get_local_constants`, looked up
+    at each draw), pinned by a self-test that fails when an upgrade moves it. False where there is none."""
+    from hypothesis.internal.conjecture import providers
+
+    if not callable(getattr(providers, "_get_local_constants", None)) or not hasattr(providers, "Constants"):
+        return False
+    none = providers.Constants()
+    providers._get_local_constants = lambda: none
+    providers.CONSTANTS_CACHE.cache.clear()  # permitted values computed from any mined before
+    return True
 
 
 def _resolve_once(config: Any) -> None:
