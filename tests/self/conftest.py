@@ -16,6 +16,12 @@ from tests.self.litellm_proxy import HEALTHY, LiteLLMProxy, faulty_models, start
 LITELLM_FIXTURES = {"litellm_proxies", "litellm_healthy", "litellm_faulty"}
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    # xdist registers its `xdist_group` marker only when it is loaded: under `-p no:xdist` (a serial debugging run)
+    # the strict markers would reject the self-tests that carry it.
+    config.addinivalue_line("markers", "xdist_group(name): tests that run on one xdist worker (--dist loadgroup)")
+
+
 # tryfirst: xdist's worker reads the xdist_group markers in its own pytest_collection_modifyitems (suffixing the
 # node id with @group, which is what --dist loadgroup schedules by). Run after it, the markers came too late:
 # the LiteLLM tests spread over every worker and each started its own pair of proxies (8 in make test).
