@@ -54,15 +54,37 @@ def pytest_collection_finish(session: pytest.Session) -> None:
                                 f"{ungrouped[:3]}")
 
 
+_litellm_running: list[LiteLLMProxy] = []
+_litellm_done: set[str] = set()
+
+
 @pytest.fixture(scope="session")
 def litellm_proxies() -> Iterator[tuple[LiteLLMProxy, LiteLLMProxy]]:
     healthy, faulty = LiteLLMProxy(HEALTHY), LiteLLMProxy(faulty_models())
     start_all(healthy, faulty)
+    _litellm_running[:] = [healthy, faulty]
     try:
         yield healthy, faulty
     finally:
-        healthy.stop()
-        faulty.stop()
+        _stop_litellm()
+
+
+def _stop_litellm() -> None:
+    for proxy in _litellm_running:
+        proxy.stop()
+    _litellm_running.clear()
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_runtest_teardown(item: pytest.Item) -> None:
+    # Once every LiteLLM test of this process's collection has run here, the two proxies would idle (~4 % of a core
+    # each) to the end of the session: stopped now. Under --dist loadgroup their group runs whole on one worker;
+    # spread otherwise, no worker runs them all and the session's end stops them, as before.
+    if not _litellm_running or not item.get_closest_marker("litellm"):
+        return
+    _litellm_done.add(item.nodeid)
+    if _litellm_done >= {i.nodeid for i in item.session.items if i.get_closest_marker("litellm")}:
+        _stop_litellm()
 
 
 @pytest.fixture(scope="session")
