@@ -167,7 +167,7 @@ def without_local_constants() -> bool:
     suite's own code and a user's conftest and plugins). The gate's cases then changed with any edit of that
     code, and differed between a checkout and an installed wheel, or between a serial and an xdist run (other
     modules loaded by then): a red gate need not reproduce on another install of the same commit. Its global
-    constants (boundary numbers, odd strings) stay.
+    constants (boundary numbers, odd strings) stay. Process-wide: a process that fuzzes is a suite run.
 
     Hypothesis has no setting for it: this replaces a private function (`providers._get_local_constants`, looked up
     at each draw), pinned by a self-test that fails when an upgrade moves it. False where there is none."""
