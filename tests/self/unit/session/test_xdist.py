@@ -47,7 +47,6 @@ def fake_config(workers: int) -> Any:
 
 def run(workers: int, collection: list[str]) -> dict[str, list[str]]:
     """Each worker's items in the order it ran them, the scheduler deciding as xdist's controller lets it."""
-    pytest.importorskip("xdist")
     scheduler = long_first_scheduling(fake_config(workers), None, long_unit)
     nodes = [FakeWorker(f"gw{i}") for i in range(workers)]
     for node in nodes:
