@@ -165,8 +165,9 @@ def without_local_constants() -> bool:
     """Generate from the seed and the document alone. Hypothesis draws, with p=0.05 per choice, literals it mines
     from every *local* module loaded in the process (outside site-packages and the stdlib: on a checkout, this
     suite's own code and a user's conftest and plugins). The gate's cases then changed with any edit of that
-    code, and differed between a checkout and an installed wheel, or between a serial and an xdist run (other
-    modules loaded by then): a red gate need not reproduce on another install of the same commit. Its global
+    code, and differed between a checkout and an installed wheel (site-packages is not mined), or between
+    processes that had loaded other modules: a red gate need not reproduce on another install of the same
+    commit. Its global
     constants (boundary numbers, odd strings) stay. Process-wide: a process that fuzzes is a suite run.
 
     Hypothesis has no setting for it: this replaces a private function (`providers._get_local_constants`, looked up
