@@ -33,7 +33,7 @@ class XdistBridge:
     first (`long_unit`: which long unit a node id belongs to) when the run uses xdist's default `load`
     distribution."""
 
-    def __init__(self, state: SuiteState, long_unit: LongUnit | None = None) -> None:
+    def __init__(self, state: SuiteState, long_unit: LongUnit) -> None:
         self.state = state
         self.long_unit = long_unit
 
@@ -47,7 +47,7 @@ class XdistBridge:
 
     def pytest_xdist_make_scheduler(self, config: Any, log: Any) -> Any:
         # Only in place of `load` (what -n chooses); an explicit --dist other than load keeps xdist's own.
-        if self.long_unit is None or config.getvalue("dist") != "load":
+        if config.getvalue("dist") != "load":
             return None
         return long_first_scheduling(config, log, self.long_unit)
 
