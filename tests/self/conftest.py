@@ -54,6 +54,15 @@ def pytest_collection_finish(session: pytest.Session) -> None:
                                 f"{ungrouped[:3]}")
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _basetemp_made_first(tmp_path_factory: pytest.TempPathFactory) -> None:
+    # pytest makes the base temporary directory on first use, and an xdist worker's (given by --basetemp) is
+    # wiped then; that first use is not thread-safe. A module fixture calling mktemp from a thread pool as the
+    # worker's first use had one thread wipe what another had just written (a CI run lost a contract file).
+    # Made here, once, before any test or fixture of the session can use it from threads.
+    tmp_path_factory.getbasetemp()
+
+
 _litellm_running: list[LiteLLMProxy] = []
 _litellm_done: set[str] = set()
 
