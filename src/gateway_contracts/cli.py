@@ -115,7 +115,8 @@ class _Parser(argparse.ArgumentParser):
         self.exit(USAGE_ERROR, f"{self.prog}: error: {message}\n")
 
 
-def parser() -> argparse.ArgumentParser:
+def parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The command line; given the `command` it will parse, it leaves out what only another command needs."""
     top = _Parser(prog=PROG, allow_abbrev=False,
                   description="Run the suite's sessions: the same pytest runs as the Makefile's targets.",
                   formatter_class=argparse.RawDescriptionHelpFormatter,
@@ -147,10 +148,19 @@ def parser() -> argparse.ArgumentParser:
                         help=f"folder of the reports (env REPORTS_DIR; default {REPORTS})")
     commands.add_parser("serve", help=OTHERS["serve"], description=OTHERS["serve"], allow_abbrev=False,
                         add_help=False)  # --help is the reference gateway's own
-    from gateway_contracts.starter import add_arguments
+    init = commands.add_parser("init", help=OTHERS["init"], description=OTHERS["init"], allow_abbrev=False)
+    if command in (None, "init"):
+        # Its options list the dialects: importing their registry (the contract model, httpx) cost every other
+        # command ~0.25 s before its pytest could start.
+        from gateway_contracts.starter import add_arguments
 
-    add_arguments(commands.add_parser("init", help=OTHERS["init"], description=OTHERS["init"], allow_abbrev=False))
+        add_arguments(init)
     return top
+
+
+def command_word(argv: Sequence[str]) -> str | None:
+    """The command `argv` names (its first word, when it is one), else None."""
+    return argv[0] if argv and argv[0] in {*SUITES, *OTHERS} else None
 
 
 SOURCE = Path(__file__).resolve().parents[2]  # the checkout of an editable install (src/gateway_contracts/..)
@@ -257,7 +267,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     # Everything after the first `--` is pytest's, verbatim (PYTEST_ARGS under make).
     mine, passthrough = (argv[:argv.index("--")], argv[argv.index("--") + 1:]) if "--" in argv else (argv, [])
-    cli = parser()
+    cli = parser(command_word(mine))
     args, unknown = cli.parse_known_args(mine)
     if args.command == "serve":
         from gateway_contracts.embedded import serve

@@ -113,6 +113,24 @@ def test_help_lists_every_command(capsys: pytest.CaptureFixture[str]) -> None:
         assert f"    {command} " in out
 
 
+def test_init_help_names_the_dialects(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit):
+        cli.main(["init", "--help"])
+    assert "--dialect {gatewayz,openai}" in capsys.readouterr().out
+
+
+def test_a_session_starts_pytest_without_importing_what_only_init_needs() -> None:
+    # The command's own process is on the critical path of every `make gate`: before it started pytest it spent
+    # ~0.25 s importing the dialect registry, the contract model and httpx for `init`'s --dialect choices.
+    code = ("import sys\nfrom gateway_contracts import cli\ntry:\n    cli.main(['gate', '--help'])\n"
+            "except SystemExit:\n    pass\nprint(sorted(m for m in sys.modules if m.startswith(('httpx', 'pydantic', "
+            "'gateway_contracts.dialects'))), file=sys.stderr)")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=scrubbed_env(),
+                          timeout=60, check=True)
+    assert "usage: gateway-contracts gate" in done.stdout
+    assert done.stderr.strip() == "[]", done.stderr[:500]
+
+
 @pytest.mark.parametrize("argv", [["frobnicate"], []])
 def test_usage_errors_name_the_problem(argv: list[str], capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit) as exit_:
