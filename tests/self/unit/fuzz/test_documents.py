@@ -27,6 +27,7 @@ from gateway_contracts.fuzz import checks
 from gateway_contracts.fuzz.documents import (
     GATEWAY_FORMAT,
     covered,
+    generation_weight,
     mark_gateway_parameters,
     operations,
     read_document,
@@ -118,6 +119,20 @@ def test_consumer_document_covers_the_api_consumers_use() -> None:
     assert DOC["paths"]["/v1/chat/completions"]["post"]["security"] == [{"bearerAuth": []}]
     schema = load_schema(mark_gateway_parameters(DOC), GATE, seed=1, methods=MethodPolicy())
     assert len(list(schema.get_all_operations())) == 8  # schemathesis loads it
+
+
+@pytest.mark.parametrize("path", [CONSUMER, ROOT / "contracts" / "openapi.json"])
+def test_fuzz_operations_are_weighed_body_then_path_parameter_then_query(path: Path) -> None:
+    # The order the xdist controller deals them in: chat (~1.4 s serial), then the developer route (~0.9 s, its
+    # path parameter), then the query routes (~0.75 s), then those with one case. Dealt in collection order,
+    # the developer route started last on one worker while the other sat idle.
+    document = read_document(path)
+    labels = [f"{m} {p}" for m, p, _ in operations(document)]
+    ordered = sorted(labels, key=lambda label: -generation_weight(document, label))
+    assert ordered[:2] == ["POST /v1/chat/completions", "GET /v1/models/{developer}"]
+    assert set(ordered[2:5]) == {"GET /v1/models", "GET /models", "GET /v1/models/search"}
+    assert {generation_weight(document, label) for label in ordered[5:]} == {0}
+    assert generation_weight(document, "GET /nowhere") == 0
 
 
 def test_gateway_is_a_plain_string_and_bounds_are_the_promised_ones() -> None:
