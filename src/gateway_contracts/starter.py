@@ -27,6 +27,7 @@ from gateway_contracts import dialects, exitcodes
 from gateway_contracts.contract import ContractError, load_contract
 from gateway_contracts.dialects.starter_rules import Refused
 from gateway_contracts.net.client import ClientSettings, GatewayClient
+from gateway_contracts.net.redaction import too_short_to_redact
 
 PROG = "gateway-contracts init"
 DEFAULT_OUTPUT = "gateway-contracts.yaml"
@@ -70,6 +71,10 @@ def run(args: argparse.Namespace, now: Callable[[], datetime] = lambda: datetime
         return exitcodes.INVALID_CONTRACT
     keyless = os.environ.get("KEYLESS", "").strip().lower() in ("1", "true", "yes", "on")
     key = None if keyless else (os.environ.get("GATEWAY_API_KEY") or "").strip() or None
+    short = too_short_to_redact(key) if key is not None else None
+    if short is not None:  # the observed catalogs would be rewritten, and so would the contract written from them
+        _say(f"GATEWAY_API_KEY cannot be used: {short}")
+        return exitcodes.INVALID_CONTRACT
     raw_rps = os.environ.get("MAX_RPS", "").strip()
     try:
         rps = float(raw_rps) if raw_rps else RPS

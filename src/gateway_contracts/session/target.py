@@ -21,6 +21,7 @@ from gateway_contracts.catalog import CatalogStore
 from gateway_contracts.contract import Contract, ContractError, load_contract
 from gateway_contracts.net.client import ClientSettings, GatewayClient
 from gateway_contracts.net.limits import DEFAULT_MAX_BODY_BYTES
+from gateway_contracts.net.redaction import too_short_to_redact
 from gateway_contracts.session.state import API_KEY_ENV, SuiteState
 
 DEFAULT_CONTRACT = "contracts/gateways.yaml"
@@ -70,6 +71,9 @@ def resolve_target(config: pytest.Config, state: SuiteState) -> None:
         return
     state.keyless = bool(config.option.keyless)
     env_key = None if state.keyless else api_key()  # keyless means keyless: a key in the environment is not sent
+    short = too_short_to_redact(env_key) if env_key is not None else None
+    if short is not None:
+        fail_run(f"GATEWAY_API_KEY cannot be used: {short}", exitcodes.INVALID_CONTRACT)
     faults = list(config.option.reference_fault) + [
         f for f in os.environ.get("REFERENCE_FAULTS", "").split(",") if f.strip()
     ]

@@ -1,8 +1,9 @@
 """Green means checked: what the suite refuses to pass silently (issue 10), on real suite runs.
 
 - against a TARGET_URL, no GATEWAY_API_KEY (unset, empty, blank) is a configuration error: exit 6 and one line
-  saying how to give the key or opt out; KEYLESS=1 / --keyless is that opt-out, and the keyed checks then skip
-  with a reason naming it, the summary says so, and no request carries a key
+  saying how to give the key or opt out, and so is a key too short to clean out of answers; KEYLESS=1 / --keyless
+  is that opt-out, and the keyed checks then skip with a reason naming it, the summary says so, and no request
+  carries a key
 - every GATEWAYS selection (only the aggregate, one gateway, an alias) gives passes and skips, never errors;
   a name outside the contract, or nothing, is exit 6 with one line
 - every numeric or on/off option is validated the same from the command line and the environment: exit 6 and
@@ -92,6 +93,18 @@ def test_a_target_without_a_key_is_refused_with_one_line(tmp_path: Path, externa
     line = assert_one_line_exit(run, exitcodes.INVALID_CONTRACT, f"GATEWAY_API_KEY is not set (or empty) for "
                                 f"TARGET_URL {external.url}", "set GATEWAY_API_KEY", "KEYLESS=1 (--keyless)")
     assert len(line) < 400
+    assert len(external.authorizations) == before  # refused before any request
+
+
+@pytest.mark.slow
+def test_a_key_too_short_to_redact_is_refused_with_one_line(tmp_path: Path, external: ExternalGateway) -> None:
+    # Every answer is cleaned of the key before a check reads it: a 1-character key rewrote every 'xai' row into
+    # '***ai' and failed the contracts of a healthy target. The line says why without quoting the key.
+    before = len(external.authorizations)
+    run = run_gate(tmp_path, "--target-url", external.url, env={"GATEWAY_API_KEY": "zq9"})
+    assert_one_line_exit(run, exitcodes.INVALID_CONTRACT, "GATEWAY_API_KEY cannot be used: it is 3 characters long",
+                         "at least 6 characters")
+    assert "zq9" not in run.output
     assert len(external.authorizations) == before  # refused before any request
 
 

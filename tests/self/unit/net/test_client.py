@@ -17,7 +17,7 @@ from gateway_contracts.data.exchange import Exchange, build_url
 from gateway_contracts.net.cache import read_cache_dir
 from gateway_contracts.net.client import TRUNCATED_HEAD_BYTES, ClientSettings, GatewayClient, _Bearer
 from gateway_contracts.net.errors import describe_transport_error, failure_kind
-from gateway_contracts.net.redaction import Redactor
+from gateway_contracts.net.redaction import Redactor, too_short_to_redact
 from gateway_contracts.net.throttle import Throttle
 
 BASE = "http://gateway.test"
@@ -575,6 +575,20 @@ def test_redactor_replaces_longest_secrets_first_and_ignores_empty_ones() -> Non
     redact = Redactor("abc", "abcdef", None, "")
     assert redact("key=abcdef, prefix=abc") == "key=***, prefix=***"
     assert Redactor(None)("nothing to hide") == "nothing to hide"
+
+
+@pytest.mark.parametrize("secret", ["x", "test", "dummy"])
+def test_a_secret_shorter_than_six_characters_cannot_be_redacted(secret: str) -> None:
+    why = too_short_to_redact(secret)
+    assert why is not None
+    assert f"it is {len(secret)} character" in why
+    assert f"'{secret}'" not in why  # the reason never quotes it
+    assert f'"{secret}"' not in why
+
+
+@pytest.mark.parametrize("secret", ["sk-1234", "secret", KEY])
+def test_a_secret_of_six_characters_or_more_can(secret: str) -> None:
+    assert too_short_to_redact(secret) is None
 
 
 # -- throttle -------------------------------------------------------------------------------------
