@@ -26,10 +26,11 @@ SLOTS = 4300
 
 def _trampoline(slots: int) -> Callable[..., Any]:
     # The slots are locals that are never assigned (after the return): they size the frame, and cost no time.
-    source = "def call_with_headroom(test, /, *args, **kwargs):\n    return test(*args, **kwargs)\n" + "".join(
-        f"    slot{i} = None\n" for i in range(slots))
+    # pytest leaves the frame out of tracebacks (__tracebackhide__); its file name says it has no source file.
+    source = ("def call_with_headroom(test, /, *args, **kwargs):\n    __tracebackhide__ = True\n"
+              "    return test(*args, **kwargs)\n") + "".join(f"    slot{i} = None\n" for i in range(slots))
     namespace: dict[str, Any] = {}
-    exec(compile(source, __file__, "exec"), namespace)  # generated above from a constant: no input reaches it
+    exec(compile(source, f"<{__name__}>", "exec"), namespace)  # generated above from a constant: no input reaches it
     function: Callable[..., Any] = namespace["call_with_headroom"]
     function.__doc__ = "`test(*args, **kwargs)`, called with a fresh frame-stack chunk of headroom under it."
     return function

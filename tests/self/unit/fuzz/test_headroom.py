@@ -66,3 +66,15 @@ def test_other_tests_are_left_to_pytest() -> None:
     item = SimpleNamespace(nodeid="tests/contract/test_gateways.py::test_gateway_answers_200[groq]",
                            obj=lambda: pytest.fail("called"), funcargs={})
     assert plugin.pytest_pyfunc_call(item) is None  # type: ignore[arg-type]
+
+
+def test_the_headroom_frame_stays_out_of_pytest_tracebacks() -> None:
+    def boom() -> None:
+        raise ValueError("from the test")
+
+    with pytest.raises(ValueError, match="from the test") as excinfo:
+        call_with_headroom(boom)
+    shown = [entry.name for entry in excinfo.traceback.filter(excinfo)]
+    assert "boom" in shown
+    assert "call_with_headroom" not in shown
+    assert "call_with_headroom" in [entry.name for entry in excinfo.traceback]  # it was there, hidden
