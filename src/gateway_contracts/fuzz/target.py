@@ -13,7 +13,6 @@ that names the request and what went wrong; `call_and_validate` records it as th
 
 from __future__ import annotations
 
-import os
 import time
 from dataclasses import dataclass, field
 from http.cookiejar import DefaultCookiePolicy
@@ -70,10 +69,11 @@ class ThrottledSession(requests.Session):
             # requests reads the environment for every request: the proxy variables twice, the CA bundle, ~/.netrc
             # (~0.2 ms a request, more in a larger environment). The target is one origin: its proxies and CA
             # bundle are read once, here. No netrc credentials, as the suite's own client sends none: the key
-            # comes from GATEWAY_API_KEY alone.
+            # comes from GATEWAY_API_KEY alone. Read as requests itself reads them for a request to the origin.
+            environment = self.merge_environment_settings(origin, {}, None, None, None)
             self.trust_env = False
-            self.proxies.update(requests.utils.get_environ_proxies(origin))
-            self.verify = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE") or True
+            self.proxies.update(environment["proxies"])
+            self.verify = environment["verify"]
         self._throttle = throttle
         self._timeout_s, self._max_body_bytes, self._breaker = timeout_s, max_body_bytes, breaker
         self.headers["Accept-Encoding"] = ACCEPT_ENCODING  # what limits.py decodes, within the cap
