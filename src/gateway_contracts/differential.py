@@ -146,9 +146,8 @@ def unit_change(factor: float) -> str | None:
     changed, not the price (the backend's double normalisation gave 5e-13 for 5e-7)."""
     if factor <= 0 or math.isinf(factor):
         return None
-    power = math.log(factor, 1000)
-    steps = round(power)
-    if steps == 0 or abs(power - steps) > 0.01:
+    steps = round(math.log(factor, 1000))
+    if steps == 0 or abs(factor / 1000.0**steps - 1) > 1e-3:
         return None
     return UNIT_NAMES.get(abs(steps), f"1000^{abs(steps)}")
 
@@ -334,7 +333,12 @@ def compare_catalog(first: Side, second: Side, candidate: Side, tolerances: Tole
 def _count_changes(first: Side, second: Side, candidate: Side, tolerances: Tolerances) -> list[Change]:
     """Rows served and rows repeating an id, each beyond production's own swing between its reads."""
     name, out = candidate.name, []
-    low, high = sorted((len(first.rows), len(second.rows)))
+    # Production's own swing: from the rows both reads list to the rows either lists (rows flapping under health
+    # gating may all be out, or all in, of the candidate's read).
+    in_second, in_first = set(second.keys), set(first.keys)
+    both = sum(1 for k in first.keys if k in in_second)
+    either = len(first.rows) + sum(1 for k in second.keys if k not in in_first)
+    low, high = min(len(first.rows), len(second.rows), both), max(len(first.rows), len(second.rows), either)
     rows = len(candidate.rows)
     if not low <= rows <= high:
         nearest = low if rows < low else high
