@@ -152,12 +152,17 @@ def unit_change(factor: float) -> str | None:
     return UNIT_NAMES.get(abs(steps), f"1000^{abs(steps)}")
 
 
+def _number(value: float) -> str:
+    """1000000.0000001 -> `1,000,000`; 2.5 -> `2.5`."""
+    return f"{round(value):,}" if value >= 10 and abs(value - round(value)) <= 1e-6 * value else f"{value:,.4g}"
+
+
 def describe_factor(factor: float) -> str:
     if math.isinf(factor):
         return "from 0 to a price"
     if factor == 0:
         return "to 0"
-    text = f"x{factor:,.6g}" if factor >= 1 else f"/{1 / factor:,.6g}"
+    text = f"x{_number(factor)}" if factor >= 1 else f"/{_number(1 / factor)}"
     unit = unit_change(factor)
     return f"{text} (a unit change: {unit})" if unit else text
 

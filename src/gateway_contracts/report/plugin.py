@@ -17,7 +17,7 @@ from gateway_contracts import exitcodes
 from gateway_contracts.baseline import BaselineError, Snapshot, carry_first_seen
 from gateway_contracts.baseline_file import default_path, load_baseline, save_baseline, utc_now
 from gateway_contracts.contract import Gateway
-from gateway_contracts.report import evidence
+from gateway_contracts.report import changes, evidence
 from gateway_contracts.report.runrecord import build_record, narrowing, suite_version, write_record
 from gateway_contracts.session.known import OUTCOMES as KNOWN_OUTCOMES
 from gateway_contracts.session.state import STATE
@@ -177,11 +177,19 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     update, run = config.getoption("update_baseline", None), config.getoption("run_name", None)
     exitstatus = session.exitstatus  # as the entry point settled it (7: target unusable, 8: run deadline)
     alluredir = getattr(config.option, "allure_report_dir", None)
-    if not (update or run or alluredir):
+    compared = state.production is not None  # COMPARE_URL: the changes file, always
+    if not (update or run or alluredir or compared):
         return  # nothing asked for: skip re-reading the run's exchanges
     summary = config.stash[SUMMARY]
     store = evidence.offline_store(state.target_url, state.cache_dir, state.contract)
     target = "embedded reference gateway" if state.embedded is not None else state.target_url
+    deploy = None
+    if state.production is not None:
+        deploy = changes.build(store, state.production, state.contract, candidate_name=state.redact(target))
+        where = changes.write(deploy, Path(config.option.reports_dir))
+        summary.append(state.redact(changes.summary_line(deploy, where)))
+    if not (update or run or alluredir):
+        return
     snapshot = evidence.snapshot(store, state.contract, target=target, suite_version=suite_version())
     if update:
         summary.append(_update_baseline(snapshot, update, state.target_url if state.embedded is None else None,
@@ -204,6 +212,8 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
             known=[o.as_record() for o in config.stash.get(KNOWN_OUTCOMES, [])],
             strict_known=bool(config.getoption("strict_known", False)),
         )
+        if deploy is not None:
+            record["changes"] = deploy  # what this deploy changes against production (report/changes.py)
         path = write_record(record, Path(config.option.reports_dir))
         summary.append(f"gateway-contracts: run record {path}; history {path.parent / 'history.jsonl'}")
     if alluredir:

@@ -543,6 +543,10 @@ TOUCHES: dict[str, set[str]] = {
     "status-undercount": {"status"},
     "context-unknown": {"deepinfra", "all", "search", "developer"},
     "unstable-order": set(),  # each probe reads its URL once; only a repeat differs
+    # The differential gate's faults (issue 25): tests/self/e2e/test_deploy_changes.py compares them with production.
+    "prices-per-million": {"deepinfra", "all", "search", "developer"},
+    "health-gated-flap": set(),  # as unstable-order: only a repeat differs
+    "gateway-renamed": {"huggingface", "hug", "registry", "status"},
 }
 OWN_TESTS = {"flaky-503", "flaky-429", "rate-limit-no-retry-after", "hang"}  # per-URL state or never answer
 
@@ -581,7 +585,19 @@ def test_fault_changes_only_what_it_names(fault: str, healthy_snapshots: dict[st
     assert changed <= TOUCHES[fault], f"{fault} also changed {sorted(changed - TOUCHES[fault])}"
     assert changed or fault in {"negative-offset-accepted", "limit-out-of-range-500", "slow-gateway",
                                 "search-500-on-combo", "undocumented-status", "search-bounds-unchecked",
-                                "provider-filter-ignored", "unique-duplicate-ids", "unstable-order"}
+                                "provider-filter-ignored", "unique-duplicate-ids", "unstable-order",
+                                "health-gated-flap"}
+
+
+def test_health_gated_flap_leaves_out_another_hundredth_on_each_repeat() -> None:
+    with client_for("health-gated-flap") as c:
+        reads = [[r["id"] for r in c.get("/v1/models", params={"gateway": "openrouter", "limit": 1000}).json()["data"]]
+                 for _ in range(3)]
+    whole, second, third = reads
+    assert len(second) == len(third) < len(whole)
+    assert set(second) < set(whole)
+    assert set(third) < set(whole)
+    assert set(second) != set(third)
 
 
 def test_hf_rename_404() -> None:
