@@ -27,6 +27,7 @@ from gateway_contracts.dialects import gatewayz
 from gateway_contracts.dialects import openai as openai_dialect
 from gateway_contracts.dialects import starter_rules as rules
 from gateway_contracts.net.client import GatewayClient
+from gateway_contracts.tolerances import DEFAULTS
 from gateway_testbed.reference.server import EmbeddedGateway
 from tests.self.suite_run import scrubbed_env
 
@@ -208,6 +209,8 @@ def test_init_against_the_reference_gateway(tmp_path: Path, shape: str, capsys: 
     assert contract.aggregate is not None
     assert contract.aggregate.min_models > 0
     assert SECRET not in text + capsys.readouterr().out
+    assert "\ncompare:\n" in text  # the differential gate's tolerances, written at their defaults
+    assert contract.compare == DEFAULTS
     if shape == "sparse":  # every row serves a positive context_length: bounded at the default
         assert all(g.max_unknown_context_share == rules.CONTEXT_BOUND for g in contract.gateways)
     else:
