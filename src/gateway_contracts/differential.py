@@ -389,6 +389,8 @@ class _RowFindings:
     context: list[str] = field(default_factory=list)
     retyped: dict[str, list[str]] = field(default_factory=dict)  # "field: string -> number" -> keys
     required: dict[str, list[str]] = field(default_factory=dict)  # required key -> changed fields
+    fields: dict[str, list[str]] = field(default_factory=dict)  # changed field (a leaf) -> keys
+    compared: int = 0  # rows in production and the candidate both
 
 
 def _row_changes(production: Side, candidate: Side, stable: Sequence[str], unstable: set[tuple[str, str]],
@@ -399,6 +401,7 @@ def _row_changes(production: Side, candidate: Side, stable: Sequence[str], unsta
     for key in stable:
         if key not in cand:
             continue
+        seen.compared += 1
         before, after = flatten(prod[key]), flatten(cand[key])
         skip = {p for p in set(before) | set(after) if p in volatile or (key, p) in unstable}
         changed = [p for p in sorted(set(before) | set(after))
@@ -406,9 +409,18 @@ def _row_changes(production: Side, candidate: Side, stable: Sequence[str], unsta
         if not changed:
             continue
         _judge_row(key, before, after, changed, skip, seen)
+        # The leaves that changed: an object whose members are compared one by one is not a change of its own.
+        leaves = [p for p in changed if not (isinstance(before.get(p), dict) and isinstance(after.get(p), dict))]
+        for path in leaves:
+            seen.fields.setdefault(path, []).append(key)
         base_id = key.split("@", 1)[0]
-        if key in wanted or base_id in wanted:
-            seen.required[key] = sorted({p.split(".", 1)[0] for p in changed})
+        if leaves and (key in wanted or base_id in wanted):
+            seen.required[key] = leaves
+    # A field that changed on most rows changed for the catalog, not for one model (a sync time written per
+    # instance, a unit): its own kinds report it; a required model's row is held to what changed for it alone.
+    wide = {p for p, keys in seen.fields.items() if len(keys) >= 2 and len(keys) > VOLATILE_SHARE * seen.compared}
+    seen.required = {k: [p for p in paths if p not in wide] for k, paths in seen.required.items()}
+    seen.required = {k: paths for k, paths in seen.required.items() if paths}
     return _grouped(candidate.name, len(prod), seen, tolerances)
 
 
@@ -487,6 +499,13 @@ def _grouped(name: str, production_rows: int, seen: _RowFindings, tolerances: To
         out.append(Change("compare-field-type", name, True,
                           f"{name}: {what} in {len(keys):,} models (production's type breaks in the candidate)",
                           _listed(keys), len(keys), {"field": what}))
+    retyped_fields = {what.split(":", 1)[0] for what in seen.retyped}
+    for path, keys in sorted(seen.fields.items()):
+        if path.startswith(PRICE_PREFIX) or path == CONTEXT or path in retyped_fields:
+            continue  # reported by their own kinds
+        out.append(Change("compare-field-changed", name, False,
+                          f"{name}: {path} changed on {len(keys):,} of the {seen.compared:,} rows both list",
+                          _listed(keys), len(keys), {"field": path, "rows": seen.compared}))
     if seen.required:
         fields = "; ".join(f"{key}: {', '.join(paths)}" for key, paths in sorted(seen.required.items()))
         out.append(Change("compare-required-changed", name, True,

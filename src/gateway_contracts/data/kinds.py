@@ -98,6 +98,7 @@ KINDS: tuple[FindingKind, ...] = (
     FindingKind("GC811", "compare-required-changed", "Required model's row changed"),
     FindingKind("GC812", "compare-registry-lost", "Gateway or alias gone from the registry"),
     FindingKind("GC813", "compare-registry-gained", "Gateway or alias new in the registry"),
+    FindingKind("GC814", "compare-field-changed", "Field value changed from production"),
     # the suite itself
     FindingKind("GC901", "failure", "Failed without findings (a crash or a fuzz failure)"),
 )

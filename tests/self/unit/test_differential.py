@@ -183,7 +183,23 @@ def test_a_required_models_row_that_changed_fails_even_within_tolerances() -> No
     assert required is not None
     assert required.fails
     assert "org/model-0007: name" in required.message
-    assert compare_catalog(side(prod), side(prod), side(cand)).changes == ()  # a name change alone is not compared
+    alone = compare_catalog(side(prod), side(prod), side(cand))  # not required: the change is reported
+    assert [(c.kind, c.fails, c.ids) for c in alone.changes] == [("compare-field-changed", False, ("org/model-0007",))]
+
+
+def test_a_field_changed_on_every_row_is_the_catalogs_change_not_a_required_models() -> None:
+    # The real backend writes each instance's sync time into every row (metadata.synced_at): two starts of the same
+    # commit differ there, and not between one instance's two reads.
+    prod = [dict(r, metadata={"synced_at": "11:16", "source": "x"}) for r in healthy(50)]
+    cand = [dict(r, metadata={"synced_at": "11:17", "source": "x"}) for r in healthy(50)]
+    diff = compare_catalog(side(prod), side(prod), side(cand), required=["org/model-0007"])
+    assert diff.failing == []
+    assert [(c.kind, c.count, c.detail["field"]) for c in diff.changes] == [
+        ("compare-field-changed", 50, "metadata.synced_at")]
+    cand[7] = dict(cand[7], name="Renamed")  # what changed for the required model alone still fails
+    required = compare_catalog(side(prod), side(prod), side(cand), required=["org/model-0007"]).failing
+    assert [(c.kind, c.detail["fields"]) for c in required] == [
+        ("compare-required-changed", {"org/model-0007": ["name"]})]
 
 
 def test_duplicated_block_is_its_own_finding() -> None:
