@@ -184,7 +184,7 @@ class Change:
 
     def finding(self, request: str | None = None) -> Finding:
         shown = sample(self.ids[:SHOWN], SHOWN)
-        more = max(self.count, len(self.ids)) - len(shown)
+        more = max(self.count, len(self.ids)) - len(shown) if self.ids else 0  # a count change lists no ids
         return Finding(self.kind, self.message, request, shown + ((f"(+{more:,} more)",) if more > 0 else ()))
 
     def as_dict(self) -> dict[str, Any]:
