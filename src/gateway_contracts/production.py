@@ -14,8 +14,9 @@ catalog 404) is a reason the run cannot compare: the caller ends it with exit 7,
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any, cast
 
@@ -54,9 +55,17 @@ class RecordedClient:
 
     has_key = False
 
-    def __init__(self, base_url: str, exchanges: Iterable[Exchange]) -> None:
+    def __init__(self, base_url: str, exchanges: Callable[[], Iterable[Exchange]]) -> None:
         self.base_url = base_url.rstrip("/")
-        self._by_url = {(e.method, e.url): e for e in exchanges}
+        self._exchanges = exchanges
+        self._loaded: dict[tuple[str, str], Exchange] | None = None
+
+    @property
+    def _by_url(self) -> dict[tuple[str, str], Exchange]:
+        # Read on first use: a worker that runs none of the comparison's tests never parses production's pages.
+        if self._loaded is None:
+            self._loaded = {(e.method, e.url): e for e in self._exchanges()}
+        return self._loaded
 
     def get(self, path: str, params: dict[str, Any] | None = None, *, read: int = 0) -> Exchange:
         return self.request("GET", path, params=params)
@@ -141,6 +150,7 @@ def _read_once(store: CatalogStore, contract: Contract, url: str) -> str | None:
 def recorded(url: str, cache_dir: Path, contract: Contract) -> Production:
     """Production's reads as recorded by `read` (nothing is sent)."""
     stores = tuple(
-        CatalogStore(cast(GatewayClient, RecordedClient(url, read_cache_dir(read_dir(cache_dir, n)))), contract)
+        CatalogStore(cast(GatewayClient, RecordedClient(url, partial(read_cache_dir, read_dir(cache_dir, n)))),
+                     contract)
         for n in range(1, READS + 1))
     return Production(url.rstrip("/"), stores)
