@@ -28,7 +28,7 @@ from typing import Any
 import httpx
 
 from benchlib import ROOT, emit, machine, median, python_env, reference_gateway, requests_served
-from gate_cost import gate_command, timed
+from gate_cost import LAST_CPU_S, gate_command, timed
 from gateway_contracts.contract import Contract, load_contract
 from gateway_contracts.dialects import planned_requests
 from gateway_contracts.plan import catalog_names, models_page
@@ -64,6 +64,7 @@ def one_run(run: int, *, contract_path: Path, workers: int) -> dict[str, Any]:
             before_candidate, before_production = requests_served(candidate), requests_served(production)
             seconds, result = timed(command, run_env)
             figures[f"{name} s"] = round(seconds, 2)
+            figures[f"{name} cpu s"] = round(LAST_CPU_S[0], 2)  # every process it waited for: less load-bound
             figures[f"{name} exit"] = result.returncode
             figures[f"{name} candidate requests"] = requests_served(candidate) - before_candidate
             figures[f"{name} production requests"] = requests_served(production) - before_production
@@ -72,6 +73,7 @@ def one_run(run: int, *, contract_path: Path, workers: int) -> dict[str, Any]:
     figures["production / catalog reads"] = round(
         figures["differential production requests"] / figures["contract catalog reads"], 3)
     figures["differential / gate wall"] = round(figures["differential s"] / figures["gate s"], 3)
+    figures["differential / gate cpu"] = round(figures["differential cpu s"] / figures["gate cpu s"], 3)
     return figures
 
 
@@ -115,6 +117,8 @@ def render(cost: dict[str, Any]) -> list[str]:
         f"| wall time | {m['differential s']:.1f} s against the gate's {m['gate s']:.1f} s: "
         f"{m['differential / gate wall']:.2f}x | <= {cost['targets']['wall_ratio']:g}x | "
         f"{_verdict(cost['verdicts']['differential / gate wall'])} |",
+        *([f"| CPU time (every process) | {m['differential cpu s']:.1f} s against {m['gate cpu s']:.1f} s: "
+           f"{m['differential / gate cpu']:.2f}x | | |"] if "differential cpu s" in m else []),
         f"| the candidate's requests | {m['differential candidate requests']:g} with, {m['gate candidate requests']:g} "
         "without (the comparison reads what the gate already read) | | |",
         "",
