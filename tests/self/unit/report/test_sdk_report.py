@@ -6,8 +6,9 @@ from __future__ import annotations
 import pytest
 
 from gateway_contracts.report.junit import Case
-from gateway_contracts.report.plugin import sdk_line
-from gateway_contracts.report.render import SDK_LIST_TEST, build_view, render_markdown, sdk_fact
+from gateway_contracts.report.markdown_page import render_markdown
+from gateway_contracts.report.recording import sdk_line
+from gateway_contracts.report.view import SDK_LIST_TEST, build_view, sdk_fact
 from tests.self.unit.report.test_report import COMPLETE, clean
 
 PAGE = "gatewayz: the default page (gateway=all, limit=100, offset=0)"
