@@ -1,5 +1,5 @@
 """What an OpenAI SDK user sees, in the sign-off report (a fact read from the SDK listing test's JUnit
-properties) and in the run summary (the report plugin's line), for both dialects."""
+properties) and in the run summary (report/recording.py's line), for both dialects."""
 
 from __future__ import annotations
 
