@@ -36,6 +36,7 @@ BROKEN = pytest.StashKey[set[str]]()  # gateways (Allure features) with a failed
 SDK_SEEN = pytest.StashKey[dict[str, str]]()  # the OpenAI SDK listing's properties: sdk_models, sdk_scope
 SDK_PROPERTIES = ("sdk_models", "sdk_scope")
 
+
 def _is_worker(config: pytest.Config) -> bool:
     return hasattr(config, "workerinput")
 
@@ -161,9 +162,9 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
             summary.append(line)
 
 
-def _redacted(facts: Any, redact: Any) -> Any:
+def _redacted(value: Any, redact: Any) -> Any:
     """A section's facts with the key filtered out of every string (they may quote what a target answered)."""
-    return None if facts is None else json.loads(redact(json.dumps(facts)))
+    return None if value is None else json.loads(redact(json.dumps(value)))
 
 
 def _update_baseline(snapshot: Snapshot, where: str, target_url: str | None, exitstatus: int) -> str:

@@ -1,7 +1,8 @@
 """The sign-off report's one view model: a run (run record + JUnit cases + history) read and judged once.
 
-`build_view` does the reading and judging; each report format (`report/formats.py`) only lays the View out, so
-two formats can never disagree. Each registered section (`report/sections/`) adds its own view of its facts.
+`build_view` does the reading and judging; the formats that render a page from it (`html_page.py`,
+`markdown_page.py`, any `ReportFormat` with a `filename`) only lay the View out, so two pages can never
+disagree. Each registered section (`report/sections/`) adds its own view of its facts.
 """
 
 from __future__ import annotations
