@@ -5,7 +5,8 @@ holds the config: the value (JSON: dicts, lists, strings, numbers, booleans, Non
 section's name and the key (a gateway's slug, say); publishing a key again replaces it. Under xdist each
 worker sends what it gathered to the controller when it finishes (`workeroutput`, as pytest-cov does), so the
 run record written at session end holds every worker's facts; a worker that crashes takes its facts with it
-(its tests are reported as crashed anyway). Facts never go into JUnit: the run record is their home.
+(its tests are reported as crashed anyway). Publish from a test or a fixture's setup: a session fixture's
+teardown runs after the facts are gathered. Facts never go into JUnit: the run record is their home.
 """
 
 from __future__ import annotations
