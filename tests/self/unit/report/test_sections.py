@@ -143,3 +143,20 @@ def test_required_models_are_collected_from_the_runs_recorded_walks_only(tmp_pat
         {"model": "m/1", "gateway": "a", "in_gateway": True, "in_aggregate": None},
         {"model": "m/9", "gateway": "a", "in_gateway": False, "in_aggregate": None},
     ]
+
+
+def test_every_section_and_format_module_is_registered() -> None:
+    import importlib
+    import pkgutil
+
+    from gateway_contracts import report
+    from gateway_contracts.report import sections
+    from gateway_contracts.report.interface import ReportFormat
+
+    modules = [importlib.import_module(f"gateway_contracts.report.sections.{m.name}")
+               for m in pkgutil.iter_modules(sections.__path__)]
+    assert sorted(type(m.SECTION).__module__ for m in modules) == sorted(type(s).__module__ for s in SECTIONS)
+    defining = {m.name for m in pkgutil.iter_modules(report.__path__) if not m.ispkg and m.name != "__main__"
+                and isinstance(getattr(importlib.import_module(f"gateway_contracts.report.{m.name}"), "FORMAT", None),
+                               ReportFormat)}
+    assert defining == {type(f).__module__.rsplit(".", 1)[1] for f in FORMATS}
