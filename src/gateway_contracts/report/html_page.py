@@ -71,10 +71,15 @@ footer { margin-top: 36px; font-size: 12.5px; color: var(--muted); }
 """
 
 
+def _section_css(view: View) -> str:
+    """The shown sections' own style rules, each once, after the page's."""
+    return "".join(dict.fromkeys(section.css for section, _ in view.sections if section.css))
+
+
 def render_html(view: View) -> str:
     out = ['<!doctype html><html lang="en"><head><meta charset="utf-8">',
            '<meta name="viewport" content="width=device-width, initial-scale=1">',
-           f"<title>Sign-off: {e(view.headline)}</title><style>{CSS}</style></head><body>",
+           f"<title>Sign-off: {e(view.headline)}</title><style>{CSS}{_section_css(view)}</style></head><body>",
            "<h1>gateway-contracts · release sign-off report</h1>",
            f'<div class="verdict {view.verdict}"><div class="big">{e(view.headline)}</div>'
            f'<div class="why">{e(view.summary)}</div>'

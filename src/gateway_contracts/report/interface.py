@@ -132,6 +132,7 @@ class Section:
 
     name: str = ""
     place: str = "after-changes"  # one of PLACES
+    css: str = ""  # style rules of its own for the HTML page (added once when it is shown; prefix its classes)
 
     def collect(self, end: SessionEnd) -> Any:
         """JSON-able facts for the run record; by default what tests published (None when nothing was)."""
@@ -146,7 +147,8 @@ class Section:
         return facts
 
     def html(self, view: Any) -> str:
-        """The section's HTML (an `<h2>` and its content); classes of the report's CSS, no script, no URL."""
+        """The section's HTML (an `<h2>` and its content); the report's CSS classes or its own `css`, inline SVG
+        at most, no script, no URL: the page opens from file:// with no network."""
         raise NotImplementedError
 
     def markdown(self, view: Any) -> list[str]:

@@ -29,6 +29,7 @@ class Share(Section):
 
     name = "share_for_test"
     place = "after-gateways"
+    css = ".share-low { color: #c62828; }"
 
     def trend_point(self, facts: Any) -> Any:
         return {slug: fact["share"] for slug, fact in facts.items()}
@@ -97,6 +98,7 @@ def test_a_section_renders_at_its_place_in_both_pages_and_not_at_all_without_fac
     # after-gateways: between the gateway table and the failing contracts; the others after the changes.
     assert html.index("<h2>Gateways") < html.index("<h2>Share") < html.index("<h2>Failing contracts")
     assert "<li>groq: 0.6</li>" in html
+    assert html.count(".share-low { color: #c62828; }</style>") == 1  # its own style, once, in the page's head
     assert "<p>5 past runs</p>" in html
     assert md.index("### Gateways") < md.index("### Share") < md.index("### Failing contracts")
     assert md.index("### Known findings") < md.index("### Aliases") < md.index("### Required models")
