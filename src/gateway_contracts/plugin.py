@@ -32,6 +32,8 @@ from gateway_contracts.options import (
     positive_int,
 )
 from gateway_contracts.production import Production
+from gateway_contracts.report import facts
+from gateway_contracts.report.sections import deploy_changes
 from gateway_contracts.session import dialect, flaky, known, outcome, target
 from gateway_contracts.session.parametrize import parametrize
 from gateway_contracts.session.state import (
@@ -48,7 +50,7 @@ from gateway_contracts.session.xdist import XdistBridge, worker_state
 
 # Option validation (first: the others read the options); baselines, run records and Allure labels; the fuzz
 # tests' options and safety: their own modules.
-pytest_plugins = ["gateway_contracts.options", "gateway_contracts.report.plugin", "gateway_contracts.fuzz.plugin"]
+pytest_plugins = ["gateway_contracts.options", "gateway_contracts.report.recording", "gateway_contracts.fuzz.plugin"]
 
 
 # -- options ---------------------------------------------------------------------------------------
@@ -226,10 +228,12 @@ def catalogs(pytestconfig: pytest.Config, suite_state: SuiteState) -> CatalogSto
 
 
 @pytest.fixture(scope="session")
-def production(catalogs: CatalogStore, suite_state: SuiteState) -> Production:
+def production(pytestconfig: pytest.Config, catalogs: CatalogStore, suite_state: SuiteState) -> Production:
     """Production's two recorded reads (COMPARE_URL); the differential tests skip when the run compares nothing."""
     if suite_state.production is None:
         pytest.skip("no COMPARE_URL: the candidate is not compared with production (--compare-url URL)")
+    # The report section "What changes with this deploy" names production (report/sections/deploy_changes.py).
+    facts.publish(pytestconfig, deploy_changes.NAME, deploy_changes.PRODUCTION, suite_state.production.url)
     return suite_state.production
 
 
