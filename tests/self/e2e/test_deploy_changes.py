@@ -217,3 +217,18 @@ def test_refusals_are_one_line(tmp_path: Path, healthy_production: EmbeddedGatew
     invalid = suite(tmp_path, "-k", "deploy_changes",
                     env={"CONTRACTS": str(bad), "COMPARE_URL": healthy_production.url})
     assert_one_line_exit(invalid, 6, "compare.price_fail_factor")
+
+
+def test_a_known_finding_accepts_a_deploy_change(tmp_path: Path, healthy_production: EmbeddedGateway) -> None:
+    contract = tmp_path / "known.yaml"
+    contract.write_text(
+        CONTRACT.read_text().replace("openapi: openapi.json", f"openapi: {CONTRACT.parent}/openapi.json")
+        + "\nknown_findings:\n  - code: GC805\n    where: test_gateway_changes_with_deploy[deepinfra]\n"
+          "    gateway: deepinfra\n    reason: deepinfra moves to per-million prices on purpose\n"
+          "    ticket: PRICE-1\n    expires: 2099-01-01\n")
+    run = suite(tmp_path, "-k", "deploy_changes", "--reference-fault", "prices-per-million",
+                env={"CONTRACTS": str(contract), "COMPARE_URL": healthy_production.url})
+    assert run.status == 1, run.output[-3000:]
+    # The entry accepts deepinfra's repricing (known: skipped in JUnit); the aggregate's is not covered by it.
+    assert "test_gateway_changes_with_deploy[deepinfra]" in run.with_outcome("skipped")
+    assert set(run.failed) == {"test_aggregate_changes_with_deploy"}
