@@ -107,12 +107,12 @@ def read_production(config: pytest.Config, state: SuiteState) -> None:
     # Its own rate budget: the run's MAX_RPS (not divided across workers: the controller alone reads production),
     # the external default when unset.
     rps = config.option.max_rps if config.option.max_rps is not None else DEFAULT_EXTERNAL_RPS
-    assert state.cache_dir is not None
-    problem = production.read(state.compare_url, key, replace(state.settings, max_rps=rps), state.cache_dir,
+    cache_dir = state.cache_dir or Path(tempfile.mkdtemp(prefix="gateway-contracts-"))  # set by resolve_target
+    problem = production.read(state.compare_url, key, replace(state.settings, max_rps=rps), cache_dir,
                               state.contract)
     if problem is not None:
         fail_run(state.redact(problem), exitcodes.TARGET_UNREACHABLE)
-    state.production = production.recorded(state.compare_url, state.cache_dir, state.contract)
+    state.production = production.recorded(state.compare_url, cache_dir, state.contract)
 
 
 def resolve_target(config: pytest.Config, state: SuiteState) -> None:
