@@ -92,7 +92,8 @@ def test_the_compare_bench_reads_only_the_contracts_catalogs_of_production() -> 
         "median": {"differential production requests": 59, "contract catalog reads": 102,
                    "production / catalog reads": 0.58, "differential s": 11.0, "gate s": 10.0,
                    "differential / gate wall": 1.1, "differential candidate requests": 542,
-                   "gate candidate requests": 542},
+                   "gate candidate requests": 542, "differential / gate cpu": 1.0, "differential cpu s": 5.0,
+                   "gate cpu s": 5.0},
         "targets": {"request_ratio": 2.0, "wall_ratio": 1.5}, "workers": 2,
         "verdicts": {"production / catalog reads": True, "differential / gate wall": True},
-        "machine": {"load_avg_1m": 1.0}}))
+        "machine": {"load_avg_1m": 1.0, "cores": 2}}))
