@@ -11,6 +11,7 @@ a flapping production charges the candidate nothing, and the refusals (exit 6, e
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Iterator
 from pathlib import Path
@@ -21,7 +22,8 @@ import pytest
 from gateway_contracts import production
 from gateway_contracts.catalog import CatalogStore
 from gateway_contracts.contract import Contract, load_contract
-from gateway_contracts.differential import CatalogDiff, side_of
+from gateway_contracts.data.exchange import Exchange
+from gateway_contracts.differential import CatalogDiff, Side, side_of
 from gateway_contracts.net.client import ClientSettings, GatewayClient
 from gateway_testbed.reference import EmbeddedGateway
 from tests.self.suite_run import SMOKE_FUZZ, SuiteRun, assert_one_line_exit, run_suite
@@ -60,17 +62,27 @@ def recorded(healthy_production: EmbeddedGateway, contract: Contract,
     return read_production(healthy_production.url, tmp_path_factory.mktemp("production"), contract)
 
 
+@functools.cache
+def candidate(faults: tuple[str, ...]) -> tuple[dict[str, Side], Exchange]:
+    """A candidate's catalogs (a reference gateway with `faults`, read once per module) and its registry answer."""
+    contract = load_contract(CONTRACT)
+    with EmbeddedGateway(faults=faults) as gateway:
+        client = GatewayClient(gateway.url)
+        store = CatalogStore(client, contract)
+        sides = {name: side_of(name, store.walk(name), pairs=pairs)
+                 for name, _required, pairs in production.catalogs_of(contract)}
+        registry = store.registry()
+        client.close()
+    return sides, registry
+
+
 def compare_with(prod: production.Production, contract: Contract, faults: list[str]) -> dict[str, CatalogDiff]:
     """Every catalog of a candidate (a reference gateway with `faults`) compared with production, and the registry's
     changes under the key `registry`."""
-    with EmbeddedGateway(faults=faults) as candidate:
-        client = GatewayClient(candidate.url)
-        store = CatalogStore(client, contract)
-        diffs = {name: prod.compare(name, side_of(name, store.walk(name), pairs=pairs), contract, required,
-                                    pairs=pairs)
-                 for name, required, pairs in production.catalogs_of(contract)}
-        registry, _ = prod.compare_registry(store.registry())
-        client.close()
+    sides, answer = candidate(tuple(faults))
+    diffs = {name: prod.compare(name, sides[name], contract, required, pairs=pairs)
+             for name, required, pairs in production.catalogs_of(contract)}
+    registry, _ = prod.compare_registry(answer)
     diffs["registry"] = CatalogDiff("registry", 200, 200, 0, 0, 0, 0, tuple(registry), diffs["all"].noise)
     return diffs
 
