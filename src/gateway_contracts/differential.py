@@ -18,6 +18,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from gateway_contracts.data.findings import Finding, sample
@@ -48,7 +49,7 @@ class Side:
     rows: tuple[Mapping[str, Any], ...]
     keys: tuple[str, ...]  # one per row, in order (duplicates kept)
 
-    @property
+    @cached_property  # read by every step of a comparison; a frozen dataclass still has its __dict__
     def distinct(self) -> dict[str, Mapping[str, Any]]:
         """key -> the first row with that key."""
         out: dict[str, Mapping[str, Any]] = {}
