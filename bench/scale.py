@@ -79,9 +79,9 @@ def run_tests(store: Any, contract: Any) -> dict[str, str]:
 
 def fetch(url: str, contract_path: Path, cache_dir: Path) -> None:
     """Walk through the real client into an exchange cache (what a gate run records)."""
-    from gateway_contracts.catalog import CatalogStore
     from gateway_contracts.contract import load_contract
     from gateway_contracts.net.client import ClientSettings, GatewayClient
+    from gateway_contracts.store import CatalogStore
 
     contract = load_contract(contract_path)
     client = GatewayClient(url, settings=ClientSettings(timeout_s=120), cache_dir=cache_dir)

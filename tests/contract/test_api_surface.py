@@ -5,7 +5,6 @@ from __future__ import annotations
 import pytest
 
 from gateway_contracts import dialects
-from gateway_contracts.catalog import CatalogStore
 from gateway_contracts.contract import Contract, Gateway
 from gateway_contracts.data.findings import Finding
 from gateway_contracts.invariants.registry import listed_in_registry, registry_names, uncovered_gateways
@@ -19,6 +18,7 @@ from gateway_contracts.invariants.responses import (
     within_budget,
 )
 from gateway_contracts.plan import CONSUMER_PATHS, InvalidQuery, probe_gateway
+from gateway_contracts.store import CatalogStore
 from gateway_contracts.verdict import holds
 
 pytestmark = [pytest.mark.gate, pytest.mark.nightly, pytest.mark.signoff]

@@ -7,14 +7,14 @@ from __future__ import annotations
 
 import pytest
 
-from gateway_contracts.catalog import CatalogStore
 from gateway_contracts.contract import Gateway
 from gateway_contracts.data.pages import Walk
-from gateway_contracts.invariants import catalog as inv
+from gateway_contracts.invariants import contents as inv
 from gateway_contracts.invariants import pagination
 from gateway_contracts.invariants.envelope import check_envelope
 from gateway_contracts.invariants.models import check_known_context_share, check_model_rows, check_priced_share
 from gateway_contracts.invariants.responses import answered_json, same_gateway_selected, within_budget
+from gateway_contracts.store import CatalogStore
 from gateway_contracts.verdict import holds
 
 pytestmark = [pytest.mark.gate, pytest.mark.nightly, pytest.mark.signoff]

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import pytest
 
-from gateway_contracts.catalog import CatalogStore
 from gateway_contracts.contract import Aggregate, Contract
-from gateway_contracts.invariants import catalog as inv
+from gateway_contracts.invariants import contents as inv
 from gateway_contracts.invariants.openai_models import check_list_body, check_model_body
 from gateway_contracts.invariants.responses import answered_json, rejected_as_client_error, within_budget
 from gateway_contracts.plan import UNKNOWN_MODEL, retrievable_ids
+from gateway_contracts.store import CatalogStore
 from gateway_contracts.verdict import holds
 
 pytestmark = [pytest.mark.gate, pytest.mark.nightly, pytest.mark.signoff, pytest.mark.needs("model-list")]

@@ -38,7 +38,7 @@ from gateway_contracts.dialects import (
     SEARCH,
 )
 from gateway_contracts.fuzz.documents import template_key
-from gateway_contracts.invariants.catalog import aggregate_pairs_unique, no_duplicate_ids
+from gateway_contracts.invariants.contents import aggregate_pairs_unique, no_duplicate_ids
 from gateway_contracts.invariants.envelope import check_envelope
 from gateway_contracts.invariants.models import check_model_rows, check_unique_rows
 from gateway_contracts.invariants.openai_models import check_list_body, check_model_body, list_ids

@@ -15,11 +15,11 @@ from typing import Any, cast
 from gateway_contracts import dialects
 from gateway_contracts.baseline import Snapshot, snapshot_gateway
 from gateway_contracts.baseline_file import utc_now
-from gateway_contracts.catalog import CatalogStore
 from gateway_contracts.contract import Contract
 from gateway_contracts.data.exchange import Exchange, build_url
 from gateway_contracts.net.cache import read_cache_dir
 from gateway_contracts.net.client import GatewayClient
+from gateway_contracts.store import CatalogStore
 
 NOT_REQUESTED = "not requested in this run"
 

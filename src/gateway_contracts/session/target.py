@@ -17,12 +17,12 @@ from typing import NoReturn
 import pytest
 
 from gateway_contracts import dialects, exitcodes
-from gateway_contracts.catalog import CatalogStore
 from gateway_contracts.contract import Contract, ContractError, load_contract
 from gateway_contracts.net.client import ClientSettings, GatewayClient
 from gateway_contracts.net.limits import DEFAULT_MAX_BODY_BYTES
 from gateway_contracts.net.redaction import too_short_to_redact
 from gateway_contracts.session.state import API_KEY_ENV, SuiteState
+from gateway_contracts.store import CatalogStore
 
 DEFAULT_CONTRACT = "contracts/gateways.yaml"
 # Requests per second against an external target: under the real API's 300/min per-IP limiter.

@@ -13,7 +13,6 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from gateway_contracts import dialects
-from gateway_contracts.catalog import CatalogStore, group_rule
 from gateway_contracts.contract import WHOLE_LIST, ContractError, load_contract, parse_contract
 from gateway_contracts.data.exchange import Exchange
 from gateway_contracts.dialects import capabilities, planned_requests
@@ -21,6 +20,7 @@ from gateway_contracts.invariants.openai_models import GroupRule
 from gateway_contracts.net.client import GatewayClient
 from gateway_contracts.plan import UNKNOWN_MODEL, PlannedRequest, chat_body, retrievable_ids
 from gateway_contracts.session.dialect import needed, select
+from gateway_contracts.store import CatalogStore, group_rule
 from tests.self.strategies import FAST
 
 ROOT = Path(__file__).resolve().parents[3]

@@ -12,12 +12,12 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from gateway_contracts import dialects
-from gateway_contracts.catalog import CatalogStore
 from gateway_contracts.contract import Contract, ContractError, load_contract, parse_contract
 from gateway_contracts.data.exchange import Exchange, build_url
 from gateway_contracts.net.client import GatewayClient
 from gateway_contracts.plan import invalid_queries, probe_gateway
 from gateway_contracts.session.target import preflight as _preflight
+from gateway_contracts.store import CatalogStore
 from tests.self.strategies import FAST
 
 ROOT = Path(__file__).resolve().parents[3]
