@@ -30,7 +30,6 @@ from gateway_contracts.contract_model import (
     Contract,
     ContractError,
     Gateway,
-    GroupSelect,
     Loader,
     RegistrySpec,
     Source,
@@ -41,7 +40,7 @@ from gateway_contracts.dialects.base import Dialect
 from gateway_contracts.known import KnownFinding, KnownFindingSpec, duplicate, from_specs
 
 __all__ = [
-    "SUPPORTED_VERSIONS", "WHOLE_LIST", "Aggregate", "ChatSpec", "Contract", "ContractError", "Gateway", "GroupSelect",
+    "SUPPORTED_VERSIONS", "WHOLE_LIST", "Aggregate", "ChatSpec", "Contract", "ContractError", "Gateway",
     "RegistrySpec", "load_contract", "parse_contract",
 ]
 

@@ -24,7 +24,8 @@ from gateway_contracts.invariants.responses import answered_json
 from gateway_contracts.store import CatalogStore
 from gateway_contracts.verdict import holds
 
-pytestmark = [pytest.mark.gate, pytest.mark.nightly, pytest.mark.signoff, pytest.mark.keyed]
+pytestmark = [pytest.mark.gate, pytest.mark.nightly, pytest.mark.signoff, pytest.mark.keyed,
+              pytest.mark.needs("openai-sdk")]
 
 
 def walked_scope(catalogs: CatalogStore, page: dict[str, Any] | None) -> Exchange:

@@ -28,14 +28,16 @@ from gateway_contracts.data.findings import Finding, render_all, sample
 from gateway_contracts.data.jsontypes import is_int
 from gateway_contracts.data.kinds import UNREGISTERED_CODE, kind_of
 from gateway_contracts.data.pages import Page
-from gateway_contracts.dialects import (
-    DEVELOPER_ROUTE,
-    ENVELOPE,
-    MODEL_LIST,
-    MODEL_OBJECT,
-    NOT_PRICED,
-    REGISTRY,
-    SEARCH,
+from gateway_contracts.dialects.base import (
+    FUZZ_CHAT,
+    FUZZ_CHAT_REFUSAL,
+    FUZZ_DEVELOPER,
+    FUZZ_ENVELOPE,
+    FUZZ_MODEL_LIST,
+    FUZZ_MODEL_OBJECT,
+    FUZZ_REGISTRY,
+    FUZZ_SEARCH,
+    Route,
 )
 from gateway_contracts.fuzz.documents import template_key
 from gateway_contracts.invariants.contents import aggregate_pairs_unique, no_duplicate_ids
@@ -50,7 +52,6 @@ from gateway_contracts.invariants.responses import chat_answered
 LIST_PATHS = frozenset({"/v1/models", "/models"})
 SEARCH_PATH = "/v1/models/search"
 DEVELOPER_PATH = "/v1/models/{}"
-MODEL_PATH = "/v1/models/{}"  # the same template where the API serves model objects (MODEL_OBJECT)
 REGISTRY_PATH = "/v1/gateways"
 STATUS_PATH = "/v1/gateways/status"
 CHAT_PATH = "/v1/chat/completions"
@@ -69,9 +70,9 @@ class CatalogFacts:
     aggregate: str = "all"
     chat_models: frozenset[str] = frozenset()
     registry: Mapping[str, str] = field(default_factory=dict)  # the live /v1/gateways: name, lower-cased -> id
-    # What the contract's API has (its dialect's capabilities, dialects/base.py): the same routes mean different
-    # bodies in different dialects, so the checks follow the contract. Default: the default dialect's.
-    capabilities: frozenset[str] = dialects.DEFAULT.always
+    # Which check reads a 200 of each route: the contract's dialect says (`Dialect.fuzz_routes`): the same route
+    # means different bodies in different dialects. Default: the default dialect's.
+    routes: Mapping[Route, tuple[str, ...]] = field(default_factory=lambda: dict(dialects.DEFAULT.fuzz_routes))
 
     def gateway_names(self) -> list[str]:
         """Every valid `gateway` value (lower case, sorted: derandomized generation draws the same ones):
@@ -100,8 +101,16 @@ class CatalogFacts:
             id_patterns={g.slug: g.id_pattern for g in contract.gateways},
             aggregate=contract.aggregate.slug if contract.aggregate else "all",
             chat_models=frozenset(contract.chat_models),
-            capabilities=dialects.capabilities(contract),
+            routes=dict(dialects.of(contract).fuzz_routes),
         )
+
+    def checks(self, method: str, route: str) -> tuple[str, ...]:
+        """The checks the contract's dialect applies to a 200 of `method route` (none: status and schema only)."""
+        return self.routes.get((method, route), ())
+
+    def reads(self, check: str) -> bool:
+        """Whether any route of the contract's API is read by `check` (e.g. it has a registry)."""
+        return any(check in checks for checks in self.routes.values())
 
 
 _facts = CatalogFacts()
@@ -132,6 +141,8 @@ class Answer:
 
 
 def findings_for(answer: Answer, known: CatalogFacts | None = None) -> list[Finding]:
+    """What is wrong with one fuzzed answer: an error must be a JSON error body; a 200 is read by the checks the
+    contract's dialect names for its route (`CatalogFacts.routes`)."""
     known = known or _facts
     exchange = answer.exchange
     status = exchange.status or 0
@@ -139,27 +150,35 @@ def findings_for(answer: Answer, known: CatalogFacts | None = None) -> list[Find
         return error_body(exchange)
     if status != 200:
         return []
-    route = template_key(answer.path)
-    # What a 200 of a route must be depends on what the contract's API has (its dialect's capabilities): the
-    # same `/v1/models` is a paginated envelope in Gatewayz and the one OpenAI list in the openai dialect.
-    has = known.capabilities
-    if answer.method == "GET" and route in LIST_PATHS:
-        if ENVELOPE in has:
-            return catalog_page(exchange, known)
-        return model_list_page(exchange) if MODEL_LIST in has else []
-    if answer.method == "GET" and route == SEARCH_PATH and SEARCH in has:
-        return search_page(exchange, known)
-    if answer.method == "GET" and route == DEVELOPER_PATH and DEVELOPER_ROUTE in has:
-        return developer_page(exchange)
-    if answer.method == "GET" and route == MODEL_PATH and MODEL_OBJECT in has:
-        model_id = next(iter(answer.path_parameters.values()), "")
-        return check_model_body(exchange.json, model_id=str(model_id), request=exchange.describe())
-    if answer.method == "GET" and route == REGISTRY_PATH and REGISTRY in has:
-        return registry_page(exchange)
-    if answer.method == "POST" and route == CHAT_PATH:
-        model = answer.body.get("model") if isinstance(answer.body, Mapping) else None
-        return chat_answered(exchange, model=str(model))
+    return [f for check in known.checks(answer.method, template_key(answer.path))
+            for f in _ROUTE_CHECKS.get(check, _no_check)(answer, known)]
+
+
+def _no_check(answer: Answer, known: CatalogFacts) -> list[Finding]:
     return []
+
+
+def _model_object(answer: Answer, known: CatalogFacts) -> list[Finding]:
+    model_id = next(iter(answer.path_parameters.values()), "")
+    return check_model_body(answer.exchange.json, model_id=str(model_id), request=answer.exchange.describe())
+
+
+def _chat_answer(answer: Answer, known: CatalogFacts) -> list[Finding]:
+    model = answer.body.get("model") if isinstance(answer.body, Mapping) else None
+    return chat_answered(answer.exchange, model=str(model))
+
+
+# What each check a dialect may name (base.py's FUZZ_*) runs on a 200 answer. FUZZ_CHAT_REFUSAL reads 400s: it
+# is the `chat_rejections` check's (below), asked by name.
+_ROUTE_CHECKS = {
+    FUZZ_ENVELOPE: lambda answer, known: catalog_page(answer.exchange, known),
+    FUZZ_MODEL_LIST: lambda answer, known: model_list_page(answer.exchange),
+    FUZZ_MODEL_OBJECT: _model_object,
+    FUZZ_SEARCH: lambda answer, known: search_page(answer.exchange, known),
+    FUZZ_DEVELOPER: lambda answer, known: developer_page(answer.exchange),
+    FUZZ_REGISTRY: lambda answer, known: registry_page(answer.exchange),
+    FUZZ_CHAT: _chat_answer,
+}
 
 
 def model_list_page(exchange: Exchange) -> list[Finding]:
@@ -395,7 +414,7 @@ def chat_rejection(answer: Answer, known: CatalogFacts | None = None) -> list[Fi
     code = error.get("code") if isinstance(error, dict) else None
     if model in known.chat_models:
         return [Finding("chat", f"contracted chat model {model!r} rejected with 400", exchange.describe())]
-    if NOT_PRICED not in known.capabilities:
+    if FUZZ_CHAT_REFUSAL not in known.checks("POST", CHAT_PATH):
         return []  # e.g. the OpenAI API rejects a model it does not serve with a 4xx of its own wording
     if code != "model_not_priced":
         return [Finding("chat", f"a schema-valid chat body answered 400 {code or exchange.excerpt(80)!r}, not "

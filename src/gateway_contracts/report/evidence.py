@@ -91,7 +91,7 @@ def snapshot(store: CatalogStore, contract: Contract, *, target: str, suite_vers
             # An aggregate of gateways is keyed by (id, source_gateway); the openai whole list by id, like a group.
             gateways[aggregate] = snapshot_gateway(aggregate, walk, contract.aggregate.required_models
                                                    if contract.aggregate else (),
-                                                   pairs=dialects.AGGREGATE in dialects.capabilities(contract))
+                                                   pairs=dialects.of(contract).aggregate_by_source)
         else:
             aggregate = None
     return Snapshot(

@@ -18,6 +18,7 @@ import pytest
 from gateway_contracts import dialects
 from gateway_contracts.contract import Contract, ContractError, RegistrySpec, parse_contract
 from gateway_contracts.contract_model import Source
+from gateway_contracts.data.pages import Page, Walk
 from gateway_contracts.dialects.base import Loaded
 from gateway_contracts.plan import PlannedRequest
 from gateway_contracts.session.summary import selection
@@ -112,6 +113,9 @@ class Toy(dialects.Dialect):
         return Loaded(Contract(path=source.path, version=1, gateways=(), aggregate=None, chat_models=(),
                                chat_latency_budget_s=1.0, max_limit=1, max_pages=1, registry=RegistrySpec(),
                                latency_regression_factor=1.0, count_drop_tolerance=0.1, dialect=self.name))
+
+    def walk(self, contract: Contract, name: str, send: Any, *, limit: int | None, keyed: bool) -> Walk:
+        return Walk(limit=0, pages=(Page(0, 0, send(PlannedRequest("GET", "/toys"))),))
 
     def preflight_requests(self, contract: Contract, *, keyed: bool) -> list[PlannedRequest]:
         return [PlannedRequest("GET", "/toys")]
