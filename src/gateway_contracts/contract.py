@@ -89,7 +89,7 @@ def _dialect(raw: dict[str, Any], source: Source) -> Dialect:
         raise source.error(("dialect",), f"unknown dialect {value!r} (expected one of: {', '.join(dialects.names())})")
     for other in dialects.REGISTERED:
         for key in other.own_keys if other is not dialect else ():
-            if key in raw:
+            if key in raw and key not in dialect.own_keys:  # two dialects may both have a key (`models`)
                 raise source.error((key,), f"a key of the {other.name} dialect, not of this {dialect.name} contract "
                                            f"(it has {', '.join(dialect.own_keys)}; set 'dialect: {other.name}' if "
                                            "that is meant)")

@@ -71,6 +71,15 @@ class CatalogStore:
                                                                keyed=bool(self.client.has_key))
         return self._walks[key]
 
+    def after_last(self, name: str) -> Exchange | None:
+        """The request the contract's dialect says must list nothing once the walk of `name` ended cleanly (the
+        page after the last cursor), sent; None when the walk did not end cleanly or the API has none."""
+        walk = self.walk(name)
+        if not walk.complete:
+            return None
+        request = dialects.of(self.contract).after_last(self.contract, name, walk, keyed=bool(self.client.has_key))
+        return None if request is None else self.send(request)
+
     def small_walk(self, gateway: str) -> Walk | None:
         """A second walk in about three pages, for catalogs that fit one maximum page (else the main walk
         already spans several pages). None when there is nothing to page through."""

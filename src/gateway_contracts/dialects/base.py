@@ -18,6 +18,7 @@ from typing import Any, ClassVar, Protocol
 
 from gateway_contracts.contract_model import Contract, Source
 from gateway_contracts.data.exchange import Exchange
+from gateway_contracts.data.findings import Finding
 from gateway_contracts.data.pages import Walk
 from gateway_contracts.known import KnownFindingSpec
 from gateway_contracts.plan import PlannedRequest
@@ -89,7 +90,9 @@ class Dialect(ABC):
     optional: ClassVar[frozenset[str]] = frozenset()  # those a contract may opt into (`capabilities` says when)
     own_keys: ClassVar[tuple[str, ...]]  # top-level keys only this dialect's files have (named in errors)
     unit: ClassVar[str]  # what a contracted catalog is called in the run summary and by init: gateway, group
-    init_document: ClassVar[str]  # the shipped consumer OpenAPI document a starter contract names
+    # The shipped consumer OpenAPI document a starter contract names (None: the dialect ships none, and its
+    # starter contract names none: the fuzz tests then skip saying so).
+    init_document: ClassVar[str | None] = None
     # What a bare `GET /v1/models` (all the OpenAI SDK's `models.list()` sends) lists: None, the whole list;
     # else the query of the API's documented default page.
     sdk_page: ClassVar[Mapping[str, Any] | None] = None
@@ -123,6 +126,16 @@ class Dialect(ABC):
         """The whole catalog `name` (a gateway, alias, group or the whole list, as the contract names it), read the
         way this API lists it, every request through `send`. `limit`: the page size (None: the contract's own);
         `keyed`: the run has a key. A walk never loops: its findings say why it stopped early."""
+
+    def after_last(self, contract: Contract, name: str, walk: Walk, *, keyed: bool) -> PlannedRequest | None:
+        """The request that must list nothing once `walk` ended (cursor paging: the page after its last
+        `last_id`), or None where the API has none (offset paging has its past-the-end page, plan.py)."""
+        return None
+
+    def model_object_findings(self, body: Any, *, model_id: str, request: str | None) -> list[Finding]:
+        """What is wrong with one model object of this API (`GET /v1/models/{id}`). Only a dialect whose API
+        has model objects (`retrieve`) is asked."""
+        raise NotImplementedError(f"the {self.name} dialect's API has no model objects")
 
     @abstractmethod
     def preflight_requests(self, contract: Contract, *, keyed: bool) -> list[PlannedRequest]:

@@ -51,7 +51,7 @@ from gateway_contracts.dialects.base import (
     distinct,
 )
 from gateway_contracts.dialects.starter_rules import Refused, bounds, header, required_of, scalar
-from gateway_contracts.invariants.openai_models import GroupRule, list_rows
+from gateway_contracts.invariants.openai_models import GroupRule, check_model_body, list_rows
 from gateway_contracts.known import KnownFindingSpec
 from gateway_contracts.plan import PlannedRequest
 
@@ -331,6 +331,9 @@ class OpenAI(Dialect):
         model = source.validate(_OpenAIContractModel, raw)
         _reject_group_named_all(model, source)
         return Loaded(_resolve(model, source), model.openapi, list(model.known_findings))
+
+    def model_object_findings(self, body: Any, *, model_id: str, request: str | None) -> list[Finding]:
+        return check_model_body(body, model_id=model_id, request=request)
 
     def preflight_requests(self, contract: Contract, *, keyed: bool) -> list[PlannedRequest]:
         """The one list (no /health, registry or required spec: LiteLLM's spec is 2 MB, generated on the first

@@ -121,8 +121,10 @@ def preflight(store: CatalogStore) -> None:
 def store(state: SuiteState) -> CatalogStore:
     """The run's one evidence store (and its client), made on first use."""
     if state.store is None:
+        dialect = dialects.of(state.contract)  # how its API takes the key, and the headers it wants
         state.client = GatewayClient(state.target_url or "", api_key=state.api_key, settings=state.settings,
-                                     cache_dir=state.cache_dir)
+                                     cache_dir=state.cache_dir, key_header=dialect.key_header,
+                                     headers=dialect.headers)
         state.store = CatalogStore(state.client, state.contract)
     return state.store
 
