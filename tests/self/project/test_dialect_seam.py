@@ -140,7 +140,7 @@ def test_a_registered_dialect_is_read_named_and_asked(monkeypatch: pytest.Monkey
     assert dialects.planned_requests(contract, {}, keyed=False) == [PlannedRequest("GET", "/toys")]
     assert selection(contract) == "nothing selected"
     with pytest.raises(ContractError, match=r"c\.yaml:2: dialect: unknown dialect 'toyz' \(expected one of: "
-                                            r"gatewayz, openai, toy\)"):
+                                            r"gatewayz, openai, anthropic, toy\)"):
         parse_contract("version: 1\ndialect: toyz\n", Path("c.yaml"))
     with pytest.raises(ContractError, match=r"c\.yaml:3: toys: a key of the toy dialect, not of this gatewayz"):
         parse_contract("version: 1\ngateways: {g: {min_models: 1}}\ntoys: []\n", Path("c.yaml"))
