@@ -44,8 +44,8 @@ OPENAI_SDK = "openai-sdk"  # the official OpenAI SDK lists and chats with this A
 
 # The fuzz checks a dialect routes its answers to (fuzz/checks.py reads a 200 with the one its route names).
 FUZZ_ENVELOPE = "envelope-page"  # a paginated catalog page (Gatewayz)
-FUZZ_MODEL_LIST = "model-list"  # the one OpenAI list body
-FUZZ_MODEL_OBJECT = "model-object"  # one model object (GET /v1/models/{id})
+FUZZ_MODEL_LIST = "model-list-body"  # the one OpenAI list body
+FUZZ_MODEL_OBJECT = "model-object-body"  # one model object (GET /v1/models/{id})
 FUZZ_SEARCH = "search"
 FUZZ_DEVELOPER = "developer"
 FUZZ_REGISTRY = "registry"
