@@ -117,7 +117,8 @@ def _write(output: Path, text: str, document: str | None, notes: Sequence[str]) 
     os.replace(tmp.name, output)
     for note in notes:
         _say(f"note: {note}")
-    print(f"wrote {output}: {len(contract.gateways)} {dialects.of(contract).unit}s"
+    count = len(contract.gateways)
+    print(f"wrote {output}: {count} {dialects.of(contract).unit}{'' if count == 1 else 's'}"
           f"{', the aggregate' if contract.aggregate else ''}; "
           + (f"OpenAPI document {beside}{' (copied)' if copied else ' (kept)'}" if beside else "no OpenAPI document"))
     return 0
