@@ -37,7 +37,7 @@ class CatalogStore:
 
     def send(self, request: PlannedRequest) -> Exchange:
         """One request of the plan, through the session client (cached: each is sent once per run)."""
-        if request.method == "GET" and request.authenticated:  # the openai dialect's keyed list and models
+        if request.method == "GET" and request.authenticated:  # a list or model the API wants the key for
             return self.client.request("GET", request.path, params=request.query or None, authenticated=True)
         if request.method == "GET":  # get/post_json/request: what the offline store's client duck-types
             return self.client.get(request.path, request.query or None, read=request.read)
@@ -56,7 +56,7 @@ class CatalogStore:
 
     def catalog_ids(self, name: str) -> list[Any]:
         """The ids of a gateway (slug or alias), a group, or the whole list (the aggregate's slug), in order and
-        with duplicates kept, for either dialect."""
+        with duplicates kept, for any dialect."""
         return self.walk(name).ids
 
     def walk(self, gateway: str, limit: int | None = None) -> Walk:
