@@ -273,6 +273,7 @@ class Retried:
     """A client for `CatalogStore` whose every answer needed a retry (a 503 with Retry-After, then 200)."""
 
     base_url = "http://gateway.test"
+    has_key = False  # the store tells the contract's dialect whether a walk's requests may carry a key
 
     def __init__(self) -> None:
         self.touched: list[Exchange] = []
