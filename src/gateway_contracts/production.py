@@ -21,13 +21,13 @@ from pathlib import Path
 from typing import Any, cast
 
 from gateway_contracts import dialects
-from gateway_contracts.catalog import CatalogStore
 from gateway_contracts.contract import Contract
 from gateway_contracts.data.exchange import Exchange, build_url
 from gateway_contracts.differential import CatalogDiff, Change, Side, compare_catalog, compare_registry, side_of
 from gateway_contracts.invariants.registry import registry_names
 from gateway_contracts.net.cache import read_cache_dir
 from gateway_contracts.net.client import ClientSettings, GatewayClient
+from gateway_contracts.store import CatalogStore
 
 READS = 2
 NOT_READ = "not read from production in this run"
@@ -39,7 +39,7 @@ def read_dir(cache_dir: Path, read: int) -> Path:
 
 def catalogs_of(contract: Contract) -> list[tuple[str, tuple[str, ...], bool]]:
     """(catalog name, its required models, keyed by id@source_gateway): each gateway, then the aggregate."""
-    pairs = dialects.AGGREGATE in dialects.capabilities(contract)
+    pairs = dialects.of(contract).aggregate_by_source
     out = [(g.slug, g.required_models, False) for g in contract.gateways]
     if contract.aggregate is not None:
         out.append((contract.aggregate.slug, contract.aggregate.required_models, pairs))
@@ -47,7 +47,7 @@ def catalogs_of(contract: Contract) -> list[tuple[str, tuple[str, ...], bool]]:
 
 
 def has_registry(contract: Contract) -> bool:
-    return dialects.REGISTRY in dialects.capabilities(contract)
+    return not dialects.lacks(contract, ("registry",))  # as a `needs("registry")` test asks
 
 
 class RecordedClient:

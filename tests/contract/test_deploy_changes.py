@@ -14,11 +14,11 @@ from typing import Any
 import pytest
 
 from gateway_contracts import dialects
-from gateway_contracts.catalog import CatalogStore
 from gateway_contracts.contract import Aggregate, Contract, Gateway
 from gateway_contracts.differential import side_of
 from gateway_contracts.production import Production
 from gateway_contracts.report.sections import deploy_changes
+from gateway_contracts.store import CatalogStore
 from gateway_contracts.verdict import holds
 
 pytestmark = [pytest.mark.gate, pytest.mark.nightly, pytest.mark.signoff]
@@ -49,14 +49,14 @@ def test_gateway_changes_with_deploy(request: pytest.FixtureRequest, report_fact
 def test_aggregate_changes_with_deploy(request: pytest.FixtureRequest, report_fact: Fact, catalogs: CatalogStore,
                                        contract: Contract, production: Production, aggregate: Aggregate) -> None:
     _compare(request, report_fact, catalogs, production, contract, aggregate.slug, aggregate.required_models,
-             pairs=dialects.AGGREGATE in dialects.capabilities(contract))
+             pairs=dialects.of(contract).aggregate_by_source)
 
 
 @pytest.mark.needs("registry")
 def test_registry_changes_with_deploy(request: pytest.FixtureRequest, report_fact: Fact, catalogs: CatalogStore,
                                       production: Production) -> None:
     changes, flapping = production.compare_registry(catalogs.registry())
-    report_fact(deploy_changes.NAME, deploy_changes.REGISTRY,
+    report_fact(deploy_changes.NAME, deploy_changes.REGISTRY_KEY,
                 {"changes": [c.as_dict() for c in changes], "noise": {"flapping": list(flapping)}})
     request.node.user_properties += [("deploy_change", c.message) for c in changes if not c.fails]
     if flapping:

@@ -12,11 +12,11 @@ from typing import Any
 
 import pytest
 
-from gateway_contracts.catalog import CatalogStore
 from gateway_contracts.contract import Contract
 from gateway_contracts.net.client import ClientSettings, GatewayClient
 from gateway_contracts.net.redaction import Redactor
 from gateway_contracts.production import Production
+from gateway_contracts.store import CatalogStore
 
 API_KEY_ENV = "GATEWAY_API_KEY"  # the key is read from the environment only, never from an option
 COMPARE_KEY_ENV = "COMPARE_API_KEY"  # production's key (differential gate); GATEWAY_API_KEY when unset

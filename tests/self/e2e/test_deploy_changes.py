@@ -20,11 +20,11 @@ import httpx
 import pytest
 
 from gateway_contracts import production
-from gateway_contracts.catalog import CatalogStore
 from gateway_contracts.contract import Contract, load_contract
 from gateway_contracts.data.exchange import Exchange
 from gateway_contracts.differential import CatalogDiff, Side, side_of
 from gateway_contracts.net.client import ClientSettings, GatewayClient
+from gateway_contracts.store import CatalogStore
 from gateway_testbed.reference import EmbeddedGateway
 from tests.self.suite_run import SMOKE_FUZZ, SuiteRun, assert_one_line_exit, run_suite
 

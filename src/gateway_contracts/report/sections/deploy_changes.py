@@ -20,7 +20,7 @@ from gateway_contracts.report.markup import NONE, e, md
 
 NAME = "changes"
 FORMAT = 1
-PRODUCTION, REGISTRY, CATALOG = "production", "registry", "catalog/"
+PRODUCTION_KEY, REGISTRY_KEY, CATALOG = "production", "registry", "catalog/"
 SHOWN = 3  # ids named in a cell
 REMOVED, ADDED, PRICE = "compare-ids-removed", "compare-ids-added", "compare-price"
 
@@ -40,11 +40,11 @@ class DeployChanges(Section):
         names = [g.slug for g in end.contract.gateways] + ([end.contract.aggregate.slug] if end.contract.aggregate
                                                            else [])
         catalogs = [published[catalog_key(n)] for n in names if catalog_key(n) in published]
-        registry = published.get(REGISTRY)
+        registry = published.get(REGISTRY_KEY)
         every = [c for entry in catalogs for c in entry["changes"]] + (registry["changes"] if registry else [])
         return {
             "format": FORMAT,
-            "production": published.get(PRODUCTION),
+            "production": published.get(PRODUCTION_KEY),
             "tolerances": asdict(end.contract.compare),
             "failing": sum(1 for c in every if c["fails"]),
             "reported": sum(1 for c in every if not c["fails"]),

@@ -15,7 +15,7 @@ from gateway_contracts.report.html_page import render_html
 from gateway_contracts.report.interface import ReportInput, SessionEnd
 from gateway_contracts.report.markdown_page import render_markdown
 from gateway_contracts.report.sections import SECTIONS
-from gateway_contracts.report.sections.deploy_changes import NAME, PRODUCTION, REGISTRY, SECTION, catalog_key
+from gateway_contracts.report.sections.deploy_changes import NAME, PRODUCTION_KEY, REGISTRY_KEY, SECTION, catalog_key
 from gateway_contracts.report.view import build_view, section_views
 from tests.self.unit.report.test_report import COMPLETE, HISTORY, clean
 
@@ -37,9 +37,9 @@ def published() -> dict[str, Any]:
                                 side("deepinfra", rows(20, "0.5")))
     groq = compare_catalog(side("groq", rows(20)), side("groq", rows(19)), side("groq", rows(10)))
     registry, flapping = compare_registry({"groq", "deepinfra"}, {"groq", "deepinfra"}, {"deepinfra"})
-    return {PRODUCTION: "https://api.example.com", catalog_key("groq"): groq.as_dict(),
+    return {PRODUCTION_KEY: "https://api.example.com", catalog_key("groq"): groq.as_dict(),
             catalog_key("deepinfra"): deepinfra.as_dict(),
-            REGISTRY: {"changes": [c.as_dict() for c in registry], "noise": {"flapping": list(flapping)}}}
+            REGISTRY_KEY: {"changes": [c.as_dict() for c in registry], "noise": {"flapping": list(flapping)}}}
 
 
 def collected() -> dict[str, Any]:
