@@ -56,6 +56,10 @@ from typing import Any
 from gateway_contracts.environment import SUITE_ENV
 
 SCRUBBED_ENV = (*SUITE_ENV, "PYTEST_ADDOPTS")
+# The zygote is this module run as `python -m` from the checkout (it lives in tests/self/, not in the wheel), so
+# its sys.path is the checkout's, as `python -m pytest` from there has it; from another folder runs go plain.
+CHECKOUT = Path(__file__).resolve().parents[2]
+SERVER_MODULE = "tests.self.suite_process"
 FORK_ENV = "SUITE_FORK"  # 0: every run a plain subprocess
 FORK_PLATFORMS = ("linux",)  # fork is safe here with these libraries; elsewhere plain (SUITE_FORK=1 forces it)
 # Read by the interpreter or the loader before any import (not through os.environ): a run that changes one
@@ -66,7 +70,6 @@ PRELOADED_PACKAGES = ("gateway_contracts", "gateway_testbed")
 # theirs, which pytest marks for rewriting: by convention every module named `plugin`) and the shipped tests.
 PYTEST_IMPORTS = ("gateway_contracts._suite",)
 PLUGIN_MODULE = "plugin"
-NOT_WALKED = ("gateway_testbed.suite_process",)  # this module: the zygote runs it as __main__
 # Imported inside functions, yet by nearly every run: the SDK contract's openai (and what its client loads on first
 # use), the HTTP transport's httpcore, the embedded gateway's uvicorn protocol, loop and lifespan, xdist's controller.
 LAZY_IMPORTS = ("openai", "openai.resources.models", "openai.resources.chat", "openai.pagination", "httpcore2",
@@ -107,7 +110,7 @@ def run_pytest(args: Sequence[str], overrides: Mapping[str, str] | None = None, 
     """`python -m pytest ARGS` from `cwd` in a scrubbed environment with `overrides`: forked from this thread's
     zygote when it can be, else a plain subprocess."""
     env = scrubbed_env(overrides)
-    why = _why_not_fork()
+    why = _why_not_fork(Path(cwd))
     if not why:
         server = _fork_server(python, Path(cwd))
         why = server.refusal(env)
@@ -149,7 +152,9 @@ def _kill_group(pgid: int) -> None:
         os.killpg(pgid, signal.SIGKILL)
 
 
-def _why_not_fork() -> str:
+def _why_not_fork(cwd: Path) -> str:
+    if cwd.resolve() != CHECKOUT:
+        return f"the fork server runs from the checkout ({CHECKOUT}), not {cwd}"
     wanted = os.environ.get(FORK_ENV, "").strip()
     if wanted == "0":
         return f"{FORK_ENV}=0"
@@ -179,7 +184,7 @@ class ForkServer:
         self._buffer = b""
         self._runs = 0
         with open(self.workdir / "zygote.log", "wb") as log:
-            self.proc = subprocess.Popen([python, "-m", "gateway_testbed.suite_process", "--serve"], cwd=cwd,
+            self.proc = subprocess.Popen([python, "-m", SERVER_MODULE, "--serve"], cwd=cwd,
                                          env=self.env, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=log,
                                          start_new_session=True)
         self._finalizer = weakref.finalize(self, _stop, self.proc, self.workdir)
@@ -456,12 +461,12 @@ def _preload_names() -> list[str]:
 
 
 def _modules_of(package: str) -> list[str]:
-    if _pytest_imports(package) or package.startswith(NOT_WALKED):
+    if _pytest_imports(package):
         return []
     module = importlib.import_module(package)
     names = [package]
     for info in pkgutil.iter_modules(getattr(module, "__path__", []), package + "."):
-        if _pytest_imports(info.name) or info.name.startswith(NOT_WALKED) or info.name.endswith(".__main__"):
+        if _pytest_imports(info.name) or info.name.endswith(".__main__"):
             continue
         names += _modules_of(info.name) if info.ispkg else [info.name]
     return names
@@ -491,6 +496,6 @@ def _become(request: Mapping[str, Any]) -> None:
 
 if __name__ == "__main__":
     if sys.argv[1:] != ["--serve"]:
-        sys.exit("usage: python -m gateway_testbed.suite_process --serve (started by run_pytest, not by hand)")
+        sys.exit(f"usage: python -m {SERVER_MODULE} --serve (started by run_pytest, not by hand)")
     _become(_serve())
     sys.exit(0)
