@@ -240,7 +240,7 @@ def render(cost: dict[str, Any], sizes: dict[str, Any], lat: dict[str, Any], *, 
         "  suite's own checks and pacing are ~10 %; the rest is the contracts, the SDK contract and start-up.",
         "  Collection built the nightly profile's tests too and deselected them under `-m gate`: their coverage",
         "  cases cost ~2 s of CPU in each collecting process. `tests/fuzz/test_fuzz.py` now builds them only",
-        "  when `-m` can select them (`fuzz.plugin.marks_selected`).",
+        "  when `-m` can select them (`fuzz.hooks.marks_selected`).",
         "- On a loaded box (load average above 2 on 2 cores) the multi-process gate loses more than the one",
         "  schemathesis process: the load average at the end of each benchmark is in the Machine table.",
     ]

@@ -17,7 +17,7 @@ from typing import Any, TypeVar
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from gateway_contracts.known import KnownFinding
+from gateway_contracts.known_findings import KnownFinding
 
 SUPPORTED_VERSIONS = (1,)
 M = TypeVar("M", bound=BaseModel)
@@ -146,7 +146,7 @@ class Contract:
     # openai dialect: each group's rule (selected or not), and whether GET /v1/models/{id} is contracted.
     group_rules: tuple[tuple[str, GroupSelect], ...] = ()
     retrieve: bool = False
-    known_findings: tuple[KnownFinding, ...] = ()  # accepted findings (known.py), validated at load
+    known_findings: tuple[KnownFinding, ...] = ()  # accepted findings (known_findings.py), validated at load
 
     def rule(self, name: str) -> GroupSelect:
         for slug, rule in self.group_rules:

@@ -13,9 +13,10 @@ child per run that takes the run's cwd, environment and argv, redirects its outp
 `__main__` as `python -m pytest` would. What keeps a forked run the same as a plain one:
 - pytest's assertion rewriting: the zygote imports through pytest's own rewrite hook, with the names an
   autoloading run marks (every pytest11 distribution), so pytest finds those modules already rewritten and
-  does not warn; conftests, test modules and `gateway_contracts.plugin` (conftest's `pytest_plugins`) are
-  never imported by the zygote. (In a run with PYTEST_DISABLE_PLUGIN_AUTOLOAD those libraries' own asserts
-  are rewritten although a plain run would not rewrite them: only their failure messages differ.)
+  does not warn; conftests, test modules and the suite's plugins (conftest's `pytest_plugins` and theirs,
+  `plugin_modules`) are never imported by the zygote. (In a run with PYTEST_DISABLE_PLUGIN_AUTOLOAD those
+  libraries' own asserts are rewritten although a plain run would not rewrite them: only their failure messages
+  differ.)
 - the environment: the zygote records every variable a module reads while it is imported; a run that
   changes one of those, or one the interpreter reads at start (PYTHON*, locale, LD_*, TZ, HOME), runs plain.
 - warnings: imports happen under `catch_warnings`, so import-time filter changes are undone as pytest undoes
@@ -30,9 +31,12 @@ SUITE_FORK=0 in the caller's environment, or a platform without fork: plain subp
 
 from __future__ import annotations
 
+import ast
 import contextlib
+import functools
 import importlib
 import importlib.metadata
+import importlib.util
 import json
 import os
 import pkgutil
@@ -66,10 +70,9 @@ FORK_PLATFORMS = ("linux",)  # fork is safe here with these libraries; elsewhere
 # needs a fresh interpreter.
 STARTUP_ENV_PREFIXES = ("PYTHON", "LC_", "LANG", "LANGUAGE", "LD_", "TZ", "HOME", "MALLOC_")
 PRELOADED_PACKAGES = ("gateway_contracts", "gateway_testbed")
-# Never imported by the zygote, nor by what it imports: the suite's pytest plugins (conftest's `pytest_plugins` and
-# theirs, which pytest marks for rewriting: by convention every module named `plugin`) and the shipped tests.
+# Never imported by the zygote, nor by what it imports: the suite's pytest plugins (`plugin_modules`, which pytest
+# marks for rewriting) and the shipped tests.
 PYTEST_IMPORTS = ("gateway_contracts._suite",)
-PLUGIN_MODULE = "plugin"
 # Imported inside functions, yet by nearly every run: the SDK contract's openai (and what its client loads on first
 # use), the HTTP transport's httpcore, the embedded gateway's uvicorn protocol, loop and lifespan, xdist's controller.
 LAZY_IMPORTS = ("openai", "openai.resources.models", "openai.resources.chat", "openai.pagination", "httpcore2",
@@ -79,7 +82,7 @@ LAZY_IMPORTS = ("openai", "openai.resources.models", "openai.resources.chat", "o
 # Data every run rebuilds, built once in the zygote instead (module:function, called after the imports): the
 # reference gateway's catalogs of both shapes, which each embedded gateway serves (~0.18 CPU-s per run). Pure and
 # immutable, so a forked child shares them.
-WARM_UPS = ("gateway_testbed.reference.catalog:warm_default_catalogs",)
+WARM_UPS = ("gateway_testbed.reference.generator:warm_default_catalogs",)
 START_TIMEOUT_S = 120.0  # the zygote's imports on a busy machine
 REPLY_TIMEOUT_S = 60.0
 
@@ -473,7 +476,38 @@ def _modules_of(package: str) -> list[str]:
 
 
 def _pytest_imports(name: str) -> bool:
-    return name.startswith(PYTEST_IMPORTS) or name.rsplit(".", 1)[-1] == PLUGIN_MODULE
+    return name.startswith(PYTEST_IMPORTS) or name in plugin_modules()
+
+
+@functools.cache
+def plugin_modules() -> frozenset[str]:
+    """The suite's pytest plugins: the checkout conftest's `pytest_plugins` and, recursively, theirs, read from
+    the source (found, not imported: pytest imports them itself, to rewrite their asserts). A module that opts
+    out of rewriting (PYTEST_DONT_REWRITE in its docstring) is left out: preloading it makes pytest no warning."""
+    plugins: set[str] = set()
+    seen: set[str] = set()
+    pending = _declared_plugins(CHECKOUT / "conftest.py")
+    while pending:
+        name = pending.pop()
+        if name in seen:
+            continue
+        seen.add(name)
+        spec = importlib.util.find_spec(name)
+        if spec is None or spec.origin is None:
+            continue  # pytest will say so; nothing to keep out of the preload
+        if "PYTEST_DONT_REWRITE" not in (ast.get_docstring(ast.parse(Path(spec.origin).read_text())) or ""):
+            plugins.add(name)
+        pending += _declared_plugins(Path(spec.origin))
+    return frozenset(plugins)
+
+
+def _declared_plugins(module: Path) -> list[str]:
+    """The names a module's top-level `pytest_plugins = [...]` lists."""
+    for node in ast.parse(module.read_text()).body:
+        if isinstance(node, ast.Assign) and any(getattr(t, "id", "") == "pytest_plugins" for t in node.targets):
+            value = ast.literal_eval(node.value)
+            return [value] if isinstance(value, str) else list(value)
+    return []
 
 
 def _become(request: Mapping[str, Any]) -> None:

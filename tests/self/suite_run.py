@@ -25,8 +25,6 @@ ROOT = Path(__file__).resolve().parents[2]
 SMOKE_FUZZ = {"FUZZ_GATE_PROFILE": "smoke"}
 
 
-__all__ = ["scrubbed_env"]  # the self-tests that start other commands import it from here
-
 
 @dataclass
 class SuiteRun:

@@ -32,7 +32,7 @@ from gateway_contracts.contract_model import (
 from gateway_contracts.dialects.base import MODEL_LIST, MODEL_OBJECT, RETRIEVE, Client, Dialect, Loaded, Send, distinct
 from gateway_contracts.dialects.starter_rules import Refused, bounds, header, required_of, scalar
 from gateway_contracts.invariants.openai_models import list_rows
-from gateway_contracts.known import KnownFindingSpec
+from gateway_contracts.known_findings import KnownFindingSpec
 from gateway_contracts.plan import PlannedRequest
 
 # -- the contract file -------------------------------------------------------------------------------------
@@ -92,7 +92,7 @@ class _OpenAIContractModel(Versioned):
     groups: dict[str, GroupSpec] = Field(min_length=1)
     models: ModelListSpec = ModelListSpec()
     chat: ChatSpec = ChatSpec()
-    # known.py: accepted findings, each with a ticket and an expiry
+    # known_findings.py: accepted findings, each with a ticket and an expiry
     known_findings: list[KnownFindingSpec] = Field(default_factory=list)
 
 

@@ -19,7 +19,7 @@ from gateway_contracts.baseline_file import default_path, load_baseline, save_ba
 from gateway_contracts.contract import Gateway
 from gateway_contracts.report import evidence
 from gateway_contracts.report.runrecord import build_record, narrowing, suite_version, write_record
-from gateway_contracts.session.known import OUTCOMES as KNOWN_OUTCOMES
+from gateway_contracts.session.known_outcomes import OUTCOMES as KNOWN_OUTCOMES
 from gateway_contracts.session.state import STATE
 
 BASELINE = pytest.StashKey[Snapshot | None]()

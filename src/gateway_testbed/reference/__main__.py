@@ -8,8 +8,8 @@ import sys
 from collections.abc import Sequence
 
 from .app import DEFAULT_SLOW_SECONDS
-from .catalog import FULL, SHAPES, check_shape
 from .faults import FAULTS, validate_faults
+from .generator import FULL, SHAPES, check_shape
 from .server import LOCALHOST, serve
 
 SHAPE_NAMES = tuple(SHAPES)

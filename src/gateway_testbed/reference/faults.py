@@ -28,8 +28,8 @@ from urllib.parse import parse_qs, urlsplit
 
 from starlette.responses import Response
 
-from . import responses as r
-from .catalog import ALIASES, EXTRA_GATEWAYS, FULL, SPARSE, UNFAULTABLE, Catalog, build_gateway
+from . import http_responses as r
+from .generator import ALIASES, EXTRA_GATEWAYS, FULL, SPARSE, UNFAULTABLE, GeneratedCatalog, build_gateway
 from .rows import EMPTY, ConcatRows, PatchedRows, PickRows, Row, Rows, TableRows, head, mapped, repeated, rotated
 from .served import OPTIONAL_ROW_FIELDS, PROMISED_ROW_FIELDS, SEARCHED, ServedCatalog, Target, matches_developer
 
@@ -918,7 +918,7 @@ class FaultPlan:
     def first_time(self, fault: str, key: str) -> bool:
         return self.nth(fault, key) == 0
 
-    def serve(self, catalog: Catalog) -> ServedCatalog:
+    def serve(self, catalog: GeneratedCatalog) -> ServedCatalog:
         """The catalog as served: faults applied, registry and status built, sparse rows projected.
         ValueError for a fault the catalog's shape cannot show."""
         self._check_shape(catalog)
@@ -941,7 +941,7 @@ class FaultPlan:
         served.seal()
         return served
 
-    def _check_shape(self, catalog: Catalog) -> None:
+    def _check_shape(self, catalog: GeneratedCatalog) -> None:
         for fault in self.faults:
             missing = sorted(fault.needs - set(catalog.gateways))
             if missing:

@@ -202,11 +202,11 @@ FLAGS = [("--strict-registry", "STRICT_REGISTRY"), ("--keyless", "KEYLESS")]  # 
 def _parse_options(args: list[str]) -> dict[str, Any]:
     """The suite's options as its plugins declare them (the environment read at declaration, as pytest does)."""
     from gateway_contracts import plugin
-    from gateway_contracts.fuzz import plugin as fuzz_plugin
+    from gateway_contracts.fuzz import hooks as fuzz_hooks
 
     parser = pytest.Parser(_ispytest=True)  # no public constructor; the declarations are what is under test
     plugin.pytest_addoption(parser)
-    fuzz_plugin.pytest_addoption(parser)
+    fuzz_hooks.pytest_addoption(parser)
     return vars(parser.parse_known_args(args))
 
 

@@ -20,7 +20,7 @@ from gateway_contracts.cli import suite_args
 from gateway_contracts.contract import load_contract
 from gateway_contracts.fuzz.settings import FuzzSettings
 from gateway_contracts.fuzz.spec import resolve_source
-from gateway_contracts.fuzz.target import NoUsableAnswer, ThrottledSession
+from gateway_contracts.fuzz.transport import NoUsableAnswer, ThrottledSession
 from gateway_contracts.net.breaker import Breaker
 from gateway_contracts.net.client import ClientSettings, GatewayClient
 from gateway_contracts.net.throttle import Throttle

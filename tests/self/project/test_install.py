@@ -30,7 +30,7 @@ from gateway_contracts.dialects import openai as openai_dialect
 from gateway_contracts.dialects import starter_rules as rules
 from gateway_contracts.net.client import GatewayClient
 from gateway_testbed.reference.server import EmbeddedGateway
-from tests.self.suite_run import scrubbed_env
+from tests.self.suite_process import scrubbed_env
 
 ROOT = Path(__file__).resolve().parents[3]
 PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text())

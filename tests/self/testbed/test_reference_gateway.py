@@ -23,7 +23,7 @@ with warnings.catch_warnings():  # starlette's TestClient warns about httpx on i
 from gateway_testbed.reference import FAULTS, EmbeddedGateway, build_catalog, create_app, validate_faults
 from gateway_testbed.reference import rows as reference_rows
 from gateway_testbed.reference.__main__ import main as cli_main
-from gateway_testbed.reference.catalog import GATEWAYS, build_gateway
+from gateway_testbed.reference.generator import GATEWAYS, build_gateway
 from tests.self.suite_run import run_python, run_suite
 
 ROOT = Path(__file__).resolve().parents[3]

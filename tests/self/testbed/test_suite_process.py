@@ -16,10 +16,18 @@ import pytest
 
 from gateway_contracts.environment import SUITE_ENV
 from tests.self.killmatrix import MATRIX_FILE, compare, fault_incidents, load_matrix, run_scenario
-from tests.self.suite_process import FORK_ENV, STARTUP_ENV_PREFIXES, _fork_server, run_pytest
+from tests.self.suite_process import FORK_ENV, STARTUP_ENV_PREFIXES, _fork_server, plugin_modules, run_pytest
 
 ROOT = Path(__file__).resolve().parents[3]
 pytestmark = pytest.mark.slow
+
+def test_the_fork_server_leaves_the_suites_pytest_plugins_to_pytest() -> None:
+    """Found from the conftest's `pytest_plugins` by name, whatever their module is called: pytest must import
+    them itself to rewrite their asserts. The options module opts out of rewriting, so it may be preloaded."""
+    plugins = plugin_modules()
+    assert {"gateway_contracts.plugin", "gateway_contracts.fuzz.hooks"} <= plugins
+    assert "gateway_contracts.options" not in plugins
+
 
 # A test module that reports what it sees, then changes the process' environment and a preloaded module's state:
 # a later run forked from the same server must see neither change.

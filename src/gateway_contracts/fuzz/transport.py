@@ -29,7 +29,7 @@ from schemathesis.schemas import APIOperation, BaseSchema
 
 from gateway_contracts.data.exchange import Exchange
 from gateway_contracts.fuzz import checks
-from gateway_contracts.known import Failure as KnownFailure
+from gateway_contracts.known_findings import DistinctFailure
 from gateway_contracts.net import USER_AGENT
 from gateway_contracts.net.breaker import Breaker
 from gateway_contracts.net.counts import write_counts
@@ -348,7 +348,7 @@ class FailureLog:
 
     def failures(self) -> list[Failure]:
         """Every distinct failure, as known findings are matched against them."""
-        return [KnownFailure(code, title, *self.distinct.get((code, title), ("", ""))[:2],
+        return [DistinctFailure(code, title, *self.distinct.get((code, title), ("", ""))[:2],
                              gateways=tuple(sorted(self.gateways.get((code, title), ()))))
                 for code, title in self.reports]
 
