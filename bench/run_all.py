@@ -22,6 +22,8 @@ from benchlib import ROOT
 
 RESULTS = ROOT / "bench" / "results"
 REPORT = ROOT / "bench" / "RESULTS.md"
+# RESULTS.md ends with a hand-kept journal (dated measurements of the project's own lanes): a new render keeps it.
+JOURNAL_HEADING = "## Journal: "
 
 
 def verdict(ok: bool | None) -> str:
@@ -247,6 +249,13 @@ def render(cost: dict[str, Any], sizes: dict[str, Any], lat: dict[str, Any], *, 
     return "\n".join(lines) + "\n"
 
 
+def kept_journal(report: Path) -> str:
+    """The journal at the end of the current RESULTS.md (from its heading on), to keep after a new render."""
+    text = report.read_text() if report.exists() else ""
+    at = text.find("\n" + JOURNAL_HEADING)
+    return "" if at < 0 else text[at:]
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=5, help="gate-cost runs")
@@ -267,7 +276,7 @@ def main(argv: list[str] | None = None) -> int:
             scale.main(["--sizes", args.sizes, "--runs", str(args.scale_runs), "--json", str(scale_file)])
     report = render(json.loads(cost_file.read_text()), json.loads(scale_file.read_text()),
                     json.loads(latency_file.read_text()), scale_kept=args.skip_scale)
-    args.report.write_text(report)
+    args.report.write_text(report + kept_journal(args.report))
     print(f"wrote {args.report}")
     return 0
 

@@ -394,7 +394,7 @@ def _stale_featherless_count(entries: list[dict[str, Any]]) -> list[dict[str, An
 _HF = frozenset({"huggingface"})
 
 
-# --- data-dependent faults (issue 15): what the fixed checks must still catch -------------------------
+# --- data-dependent faults: what the checks must still catch once they demand only what the API promises ---
 
 
 def _served_fields(served: ServedCatalog, row: Row) -> Row:
@@ -797,7 +797,7 @@ _ALL_FAULTS += (
 _ALL_FAULTS += (
     Fault(
         "provider-filter-ignored",
-        "issue-15",
+        "data-checks",
         "model lists ignore `provider`: every row of the gateway, whoever its developer",
         request=RequestChange(ignores_provider=True),
         # A row is selected by its id prefix OR its provider_slug; sparse rows do not serve the slug, so neither a
@@ -806,19 +806,19 @@ _ALL_FAULTS += (
     ),
     Fault(
         "developer-total-short",
-        "issue-15",
+        "data-checks",
         "/v1/models/{developer} reports total one below the rows it returns",
         response=ResponseChange(developer_body=_short_total),
     ),
     Fault(
         "developer-other-rows",
-        "issue-15",
+        "data-checks",
         "/v1/models/{developer} also returns 3 rows of other developers (neither id prefix nor provider slug)",
         request=RequestChange(rows=_append_others),
     ),
     Fault(
         "search-unmatched-rows",
-        "issue-15",
+        "data-checks",
         "/v1/models/search with a q appends 3 rows whose id, name, description and developer all lack it",
         request=RequestChange(rows=_append_unmatched),
     ),
@@ -830,13 +830,13 @@ _ALL_FAULTS += (
     ),
     Fault(
         "gateway-echo-other",
-        "issue-15",
+        "data-checks",
         "gateway=openrouter pages echo gateway deepinfra",
         response=ResponseChange(envelope=_echo_other),
     ),
     Fault(
         "status-undercount",
-        "issue-15",
+        "data-checks",
         "/v1/gateways/status reports groq with 3 models fewer than its catalog serves",
         catalog=CatalogChange(status=_undercount_groq),
     ),

@@ -1,4 +1,4 @@
-"""Green means checked: what the suite refuses to pass silently (issue 10), on real suite runs.
+"""Green means checked: what the suite refuses to pass silently, on real suite runs.
 
 - against a TARGET_URL, no GATEWAY_API_KEY (unset, empty, blank) is a configuration error: exit 6 and one line
   saying how to give the key or opt out, and so is a key too short to clean out of answers; KEYLESS=1 / --keyless

@@ -1,4 +1,4 @@
-"""Whatever a target sends: bounded memory, bounded time, one clear verdict (issue 20).
+"""Whatever a target sends: bounded memory, bounded time, one clear verdict (docs/hostile-targets.md).
 
 Each hostile target (tests/self/hostile.py: /health answers, every other route misbehaves) is met three ways:
 the fuzzer's session and the OpenAI SDK directly (their requests stop at the cap or the deadline, naming the

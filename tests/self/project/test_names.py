@@ -11,7 +11,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[3]
 PACKAGES = ("gateway_contracts", "gateway_testbed")
 SHARED_BASENAMES = ("__init__.py", "__main__.py")  # a package's own, by Python's convention
-# Duplicates that parallel branches of the same work (issue 28) remove; each entry fails this test once the name
+# Duplicates that parallel branches of the same renaming work remove; each entry fails this test once the name
 # is unique, so the merge that makes it unique deletes the entry.
 MODULES_RENAMED_ELSEWHERE = {
     "catalog.py": "catalog.py -> store.py, invariants/catalog.py -> invariants/contents.py (the dialect seam)",

@@ -532,7 +532,7 @@ TOUCHES: dict[str, set[str]] = {
     "search-unknown-gateway-500": {"search-unknown"},
     "search-bounds-unchecked": set(),
     "gateway-status-stale-count": {"status"},
-    # Data-dependent faults (issue 15); test_reference_sparse.py shows what each changes in both shapes.
+    # Data-dependent faults; test_reference_sparse.py shows what each changes in both shapes.
     "provider-filter-ignored": set(),  # no probe sends `provider`
     "developer-total-short": {"developer"},
     "developer-other-rows": {"developer"},
