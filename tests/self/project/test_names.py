@@ -15,11 +15,8 @@ SHARED_BASENAMES = ("__init__.py", "__main__.py")  # a package's own, by Python'
 # is unique, so the merge that makes it unique deletes the entry.
 MODULES_RENAMED_ELSEWHERE = {
     "catalog.py": "catalog.py -> store.py, invariants/catalog.py -> invariants/contents.py (the dialect seam)",
-    "plugin.py": "report/plugin.py -> report/recording.py (the report formats)",
 }
-CLASSES_RENAMED_ELSEWHERE = {
-    "Finding": "report/junit.py's reader class -> ParsedFinding (the report formats)",
-}
+CLASSES_RENAMED_ELSEWHERE: dict[str, str] = {}
 
 
 def _modules() -> list[Path]:
