@@ -17,6 +17,7 @@ to the ids of a gateway, a group or the whole list.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from gateway_contracts import dialects, plan
@@ -184,3 +185,9 @@ class CatalogStore:
 
     def chat_without_key(self) -> Exchange:
         return self.chat(plan.unkeyed_chat_model(self.contract), authenticated=False)
+
+    def probe_calls(self, gateway: Gateway, day: date) -> list[tuple[str, PlannedRequest, Exchange]]:
+        """The callable probe of a gateway: each model of its sample on `day` (plan.probe_sample: from the ids
+        its catalog lists) called once with the smallest chat request, through the session client."""
+        sample = plan.probe_sample(self.contract, gateway, self.catalog_ids(gateway.slug), day)
+        return [(model, request, self.send(request)) for model in sample for request in [plan.probe_request(model)]]

@@ -63,6 +63,18 @@ class ChatSpec(Strict):
     latency_budget_s: float | None = Field(default=None, gt=0)
 
 
+DEFAULT_CALLABLE_BUDGET = 10  # chat calls per gateway and run: with max_tokens 1, cents for a whole registry
+
+
+class CallableSpec(Strict):
+    """`callable:` (both dialects): the chat probe of a sample of each contracted gateway's listed models, in the
+    nightly and sign-off runs (docs/contract-file.md, "Listed means callable")."""
+
+    budget: int = Field(default=DEFAULT_CALLABLE_BUDGET, ge=0)  # chat calls per run, per gateway; 0: no probe
+    min_share: float = Field(default=1.0, ge=0, le=1)  # least callable share of a gateway's sample
+    gate: bool = False  # the pre-deploy gate probes too (it does not unless asked: each call costs)
+
+
 class RegistrySpec(Strict):
     path: str = "/v1/gateways"
     # Gateways the registry may list without a contract (known and accepted).
@@ -147,6 +159,7 @@ class Contract:
     group_rules: tuple[tuple[str, GroupSelect], ...] = ()
     retrieve: bool = False
     known_findings: tuple[KnownFinding, ...] = ()  # accepted findings (known.py), validated at load
+    callable_probe: CallableSpec = field(default_factory=CallableSpec)  # `callable:`: the listed models' probe
 
     def rule(self, name: str) -> GroupSelect:
         for slug, rule in self.group_rules:
