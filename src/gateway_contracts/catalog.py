@@ -187,7 +187,7 @@ class CatalogStore:
         return self.chat(plan.unkeyed_chat_model(self.contract), authenticated=False)
 
     def probe_calls(self, gateway: Gateway, day: date) -> list[tuple[str, PlannedRequest, Exchange]]:
-        """The callable probe of a gateway: each model of its sample on `day` (plan.probe_sample: from the ids
+        """The callable probe of a gateway: each model of its sample on `day` (plan.probe_sample: from the rows
         its catalog lists) called once with the smallest chat request, through the session client."""
-        sample = plan.probe_sample(self.contract, gateway, self.catalog_ids(gateway.slug), day)
+        sample = plan.probe_sample(self.contract, gateway, self.walk(gateway.slug).rows, day)
         return [(model, request, self.send(request)) for model in sample for request in [plan.probe_request(model)]]

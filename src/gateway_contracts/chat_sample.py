@@ -3,7 +3,8 @@
 "Listed means callable" (the callable probe, docs/contract-file.md `callable:`) cannot call every model every
 night: a catalog is thousands of models and each call costs. So each run calls at most `budget` models per
 gateway: the contract's required models of that gateway that it lists, always, and the rest of the budget from
-a rotation over the other listed ids:
+a rotation over the other listed ids (a row whose declared modality is not text to text, an image, audio or
+embedding model, is not called: `chats`):
 
 - the other ids are put in a fixed order that depends only on the ids and the gateway (a hash, not the order the
   API lists them in, which may change between reads), and cut into windows of the free slots;
@@ -25,9 +26,41 @@ from datetime import date
 from typing import Any
 
 
-def listed_ids(ids: Iterable[Any]) -> list[str]:
-    """The distinct, non-empty string ids of a catalog, in listed order (rows without a usable id cannot be
-    called: their own contracts report them)."""
+def _sides(modality: str) -> tuple[set[str], set[str]]:
+    inputs, _, outputs = modality.lower().partition("->")
+    parts = lambda side: {p.strip() for p in side.split("+") if p.strip()}  # noqa: E731
+    return parts(inputs), parts(outputs if outputs else inputs)
+
+
+def declared_modality(row: Any) -> str | None:
+    """The modality a row declares (`modality`, else OpenRouter's `architecture.modality`), e.g. `text->text`."""
+    if not isinstance(row, dict):
+        return None
+    architecture = row.get("architecture")
+    for value in (row.get("modality"), architecture.get("modality") if isinstance(architecture, dict) else None):
+        if isinstance(value, str) and value.strip():
+            return value
+    return None
+
+
+def chats(row: Any) -> bool:
+    """Whether a listed row may be asked for a chat completion: it takes and gives text by its own declared
+    modality (`text->text`, `text+image->text`), or declares none. A row that says it is an image, audio or
+    embedding model (`text->image`, `audio->text`, `text->embedding`, `image`) is not called: the catalog
+    itself says chat is not what it does, and the probe holds a target to its own word, no more."""
+    modality = declared_modality(row)
+    if modality is None:
+        return True
+    inputs, outputs = _sides(modality)
+    return "text" in inputs and "text" in outputs
+
+
+def listed_ids(listed: Iterable[Any]) -> list[str]:
+    """The distinct, non-empty string ids a catalog lists for chat, in listed order: `listed` holds rows (a row
+    that declares a modality other than text to text is left out, `chats`) or bare ids. Rows without a usable id
+    cannot be called: their own contracts report them."""
+    ids = (item if isinstance(item, str) else item.get("id") if isinstance(item, dict) and chats(item) else None
+           for item in listed)
     return list(dict.fromkeys(i for i in ids if isinstance(i, str) and i.strip()))
 
 
@@ -47,8 +80,9 @@ def windows(others: int, slots: int) -> int:
 
 def daily_sample(gateway: str, listed: Sequence[Any], required: Sequence[str], budget: int,
                  day: date) -> tuple[str, ...]:
-    """The models a run on `day` calls for `gateway`: the required ones it lists (in contract order, at most
-    `budget`), then the day's window of the rotation over the other listed ids; never more than `budget`."""
+    """The models a run on `day` calls for `gateway` (`listed`: its catalog's rows, or ids): the required ones it
+    lists for chat (in contract order, at most `budget`), then the day's window of the rotation over the other
+    listed ids; never more than `budget`."""
     if budget < 1:
         return ()
     ids = listed_ids(listed)

@@ -222,8 +222,8 @@ def probe_sample(contract: Contract, gateway: Gateway, listed: Sequence[Any], da
 
 
 def probe_requests(contract: Contract, listed: Mapping[str, Sequence[Any]], day: date) -> list[PlannedRequest]:
-    """The probe's chat requests for every selected gateway (`listed`: slug -> the ids its catalog lists); a
-    model two gateways both sample is one request (the client sends each distinct request once)."""
+    """The probe's chat requests for every selected gateway (`listed`: slug -> the rows, or ids, its catalog
+    lists); a model two gateways both sample is one request (the client sends each distinct request once)."""
     requests = [probe_request(model) for gateway in contract.gateways
                 for model in probe_sample(contract, gateway, listed.get(gateway.slug, ()), day)]
     return list(dict.fromkeys(requests))

@@ -45,12 +45,12 @@ def budget_contract(tmp_path: Path) -> Path:
 
 
 def listed(http: httpx.Client, gateway: str) -> list[Any]:
-    """A gateway's ids as the run's walk read them (every page at the contract's page size)."""
+    """A gateway's rows as the run's walk read them (every page at the contract's page size)."""
     ids: list[Any] = []
     offset = 0
     while True:
         body = http.get(MODELS_PATH, params={"gateway": gateway, "limit": 1000, "offset": offset}).json()
-        ids += [row["id"] for row in body["data"]]
+        ids += body["data"]
         if not body.get("has_more"):
             return ids
         offset = body["next_offset"]

@@ -8,7 +8,7 @@ from datetime import date, timedelta
 from hypothesis import given
 from hypothesis import strategies as st
 
-from gateway_contracts.chat_sample import daily_sample, days_to_cover, listed_ids, rotation
+from gateway_contracts.chat_sample import chats, daily_sample, days_to_cover, listed_ids, rotation
 from tests.self.strategies import FAST
 
 DAY = date(2026, 12, 7)
@@ -65,3 +65,17 @@ def test_required_models_come_first_and_unusable_ids_are_never_called() -> None:
     assert days_to_cover(listed, ["a/3", "a/2", "a/1"], 2) is None
     assert daily_sample("gw", listed, [], 0, DAY) == ()
     assert rotation("gw", ["b", "a"]) == rotation("gw", ["a", "b", "a"])
+
+
+def test_a_row_is_called_only_if_its_own_declared_modality_is_text_to_text() -> None:
+    rows = [{"id": "t", "modality": "text->text"}, {"id": "v", "modality": "text+image->text"},
+            {"id": "bare", "modality": "text"}, {"id": "none"},
+            {"id": "or", "architecture": {"modality": "text->text"}},
+            {"id": "img", "modality": "text->image"}, {"id": "emb", "modality": "text->embedding"},
+            {"id": "asr", "modality": "audio->text"}, {"id": "tts", "modality": "text->audio"},
+            {"id": "sd", "modality": "image"}, {"id": "or-img", "architecture": {"modality": "text->image"}},
+            "plain-id"]
+    assert listed_ids(rows) == ["t", "v", "bare", "none", "or", "plain-id"]
+    assert chats({"id": "x", "modality": " TEXT -> Text "})
+    assert chats({"id": "x", "modality": 3})  # not a declaration: called
+    assert set(daily_sample("gw", rows, ["img"], 20, DAY)) == {"t", "v", "bare", "none", "or", "plain-id"}
