@@ -19,7 +19,6 @@ from typing import Any
 
 import pytest
 
-from gateway_contracts.catalog import CatalogStore
 from gateway_contracts.contract import Aggregate, Contract
 from gateway_contracts.fuzz.settings import FUZZ_TESTS
 from gateway_contracts.net.limits import DEFAULT_MAX_BODY_BYTES
@@ -46,10 +45,11 @@ from gateway_contracts.session.state import (
 from gateway_contracts.session.summary import summary_lines
 from gateway_contracts.session.target import DEFAULT_CONTRACT, DEFAULT_EXTERNAL_RPS
 from gateway_contracts.session.xdist import XdistBridge, worker_state
+from gateway_contracts.store import CatalogStore
 
 # Option validation (first: the others read the options); baselines, run records and Allure labels; the fuzz
 # tests' options and safety: their own modules.
-pytest_plugins = ["gateway_contracts.options", "gateway_contracts.report.plugin", "gateway_contracts.fuzz.plugin"]
+pytest_plugins = ["gateway_contracts.options", "gateway_contracts.report.recording", "gateway_contracts.fuzz.plugin"]
 
 
 # -- options ---------------------------------------------------------------------------------------

@@ -14,10 +14,12 @@ from typing import Any
 
 from gateway_contracts import plan
 from gateway_contracts.contract_model import Contract
+from gateway_contracts.dialects.anthropic import Anthropic
 from gateway_contracts.dialects.base import (
     AGGREGATE,
     ALIASES,
     CATALOG_ROWS,
+    CHAT,
     DEVELOPER_ROUTE,
     ENVELOPE,
     MODEL_LIST,
@@ -44,7 +46,7 @@ __all__ = [
 
 GATEWAYZ = Gatewayz()
 OPENAI = OpenAI()
-REGISTERED: tuple[Dialect, ...] = (GATEWAYZ, OPENAI)  # in this order in errors and `init --dialect`
+REGISTERED: tuple[Dialect, ...] = (GATEWAYZ, OPENAI, Anthropic())  # in this order in errors, `init --dialect`
 DEFAULT = GATEWAYZ  # a contract file without `dialect:`
 _BY_NAME = {dialect.name: dialect for dialect in REGISTERED}
 
@@ -90,9 +92,9 @@ def planned_requests(contract: Contract, totals: Mapping[str, int | None], *, ke
     page is planned). `keyed`: GATEWAY_API_KEY is set, so the keyed chat probes run. The callable probe (a
     sample of each gateway's listed models, keyed) is planned in a nightly or sign-off run (`nightly`), and in the
     gate when the contract's `callable.gate` asks; it needs what each gateway lists (`listed`: slug -> ids, as
-    the walks read them) and the sample's date (`day`)."""
+    the walks read them, rows or ids) and the sample's date (`day`); an API without chat completions has none."""
     requests = of(contract).planned_requests(contract, totals, keyed=keyed)
-    probing = nightly or contract.callable_probe.gate
+    probing = (nightly or contract.callable_probe.gate) and CHAT in capabilities(contract)
     if keyed and probing and listed is not None and day is not None:
         requests += plan.probe_requests(contract, listed, day)
     return distinct(requests)
