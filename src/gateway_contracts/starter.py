@@ -108,13 +108,15 @@ def observe_callable(client: GatewayClient, text: str, day: date) -> tuple[str, 
     """The starter contract's `callable:` block: with a key, each gateway's sample of listed models called once
     (the nightly's probe, through the same client: the catalogs come from its memory, already walked), and
     `min_share` from the lowest share observed (starter_rules.callable_bound); without one, a comment."""
+    # Read as the run will read it; its OpenAPI document is the shipped one (copied beside the file later).
+    contract = parse_contract(text, shipped_documents() / "observed.yaml")
+    if dialects.CHAT not in dialects.capabilities(contract):
+        return text, []  # an API without chat completions (the anthropic dialect): nothing to probe
     head = ["", "callable:                         # listed means callable: a sample of each catalog answers chat",
             f"  budget: {DEFAULT_CALLABLE_BUDGET:<24}# chat calls per nightly run and gateway"]
     if not client.has_key:
         block = [*head, "  # min_share: not observed (no GATEWAY_API_KEY): the default 1.0 applies", ""]
         return text + "\n".join(block), ["callable.min_share not observed: no GATEWAY_API_KEY, no chat call made"]
-    # Read as the run will read it; its OpenAPI document is the shipped one (copied beside the file later).
-    contract = parse_contract(text, shipped_documents() / "observed.yaml")
     store = CatalogStore(client, contract)
     shares = []
     for gateway in contract.gateways:
