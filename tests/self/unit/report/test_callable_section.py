@@ -61,3 +61,27 @@ def test_failing_gateways_come_first_with_each_failing_model_in_both_pages() -> 
 
 def test_without_the_probe_there_is_no_section() -> None:
     assert SECTION not in dict(section_views(ReportInput(clean(), COMPLETE, HISTORY), SECTIONS))
+
+
+def test_a_probe_failure_is_labelled_by_its_gateway_and_reproduced_by_its_curl_line() -> None:
+    from types import SimpleNamespace
+
+    from gateway_contracts.contract import Gateway
+    from gateway_contracts.data.findings import render_all
+    from gateway_contracts.invariants.callable import callable_findings
+    from gateway_contracts.report.junit import Case
+    from gateway_contracts.report.labels import labels_of
+    from gateway_contracts.report.view import _distinct
+
+    groq = Gateway("groq", (), 1, None, (), 70.0, None, 1.0, 0.1)
+    item = SimpleNamespace(originalname="test_listed_models_answer_chat", name="test_listed_models_answer_chat[groq]",
+                           callspec=SimpleNamespace(params={"probed_gateway": groq}), fixturenames=("catalogs",),
+                           keywords={}, iter_markers=lambda: [], get_closest_marker=lambda name: None)
+    assert labels_of(item, "all").feature == "groq"  # type: ignore[arg-type]
+    calls = (classify("groq/m", Exchange("POST", "http://t/v1/chat/completions", 502, "application/json",
+                                         '{"error": {"code": "upstream_error"}}', authenticated=True),
+                      probe_chat_body("groq/m")),)
+    text = render_all(callable_findings(Share("groq", calls, 1.0, "2026-12-07")))
+    distinct = _distinct(Case("tests.contract.test_listed_models", "t[groq]", "failed", message=text))
+    assert [d.code for d in distinct] == ["GC409", "GC410"]
+    assert distinct[1].curl.startswith("curl -X POST http://t/v1/chat/completions -H 'Authorization: Bearer ***'")
