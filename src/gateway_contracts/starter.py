@@ -110,7 +110,7 @@ def observe_callable(client: GatewayClient, text: str, day: date) -> tuple[str, 
     `min_share` from the lowest share observed (starter_rules.callable_bound); without one, a comment."""
     # Read as the run will read it; its OpenAPI document is the shipped one (copied beside the file later).
     contract = parse_contract(text, shipped_documents() / "observed.yaml")
-    if dialects.CHAT not in dialects.capabilities(contract):
+    if not dialects.of(contract).chats(contract):
         return text, []  # an API without chat completions (the anthropic dialect): nothing to probe
     head = ["", "callable:                         # listed means callable: a sample of each catalog answers chat",
             f"  budget: {DEFAULT_CALLABLE_BUDGET:<24}# chat calls per nightly run and gateway"]

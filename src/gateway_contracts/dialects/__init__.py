@@ -19,7 +19,6 @@ from gateway_contracts.dialects.base import (
     AGGREGATE,
     ALIASES,
     CATALOG_ROWS,
-    CHAT,
     DEVELOPER_ROUTE,
     ENVELOPE,
     MODEL_LIST,
@@ -94,7 +93,7 @@ def planned_requests(contract: Contract, totals: Mapping[str, int | None], *, ke
     gate when the contract's `callable.gate` asks; it needs what each gateway lists (`listed`: slug -> ids, as
     the walks read them, rows or ids) and the sample's date (`day`); an API without chat completions has none."""
     requests = of(contract).planned_requests(contract, totals, keyed=keyed)
-    probing = (nightly or contract.callable_probe.gate) and CHAT in capabilities(contract)
+    probing = (nightly or contract.callable_probe.gate) and of(contract).chats(contract)
     if keyed and probing and listed is not None and day is not None:
         requests += plan.probe_requests(contract, listed, day)
     return distinct(requests)

@@ -73,3 +73,15 @@ def test_the_gate_probes_when_the_contract_asks() -> None:
     gate = planned_requests(contract, {}, keyed=True, listed=listed, day=DAY)
     assert [r.body["model"] for r in gate if r.body and r.body.get("max_tokens") == 1][:1] == ["groq/a"]
     assert len([r for r in gate if r.body and r.body.get("max_tokens") == 1]) == 3  # 2 of groq, novita's one
+
+
+def test_an_api_without_chat_completions_is_never_probed() -> None:
+    from gateway_contracts import dialects
+
+    anthropic = parse_contract("version: 1\ndialect: anthropic\nmodels:\n  min_models: 1\n", PATH)
+    assert not dialects.of(anthropic).chats(anthropic)
+    listed = {g.slug: ["claude-x"] for g in anthropic.gateways}
+    assert planned_requests(anthropic, {}, keyed=True, listed=listed, day=DAY, nightly=True) == \
+        planned_requests(anthropic, {}, keyed=True)
+    with pytest.raises(ContractError, match="callable: unknown key"):  # its contract has no such key
+        parse_contract("version: 1\ndialect: anthropic\nmodels:\n  min_models: 1\ncallable:\n  budget: 2\n", PATH)
