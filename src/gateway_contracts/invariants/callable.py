@@ -39,7 +39,7 @@ class Outcome(StrEnum):
 
 
 @dataclass(frozen=True)
-class Call:
+class ProbeCall:
     """One sampled model's chat answer, classified."""
 
     model: str
@@ -97,13 +97,13 @@ def has_choice(body: Any) -> bool:
         and isinstance(choices[0].get("message"), dict)
 
 
-def classify(model: str, exchange: Exchange, body: Mapping[str, Any]) -> Call:
+def classify(model: str, exchange: Exchange, body: Mapping[str, Any]) -> ProbeCall:
     """One chat answer as callable, failed or uncounted (module docstring: what a failure is)."""
     status = exchange.status
     code = error_code(exchange.json) if exchange.is_json else None
 
-    def call(outcome: Outcome, reason: str) -> Call:
-        return Call(model, exchange, body, outcome, reason, code)
+    def call(outcome: Outcome, reason: str) -> ProbeCall:
+        return ProbeCall(model, exchange, body, outcome, reason, code)
 
     if status is None:
         if exchange.failure in FAILED_TRANSPORT:
@@ -130,11 +130,11 @@ class Share:
     """A gateway's probe: every sampled model's call, and the callable share of those counted."""
 
     gateway: str
-    calls: tuple[Call, ...]
+    calls: tuple[ProbeCall, ...]
     bound: float  # the contract's least callable share
     day: str = ""  # the sample's date (ISO)
 
-    def of(self, outcome: Outcome) -> list[Call]:
+    def of(self, outcome: Outcome) -> list[ProbeCall]:
         return [c for c in self.calls if c.outcome is outcome]
 
     @property
