@@ -19,7 +19,7 @@ from datetime import date
 from typing import Any
 from urllib.parse import quote
 
-from gateway_contracts.chat_sample import daily_sample
+from gateway_contracts.chat_sample import daily_sample, days_to_cover
 from gateway_contracts.contract_model import Contract, Gateway
 
 MODELS_PATH = "/v1/models"
@@ -219,6 +219,12 @@ def probe_request(model: str) -> PlannedRequest:
 def probe_sample(contract: Contract, gateway: Gateway, listed: Sequence[Any], day: date) -> tuple[str, ...]:
     """The models the probe calls for `gateway` on `day` (chat_sample.py), within the contract's budget."""
     return daily_sample(gateway.slug, listed, gateway.required_models, contract.callable_probe.budget, day)
+
+
+def probe_cover_days(contract: Contract, gateway: Gateway, listed: Sequence[Any]) -> int | None:
+    """After how many consecutive nights the probe has called every model `gateway` lists for chat (None: never,
+    the required models fill the budget)."""
+    return days_to_cover(listed, gateway.required_models, contract.callable_probe.budget)
 
 
 def probe_requests(contract: Contract, listed: Mapping[str, Sequence[Any]], day: date) -> list[PlannedRequest]:

@@ -157,3 +157,7 @@ class CatalogStore:
         its catalog lists) called once with the smallest chat request, through the session client."""
         sample = plan.probe_sample(self.contract, gateway, self.walk(gateway.slug).rows, day)
         return [(model, request, self.send(request)) for model in sample for request in [plan.probe_request(model)]]
+
+    def probe_cover_days(self, gateway: Gateway) -> int | None:
+        """After how many nights the probe's rotation has called every model the gateway lists for chat."""
+        return plan.probe_cover_days(self.contract, gateway, self.walk(gateway.slug).rows)

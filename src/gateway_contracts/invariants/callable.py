@@ -133,6 +133,7 @@ class Share:
     calls: tuple[ProbeCall, ...]
     bound: float  # the contract's least callable share
     day: str = ""  # the sample's date (ISO)
+    cover_days: int | None = None  # nights the rotation takes to call every listed model (None: never)
 
     def of(self, outcome: Outcome) -> list[ProbeCall]:
         return [c for c in self.calls if c.outcome is outcome]
@@ -152,7 +153,7 @@ class Share:
 
     def summary(self) -> dict[str, Any]:
         """What the JUnit property `callable` carries (the sign-off report reads it)."""
-        return {"gateway": self.gateway, "day": self.day, "bound": self.bound,
+        return {"gateway": self.gateway, "day": self.day, "bound": self.bound, "cover_days": self.cover_days,
                 "share": None if self.share is None else round(self.share, 4),
                 "sampled": len(self.calls), "callable": len(self.of(Outcome.CALLABLE)),
                 "failed": [{"model": c.model, "status": c.status, "code": c.error_code, "reason": c.reason}

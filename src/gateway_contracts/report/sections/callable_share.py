@@ -20,6 +20,13 @@ def _pct(share: Any) -> str:
     return "not counted" if not isinstance(share, int | float) else f"{share:.0%}"
 
 
+def _cover(days: Any) -> str:
+    """How long the daily rotation takes to call the whole catalog, in words."""
+    if days is None:
+        return "never: the required models fill the budget"
+    return "every night" if days == 1 else f"{days} nights"
+
+
 def _failing(row: dict[str, Any]) -> list[str]:
     return [f"{f.get('model')} ({f.get('status')}{' ' + str(f['code']) if f.get('code') else ''})"
             for f in row.get("failed") or [] if isinstance(f, dict)]
@@ -49,6 +56,7 @@ class CallableShare(Section):
             rows.append({
                 "gateway": slug, "share": share, "bound": bound, "day": row.get("day", ""),
                 "sampled": row.get("sampled", 0), "callable": row.get("callable", 0),
+                "cover": _cover(row.get("cover_days")) if "cover_days" in row else "",
                 "failing": _failing(row), "uncounted": len(row.get("uncounted") or []),
                 "holds": share is None or not isinstance(bound, int | float) or share >= bound,
                 "before": [point.get(slug) for _, point in history if isinstance(point, dict)],
@@ -61,8 +69,8 @@ class CallableShare(Section):
                f"{e(day)} (rotating daily over the catalog) called with the smallest chat request: the share that "
                "answered, against the contract's bound (<code>callable.min_share</code>).</p>",
                '<table><thead><tr><th>Gateway</th><th class="num">Callable</th><th class="num">Bound</th>'
-               '<th class="num">Answered</th><th>Failing models (status, code)</th><th>Earlier runs, oldest first</th>'
-               "</tr></thead><tbody>"]
+               '<th class="num">Answered</th><th>Failing models (status, code)</th><th>Whole catalog in</th>'
+               "<th>Earlier runs, oldest first</th></tr></thead><tbody>"]
         for r in view:
             verdict = "k-ok" if r["holds"] else "k-bad"
             counted = r["callable"] + len(r["failing"])
@@ -72,7 +80,7 @@ class CallableShare(Section):
             out.append(f'<tr><td>{e(r["gateway"])}</td><td class="num"><span class="{verdict}">'
                        f'{_pct(r["share"])}</span></td><td class="num">{_pct(r["bound"])}</td>'
                        f'<td class="num">{r["callable"]} of {counted}{e(extra)}</td>'
-                       f'<td class="mono">{failing}</td><td class="mono">{before}</td></tr>')
+                       f'<td class="mono">{failing}</td><td>{e(r["cover"])}</td><td class="mono">{before}</td></tr>')
         out.append("</tbody></table>")
         return "".join(out)
 

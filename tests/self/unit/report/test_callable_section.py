@@ -25,7 +25,7 @@ def facts(gateway: str, *statuses: int, bound: float = 1.0) -> dict[str, Any]:
                                                         "application/json", OK if s == 200 else
                                                         '{"error": {"code": "upstream_error"}}', authenticated=True),
                            probe_chat_body(f"{gateway}/m{i}")) for i, s in enumerate(statuses))
-    return Share(gateway, calls, bound, "2026-12-07").summary()
+    return Share(gateway, calls, bound, "2026-12-07", cover_days=len(statuses) // 2 or None).summary()
 
 
 RECORD = {**clean(), "callable": {"openai": facts("openai", 200, 200), "groq": facts("groq", 200, 502, 502, 429)}}
@@ -55,6 +55,7 @@ def test_failing_gateways_come_first_with_each_failing_model_in_both_pages() -> 
     assert '<span class="k-bad">33%</span>' in html
     assert "groq/m1 (502 upstream_error), groq/m2 (502 upstream_error)" in html
     assert "1 of 3 (1 not counted)" in html
+    assert "<td>2 nights</td>" in html  # groq: the rotation covers its catalog in 2 nights, openai every night
     assert "| groq | **33%** | 100% | 1 of 3 | groq/m1 (502 upstream_error), groq/m2 (502 upstream_error) |" in md
     assert "| openai | 100% | 100% | 2 of 2 | none |" in md
 
