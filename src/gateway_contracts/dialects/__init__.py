@@ -8,7 +8,8 @@ object, `of(contract)`, or what its API has, `capabilities(contract)`, and never
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
 
 from gateway_contracts.contract_model import Contract
 from gateway_contracts.dialects.base import (
@@ -77,9 +78,15 @@ def lacks(contract: Contract, needs: Iterable[str]) -> frozenset[str]:
     return frozenset(needs) - capabilities(contract)
 
 
-def planned_requests(contract: Contract, totals: Mapping[str, int | None], *, keyed: bool) -> list[PlannedRequest]:
+def planned_requests(contract: Contract, totals: Mapping[str, int | None], *, keyed: bool,
+                     rows: Mapping[str, Sequence[Any]] | None = None) -> list[PlannedRequest]:
     """The distinct requests a gate run of the contract tests sends (the dialect's plan; plan.py's builders).
 
     `totals`: catalog name -> `total` from its first page (absent or None: the page gave none, and only that
-    page is planned). `keyed`: GATEWAY_API_KEY is set, so the keyed chat probes run."""
-    return of(contract).planned_requests(contract, totals, keyed=keyed)
+    page is planned). `keyed`: GATEWAY_API_KEY is set, so the keyed chat probes run. `rows`: catalog name -> the
+    rows its walk served, for the requests sampled from them (searches, developer pages; none without)."""
+    dialect = of(contract)
+    requests = dialect.planned_requests(contract, totals, keyed=keyed)
+    if rows is not None:
+        requests = list(dict.fromkeys([*requests, *dialect.agreement_requests(contract, rows, totals)]))
+    return requests
