@@ -110,8 +110,8 @@ def test_unique_mode_agrees_with_the_flat_catalog(catalogs: CatalogStore, aggreg
     without providers, its ids are the flat distinct ids), and each unique id is one the flat catalog serves."""
     unique, flat = catalogs.unique_walk(aggregate.slug), catalogs.walk(aggregate.slug)
     broken = [f for page in unique.pages for f in answered_json(page.exchange)]
-    holds(broken or unique_agrees(unique.rows, flat.rows, complete=unique.complete and flat.complete,
-                                  request=unique.pages[0].exchange.describe()))
+    holds(broken or unique_agrees(unique.rows, flat.rows, unique_complete=unique.complete,
+                                  flat_complete=flat.complete, request=unique.pages[0].exchange.describe()))
 
 
 @pytest.mark.severity("critical")

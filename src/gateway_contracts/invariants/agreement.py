@@ -124,25 +124,25 @@ def _offers(row: dict[str, Any]) -> list[str] | None:
     return [str(p.get("slug")).lower() for p in providers if isinstance(p, dict)]
 
 
-def unique_agrees(unique_rows: Sequence[Any], flat_rows: Sequence[Any], *, complete: bool = True,
-                  request: str | None = None) -> list[Finding]:
+def unique_agrees(unique_rows: Sequence[Any], flat_rows: Sequence[Any], *, unique_complete: bool = True,
+                  flat_complete: bool = True, request: str | None = None) -> list[Finding]:
     """Every page of `unique_models=true` against the flat aggregate (`gateway=all`), by the API's rule: a unique
     row with `providers` offers the model once per gateway, so per gateway its offers count the flat rows; a row
     without them stands for its id, and then the unique ids are the flat catalog's distinct ids. Each unique id is
-    a flat id or the last path segment of one. `complete`: both catalogs were read whole (else only what a part
-    can show: ids from elsewhere)."""
+    a flat id or the last path segment of one. Judged on what was read whole: ids from elsewhere need the flat
+    catalog complete; the counts, both."""
     rows = [r for r in unique_rows if isinstance(r, dict)]
     flat = [r for r in flat_rows if isinstance(r, dict)]
     flat_ids = {r.get("id") for r in flat if isinstance(r.get("id"), str)}
     known = flat_ids | {i.rsplit("/", 1)[-1] for i in flat_ids}
     findings = []
-    foreign = [r.get("id") for r in rows if r.get("id") not in known]
+    foreign = [r.get("id") for r in rows if r.get("id") not in known] if flat_complete else []
     if foreign:
         findings.append(Finding("unique-agreement",
                                 f"{len(foreign)} unique row(s) name an id the flat catalog does not serve (nor as a "
                                 "last path segment); expected unique mode to deduplicate the same catalog",
                                 request, sample(dict.fromkeys(foreign))))
-    if not complete:
+    if not (unique_complete and flat_complete):
         return findings
     with_offers = [r for r in rows if _offers(r) is not None]
     if with_offers and len(with_offers) == len(rows):
