@@ -4,15 +4,19 @@ from __future__ import annotations
 
 from collections import Counter
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from gateway_contracts import plan as p
 from gateway_contracts.contract import load_contract
 from gateway_contracts.dialects import planned_requests
 from gateway_contracts.plan import MODELS_PATH, SEARCH_PATH, PlannedRequest, first_pages, sdk_requests
 from gateway_testbed.reference.server import EmbeddedGateway
+from tests.self.strategies import FAST
 from tests.self.suite_run import run_suite
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -112,3 +116,16 @@ def test_a_gate_run_sends_exactly_the_planned_requests(tmp_path: Path) -> None:
     assert after["requests_total"] - before["requests_total"] == len(plan) + len(sdk)
     everything = len(plan) + len(sdk)
     assert f"{everything} distinct requests, {everything} sent (OpenAI SDK: {len(sdk)} sent)" in result.stdout
+
+
+@FAST
+@given(st.lists(st.text("abc/xyz-", min_size=1, max_size=8), max_size=60), st.randoms(use_true_random=False),
+       st.integers(0, 6))
+def test_spread_is_bounded_distinct_and_ignores_the_served_order(values: list[str], rnd: Any, count: int) -> None:
+    shuffled = list(values)
+    rnd.shuffle(shuffled)
+    picked = p.spread(values, count)
+    assert picked == p.spread(shuffled, count)
+    assert len(picked) == min(count, len(set(values)))
+    assert len(set(picked)) == len(picked)
+    assert set(picked) <= set(values)
