@@ -401,3 +401,14 @@ def test_make_known_writes_seen_then_refreshes_it_when_the_finding_changes(tmp_p
     assert written.count("seen:") == 1
     assert "# the floor" in written
     assert load_contract(contract).known_findings[0].seen == Fingerprint(4, 200, ())
+
+
+def test_the_signoff_report_says_a_known_finding_changed(tmp_path: Path) -> None:
+    junit = tmp_path / "j.xml"
+    junit.write_text(KNOWN_JUNIT, encoding="utf-8")
+    record = _record(strict=True)
+    record["known_findings"][0]["changed"] = "0 → 4 rows"  # type: ignore[index]
+    view = build_view(record, read_junit(junit), [])
+    assert view.known[0].status == "seen, changed: 0 → 4 rows"
+    assert view.known[0].fails  # under --strict-known
+    assert "seen, changed: 0 → 4 rows (fails the run)" in render_markdown(view)
