@@ -10,7 +10,7 @@ from __future__ import annotations
 import pytest
 
 from gateway_contracts import plan
-from gateway_contracts.catalog import CatalogStore
+from gateway_contracts.store import CatalogStore
 from gateway_contracts.contract import WHOLE_LIST, Aggregate, Contract, Gateway
 from gateway_contracts.data.findings import Finding
 from gateway_contracts.invariants.agreement import (

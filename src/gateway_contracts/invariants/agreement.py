@@ -25,14 +25,9 @@ from typing import Any
 
 from gateway_contracts.data.findings import Finding, sample
 from gateway_contracts.data.jsontypes import is_int
+from gateway_contracts.invariants.developer import normalize_developer
 
 # -- the developer rule --------------------------------------------------------------------------------------------
-
-
-def developer_key(value: str) -> str:
-    """A developer path value as the backend reads it (`normalize_developer_segment`): stripped, leading `@`s
-    dropped."""
-    return value.strip().lstrip("@")
 
 
 def belongs_to_developer(row: Any, developer: str) -> bool:
@@ -40,7 +35,7 @@ def belongs_to_developer(row: Any, developer: str) -> bool:
     `developer/`, or the `provider_slug`, lower-cased with leading `@`s dropped, is the developer; any case."""
     if not isinstance(row, dict):
         return False
-    key = developer_key(developer).lower()
+    key = normalize_developer(developer).lower()
     model_id = row.get("id")
     slug = row.get("provider_slug")
     by_id = isinstance(model_id, str) and model_id.lower().startswith(key + "/")
