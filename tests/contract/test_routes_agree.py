@@ -10,7 +10,6 @@ from __future__ import annotations
 import pytest
 
 from gateway_contracts import plan
-from gateway_contracts.store import CatalogStore
 from gateway_contracts.contract import WHOLE_LIST, Aggregate, Contract, Gateway
 from gateway_contracts.data.findings import Finding
 from gateway_contracts.invariants.agreement import (
@@ -24,6 +23,7 @@ from gateway_contracts.invariants.agreement import (
 )
 from gateway_contracts.invariants.models import check_unique_page
 from gateway_contracts.invariants.responses import answered_json
+from gateway_contracts.store import CatalogStore
 from gateway_contracts.verdict import holds
 
 GATE = [pytest.mark.gate, pytest.mark.nightly, pytest.mark.signoff]

@@ -21,12 +21,12 @@ from pathlib import Path
 
 from gateway_contracts.contract import ContractError, load_contract
 from gateway_contracts.data.kinds import UNREGISTERED_CODE, kind_of
-from gateway_contracts.known import CODE, Fingerprint, KnownFinding, entry_yaml
+from gateway_contracts.known_findings import CODE, Fingerprint, KnownFinding, entry_yaml
 from gateway_contracts.report.junit import Case, read_junit
 
 DEFAULT_DAYS = 30
 FINDING_PROPERTY = "finding"
-SEEN_PROPERTY = "finding_seen"  # session/known.py FINGERPRINT: `GC202 {"count": 0, "status": 200, "ids": []}`
+SEEN_PROPERTY = "finding_seen"  # session/known_outcomes.py FINGERPRINT: `GC202 {"count": 0, "status": 200, "ids": []}`
 _CODE_IN_TEXT = re.compile(r"^- ((?:GC|ST)\d{3}) (.+?)(?: \(\d+ violations\))?$", re.M)
 KEY_LINE = re.compile(r"^known_findings\s*:")
 

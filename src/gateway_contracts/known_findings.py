@@ -110,7 +110,7 @@ class KnownFinding:
             return place.nodeid == self.where or place.nodeid.endswith("/" + self.where)
         return place.name == self.where
 
-    def matches(self, place: Place, failure: Failure) -> bool:
+    def matches(self, place: Place, failure: DistinctFailure) -> bool:
         if failure.code != self.code or not self.at(place):
             return False
         if self.gateway is None:
@@ -147,7 +147,7 @@ class Place:
 
 
 @dataclass(frozen=True)
-class Failure:
+class DistinctFailure:
     """One distinct failure of a test: its finding code and title, a one-line message, the request, and for
     fuzzing the `gateway` values its cases sent."""
 
@@ -175,7 +175,7 @@ class Fingerprint:
     unit: str = field(default="", compare=False)  # the words after the count, to say what changed
 
     @classmethod
-    def of(cls, failure: Failure) -> Fingerprint:
+    def of(cls, failure: DistinctFailure) -> Fingerprint:
         match = _COUNT.search(one_line(failure.message))
         status = _STATUS.search(failure.request)
         ids = tuple(sorted({e.strip("'") for e in failure.evidence if not _MORE.match(e)}))
@@ -218,9 +218,9 @@ def _or_null(value: int | None) -> str:
 class Judgement:
     """A failing test's failures split: accepted by an entry, new, and known only by an expired entry."""
 
-    known: tuple[tuple[Failure, KnownFinding], ...] = ()
-    new: tuple[Failure, ...] = ()
-    expired: tuple[tuple[Failure, KnownFinding], ...] = ()
+    known: tuple[tuple[DistinctFailure, KnownFinding], ...] = ()
+    new: tuple[DistinctFailure, ...] = ()
+    expired: tuple[tuple[DistinctFailure, KnownFinding], ...] = ()
 
     @property
     def accepted(self) -> bool:
@@ -237,7 +237,7 @@ class Judgement:
         return found
 
 
-def judge(entries: Iterable[KnownFinding], place: Place, failures: Sequence[Failure], today: date) -> Judgement:
+def judge(entries: Iterable[KnownFinding], place: Place, failures: Sequence[DistinctFailure], today: date) -> Judgement:
     """Split a test's distinct failures by the entries that accept them. An expired entry accepts nothing."""
     entries = tuple(entries)
     known, new, expired = [], [], []
