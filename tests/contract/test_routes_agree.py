@@ -1,5 +1,5 @@
 """One catalog, every route agrees: search, unique mode, the developer route and the route aliases held to the
-catalog the walks read (issue 29; the rules: src/gateway_contracts/invariants/agreement.py, docs/contract-file.md).
+catalog the walks read (the rules: src/gateway_contracts/invariants/agreement.py, docs/contract-file.md).
 
 The gate searches a bounded sample of each gateway's rows and reads two developers; the nightly run more of both
 (plan.py: SEARCH_EXTRA, DEVELOPER_SAMPLE). Each sample is deterministic: sorted ids, evenly spaced.

@@ -1,4 +1,4 @@
-"""Routes against the catalog they serve from: search, unique mode, the developer route and route aliases (issue 29).
+"""Routes against the catalog they serve from: search, unique mode, the developer route and route aliases.
 
 Each route has its own checks (its shape, its arithmetic); these hold it to the catalog the contracts walk, by the
 API's own rules (gatewayz-backend `src/routes/catalog.py` at d4e0b0c6, docs/contract-file.md "Routes agree"):

@@ -1,4 +1,4 @@
-"""Known findings see change (issue 29), end to end: an entry accepted a gateway under its floor with 0 rows
+"""Known findings see change, end to end: an entry accepted a gateway under its floor with 0 rows
 (`seen: {count: 0}`); the gateway now serves some. The run still accepts it, says beside the finding what
 changed, and fails under --strict-known. Two suite runs of one contract test against the reference gateway."""
 

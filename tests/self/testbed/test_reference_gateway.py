@@ -1042,7 +1042,7 @@ def test_suite_refuses_a_shape_or_fault_in_one_line(shape: str, fault: str, mess
     assert "Traceback" not in proc.stdout + proc.stderr
 
 
-# -- issue 29: routes that disagree with the catalog ---------------------------------------------------------
+# -- routes that disagree with the catalog (R29, R30) --------------------------------------------------------
 
 
 def test_search_stale_subset_finds_no_row_of_a_newer_gateway() -> None:

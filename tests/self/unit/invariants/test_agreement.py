@@ -1,4 +1,4 @@
-"""Routes against the catalog (issue 29): search, unique mode, the developer route and route aliases."""
+"""Routes against the catalog: search, unique mode, the developer route and route aliases."""
 
 from __future__ import annotations
 
