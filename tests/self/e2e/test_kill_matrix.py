@@ -149,9 +149,10 @@ def test_sparse_shape_refuses_what_the_matrix_calls_not_applicable() -> None:
             create_app(faults=scenario.faults, shape=shape)
 
 
-def test_the_fuzz_only_faults_fail_nothing_but_fuzz_tests() -> None:
-    """A `fuzz: true` scenario of a fault exists because no gate contract sees the fault: it expects fuzz tests
-    only (were a contract to catch it, it belongs in the plain matrix, which costs a tenth of the time)."""
+def test_a_fuzz_scenario_expects_a_fuzz_test_to_fail() -> None:
+    """A `fuzz: true` scenario exists because a fuzz check sees the fault: it expects at least one fuzz test to
+    fail, which is what proves that check (a run with fuzzing costs ten times a plain one: a fault that only gate
+    contracts see belongs in the plain matrix). Contracts that also see it are listed beside the fuzz test."""
     for s in MATRIX.scenarios:
         if s.fuzz and s.faults:
-            assert all(t.startswith("test_fuzz_gate[") for t in s.expected), s.key
+            assert any(t.startswith("test_fuzz_gate[") for t in s.expected), s.key
