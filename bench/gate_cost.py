@@ -55,7 +55,7 @@ import httpx
 from benchlib import ROOT, emit, machine, median, python_env, reference_gateway
 from gateway_contracts.contract import load_contract
 from gateway_contracts.dialects import planned_requests
-from gateway_contracts.plan import PlannedRequest, first_pages
+from gateway_contracts.plan import MODELS_PATH, PlannedRequest, first_pages, unique_name
 
 REQUEST_TARGET = 1.1  # at most 1.1x the minimum
 WALL_TARGET = 2.0  # at most 2x the bare crawl
@@ -156,9 +156,22 @@ def crawl(url: str, contract_path: Path, api_key: str) -> int:
             return http.request(request.method, request.path, params=request.query or None, json=request.body,
                                 headers=headers)
 
-        # Catalog sizes are learnt from each catalog's first page, which is part of the plan.
-        totals = {page.query["gateway"]: send(page).json().get("total") for page in first_pages(contract)}
+        # Catalog sizes are learnt from each catalog's first page, which is part of the plan; the rows the samples
+        # are drawn from (searched ids, developers) from the catalogs' pages, and unique mode's size from its first.
+        firsts = {page.query["gateway"]: send(page).json() for page in first_pages(contract)}
+        totals = {name: body.get("total") for name, body in firsts.items()}
+        rows: dict[str, list[Any]] = {name: list(body.get("data") or []) for name, body in firsts.items()}
         for request in planned_requests(contract, totals, keyed=bool(api_key)):
+            if request not in sent:
+                answer = send(request)
+                gateway = request.query.get("gateway")
+                if request.path == MODELS_PATH and gateway in totals and "unique_models" not in request.query \
+                        and request.query.get("limit") == contract.max_limit and not request.read \
+                        and answer.status_code == 200:
+                    rows.setdefault(gateway, []).extend(answer.json().get("data") or [])
+                elif request.query.get("unique_models") == "true" and request.query.get("offset") == 0:
+                    totals[unique_name(gateway)] = answer.json().get("total")
+        for request in planned_requests(contract, totals, keyed=bool(api_key), rows=rows):
             if request not in sent:
                 send(request)
     return len(sent)

@@ -5,6 +5,10 @@ a baseline file with expiries): each entry names one code (`GC402`, `ST101`) at 
 `test_invalid_query_is_rejected[negative-offset]`, or a fuzzed operation such as `GET /v1/gateways/status`),
 optionally one gateway. Matching is per distinct failure: a test whose failures are all known is accepted; one
 with a known and a new failure still fails, naming only the new one. Pure: no pytest, no I/O, the date passed in.
+
+An entry may keep a fingerprint of what it accepted (`seen: {count, status, ids}`, written by the adoption
+command): a known failure whose evidence differs (a gateway under its floor going from 0 rows to 4, a partial fix
+or a partial new break) is still accepted, but the run says it changed, and `--strict-known` fails on it.
 """
 
 from __future__ import annotations
@@ -23,8 +27,19 @@ OPERATION = re.compile(r"^(GET|POST|PUT|PATCH|DELETE|HEAD|OPTIONS) (/\S*)$", re.
 SEEN, UNSEEN, NOT_RUN, EXPIRED = "seen", "no longer seen", "not checked", "expired"
 
 
+class SeenSpec(BaseModel):
+    """An entry's fingerprint of the failure it accepted: the count its message led with, the answer's status and
+    the ids its evidence named (what `Fingerprint.of` reads from a failure)."""
+
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+    count: int | None = None
+    status: int | None = None
+    ids: list[str] = Field(default_factory=list)
+
+
 class KnownFindingSpec(BaseModel):
-    """One `known_findings:` entry as written; every key but `gateway` is required."""
+    """One `known_findings:` entry as written; every key but `gateway` and `seen` is required."""
 
     model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
 
@@ -34,6 +49,7 @@ class KnownFindingSpec(BaseModel):
     reason: str = Field(min_length=1)
     ticket: str = Field(min_length=1)
     expires: date
+    seen: SeenSpec | None = None
 
     @field_validator("expires", mode="before")
     @classmethod
@@ -66,6 +82,7 @@ class KnownFinding:
     expires: date
     gateway: str | None = None
     line: int = 0
+    seen: Fingerprint | None = None  # what it accepted, when the entry keeps it
 
     @property
     def operation(self) -> str | None:
@@ -104,7 +121,9 @@ class KnownFinding:
 
 def from_specs(specs: Sequence[tuple[KnownFindingSpec, int]]) -> tuple[KnownFinding, ...]:
     return tuple(KnownFinding(code=s.code, where=s.where, reason=s.reason, ticket=s.ticket, expires=s.expires,
-                              gateway=s.gateway, line=line) for s, line in specs)
+                              gateway=s.gateway, line=line,
+                              seen=Fingerprint(s.seen.count, s.seen.status, tuple(s.seen.ids)) if s.seen else None)
+                 for s, line in specs)
 
 
 def duplicate(entries: Sequence[KnownFinding]) -> tuple[int, KnownFinding] | None:
@@ -137,6 +156,62 @@ class DistinctFailure:
     message: str = ""
     request: str = ""
     gateways: tuple[str, ...] = ()
+    evidence: tuple[str, ...] = ()  # the offending ids (a sample), as the finding names them
+
+
+_COUNT = re.compile(r"(?<![\w.])(\d[\d,]*)(?:\s+([a-z][\w-]*(?:\s+[a-z][\w-]*)?))?")
+_STATUS = re.compile(r"-> (\d{3})\b")
+_MORE = re.compile(r"^\(\+\d+ more\)$")
+
+
+@dataclass(frozen=True)
+class Fingerprint:
+    """What a failure showed, to tell whether a known one changed: the count its message leads with (`0` of
+    `0 distinct models, expected at least 5`), the HTTP status of the request that shows it, the ids it names."""
+
+    count: int | None = None
+    status: int | None = None
+    ids: tuple[str, ...] = ()
+    unit: str = field(default="", compare=False)  # the words after the count, to say what changed
+
+    @classmethod
+    def of(cls, failure: DistinctFailure) -> Fingerprint:
+        match = _COUNT.search(one_line(failure.message))
+        status = _STATUS.search(failure.request)
+        ids = tuple(sorted({e.strip("'") for e in failure.evidence if not _MORE.match(e)}))
+        return cls(int(match[1].replace(",", "")) if match else None, int(status[1]) if status else None, ids,
+                   (match[2] or "") if match else "")
+
+    def change_from(self, accepted: Fingerprint) -> str | None:
+        """How this differs from what an entry accepted, in a few words (`0 → 4 distinct models`); None when alike."""
+        parts = []
+        if accepted.count != self.count:
+            unit = f" {self.unit}" if self.unit else ""
+            parts.append(f"{_or_none(accepted.count)} → {_or_none(self.count)}{unit}")
+        if accepted.status != self.status:
+            parts.append(f"status {_or_none(accepted.status)} → {_or_none(self.status)}")
+        if set(accepted.ids) != set(self.ids):
+            gone, new = set(accepted.ids) - set(self.ids), set(self.ids) - set(accepted.ids)
+            parts.append(", ".join(filter(None, [f"{len(new)} new id(s) ({', '.join(sorted(new)[:3])})" if new else "",
+                                                 f"{len(gone)} id(s) gone ({', '.join(sorted(gone)[:3])})" if gone
+                                                 else ""])))
+        return "; ".join(parts) or None
+
+    def as_yaml(self) -> str:
+        """The entry's `seen:` value, one flow-style line."""
+        ids = ", ".join("'" + i.replace("'", "''") + "'" for i in self.ids)
+        return f"{{count: {_or_null(self.count)}, status: {_or_null(self.status)}, ids: [{ids}]}}"
+
+    def as_record(self) -> dict[str, Any]:
+        return {"count": self.count, "status": self.status, "ids": list(self.ids)}
+
+
+def _or_none(value: int | None) -> str:
+    return "none" if value is None else f"{value:,}"
+
+
+def _or_null(value: int | None) -> str:
+    return "null" if value is None else str(value)
 
 
 @dataclass(frozen=True)
@@ -151,6 +226,15 @@ class Judgement:
     def accepted(self) -> bool:
         """Every failure known (and at least one failure): the test is not a failure of this run."""
         return bool(self.known) and not self.new and not self.expired
+
+    def changes(self) -> list[tuple[KnownFinding, str]]:
+        """The entries whose accepted failure shows something else now, with what changed."""
+        found = []
+        for failure, entry in self.known:
+            change = Fingerprint.of(failure).change_from(entry.seen) if entry.seen is not None else None
+            if change:
+                found.append((entry, change))
+        return found
 
 
 def judge(entries: Iterable[KnownFinding], place: Place, failures: Sequence[DistinctFailure], today: date) -> Judgement:
@@ -174,14 +258,18 @@ class EntryOutcome:
     entry: KnownFinding
     status: str  # SEEN, UNSEEN, NOT_RUN, EXPIRED
     tests: tuple[str, ...] = ()  # where it was seen
+    changed: str | None = None  # seen, but not as the entry's fingerprint says (`0 → 4 distinct models`)
 
     def fails(self, strict: bool) -> bool:
-        return self.status == EXPIRED or (strict and self.status == UNSEEN)
+        return self.status == EXPIRED or (strict and (self.status == UNSEEN or bool(self.changed)))
 
     @property
     def line(self) -> str:
         """The summary's line for this entry."""
         e = self.entry
+        if self.status == SEEN and self.changed:
+            return (f"known, changed: {self.changed}: {e.label}: {e.reason} (seen in {', '.join(self.tests)}; "
+                    "`make known WRITE=1` records what it shows now)")
         if self.status == SEEN:
             return f"known: {e.label}: {e.reason} (seen in {', '.join(self.tests)})"
         if self.status == EXPIRED:
@@ -194,7 +282,8 @@ class EntryOutcome:
     def as_record(self) -> dict[str, Any]:
         e = self.entry
         return {"code": e.code, "where": e.where, "gateway": e.gateway, "reason": e.reason, "ticket": e.ticket,
-                "expires": e.expires.isoformat(), "status": self.status, "tests": list(self.tests)}
+                "expires": e.expires.isoformat(), "status": self.status, "tests": list(self.tests),
+                **({"changed": self.changed} if self.changed else {})}
 
 
 @dataclass
@@ -203,6 +292,7 @@ class Tally:
 
     seen: dict[str, list[str]] = field(default_factory=dict)  # entry key -> test names
     ran: list[Place] = field(default_factory=list)
+    changed: dict[str, str] = field(default_factory=dict)  # entry key -> what its failure shows differently
 
     def saw(self, key: str, test: str) -> None:
         tests = self.seen.setdefault(key, [])
@@ -218,7 +308,7 @@ def outcomes(entries: Iterable[KnownFinding], tally: Tally, today: date) -> list
         if entry.expired(today):
             result.append(EntryOutcome(entry, EXPIRED, tuple(tally.seen.get(entry.key, ()))))
         elif entry.key in tally.seen:
-            result.append(EntryOutcome(entry, SEEN, tuple(tally.seen[entry.key])))
+            result.append(EntryOutcome(entry, SEEN, tuple(tally.seen[entry.key]), tally.changed.get(entry.key)))
         elif any(entry.at(place) for place in tally.ran):
             result.append(EntryOutcome(entry, UNSEEN))
         else:
@@ -246,7 +336,7 @@ def short_request(request: str) -> str:
 
 
 def entry_yaml(code: str, where: str, expires: date, *, gateway: str | None = None, title: str = "",
-               note: str = "") -> str:
+               note: str = "", seen: Fingerprint | None = None) -> str:
     """One `known_findings:` list item as YAML text (for the adoption command): reason and ticket to fill."""
     def quote(value: str) -> str:
         return "'" + value.replace("'", "''") + "'"
@@ -256,4 +346,6 @@ def entry_yaml(code: str, where: str, expires: date, *, gateway: str | None = No
         lines.append(f"    gateway: {quote(gateway)}")
     lines += [f"    reason: {quote('TODO' + (': ' + note if note else ''))}", "    ticket: TODO",
               f"    expires: {expires.isoformat()}"]
+    if seen is not None:
+        lines.append(f"    seen: {seen.as_yaml()}")
     return "\n".join(lines)

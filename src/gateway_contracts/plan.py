@@ -160,8 +160,7 @@ def repeat_first_page(slug: str, limit: int) -> PlannedRequest:
 
 def unique_page(slug: str, limit: int) -> PlannedRequest:
     """The aggregate's first page in unique mode (`unique_models=true`): one row per model id."""
-    return PlannedRequest("GET", MODELS_PATH, (("gateway", slug), ("limit", limit), ("offset", 0),
-                                               ("unique_models", "true")))
+    return unique_walk_page(slug, 0, limit)
 
 
 def case_variant_page(slug: str) -> PlannedRequest:
@@ -233,3 +232,90 @@ def probe_requests(contract: Contract, listed: Mapping[str, Sequence[Any]], day:
     requests = [probe_request(model) for gateway in contract.gateways
                 for model in probe_sample(contract, gateway, listed.get(gateway.slug, ()), day)]
     return list(dict.fromkeys(requests))
+
+
+# -- the routes held to the catalog (invariants/agreement.py): samples, searches, unique pages, developers, aliases --
+# What the gate and the nightly run sample. The gate's searches are bounded per gateway (its required models it
+# lists and one more id, at most three; over all for the first of them); the nightly run reads more of each.
+SEARCH_EXTRA = {"gate": 1, "nightly": 5}
+SEARCH_CAP = {"gate": 3, "nightly": 8}
+DEVELOPER_SAMPLE = {"gate": 2, "nightly": 6}
+DEVELOPER_MAX_LIMIT = 1000  # the developer route's documented bound (limit 1..1000)
+ROOT_MODELS_PATH = "/models"  # the same handler as /v1/models (gatewayz-backend src/main.py)
+# Path segments the API routes elsewhere than the developer route (`/v1/models/search`, `/v1/models/unique`, ...):
+# never sampled as a developer.
+RESERVED_SEGMENTS = frozenset({"search", "unique", "trending", "low-latency", "batch-compare", "by-category"})
+
+
+def spread(values: Any, count: int) -> list[str]:
+    """`count` of the distinct non-empty strings among `values`, sorted and evenly spaced from the first (all of
+    them when fewer): the same catalog gives the same sample whatever order it was served in."""
+    ordered = sorted({v for v in values if isinstance(v, str) and v})
+    if count <= 0 or len(ordered) <= count:
+        return ordered if count > 0 else []
+    return [ordered[i * len(ordered) // count] for i in range(count)]
+
+
+def search_sample(ids: Any, required: tuple[str, ...] | list[str], *, suite: str = "gate") -> list[str]:
+    """The ids a gateway's searches look for: its required models it lists, then evenly spaced ids, bounded."""
+    listed = {i for i in ids if isinstance(i, str) and i}
+    chosen = [m for m in dict.fromkeys(required) if m in listed]
+    chosen += [m for m in spread(listed, SEARCH_EXTRA[suite]) if m not in chosen]
+    return chosen[:SEARCH_CAP[suite]]
+
+
+def searched_over_all(sample: list[str], *, suite: str = "gate") -> list[str]:
+    """Which of a gateway's sampled ids are searched for over all gateways too: the gate, the first."""
+    return sample[:1] if suite == "gate" else sample
+
+
+def developer_sample(ids: Any, *, suite: str = "gate") -> list[str]:
+    """Developers whose route is compared with the catalog: evenly spaced id prefixes (`org` of `org/model`),
+    lower-cased, each one plain path segment (letters, digits, `-_.`)."""
+    prefixes = {i.split("/", 1)[0].lower() for i in ids if isinstance(i, str) and "/" in i}
+    return spread((p for p in prefixes if p and p not in RESERVED_SEGMENTS
+                   and all(c.isalnum() or c in "-_." for c in p)), DEVELOPER_SAMPLE[suite])
+
+
+def search_request(q: str, gateway: str) -> PlannedRequest:
+    """A search for `q` within `gateway` (or `all`), at the largest page the API allows."""
+    return PlannedRequest("GET", SEARCH_PATH, (("q", q), ("gateway", gateway), ("limit", SEARCH_MAX_LIMIT)))
+
+
+def unique_name(slug: str) -> str:
+    """The key of the aggregate's unique-mode catalog among `totals` (its own `total`: one row per model)."""
+    return f"{slug}?unique_models=true"
+
+
+def unique_walk_page(slug: str, offset: int, limit: int) -> PlannedRequest:
+    return PlannedRequest("GET", MODELS_PATH, (("gateway", slug), ("limit", limit), ("offset", offset),
+                                               ("unique_models", "true")))
+
+
+def unique_pages(slug: str, total: int | None, limit: int, max_pages: int) -> list[PlannedRequest]:
+    """Every page of unique mode, as `walk_pages` for a catalog of `total` unique rows."""
+    pages = 1 if total is None or total <= 0 else min(math.ceil(total / limit), max_pages)
+    return [unique_walk_page(slug, index * limit, limit) for index in range(pages)]
+
+
+def developer_limit(max_limit: int) -> int:
+    return min(max_limit, DEVELOPER_MAX_LIMIT)
+
+
+def developer_page(developer: str, offset: int, limit: int) -> PlannedRequest:
+    return PlannedRequest("GET", f"{MODELS_PATH}/{quote(developer, safe='')}", (("limit", limit), ("offset", offset)))
+
+
+def developer_pages(developer: str, rows: int, limit: int) -> list[PlannedRequest]:
+    """The pages that list a developer's `rows` rows (at least the first)."""
+    return [developer_page(developer, offset, limit) for offset in range(0, max(rows, 1), limit)]
+
+
+def root_alias_page(slug: str, limit: int) -> PlannedRequest:
+    """The first page of `gateway=slug` through `/models`, the root alias of `/v1/models`."""
+    return PlannedRequest("GET", ROOT_MODELS_PATH, (("gateway", slug), ("limit", limit), ("offset", 0)))
+
+
+def default_gateway_page(limit: int) -> PlannedRequest:
+    """The first page of `/v1/models` without `gateway=`: the API's default, `all`."""
+    return PlannedRequest("GET", MODELS_PATH, (("limit", limit), ("offset", 0)))

@@ -21,8 +21,10 @@ from gateway_contracts import dialects, plan
 from gateway_contracts.contract import Contract, Gateway
 from gateway_contracts.data.exchange import Exchange
 from gateway_contracts.data.pages import Walk
+from gateway_contracts.invariants.agreement import belongs_to_developer, developer_body
 from gateway_contracts.invariants.registry import names_of, registry_names
 from gateway_contracts.net.client import GatewayClient
+from gateway_contracts.pager import walk as offset_walk
 from gateway_contracts.plan import InvalidQuery, PlannedRequest
 
 
@@ -92,8 +94,42 @@ class CatalogStore:
         first = self.walk(gateway).first
         return first, self.send(plan.repeat_first_page(gateway, self.contract.max_limit))
 
-    def unique_first_page(self, aggregate: str) -> Exchange:
-        return self.send(plan.unique_page(aggregate, self.contract.max_limit))
+    def unique_walk(self, aggregate: str) -> Walk:
+        """Every page of the aggregate in unique mode (`unique_models=true`), following its `next_offset`."""
+        key = (plan.unique_name(aggregate), self.contract.max_limit)
+        if key not in self._walks:
+            self._walks[key] = offset_walk(lambda offset, lim: self.send(plan.unique_walk_page(aggregate, offset, lim)),
+                                           limit=self.contract.max_limit, max_pages=self.contract.max_pages)
+        return self._walks[key]
+
+    # -- the routes held to the catalog (invariants/agreement.py) ---------------------------------------------
+
+    def search(self, q: str, gateway: str) -> Exchange:
+        return self.send(plan.search_request(q, gateway))
+
+    def developer_listing(self, developer: str, aggregate: str) -> tuple[list[Any], int | None, list[Exchange]]:
+        """Every page of `/v1/models/{developer}` that the catalog's rows of that developer fill: its rows, the
+        first page's `total`, and the exchanges (evidence). Stops at a page that is not a developer answer."""
+        limit = plan.developer_limit(self.contract.max_limit)
+        expected = sum(belongs_to_developer(r, developer) for r in self.walk(aggregate).rows)
+        rows: list[Any] = []
+        total: int | None = None
+        exchanges = []
+        for request in plan.developer_pages(developer, expected, limit):
+            exchange = self.send(request)
+            exchanges.append(exchange)
+            parsed = developer_body(exchange.json) if exchange.status == 200 and exchange.is_json else None
+            if parsed is None:
+                break
+            rows += parsed[0]
+            total = parsed[1] if total is None else total
+        return rows, total, exchanges
+
+    def root_alias_page(self, slug: str) -> Exchange:
+        return self.send(plan.root_alias_page(slug, self.contract.max_limit))
+
+    def default_gateway_page(self) -> Exchange:
+        return self.send(plan.default_gateway_page(self.contract.max_limit))
 
     def past_end(self, gateway: str) -> tuple[int, Exchange] | None:
         total = self.walk(gateway).total

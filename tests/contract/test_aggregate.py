@@ -8,7 +8,7 @@ from gateway_contracts.contract import Aggregate, Contract, Gateway
 from gateway_contracts.invariants import contents as inv
 from gateway_contracts.invariants import pagination
 from gateway_contracts.invariants.envelope import check_envelope
-from gateway_contracts.invariants.models import check_model_rows, check_unique_page
+from gateway_contracts.invariants.models import check_model_rows
 from gateway_contracts.invariants.responses import answered_json, within_budget
 from gateway_contracts.store import CatalogStore
 from gateway_contracts.verdict import holds
@@ -88,11 +88,3 @@ def test_same_request_same_page(catalogs: CatalogStore, aggregate: Aggregate) ->
     first, again = catalogs.same_request_again(aggregate.slug)
     holds(answered_json(again)
           or pagination.same_page_twice(first.json if first else None, again.json, request=again.describe()))
-
-
-@pytest.mark.severity("critical")
-def test_unique_models_list_each_id_once(catalogs: CatalogStore, aggregate: Aggregate) -> None:
-    """`unique_models=true` promises one row per model, with the gateways that serve it (a consumer keys rows
-    by id): its first page holds each id once, in the unique row's shape."""
-    page = catalogs.unique_first_page(aggregate.slug)
-    holds(answered_json(page) or check_unique_page(page.json, request=page.describe()))

@@ -50,6 +50,10 @@ KINDS: tuple[FindingKind, ...] = (
     FindingKind("GC207", "aggregate-unique-pairs", "Aggregate rows unique per gateway"),
     FindingKind("GC208", "registry", "Gateway registry"),
     FindingKind("GC209", "case-insensitive", "Gateway slug case-insensitive"),
+    FindingKind("GC210", "search-agreement", "Search agrees with the catalog"),
+    FindingKind("GC211", "unique-agreement", "Unique mode agrees with the flat catalog"),
+    FindingKind("GC212", "developer-agreement", "Developer route agrees with the catalog"),
+    FindingKind("GC213", "route-alias", "Route aliases serve the same catalog"),
     # model rows
     FindingKind("GC301", "model-row", "Model row is an object"),
     FindingKind("GC302", "model-id-format", "Model id format"),

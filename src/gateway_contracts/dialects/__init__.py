@@ -83,17 +83,25 @@ def lacks(contract: Contract, needs: Iterable[str]) -> frozenset[str]:
 
 
 def planned_requests(contract: Contract, totals: Mapping[str, int | None], *, keyed: bool,
+                     rows: Mapping[str, Sequence[Any]] | None = None,
                      listed: Mapping[str, Sequence[Any]] | None = None, day: date | None = None,
                      nightly: bool = False) -> list[PlannedRequest]:
     """The distinct requests a gate run of the contract tests sends (the dialect's plan; plan.py's builders).
 
     `totals`: catalog name -> `total` from its first page (absent or None: the page gave none, and only that
-    page is planned). `keyed`: GATEWAY_API_KEY is set, so the keyed chat probes run. The callable probe (a
-    sample of each gateway's listed models, keyed) is planned in a nightly or sign-off run (`nightly`), and in the
-    gate when the contract's `callable.gate` asks; it needs what each gateway lists (`listed`: slug -> ids, as
-    the walks read them, rows or ids) and the sample's date (`day`); an API without chat completions has none."""
-    requests = of(contract).planned_requests(contract, totals, keyed=keyed)
-    probing = (nightly or contract.callable_probe.gate) and of(contract).chats(contract)
+    page is planned). `keyed`: GATEWAY_API_KEY is set, so the keyed chat probes run. `rows`: catalog name -> the
+    rows its walk served, for the requests sampled from them (searches, developer pages; none without), the
+    gate's samples and, in a nightly run (`nightly`), the nightly's larger ones too.
+    The callable probe (a sample of each gateway's listed models, keyed) is planned in a nightly or sign-off run
+    (`nightly`), and in the gate when the contract's `callable.gate` asks; it needs what each gateway lists
+    (`listed`: slug -> ids, as the walks read them, rows or ids) and the sample's date (`day`); an API without
+    chat completions has none."""
+    dialect = of(contract)
+    requests = dialect.planned_requests(contract, totals, keyed=keyed)
+    if rows is not None:  # a nightly run reads the gate's samples and its own, larger ones
+        for suite in ("gate", "nightly") if nightly else ("gate",):
+            requests += dialect.agreement_requests(contract, rows, totals, suite=suite)
+    probing = (nightly or contract.callable_probe.gate) and dialect.chats(contract)
     if keyed and probing and listed is not None and day is not None:
         requests += plan.probe_requests(contract, listed, day)
     return distinct(requests)

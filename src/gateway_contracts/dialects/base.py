@@ -159,6 +159,12 @@ class Dialect(ABC):
         """The distinct requests a gate run of the contract tests sends, in a stable order (plan.py's builders).
         `totals`: catalog name -> `total` from its first page; `keyed`: the keyed probes run."""
 
+    def agreement_requests(self, contract: Contract, rows: Mapping[str, Sequence[Any]],
+                           totals: Mapping[str, int | None], *, suite: str = "gate") -> list[PlannedRequest]:
+        """The requests that hold other routes to the catalog (searches, unique pages, developer pages, route
+        aliases), sampled from the rows the walks served: catalog name -> its rows. None for an API without them."""
+        return []
+
     def selection(self, contract: Contract) -> str:
         """What the run checks, in the summary's words: its catalogs, and the aggregate when it is in."""
         count = len(contract.gateways)

@@ -60,6 +60,7 @@ from gateway_contracts.dialects.base import (
     distinct,
 )
 from gateway_contracts.dialects.starter_rules import Refused, bounds, header, required_of, scalar
+from gateway_contracts.invariants.agreement import belongs_to_developer
 from gateway_contracts.invariants.models import has_known_context
 from gateway_contracts.known_findings import KnownFindingSpec
 from gateway_contracts.pager import walk
@@ -398,6 +399,35 @@ class Gatewayz(Dialect):
             page = self.sdk_page or {}
             requests.append(plan.models_page(str(page["gateway"]), int(page["offset"]), int(page["limit"])))
         return distinct(requests)
+
+    def agreement_requests(self, contract: Contract, rows: Mapping[str, Sequence[Any]],
+                           totals: Mapping[str, int | None], *, suite: str = "gate") -> list[PlannedRequest]:
+        """The `suite`'s sample (plan.py; gate or nightly): per contracted gateway, searches within it for its
+        sampled ids and over all (the gate: for the first); with the aggregate, every page of unique mode, the
+        sampled developers' pages and the two route aliases (`/models`, no `gateway=`)."""
+        everywhere = contract.aggregate.slug if contract.aggregate is not None else WHOLE_LIST
+        requests: list[PlannedRequest] = []
+        for gateway in contract.gateways:
+            served = rows.get(gateway.slug)
+            if served is None:
+                continue
+            ids = [r.get("id") for r in served if isinstance(r, dict)]
+            sample = plan.search_sample(ids, gateway.required_models, suite=suite)
+            requests += [plan.search_request(model_id, gateway.slug) for model_id in sample]
+            requests += [plan.search_request(model_id, everywhere)
+                         for model_id in plan.searched_over_all(sample, suite=suite)]
+        if contract.aggregate is not None:
+            slug, limit = contract.aggregate.slug, contract.max_limit
+            requests += plan.unique_pages(slug, totals.get(plan.unique_name(slug)), limit, contract.max_pages)
+            aggregate_rows = rows.get(slug) or ()
+            ids = [r.get("id") for r in aggregate_rows if isinstance(r, dict)]
+            for developer in plan.developer_sample(ids, suite=suite):
+                count = sum(belongs_to_developer(r, developer) for r in aggregate_rows)
+                requests += plan.developer_pages(developer, count, plan.developer_limit(limit))
+            requests.append(plan.root_alias_page(slug, limit))
+            if slug == WHOLE_LIST:  # the API's default gateway
+                requests.append(plan.default_gateway_page(limit))
+        return requests
 
     def observe_and_render(self, client: Client, url: str, when: str,
                            document: str | None) -> tuple[str, list[str]]:

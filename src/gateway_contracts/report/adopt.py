@@ -5,6 +5,10 @@ failures (the JUnit property `finding`, `GC402 Invalid input ...`; older files: 
 become one entry each, at the test (contract tests) or the operation (fuzz tests), reason and ticket `TODO`, a
 short expiry. Printed as YAML to paste, or appended to the contract file keeping its comments (`--write`).
 A failure without a finding code (a crash) is not adoptable: it is named, not written.
+
+Each entry keeps what its failure showed (`seen: {count, status, ids}`, the JUnit property `finding_seen`), so
+a later run can say a known finding changed. For an entry already listed whose failure now shows something else
+(a known test of the run, or a failed one), the same command refreshes its `seen:` (`--write`) or says so.
 """
 
 from __future__ import annotations
@@ -17,11 +21,12 @@ from pathlib import Path
 
 from gateway_contracts.contract import ContractError, load_contract
 from gateway_contracts.data.kinds import UNREGISTERED_CODE, kind_of
-from gateway_contracts.known_findings import CODE, entry_yaml
+from gateway_contracts.known_findings import CODE, Fingerprint, KnownFinding, entry_yaml
 from gateway_contracts.report.junit import Case, read_junit
 
 DEFAULT_DAYS = 30
 FINDING_PROPERTY = "finding"
+SEEN_PROPERTY = "finding_seen"  # session/known_outcomes.py FINGERPRINT: `GC202 {"count": 0, "status": 200, "ids": []}`
 _CODE_IN_TEXT = re.compile(r"^- ((?:GC|ST)\d{3}) (.+?)(?: \(\d+ violations\))?$", re.M)
 KEY_LINE = re.compile(r"^known_findings\s*:")
 
@@ -35,6 +40,7 @@ class Candidate:
     code: str
     title: str
     where: str
+    seen: Fingerprint | None = None
 
     @property
     def key(self) -> str:
@@ -63,26 +69,83 @@ def candidates(cases: list[Case]) -> tuple[list[Candidate], list[str]]:
     found: list[Candidate] = []
     unadoptable: list[str] = []
     for case in cases:
-        if case.outcome not in ("failed", "error"):
+        if case.outcome not in ("failed", "error", "known"):
             continue
         where = case.operation if case.is_fuzz and case.operation else case.name
+        seen = fingerprints(case.props(SEEN_PROPERTY))
         codes = [tuple(v.split(" ", 1)) for v in case.props(FINDING_PROPERTY)]
         if not codes and case.is_fuzz:
             codes = [(m[1], m[2]) for m in _CODE_IN_TEXT.finditer(case.message)]
         if not codes:
             codes = [(kind_of(f.invariant).code, kind_of(f.invariant).title) for f in case.findings()]
         codes = [c for c in codes if CODE.match(c[0]) and c[0] not in (UNREGISTERED_CODE, "GC901")]
-        if not codes:
+        if not codes and case.outcome != "known":
             unadoptable.append(case.name)
         for code, *title in dict.fromkeys(codes):
-            candidate = Candidate(code, title[0] if title else "", where)
-            if candidate not in found:
+            candidate = Candidate(code, title[0] if title else "", where, seen.get(code))
+            if all(c.key != candidate.key for c in found):
                 found.append(candidate)
     return found, unadoptable
 
 
+def fingerprints(values: list[str]) -> dict[str, Fingerprint]:
+    """The `finding_seen` properties of a test: code -> its failure's fingerprint (the first of each code)."""
+    result: dict[str, Fingerprint] = {}
+    for value in values:
+        code, _, text = value.partition(" ")
+        try:
+            data = json.loads(text)
+            ids = tuple(str(i) for i in data.get("ids") or ())
+            result.setdefault(code, Fingerprint(data.get("count"), data.get("status"), ids))
+        except (ValueError, AttributeError):
+            continue
+    return result
+
+
+def refreshed(entries: tuple[KnownFinding, ...], found: list[Candidate]) -> list[tuple[KnownFinding, Fingerprint]]:
+    """Listed entries whose failure in the run shows something other than their `seen:` (or keep none yet)."""
+    by_key = {c.key: c for c in found if c.seen is not None}
+    pairs = []
+    for entry in entries:
+        candidate = by_key.get(f"{entry.code} {entry.where}")
+        if candidate is not None and candidate.seen is not None and candidate.seen != entry.seen:
+            pairs.append((entry, candidate.seen))
+    return pairs
+
+
+def refresh_in(contract_path: Path, updates: list[tuple[KnownFinding, Fingerprint]]) -> None:
+    """Write each entry's new `seen:` line in place (after its `expires:`, replacing an old one); the result
+    must load, or nothing is written."""
+    lines = contract_path.read_text(encoding="utf-8").splitlines()
+    for entry, seen in sorted(updates, key=lambda u: -u[0].line):
+        start = entry.line - 1  # the entry's first line (`- code: ...`)
+        indent = len(lines[start]) - len(lines[start].lstrip(" -"))
+        end = start + 1
+        while end < len(lines) and lines[end].strip() and not lines[end].lstrip().startswith("- ") \
+                and len(lines[end]) - len(lines[end].lstrip()) >= indent:
+            end += 1
+        block = [i for i in range(start, end) if lines[i].strip().removeprefix("- ").startswith("seen:")]
+        text = " " * indent + f"seen: {seen.as_yaml()}"
+        if block:
+            lines[block[0]] = text
+        else:
+            lines.insert(end, text)
+    _write_checked(contract_path, "\n".join(lines) + "\n")
+
+
+def _write_checked(contract_path: Path, new: str) -> None:
+    tmp = contract_path.with_name(f".{contract_path.name}.known-tmp")
+    tmp.write_text(new, encoding="utf-8")
+    try:
+        load_contract(tmp)
+    except ContractError as exc:
+        tmp.unlink()
+        raise AdoptError(f"not written, the result would not load: {exc}") from None
+    tmp.replace(contract_path)
+
+
 def render(found: list[Candidate], expires: date, *, header: bool) -> str:
-    items = [entry_yaml(c.code, c.where, expires, title=c.title) for c in found]
+    items = [entry_yaml(c.code, c.where, expires, title=c.title, seen=c.seen) for c in found]
     return ("known_findings:\n" if header else "") + "\n".join(items) + "\n"
 
 
@@ -107,14 +170,7 @@ def append_to(contract_path: Path, block: str) -> None:
             end -= 1
         items = block.split("\n", 1)[1] if block.startswith("known_findings:") else block
         new = "\n".join([*lines[:end], items.rstrip("\n"), *lines[end:]]) + "\n"
-    tmp = contract_path.with_name(f".{contract_path.name}.known-tmp")
-    tmp.write_text(new, encoding="utf-8")
-    try:
-        load_contract(tmp)
-    except ContractError as exc:
-        tmp.unlink()
-        raise AdoptError(f"not written, the result would not load: {exc}") from None
-    tmp.replace(contract_path)
+    _write_checked(contract_path, new)
 
 
 def adopt(reports: Path, run: str, contract_path: Path, *, days: int = DEFAULT_DAYS, write: bool = False,
@@ -127,10 +183,22 @@ def adopt(reports: Path, run: str, contract_path: Path, *, days: int = DEFAULT_D
     except ContractError as exc:
         raise AdoptError(str(exc)) from None
     have = {e.key for e in contract.known_findings}
+    known = [c for c in found if c.key in have]
+    found = [c for c in found if c.key in have or any(case.outcome in ("failed", "error") and c.where in
+                                                       (case.name, case.operation) for case in cases)]
     fresh = [c for c in found if c.key not in have]
     notes = []
-    if len(fresh) < len(found):
-        notes.append(f"{len(found) - len(fresh)} already listed in {contract_path}")
+    if known:
+        notes.append(f"{len(known)} already listed in {contract_path}")
+    updates = refreshed(contract.known_findings, known)
+    if updates:
+        changes = ", ".join(f"{e.key}: {_change(e, seen)}" for e, seen in updates)
+        if write:
+            refresh_in(contract_path, updates)
+            notes.append(f"{len(updates)} listed entries' seen: refreshed ({changes})")
+        else:
+            notes.append(f"{len(updates)} listed entries show something else now ({changes}): --write refreshes "
+                         "their seen:")
     if unadoptable:
         notes.append(f"not adoptable (no finding code: a crash or an infrastructure error): {', '.join(unadoptable)}")
     if not fresh:
@@ -144,6 +212,10 @@ def adopt(reports: Path, run: str, contract_path: Path, *, days: int = DEFAULT_D
         notes.insert(0, f"{len(fresh)} entries for run {run!r}: paste under known_findings in {contract_path} "
                      "(or --write), then fill in reason and ticket")
     return text, "; ".join(notes)
+
+
+def _change(entry: KnownFinding, seen: Fingerprint) -> str:
+    return (seen.change_from(entry.seen) if entry.seen is not None else None) or "first fingerprint"
 
 
 def _has_key(path: Path) -> bool:

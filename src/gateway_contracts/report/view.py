@@ -334,9 +334,12 @@ def _known_lines(record: Mapping[str, Any], cases: Sequence[Case]) -> list[Known
             label, _, message = value.partition(" :: ")
             seen_as.setdefault(label.split(" (ticket ", 1)[0], f"{case.name}: {message}")
     strict = bool(record.get("strict_known"))
+    # A seen entry whose failure shows something else than it accepted says what changed (and fails under strict).
     lines = [KnownLine(e["code"], e["where"] + (f" (gateway {e['gateway']})" if e.get("gateway") else ""),
-                       e["ticket"], e["expires"], e["reason"], e["status"], seen_as.get(_entry_key(e), ""),
-                       e["status"] == EXPIRED or (strict and e["status"] == UNSEEN))
+                       e["ticket"], e["expires"], e["reason"],
+                       e["status"] + (f", changed: {e['changed']}" if e.get("changed") else ""),
+                       seen_as.get(_entry_key(e), ""),
+                       e["status"] == EXPIRED or (strict and (e["status"] == UNSEEN or bool(e.get("changed")))))
              for e in record.get("known_findings") or []]
     if not lines:  # a run record from before known findings: what JUnit says
         for key, seen in seen_as.items():

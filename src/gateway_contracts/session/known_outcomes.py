@@ -10,6 +10,7 @@ Matching is pure (gateway_contracts/known_findings.py); this module only reads t
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import replace
 from datetime import UTC, date, datetime
@@ -21,6 +22,7 @@ from gateway_contracts.data.findings import Finding
 from gateway_contracts.known_findings import (
     DistinctFailure,
     EntryOutcome,
+    Fingerprint,
     Judgement,
     KnownFinding,
     Place,
@@ -38,6 +40,9 @@ OUTCOMES = pytest.StashKey[list[EntryOutcome]]()
 # JUnit properties: every distinct failure's code and title (the adoption command reads them), the entry that
 # accepted one (`<entry label>: <message>`), and an expired entry that would have.
 FINDING, KNOWN, KNOWN_EXPIRED = "finding", "known_finding", "known_expired"
+# Per distinct failure its fingerprint (`GC202 {"count": 0, ...}`: the adoption command writes it as the entry's
+# `seen:`), and per known entry whose failure shows something else than it accepted, what changed.
+FINGERPRINT, KNOWN_CHANGED = "finding_seen", "known_changed"
 SEP = " :: "  # between the entry's label and the failure's message in `known_finding`
 
 
@@ -61,7 +66,8 @@ def finding_failures(findings: Sequence[Finding]) -> list[DistinctFailure]:
     firsts: dict[str, Finding] = {}
     for finding in findings:
         firsts.setdefault(finding.code, finding)
-    return [DistinctFailure(code, f.kind.title, f.message, f.request or "") for code, f in firsts.items()]
+    return [DistinctFailure(code, f.kind.title, f.message, f.request or "", evidence=f.evidence)
+            for code, f in firsts.items()]
 
 
 def settle(item: pytest.Item, failures: Sequence[DistinctFailure], operations: Sequence[str | None] = ()) -> Judgement:
@@ -77,6 +83,9 @@ def settle(item: pytest.Item, failures: Sequence[DistinctFailure], operations: S
         judgement = judge(entries_of(item.config), place_of(item), failures, today())
     for failure in failures:
         item.user_properties.append((FINDING, f"{failure.code} {failure.title}"))
+        item.user_properties.append((FINGERPRINT, f"{failure.code} {json.dumps(Fingerprint.of(failure).as_record())}"))
+    for entry, change in judgement.changes():
+        item.user_properties.append((KNOWN_CHANGED, f"{entry.key}{SEP}{change}"))
     for failure, entry in judgement.known:
         message = ": ".join(filter(None, [one_line(failure.message), short_request(failure.request)]))
         item.user_properties.append((KNOWN, f"{entry.label}{SEP}{message}"))
@@ -89,8 +98,10 @@ def settle(item: pytest.Item, failures: Sequence[DistinctFailure], operations: S
 def accept(judgement: Judgement) -> None:
     """End the test as an xfail naming the entries (pytest, JUnit and Allure read it as expected to fail)."""
     __tracebackhide__ = True
+    changed = dict(judgement.changes())
     pytest.xfail("known finding: " + "; ".join(
-        f"{entry.label}: {entry.reason}" for entry in dict.fromkeys(e for _, e in judgement.known)))
+        (f"changed: {changed[entry]}: " if entry in changed else "") + f"{entry.label}: {entry.reason}"
+        for entry in dict.fromkeys(e for _, e in judgement.known)))
 
 
 def _allure_links(item: pytest.Item, judgement: Judgement) -> None:
@@ -133,6 +144,9 @@ class KnownFindings:
         for key, value in report.user_properties:
             if key == KNOWN:
                 self.tally.saw(str(value).split(" (ticket ", 1)[0], name)
+            elif key == KNOWN_CHANGED:
+                entry, _, change = str(value).partition(SEP)
+                self.tally.changed[entry] = change
         if report.when == "call":
             props = dict(report.user_properties)
             operation = name.split("[", 1)[1].rstrip("]") if report.nodeid.startswith("tests/fuzz/") and "[" in name \

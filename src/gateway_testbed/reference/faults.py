@@ -443,6 +443,59 @@ def _repeat_every_tenth(call: Call, rows: Rows, served: ServedCatalog) -> Rows:
     return PickRows(rows, [i for k in range(len(rows)) for i in ((k, k) if k % 10 == 0 else (k,))])
 
 
+# The provider caches search read before it read the catalog (R29): the four gateways of 2025-10.
+_LEGACY_SEARCH_CACHES = frozenset({"openrouter", "featherless", "deepinfra", "together"})
+UNIQUE_PAGE_CAP = 100
+
+
+def _search_legacy_caches(call: Call, rows: Rows, served: ServedCatalog) -> Rows:
+    """R29: search answers from the legacy provider caches only: rows of any other gateway are never found."""
+    if call.route != SEARCH:
+        return rows
+    return PickRows(rows, [i for i, row in enumerate(rows.iter_rows())
+                           if row.get("source_gateway") in _LEGACY_SEARCH_CACHES])
+
+
+def _unique_fallback(call: Call, rows: Rows, served: ServedCatalog) -> Rows:
+    """R30: unique mode of `all` falls back to one gateway's catalog (openrouter's ids) when its query fails."""
+    if call.route != LIST or not _unique_requested(call) or call.gateway.lower() != "all":
+        return rows
+
+    def openrouters(row: Row) -> bool:
+        providers = row.get("providers")
+        if isinstance(providers, list):  # the sparse shape's unique rows
+            return any(p.get("slug") == "openrouter" for p in providers)
+        return row.get("source_gateway") == "openrouter"
+
+    return PickRows(rows, [i for i, row in enumerate(rows.iter_rows()) if openrouters(row)])
+
+
+def _developer_drops_last(call: Call, rows: Rows, served: ServedCatalog) -> Rows:
+    """`/v1/models/{developer}` reads a listing one row short: the developer's last row (and its count) missing."""
+    if call.route != DEVELOPER or len(rows) == 0:
+        return rows
+    return PickRows(rows, list(range(len(rows) - 1)))
+
+
+def _repeat_past_the_cap(call: Call, rows: Rows, served: ServedCatalog) -> Rows:
+    """D2 where one capped page does not show it: past the first 100 unique rows, every tenth is served twice."""
+    if call.route != LIST or not _unique_requested(call):
+        return rows
+    return PickRows(rows, [i for k in range(len(rows))
+                           for i in ((k, k) if k >= UNIQUE_PAGE_CAP and k % 10 == 0 else (k,))])
+
+
+def _cap_unique_page(env: dict[str, Any], call: Call, target: Target) -> None:
+    """Unique-mode pages hold at most 100 rows, whatever `limit` says; `has_more` and `next_offset` follow."""
+    data = env.get("data")
+    if not _unique_requested(call) or not isinstance(data, r.RawList) or len(data.items) <= UNIQUE_PAGE_CAP:
+        return
+    env["data"] = r.RawList(data.items[:UNIQUE_PAGE_CAP])
+    env["returned"] = UNIQUE_PAGE_CAP
+    env["has_more"] = call.offset + UNIQUE_PAGE_CAP < env["total"]
+    env["next_offset"] = call.offset + UNIQUE_PAGE_CAP if env["has_more"] else None
+
+
 def _rotate_per_read(call: Call, rows: Rows, served: ServedCatalog) -> Rows:
     """`gateway=all`: the n-th read of a URL starts n rows later (wrapping), as a rebuilt catalog reorders."""
     if call.route != LIST or call.gateway.lower() != "all":
@@ -859,6 +912,33 @@ _ALL_FAULTS += (
         "D2",
         "unique_models=true serves every tenth row twice",
         request=RequestChange(rows=_repeat_every_tenth),
+    ),
+    Fault(
+        "unique-page-cap",
+        "D2",
+        "unique_models=true pages hold at most 100 rows (has_more and next_offset follow), and past the first 100 "
+        "rows every tenth is served twice: the first page alone looks clean",
+        request=RequestChange(rows=_repeat_past_the_cap),
+        response=ResponseChange(envelope=_cap_unique_page),
+    ),
+    Fault(
+        "unique-fallback",
+        "R30",
+        "unique_models=true on all serves a fallback: only the rows of ids openrouter serves",
+        request=RequestChange(rows=_unique_fallback),
+    ),
+    Fault(
+        "search-stale-subset",
+        "R29",
+        "/v1/models/search answers from the legacy provider caches (openrouter, featherless, deepinfra, together) "
+        "only: any other gateway's rows are never found",
+        request=RequestChange(rows=_search_legacy_caches),
+    ),
+    Fault(
+        "developer-missing-rows",
+        "-",
+        "/v1/models/{developer} lists each developer's rows but the last (total counts what it lists)",
+        request=RequestChange(rows=_developer_drops_last),
     ),
     Fault(
         "gateway-echo-other",

@@ -83,7 +83,7 @@ def test_a_nightly_run_calls_at_most_the_budget_and_the_healthy_gateway_passes(t
         assert 1 <= summary["sampled"] <= BUDGET
         assert summary["cover_days"] >= 1  # the rotation calls the whole catalog within that many nights
     by_path = Counter({p: n - before["by_path"].get(p, 0) for p, n in after["by_path"].items()})
-    plan = planned_requests(contract, totals, keyed=True, listed=ids, day=DAY, nightly=True)
+    plan = planned_requests(contract, totals, keyed=True, rows=ids, listed=ids, day=DAY, nightly=True)
     sdk = sdk_requests(contract, keyed=True)
     probe = probe_requests(contract, ids, DAY)
     # The chat calls: the gate's (unkeyed, contracted models, the SDK's) plus the probe's, each sent once.

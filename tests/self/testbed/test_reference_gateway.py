@@ -487,6 +487,10 @@ BIG = {"featherless", "huggingface", "hug", "all"}  # more than 500 rows
 
 # fault -> probes it may change (anything else must answer exactly as the healthy gateway does)
 TOUCHES: dict[str, set[str]] = {
+    "search-stale-subset": set(),  # q=gpt-4o over `all` hits legacy-cache rows only (test_search_stale_subset)
+    "developer-missing-rows": {"developer"},
+    "unique-fallback": set(),  # unique mode only, which no probe reads
+    "unique-page-cap": set(),
     "hf-rename-404": {"huggingface", "hug", "chat-arch"},
     "catalog-routes-missing": CATALOG,
     "alias-broken": {"hug"},
@@ -587,7 +591,8 @@ def test_fault_changes_only_what_it_names(fault: str, healthy_snapshots: dict[st
     assert changed or fault in {"negative-offset-accepted", "limit-out-of-range-500", "slow-gateway",
                                 "search-500-on-combo", "undocumented-status", "search-bounds-unchecked",
                                 "provider-filter-ignored", "unique-duplicate-ids", "unstable-order",
-                                "health-gated-flap", "chat-listed-502"}
+                                "health-gated-flap", "chat-listed-502",
+                                "unique-fallback", "unique-page-cap", "search-stale-subset"}
 
 
 def test_chat_listed_502_fails_a_part_of_groqs_listed_models_only() -> None:
@@ -1062,3 +1067,42 @@ def test_suite_refuses_a_shape_or_fault_in_one_line(shape: str, fault: str, mess
     assert proc.status == 6, proc.stdout[-2000:] + proc.stderr[-2000:]
     assert message in proc.stdout + proc.stderr
     assert "Traceback" not in proc.stdout + proc.stderr
+
+
+# -- routes that disagree with the catalog (R29, R30) --------------------------------------------------------
+
+
+def test_search_stale_subset_finds_no_row_of_a_newer_gateway() -> None:
+    with client_for() as healthy, client_for("search-stale-subset") as c:
+        groq_id = page(healthy, "groq", limit=1).json()["data"][0]["id"]
+        search = {"q": groq_id, "gateway": "groq", "limit": 100}
+        assert groq_id in [r["id"] for r in healthy.get("/v1/models/search", params=search).json()["data"]]
+        assert c.get("/v1/models/search", params=search).json()["data"] == []
+        legacy = {"q": page(healthy, "openrouter", limit=1).json()["data"][0]["id"], "gateway": "openrouter"}
+        assert c.get("/v1/models/search", params=legacy).json()["data"] == healthy.get(
+            "/v1/models/search", params=legacy).json()["data"]  # a legacy gateway's rows are still found
+
+
+def test_unique_fallback_serves_only_openrouters_ids() -> None:
+    with client_for() as healthy, client_for("unique-fallback") as c:
+        unique = page(c, limit=1000, unique_models="true").json()
+        assert unique["total"] < page(healthy, limit=1, unique_models="true").json()["total"]
+        assert {r["source_gateway"] for r in unique["data"]} == {"openrouter"}
+        assert page(c, limit=5).json()["total"] == page(healthy, limit=5).json()["total"]  # the flat `all` intact
+
+
+def test_unique_page_cap_pages_100_rows_and_repeats_only_past_them() -> None:
+    with client_for("unique-page-cap") as c:
+        first = page(c, limit=1000, unique_models="true").json()
+        assert (first["returned"], first["has_more"], first["next_offset"]) == (100, True, 100)
+        assert len({r["id"] for r in first["data"]}) == 100
+        second = page(c, limit=1000, offset=100, unique_models="true").json()["data"]
+        assert len({r["id"] for r in second}) < len(second)
+
+
+def test_developer_missing_rows_lists_one_row_less() -> None:
+    with client_for() as healthy, client_for("developer-missing-rows") as c:
+        full = healthy.get("/v1/models/openai").json()
+        short = c.get("/v1/models/openai").json()
+        assert [r["id"] for r in short["models"]] == [r["id"] for r in full["models"]][:-1]
+        assert short["total"] == full["total"] - 1

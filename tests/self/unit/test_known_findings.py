@@ -15,6 +15,7 @@ from gateway_contracts.known_findings import (
     SEEN,
     UNSEEN,
     DistinctFailure,
+    Fingerprint,
     KnownFinding,
     Place,
     Tally,
@@ -315,3 +316,102 @@ def test_signoff_says_ready_with_known_findings(tmp_path: Path) -> None:
     assert expired.reasons[0].startswith("known finding expired: GC402 test_invalid_query_is_rejected")
     unseen = build_view(_record(1, UNSEEN, strict=True), cases, [])
     assert unseen.reasons[0].endswith("remove the entry")
+
+
+# -- known findings see change: the fingerprint of what an entry accepted -------------------------------
+
+FLOOR = "test_gateway_count_within_bounds[groq]"
+
+
+def floor_failure(count: int, ids: tuple[str, ...] = ()) -> DistinctFailure:
+    return DistinctFailure("GC202", "Model count floor", f"{count} rows, expected at least 15",
+                   "GET http://127.0.0.1:9/v1/models?gateway=groq&limit=1000&offset=0 -> 200 in 0.01 s", evidence=ids)
+
+
+def test_a_fingerprint_reads_the_count_the_status_and_the_ids() -> None:
+    seen = Fingerprint.of(floor_failure(1204, ("'b/x'", "'a/y'", "(+3 more)")))
+    assert (seen.count, seen.status, seen.ids, seen.unit) == (1204, 200, ("a/y", "b/x"), "rows")
+    assert Fingerprint.of(DistinctFailure("GC202", "t", "1,204 distinct models, expected at least 2,000")).count == 1204
+    assert Fingerprint.of(DistinctFailure("ST101", "t", "Server error")) == Fingerprint(None, None, ())
+
+
+def test_a_known_finding_going_from_0_to_4_rows_is_reported_changed() -> None:
+    accepted = KnownFinding("GC202", FLOOR, "groq empty", "GW-9", date(2027, 1, 31), seen=Fingerprint(0, 200, ()))
+    place = Place(FLOOR)
+    same = judge([accepted], place, [floor_failure(0)], TODAY)
+    assert same.accepted
+    assert same.changes() == []
+    partial = judge([accepted], place, [floor_failure(4)], TODAY)
+    assert partial.accepted  # still known: the run goes on, and says it changed
+    assert partial.changes() == [(accepted, "0 → 4 rows")]
+    tally = Tally(ran=[place], changed={accepted.key: "0 → 4 rows"})
+    tally.saw(accepted.key, FLOOR)
+    [outcome] = outcomes([accepted], tally, TODAY)
+    assert outcome.line.startswith("known, changed: 0 → 4 rows: GC202 test_gateway_count_within_bounds[groq]")
+    assert not outcome.fails(strict=False)
+    assert outcome.fails(strict=True)  # --strict-known fails on it
+    assert outcome.as_record()["changed"] == "0 → 4 rows"
+
+
+def test_a_changed_status_or_new_ids_are_changes_and_an_entry_without_seen_has_none() -> None:
+    accepted = Fingerprint(3, 200, ("a/x",))
+    assert Fingerprint(3, 500, ("a/x",)).change_from(accepted) == "status 200 → 500"
+    assert Fingerprint(3, 200, ("a/x", "b/y")).change_from(accepted) == "1 new id(s) (b/y)"
+    bare = KnownFinding("GC202", FLOOR, "r", "t", date(2027, 1, 31))
+    assert judge([bare], Place(FLOOR), [floor_failure(4)], TODAY).changes() == []
+
+
+def test_seen_is_a_contract_key_of_an_entry(tmp_path: Path) -> None:
+    contract = parse_contract(BASE + ENTRY + "    seen: {count: 0, status: 200, ids: ['a/b']}\n", PATH)
+    assert contract.known_findings[0].seen == Fingerprint(0, 200, ("a/b",))
+    assert "seen.colour" in _error(BASE + ENTRY + "    seen: {colour: red}\n")
+
+
+SEEN_JUNIT = """<?xml version="1.0" encoding="utf-8"?><testsuites><testsuite name="pytest">
+<testcase classname="tests.contract.test_gateways" name="test_gateway_count_within_bounds[groq]">
+ <properties><property name="finding" value="GC202 Model count floor"/>
+ <property name="finding_seen" value='GC202 {"count": COUNT, "status": 200, "ids": []}'/>KNOWN</properties>
+ OUTCOME</testcase>
+</testsuite></testsuites>
+"""
+
+
+def _seen_run(tmp_path: Path, count: int, *, known: bool) -> Path:
+    reports = tmp_path / "reports"
+    reports.mkdir(exist_ok=True)
+    text = SEEN_JUNIT.replace("COUNT", str(count))
+    text = text.replace("KNOWN", '<property name="known_finding" value="GC202 x (ticket GW-9, expires 2027-01-31)"/>'
+                        if known else "")
+    text = text.replace("OUTCOME", '<skipped type="pytest.xfail" message="known"/>' if known
+                        else '<failure message="x">[count-floor] 0 rows</failure>')
+    (reports / "junit-gate.xml").write_text(text, encoding="utf-8")
+    return reports
+
+
+def test_make_known_writes_seen_then_refreshes_it_when_the_finding_changes(tmp_path: Path) -> None:
+    contract = tmp_path / "c.yaml"
+    contract.write_text(BASE + "# the floor\n", encoding="utf-8")
+    adopt(_seen_run(tmp_path, 0, known=False), "gate", contract, write=True, today=TODAY)
+    [entry] = load_contract(contract).known_findings
+    assert entry.seen == Fingerprint(0, 200, ())
+    # The next run: the known test shows 4 rows. Without --write it says so; with it, `seen:` follows.
+    reports = _seen_run(tmp_path, 4, known=True)
+    text, note = adopt(reports, "gate", contract, today=TODAY)
+    assert text == ""
+    assert "show something else now (GC202 test_gateway_count_within_bounds[groq]: 0 → 4)" in note
+    adopt(reports, "gate", contract, write=True, today=TODAY)
+    written = contract.read_text(encoding="utf-8")
+    assert written.count("seen:") == 1
+    assert "# the floor" in written
+    assert load_contract(contract).known_findings[0].seen == Fingerprint(4, 200, ())
+
+
+def test_the_signoff_report_says_a_known_finding_changed(tmp_path: Path) -> None:
+    junit = tmp_path / "j.xml"
+    junit.write_text(KNOWN_JUNIT, encoding="utf-8")
+    record = _record(strict=True)
+    record["known_findings"][0]["changed"] = "0 → 4 rows"  # type: ignore[index]
+    view = build_view(record, read_junit(junit), [])
+    assert view.known[0].status == "seen, changed: 0 → 4 rows"
+    assert view.known[0].fails  # under --strict-known
+    assert "seen, changed: 0 → 4 rows (fails the run)" in render_markdown(view)
