@@ -79,7 +79,8 @@ class CallableSpec(Strict):
     nightly and sign-off runs (docs/contract-file.md, "Listed means callable")."""
 
     budget: int = Field(default=DEFAULT_CALLABLE_BUDGET, ge=0)  # chat calls per run, per gateway; 0: no probe
-    min_share: float = Field(default=1.0, ge=0, le=1)  # least callable share of a gateway's sample
+    # least callable share of a gateway's sample: the default of each gateway's (group's) `min_callable_share`
+    min_share: float = Field(default=1.0, ge=0, le=1)
     gate: bool = False  # the pre-deploy gate probes too (it does not unless asked: each call costs)
 
 
@@ -140,6 +141,8 @@ class Gateway:
     count_drop_tolerance: float
     # Share of rows whose context_length is missing, null or 0 ("unknown"); 1.0: not checked.
     max_unknown_context_share: float = 1.0
+    # Least callable share of its sample of listed models (`min_callable_share`, else `callable.min_share`).
+    min_callable_share: float = 1.0
 
     @property
     def names(self) -> tuple[str, ...]:

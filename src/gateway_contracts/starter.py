@@ -19,13 +19,15 @@ import os
 import shutil
 import sys
 import tempfile
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, date, datetime
 from pathlib import Path
 
+import yaml
+
 from gateway_contracts import dialects, exitcodes
 from gateway_contracts.contract import ContractError, load_contract, parse_contract
-from gateway_contracts.contract_model import DEFAULT_CALLABLE_BUDGET
+from gateway_contracts.contract_model import DEFAULT_CALLABLE_BUDGET, Loader
 from gateway_contracts.dialects.starter_rules import Refused, callable_bound
 from gateway_contracts.invariants.callable import Outcome, Share, classify
 from gateway_contracts.net.client import ClientSettings, GatewayClient
@@ -121,12 +123,15 @@ def compare_block() -> str:
 
 
 def observe_callable(client: GatewayClient, text: str, day: date) -> tuple[str, list[str]]:
-    """The starter contract's `callable:` block: with a key, each gateway's sample of listed models called once
-    (the nightly's probe, through the same client: the catalogs come from its memory, already walked), and
-    `min_share` from the lowest share observed (starter_rules.callable_bound); without one, a comment."""
+    """The starter contract's callable bounds: with a key, each gateway's sample of listed models called once (the
+    nightly's probe, through the same client: the catalogs come from its memory, already walked); each gateway
+    with a counted share gets its own `min_callable_share` from it, and `callable.min_share` (the default, for
+    a gateway with nothing counted) comes from the lowest (starter_rules.callable_bound); without one, a
+    comment."""
     # Read as the run will read it; its OpenAPI document is the shipped one (copied beside the file later).
     contract = parse_contract(text, shipped_documents() / "observed.yaml")
-    if not dialects.of(contract).chats(contract):
+    dialect = dialects.of(contract)
+    if not dialect.chats(contract):
         return text, []  # an API without chat completions (the anthropic dialect): nothing to probe
     head = ["", "callable:                         # listed means callable: a sample of each catalog answers chat",
             f"  budget: {DEFAULT_CALLABLE_BUDGET:<24}# chat calls per nightly run and gateway"]
@@ -139,19 +144,45 @@ def observe_callable(client: GatewayClient, text: str, day: date) -> tuple[str, 
         calls = [classify(m, e, r.body) for m, r, e in store.probe_calls(gateway, day)]
         shares.append(Share(gateway.slug, tuple(calls), 1.0, day.isoformat()))
     bound = callable_bound([s.share for s in shares])
-    seen = ", ".join(f"{s.gateway} {s.share:.0%} of {s.counted}" for s in shares if s.share is not None)
-    if len(seen) > 300:  # a long registry: the lowest shares, the rest counted
-        lowest = sorted((s for s in shares if s.share is not None), key=lambda s: (s.share, s.gateway))
-        seen = ", ".join(f"{s.gateway} {s.share:.0%} of {s.counted}" for s in lowest[:5]) + \
-            f" (lowest; {len(lowest)} gateways observed)"
     if bound is None:
         block = [*head, "  # min_share: not observed (no sampled model's answer counted): the default 1.0 applies", ""]
         return text + "\n".join(block), []
-    lines = [*head, f"  min_share: {bound:<21}# observed {day.isoformat()}: {seen}", ""]
+    lowest = min((s for s in shares if s.share is not None), key=lambda s: (s.share, s.gateway))
+    own = {s.gateway: f"min_callable_share: {callable_bound([s.share])}  # observed {len(s.of(Outcome.CALLABLE))} of "
+                      f"{s.counted} sampled answered chat ({s.share:.0%})" for s in shares if s.share is not None}
+    if dialect.catalogs_key is not None:
+        text = with_catalog_keys(text, dialect.catalogs_key, own)
+    lines = [*head, f"  min_share: {bound:<21}# the default; observed {day.isoformat()}: the lowest, {lowest.gateway} "
+                    f"{lowest.share:.0%} of {lowest.counted}", ""]
     notes = [f"{s.gateway}: {len(s.of(Outcome.FAILED))} of {s.counted} sampled listed models did not answer chat: "
              + ", ".join(f"{c.model} ({c.reason})" for c in s.of(Outcome.FAILED))
              for s in shares if s.of(Outcome.FAILED)]
     return text + "\n".join(lines), notes
+
+
+def with_catalog_keys(text: str, block: str, extra: Mapping[str, str]) -> str:
+    """`text` (a starter contract as a dialect wrote it: block mappings, a key per line) with one more key line
+    at the end of each named catalog's entry under the top-level `block`, indented as its other keys."""
+    root = yaml.compose(text, Loader=Loader)
+    lines = text.split("\n")
+    catalogs = next((v for k, v in root.value if k.value == block), None) if isinstance(root, yaml.MappingNode) \
+        else None
+    inserts: dict[int, list[str]] = {}
+    for key, value in catalogs.value if isinstance(catalogs, yaml.MappingNode) else ():
+        if key.value not in extra or not isinstance(value, yaml.MappingNode) or not value.value:
+            continue
+        end = value.value[-1][1].end_mark.line + 1  # after its last value's line ...
+        while end < len(lines) and lines[end].strip() and _indent(lines[end]) > key.start_mark.column:
+            end += 1  # ... and the comment lines still inside the entry
+        indent = " " * value.value[0][0].start_mark.column
+        inserts.setdefault(end, []).append(indent + extra[key.value])
+    for at in sorted(inserts, reverse=True):
+        lines[at:at] = inserts[at]
+    return "\n".join(lines)
+
+
+def _indent(line: str) -> int:
+    return len(line) - len(line.lstrip(" "))
 
 
 def _write(output: Path, text: str, document: str | None, notes: Sequence[str]) -> int:

@@ -27,7 +27,8 @@ def test_listed_models_answer_chat(catalogs: CatalogStore, contract: Contract, p
         pytest.skip("callable.budget is 0 in the contract: no listed model is called")
     calls = [classify(model, exchange, request.body)
              for model, request, exchange in catalogs.probe_calls(probed_gateway, probe_day)]
-    probe = Share(probed_gateway.slug, tuple(calls), spec.min_share, probe_day.isoformat(),
+    # The gateway's own bound (`min_callable_share`), else the contract's `callable.min_share`.
+    probe = Share(probed_gateway.slug, tuple(calls), probed_gateway.min_callable_share, probe_day.isoformat(),
                   catalogs.probe_cover_days(probed_gateway))
     report_fact("callable", probed_gateway.slug, probe.summary())  # the sign-off report's section (record key)
     if probe.share is None:

@@ -90,6 +90,9 @@ class Dialect(ABC):
     optional: ClassVar[frozenset[str]] = frozenset()  # those a contract may opt into (`capabilities` says when)
     own_keys: ClassVar[tuple[str, ...]]  # top-level keys only this dialect's files have (named in errors)
     unit: ClassVar[str]  # what a contracted catalog is called in the run summary and by init: gateway, group
+    # The top-level key whose entries are the contracted catalogs (`gateways`, `groups`): `init` adds a catalog's
+    # own observed bounds to its entry there. None: the file has no per-catalog entries.
+    catalogs_key: ClassVar[str | None] = None
     # The shipped consumer OpenAPI document a starter contract names (None: the dialect ships none, and its
     # starter contract names none: the fuzz tests then skip saying so).
     init_document: ClassVar[str | None] = None

@@ -85,6 +85,7 @@ class GatewaySpec(Bounded):
     max_unpriced_share: float | None = Field(default=None, ge=0, le=1)
     max_unknown_context_share: float | None = Field(default=None, ge=0, le=1)
     count_drop_tolerance: float | None = Field(default=None, ge=0, le=1)
+    min_callable_share: float | None = Field(default=None, ge=0, le=1)  # default: `callable.min_share`
 
     @field_validator("id_pattern")
     @classmethod
@@ -156,6 +157,9 @@ def _resolve(model: _ContractModel, source: Source) -> Contract:
             max_unknown_context_share=(
                 spec.max_unknown_context_share if spec.max_unknown_context_share is not None
                 else d.max_unknown_context_share
+            ),
+            min_callable_share=(
+                spec.min_callable_share if spec.min_callable_share is not None else model.callable.min_share
             ),
         )
         for slug, spec in model.gateways.items()
@@ -321,6 +325,7 @@ class Gatewayz(Dialect):
                                                   SPEC_ROUTE, DEVELOPER_ROUTE, NOT_PRICED, CHAT, OPENAI_SDK})
     own_keys: ClassVar[tuple[str, ...]] = ("gateways", "aggregate", "pagination", "registry")
     unit: ClassVar[str] = "gateway"
+    catalogs_key: ClassVar[str | None] = "gateways"
     init_document: ClassVar[str] = "gatewayz-api.openapi.json"
     # Gatewayz answers a bare `GET /v1/models` with its documented default page.
     sdk_page: ClassVar[Mapping[str, Any] | None] = {"gateway": "all", "limit": 100, "offset": 0}

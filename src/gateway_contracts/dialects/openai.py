@@ -100,6 +100,7 @@ class GroupSpec(Bounded):
     required_models: list[str] = Field(default_factory=list)
     latency_budget_s: float | None = Field(default=None, gt=0)
     count_drop_tolerance: float | None = Field(default=None, ge=0, le=1)
+    min_callable_share: float | None = Field(default=None, ge=0, le=1)  # default: `callable.min_share`
 
     @model_validator(mode="after")
     def _one_rule(self) -> GroupSpec:
@@ -179,6 +180,9 @@ def _resolve(model: _OpenAIContractModel, source: Source) -> Contract:
             max_unpriced_share=1.0,
             count_drop_tolerance=(
                 spec.count_drop_tolerance if spec.count_drop_tolerance is not None else d.count_drop_tolerance
+            ),
+            min_callable_share=(
+                spec.min_callable_share if spec.min_callable_share is not None else model.callable.min_share
             ),
         )
         for name, spec in model.groups.items()
@@ -314,6 +318,7 @@ class OpenAI(Dialect):
     optional: ClassVar[frozenset[str]] = frozenset({RETRIEVE})
     own_keys: ClassVar[tuple[str, ...]] = ("groups", "models")
     unit: ClassVar[str] = "group"  # the groups of the one list
+    catalogs_key: ClassVar[str | None] = "groups"
     init_document: ClassVar[str] = "openai-models.openapi.json"
     sdk_page: ClassVar[Mapping[str, Any] | None] = None  # no pagination: a bare GET lists the whole list
     fuzz_routes: ClassVar[Mapping[tuple[str, str], tuple[str, ...]]] = {

@@ -4,8 +4,9 @@ writer: every number is derived from an observed count by one rule, stated in th
 - floor (`min_models`, distinct ids) = 70 % of the observed distinct ids, rounded down; ceiling (`max_models`,
   rows) = 3x the observed rows, rounded up: a drop of a third, or a duplication blow-up, fails.
 - models that must not vanish: the first two ids a catalog listed (that the aggregate lists too, when read).
-- listed means callable (`callable.min_share`, written by starter.py when init has a key): the lowest callable
-  share observed in a gateway's sample, less 10 points, rounded down to 5 %.
+- listed means callable (written by starter.py when init has a key): a gateway's own `min_callable_share` = the
+  callable share observed in its sample, less 10 points, rounded down to 5 % (none when nothing was counted);
+  the default `callable.min_share` = the lowest of them by the same rule.
 - unknown context lengths (missing, null or 0): bounded only if the target serves context lengths at all; the
   bound is 25 %, raised per gateway to its observed share + 10 points (rounded up to 5 %) when that share is
   partial; a gateway where every row is unknown keeps 25 %: a whole catalog without context lengths is the
@@ -68,8 +69,9 @@ def context_bound(share: float | None) -> float | None:
 
 
 def callable_bound(shares: Sequence[float | None]) -> float | None:
-    """`callable.min_share` from the observed shares: the lowest, less 10 points, rounded down to 5 % (None: no
-    share observed, the default applies)."""
+    """A least callable share from observed shares (one gateway's: its `min_callable_share`; every gateway's:
+    `callable.min_share`): the lowest, less 10 points, rounded down to 5 %, at least 0 (None: no share observed,
+    the default applies)."""
     observed = [s for s in shares if s is not None]
     if not observed:
         return None
@@ -94,8 +96,9 @@ def header(url: str, when: str, dialect: str) -> list[str]:
         f"#   required_models           = the first {REQUIRED_PER_GATEWAY} ids each listed (that `all` lists too):",
         "#                               replace them with the models your product depends on;",
         "#   chat.models               = none: add the models your product chats with;",
-        f"#   callable.min_share        = the lowest share of sampled models that chat, less {CALLABLE_MARGIN:.0%},",
-        "#                               rounded down to 5 % (with a key only: a nightly's probe, max_tokens 1).",
+        f"#   min_callable_share        = a catalog's share of sampled models that chat, less {CALLABLE_MARGIN:.0%},",
+        "#                               rounded down to 5 % (with a key only: a nightly's probe, max_tokens 1);",
+        "#   callable.min_share        = the same from the lowest share: the default of a catalog without its own;",
         "# The counts observed are in the comments. docs/contract-file.md documents every key.",
     ]
 

@@ -131,7 +131,7 @@ class Share:
 
     gateway: str
     calls: tuple[ProbeCall, ...]
-    bound: float  # the contract's least callable share
+    bound: float  # the gateway's least callable share (its `min_callable_share`, else `callable.min_share`)
     day: str = ""  # the sample's date (ISO)
     cover_days: int | None = None  # nights the rotation takes to call every listed model (None: never)
 

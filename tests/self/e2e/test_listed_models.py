@@ -112,3 +112,29 @@ def test_the_gate_collects_the_probe_only_when_the_contract_asks(tmp_path: Path)
     assert "test_listed_models_answer_chat[groq]" not in run_suite(default, timeout=120).stdout
     run = run_suite([*default, f"--contracts={asked}"], timeout=120)
     assert "test_listed_models_answer_chat[groq]" in run.stdout, run.output[-2000:]
+
+
+def test_each_gateway_is_held_to_its_own_bound(tmp_path: Path) -> None:
+    """`chat-listed-502` makes a part of groq's listed models answer 502; the contract-wide `callable.min_share`
+    (0.3) would let groq's share pass, but groq's own `min_callable_share` (0.95) is above it: groq fails, naming
+    its own bound, and cerebras (no bound of its own) is held to the default. (The kill matrix's chat-listed-502
+    shows groq failing under the default 1.0; the unit tests, a lower own bound passing.)"""
+    text = (ROOT / "contracts" / "gateways.yaml").read_text()
+    text = text.replace("openapi: openapi.json", f"openapi: {ROOT / 'contracts' / 'openapi.json'}")
+    marker = "\n  groq:\n"
+    assert marker in text  # the reference contract's groq entry, which gets a bound of its own
+    text = text.replace(marker, f"{marker}    min_callable_share: 0.95\n", 1)
+    path = tmp_path / "gateways-own-bound.yaml"
+    path.write_text(text + "\ncallable:\n  min_share: 0.3\n")
+    with EmbeddedGateway(faults=["chat-listed-502"], api_keys={KEY}) as gateway:
+        run = run_suite(["tests/contract", "-m", "nightly", "-k", "test_listed_models", f"--target-url={gateway.url}",
+                         "--max-rps=0", f"--contracts={path}", "--gateways=groq,cerebras",
+                         f"--probe-date={DAY.isoformat()}", "--run-name", "nightly", "--reports-dir", str(tmp_path)],
+                        tmp_path, env={"GATEWAY_API_KEY": KEY}, timeout=300)
+    outcomes = {name: outcome for name, (outcome, _, _) in run.outcomes().items()}
+    assert outcomes == {"test_listed_models_answer_chat[groq]": "failed",
+                        "test_listed_models_answer_chat[cerebras]": "passed"}, run.output[-3000:]
+    record = json.loads((tmp_path / "run-nightly.json").read_text())["callable"]
+    assert (record["groq"]["bound"], record["cerebras"]["bound"]) == (0.95, 0.3)
+    assert 0.3 <= record["groq"]["share"] < 0.95, record["groq"]  # the default would have let it pass
+    assert "expected at least 95%" in run.failed["test_listed_models_answer_chat[groq]"]

@@ -14,6 +14,7 @@ import subprocess
 import sys
 import tomllib
 import xml.etree.ElementTree as ET
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -181,6 +182,8 @@ def test_the_derivation_rules() -> None:
     assert rules.callable_bound([0.6, 1.0]) == 0.5
     assert rules.callable_bound([0.07]) == 0.0
     assert rules.callable_bound([None]) is None  # nothing counted: the default applies
+    assert rules.callable_bound([0.6]) == 0.5  # one gateway's own bound: its share, less 10 points
+    assert rules.callable_bound([0.77]) == 0.65  # rounded down to 5 %
     assert rules.scalar("openai/gpt-4o") == "openai/gpt-4o"
     assert rules.scalar("@deepinfra/x") == '"@deepinfra/x"'
     assert rules.scalar("yes") == '"yes"'
@@ -268,9 +271,12 @@ def test_init_against_the_reference_gateway(tmp_path: Path, shape: str, capsys: 
     assert SECRET not in text + capsys.readouterr().out
     assert "\ncompare:\n" in text  # the differential gate's tolerances, written at their defaults
     assert contract.compare == DEFAULTS
-    # With a key, init calls each catalog's sample as a nightly does: all answer, so the bound is 100 % less 10.
+    # With a key, init calls each catalog's sample as a nightly does: all answer, so each gateway's own bound and
+    # the default are 100 % less 10.
     assert contract.callable_probe.min_share == 0.9
     assert "observed" in text.split("min_share:", 1)[1].splitlines()[0]
+    assert {g.slug: g.min_callable_share for g in contract.gateways} == {g.slug: 0.9 for g in contract.gateways}
+    assert text.count("\n    min_callable_share: 0.9  # observed ") == len(contract.gateways)
     if shape == "sparse":  # every row serves a positive context_length: bounded at the default
         assert all(g.max_unknown_context_share == rules.CONTEXT_BOUND for g in contract.gateways)
     else:
@@ -278,6 +284,49 @@ def test_init_against_the_reference_gateway(tmp_path: Path, shape: str, capsys: 
         assert hug.aliases == ("hug",)
         assert hug.max_unknown_context_share > rules.CONTEXT_BOUND
     assert _init(tmp_path, "http://127.0.0.1:9") == 6  # the file exists: not overwritten without --force
+
+
+@pytest.mark.usefixtures("fast")
+def test_init_writes_each_gateway_s_bound_from_its_own_share(tmp_path: Path,
+                                                            capsys: pytest.CaptureFixture[str]) -> None:
+    """A part of groq's listed models answer 502 (the kill matrix's chat-listed-502): groq gets a lower bound of
+    its own, the other gateways keep theirs from their own shares, and the default is the lowest's rule."""
+    parser = argparse.ArgumentParser()
+    starter.add_arguments(parser)
+    with EmbeddedGateway(faults=["chat-listed-502"], api_keys={SECRET}) as gateway:
+        args = parser.parse_args(["--target-url", gateway.url, "-o", str(tmp_path / "c.yaml")])
+        assert starter.run(args, now=lambda: datetime(2026, 12, 7, 9, tzinfo=UTC)) == 0  # the day's sample
+    text = (tmp_path / "c.yaml").read_text()
+    contract = load_contract(tmp_path / "c.yaml")
+    groq = contract.gateway("groq").min_callable_share
+    line = text.split("\n  groq:\n", 1)[1].split("    min_callable_share: ", 1)[1].splitlines()[0]
+    assert line == "0.5  # observed 6 of 10 sampled answered chat (60%)"
+    assert groq == rules.callable_bound([6 / 10]) == 0.5  # observed less 10 points, rounded down to 5 %
+    assert {g.slug for g in contract.gateways if g.min_callable_share != 0.9} == {"groq"}
+    assert contract.callable_probe.min_share == groq  # the default: the lowest observed, by the same rule
+    assert "the lowest, groq" in text.split("min_share:", 1)[1].splitlines()[0]
+    assert "note: groq:" in capsys.readouterr().err
+
+
+def test_a_catalog_s_own_key_goes_at_the_end_of_its_entry_in_both_dialects(tmp_path: Path) -> None:
+    catalogs = [_catalog("big", [f"m{i}" for i in range(10)], aliases=("large",)),
+                _catalog("nocontext", ["n1", "n2"], context=0), _catalog("empty", [])]
+    gz, _ = gatewayz.render("http://t", "2026-12-02", catalogs, None, None)
+    rows = [{"id": "gpt-4o", "owned_by": "openai"}, {"id": "house", "owned_by": "acme"}]
+    oa, _ = openai_dialect.render("http://t", "2026-12-02", rows, None)
+    for text, block, own in [(gz, "gateways", {"big": 0.5, "nocontext": 0.85}), (oa, "groups", {"acme": 0.0})]:
+        written = starter.with_catalog_keys(text, block, {k: f"min_callable_share: {v}  # observed"
+                                                          for k, v in own.items()})
+        (tmp_path / "c.yaml").write_text(written)
+        contract = load_contract(tmp_path / "c.yaml")
+        assert {g.slug: g.min_callable_share for g in contract.gateways} == \
+            {g.slug: own.get(g.slug, 1.0) for g in contract.gateways}
+        assert len(written.splitlines()) == len(text.splitlines()) + len(own)  # only those lines added
+    # after the entry's last line, the comment inside it included
+    written = starter.with_catalog_keys(gz, "gateways", {"nocontext": "min_callable_share: 0.85"})
+    entry = written.split("\n  nocontext:\n", 1)[1].split("\n  empty:", 1)[0].splitlines()
+    assert entry[-1] == "    min_callable_share: 0.85"
+    assert entry[-2].startswith("    # every row's context length is unknown")
 
 
 @pytest.mark.usefixtures("fast")

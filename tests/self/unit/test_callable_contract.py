@@ -1,5 +1,6 @@
 """The contract's `callable:` key (both dialects): its defaults, its validation as one `file:line: key:` line, the
-gate's opt-in, and the probe's part of the plan (plan.probe_requests, dialects.planned_requests)."""
+gate's opt-in, each gateway's (group's) own bound `min_callable_share` (the contract-wide `callable.min_share` its
+default) and the probe's part of the plan (plan.probe_requests, dialects.planned_requests)."""
 
 from __future__ import annotations
 
@@ -12,7 +13,9 @@ from hypothesis import strategies as st
 
 from gateway_contracts.contract import ContractError, parse_contract
 from gateway_contracts.contract_model import DEFAULT_CALLABLE_BUDGET
+from gateway_contracts.data.exchange import Exchange
 from gateway_contracts.dialects import planned_requests
+from gateway_contracts.invariants.callable import Share, callable_findings, classify
 from gateway_contracts.plan import CHAT_PATH, probe_chat_body, probe_requests
 from tests.self.strategies import FAST
 
@@ -43,6 +46,69 @@ def test_a_mistake_is_one_line_naming_file_line_and_key(base: str, extra: str, e
         parse_contract(base + extra, PATH)
     line = len(base.splitlines()) + 2
     assert str(caught.value) == f"{PATH}:{line}: {expected}"
+
+
+# Each dialect's contract with two catalogs, the first (`groq`) given a bound of its own by `{own}`.
+OWN = {
+    "gatewayz": "version: 1\ngateways:\n  groq:\n    min_models: 1\n{own}  novita:\n    min_models: 1\n",
+    "openai": "version: 1\ndialect: openai\ngroups:\n  groq:\n    prefix: groq/\n    min_models: 1\n{own}  novita:\n"
+              "    prefix: novita/\n    min_models: 1\n",
+}
+
+
+@pytest.mark.parametrize("dialect", OWN)
+def test_a_gateway_s_own_bound_and_the_contract_wide_default(dialect: str) -> None:
+    base = OWN[dialect]
+    bounds = {g.slug: g.min_callable_share for g in parse_contract(base.format(own=""), PATH).gateways}
+    assert bounds == {"groq": 1.0, "novita": 1.0}  # neither given: callable.min_share's default
+    text = base.format(own="    min_callable_share: 0.6\n") + "callable:\n  min_share: 0.8\n"
+    contract = parse_contract(text, PATH)
+    assert {g.slug: g.min_callable_share for g in contract.gateways} == {"groq": 0.6, "novita": 0.8}
+    assert contract.callable_probe.min_share == 0.8  # the default stays the contract's
+    assert parse_contract(base.format(own="    min_callable_share: 0\n"), PATH).gateway("groq").min_callable_share == 0
+    # GATEWAYS=novita: the selection keeps each gateway's own bound
+    assert contract.only({"novita"}).gateways[0].min_callable_share == 0.8
+
+
+@pytest.mark.parametrize(("value", "expected"), [
+    ("1.5", "Input should be less than or equal to 1"),
+    ("-0.1", "Input should be greater than or equal to 0"),
+    ("'90%'", "input should be a valid number, got str '90%'"),
+])
+@pytest.mark.parametrize("dialect", OWN)
+def test_a_gateway_s_bound_out_of_0_to_1_is_one_line_naming_file_line_and_key(dialect: str, value: str,
+                                                                            expected: str) -> None:
+    unit = "gateways" if dialect == "gatewayz" else "groups"
+    text = OWN[dialect].format(own=f"    min_callable_share: {value}\n")
+    line = text.splitlines().index(f"    min_callable_share: {value}") + 1
+    with pytest.raises(ContractError) as caught:
+        parse_contract(text, PATH)
+    assert str(caught.value) == f"{PATH}:{line}: {unit}.groq.min_callable_share: {expected}"
+
+
+def _probe(gateway: str, *statuses: int) -> tuple[tuple[str, Exchange, dict[str, object]], ...]:
+    ok = '{"choices": [{"message": {"role": "assistant", "content": "o"}}]}'
+    return tuple((f"{gateway}/m{i}", Exchange("POST", "http://t/v1/chat/completions", s, "application/json",
+                                              ok if s == 200 else '{"error": {"code": "upstream_error"}}',
+                                              authenticated=True), probe_chat_body(f"{gateway}/m{i}"))
+                 for i, s in enumerate(statuses))
+
+
+def test_each_gateway_s_share_is_held_to_its_own_bound() -> None:
+    """The same share (3 of 4 answer) fails groq, whose own bound is 0.9, and passes novita, held to the
+    contract's lower default 0.7: the probe test's `Share(gateway.slug, calls, gateway.min_callable_share)`."""
+    text = OWN["gatewayz"].format(own="    min_callable_share: 0.9\n") + "callable:\n  min_share: 0.7\n"
+    contract = parse_contract(text, PATH)
+    verdicts = {}
+    for gateway in contract.gateways:
+        calls = tuple(classify(m, e, b) for m, e, b in _probe(gateway.slug, 200, 200, 502, 200))
+        probe = Share(gateway.slug, calls, gateway.min_callable_share, DAY.isoformat())
+        verdicts[gateway.slug] = (probe.share, probe.holds, [f.message for f in callable_findings(probe)][:1])
+    assert verdicts == {
+        "groq": (0.75, False, ["groq: 3 of 4 listed models sampled on 2026-12-07 answered chat (75%), expected at "
+                               "least 90%"]),
+        "novita": (0.75, True, []),
+    }
 
 
 def test_the_probe_is_the_smallest_chat_request() -> None:

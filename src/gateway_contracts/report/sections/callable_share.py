@@ -1,5 +1,5 @@
 """Section "Listed means callable": per gateway, the share of the day's sample of listed models that answered the
-smallest chat request, against the contract's bound, with each failing model (record key `callable`).
+smallest chat request, against that gateway's bound, with each failing model (record key `callable`).
 
 The facts are published by `test_listed_models_answer_chat` (tests/contract/test_listed_models.py): one per
 gateway, `invariants.callable.Share.summary()`. A run without the probe (the gate, a keyless run) has none, and
@@ -67,7 +67,8 @@ class CallableShare(Section):
         day = next((r["day"] for r in view if r["day"]), "")
         out = ["<h2>Listed means callable</h2><p class=\"help\">Of each gateway's listed models, the sample of "
                f"{e(day)} (rotating daily over the catalog) called with the smallest chat request: the share that "
-               "answered, against the contract's bound (<code>callable.min_share</code>).</p>",
+               "answered, against the gateway's bound (its <code>min_callable_share</code>, else the contract's "
+               "<code>callable.min_share</code>).</p>",
                '<table><thead><tr><th>Gateway</th><th class="num">Callable</th><th class="num">Bound</th>'
                '<th class="num">Answered</th><th>Failing models (status, code)</th><th>Whole catalog in</th>'
                "<th>Earlier runs, oldest first</th></tr></thead><tbody>"]

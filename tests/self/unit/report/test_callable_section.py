@@ -60,6 +60,22 @@ def test_failing_gateways_come_first_with_each_failing_model_in_both_pages() -> 
     assert "| openai | 100% | 100% | 2 of 2 | none |" in md
 
 
+def test_each_gateway_is_shown_against_its_own_bound() -> None:
+    """groq's own bound 0.9 fails its 67 %; novita's 0.5 lets the same share pass: each row shows its bound."""
+    record = {**clean(), "callable": {"groq": facts("groq", 200, 200, 502, bound=0.9),
+                                      "novita": facts("novita", 200, 200, 502, bound=0.5)}}
+    shown = section_views(ReportInput(record, COMPLETE, HISTORY), SECTIONS)
+    rows = dict(shown)[SECTION]
+    assert [(r["gateway"], r["bound"], r["holds"]) for r in rows] == [("groq", 0.9, False), ("novita", 0.5, True)]
+    view = build_view(record, COMPLETE, HISTORY, [])
+    view.sections = shown
+    html, md = render_html(view), render_markdown(view)
+    assert '<span class="k-bad">67%</span></td><td class="num">90%</td>' in html
+    assert '<span class="k-ok">67%</span></td><td class="num">50%</td>' in html
+    assert "| groq | **67%** | 90% | 2 of 3 |" in md
+    assert "| novita | 67% | 50% | 2 of 3 |" in md
+
+
 def test_without_the_probe_there_is_no_section() -> None:
     assert SECTION not in dict(section_views(ReportInput(clean(), COMPLETE, HISTORY), SECTIONS))
 
