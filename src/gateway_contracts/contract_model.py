@@ -94,6 +94,36 @@ class GroupSelect:
 
 
 @dataclass(frozen=True)
+class ValueBounds:
+    """What a gateway's values are held to (docs/contract-file.md, "Values"); the defaults check prices only."""
+
+    # Plausible per-token prices in dollars per million tokens (prompt, completion; free "0" always passes).
+    price_band_per_million: tuple[float, float] = (0.001, 1000.0)
+    max_completion_discount: float = 10.0  # a completion at most this many times cheaper than its prompt
+    # Share of rows carrying one and the same context length / (prompt, completion) pair; 1.0: not checked.
+    max_placeholder_context_share: float = 1.0
+    max_placeholder_price_share: float = 1.0
+
+
+@dataclass(frozen=True)
+class Reference:
+    """An outside catalog in LiteLLM's model_prices_and_context_window format the values are compared with."""
+
+    source: str  # a file (resolved, read at load) or an http(s) URL (fetched once per run by the store)
+    max_mismatch_share: float = 0.10
+    tolerance: float = 0.05  # relative: a value within it is the same value
+    providers: tuple[tuple[str, str], ...] = ()  # gateway -> the reference's `litellm_provider` (default: slug)
+    document: Any = field(default=None, compare=False, repr=False)  # the parsed file; None for a URL
+
+    @property
+    def is_url(self) -> bool:
+        return self.source.startswith(("http://", "https://"))
+
+    def provider(self, slug: str) -> str:
+        return dict(self.providers).get(slug, slug)
+
+
+@dataclass(frozen=True)
 class Gateway:
     """One contracted gateway with defaults applied: what the tests are parametrized over."""
 
@@ -108,6 +138,7 @@ class Gateway:
     count_drop_tolerance: float
     # Share of rows whose context_length is missing, null or 0 ("unknown"); 1.0: not checked.
     max_unknown_context_share: float = 1.0
+    values: ValueBounds = ValueBounds()
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -147,6 +178,7 @@ class Contract:
     group_rules: tuple[tuple[str, GroupSelect], ...] = ()
     retrieve: bool = False
     known_findings: tuple[KnownFinding, ...] = ()  # accepted findings (known.py), validated at load
+    reference: Reference | None = None  # the outside catalog values are compared with (opt-in)
 
     def rule(self, name: str) -> GroupSelect:
         for slug, rule in self.group_rules:

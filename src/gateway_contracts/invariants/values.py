@@ -73,13 +73,18 @@ def price_value(value: Any) -> Decimal | None:
     return number if number.is_finite() else None
 
 
-def likely_notation(per_token: Decimal, band: PriceBand) -> str | None:
-    """The notation that would put an out-of-band price back in band, or None if none does. Of two readings in
-    band, the one nearer a typical price ($1 per million) wins: "0.15" reads as $0.15 per million, not $150."""
-    per_million = per_token * MILLION
-    candidates = [(abs(_log10(per_million / factor) - _log10(_TYPICAL_PER_MILLION)), label)
-                  for factor, label in _NOTATIONS if band.holds(per_million / factor)]
-    return min(candidates)[1] if candidates else None
+def likely_notation(per_token: Decimal | Sequence[Decimal], band: PriceBand) -> str | None:
+    """The notation that would put out-of-band prices back in band, or None if none does. Given a gateway's
+    prices (one slip for all of them), the notation that puts the most in band; of two that do equally, the one
+    nearer a typical price ($1 per million): "0.15" reads as $0.15 per million, not $150."""
+    prices = [per_token] if isinstance(per_token, Decimal) else list(per_token)
+    candidates = []
+    for factor, label in _NOTATIONS:
+        fixed = [p * MILLION / factor for p in prices if band.holds(p * MILLION / factor)]
+        if fixed:
+            spread = sum(abs(_log10(f) - _log10(_TYPICAL_PER_MILLION)) for f in fixed) / len(fixed)
+            candidates.append((-len(fixed), spread, label))
+    return min(candidates)[2] if candidates else None
 
 
 @dataclass(frozen=True)
@@ -91,8 +96,9 @@ class OutOfBand:
 
 
 def out_of_band(rows: Sequence[Any], band: PriceBand) -> list[OutOfBand]:
-    """Every non-zero per-token price outside the band, with the notation it likely is in."""
-    found: list[OutOfBand] = []
+    """Every non-zero per-token price outside the band, with the notation its gateway's prices are likely in (one
+    reading per side of the band: a unit slip is the gateway's, not one row's)."""
+    found: list[tuple[str, str, str, Decimal, str]] = []
     for index, row in enumerate(rows):
         pricing = row.get("pricing") if isinstance(row, dict) else None
         if not isinstance(pricing, dict):
@@ -102,10 +108,12 @@ def out_of_band(rows: Sequence[Any], band: PriceBand) -> list[OutOfBand]:
             if price is None or price == 0 or band.holds(price * MILLION):
                 continue
             side = "above" if price * MILLION > band.high else "below"
-            notation = likely_notation(price, band)
-            reading = f"{side} the band: likely {notation}" if notation else f"{side} the band"
-            found.append(OutOfBand(_label(row, index), field, str(pricing.get(field)), reading))
-    return found
+            found.append((_label(row, index), field, str(pricing.get(field)), price, side))
+    readings = {}
+    for side in ("above", "below"):
+        notation = likely_notation([price for *_, price, s in found if s == side], band)
+        readings[side] = f"{side} the band: likely {notation}" if notation else f"{side} the band"
+    return [OutOfBand(model_id, field, value, readings[side]) for model_id, field, value, _, side in found]
 
 
 def check_price_band(rows: Sequence[Any], band: PriceBand, *, request: str | None = None) -> list[Finding]:

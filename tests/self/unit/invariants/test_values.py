@@ -276,3 +276,14 @@ def test_no_known_model_no_finding() -> None:
     comparison = reference_mismatches(_healthy(5), {}, gateway="openrouter")
     assert comparison.compared == 0
     assert check_reference(comparison, max_mismatch_share=0.0, reference="r") == []
+
+
+def test_one_reading_per_gateway_side_of_the_band() -> None:
+    # $0.02 to $60 per million served per million: a single "0.02" alone would read as per thousand ($20), the
+    # gateway's prices together read as per million.
+    prices = ["0.02", "0.15", "2.5", "15", "60"]
+    rows = [_row(i, prompt=p, completion=p) for i, p in enumerate(prices)]
+    assert likely_notation(Decimal("0.02"), BAND) == "per thousand tokens"
+    assert {o.reading for o in out_of_band(rows, BAND)} == {"above the band: likely per million tokens"}
+    finding = _only(check_price_band(rows, BAND), "price-band")
+    assert finding.message.startswith("5 model(s) with a per-token price above the band: likely per million tokens")
