@@ -827,7 +827,8 @@ _ALL_FAULTS += (
         "context-placeholder",
         "values",
         "every google-vertex row serves context_length 128000, one placeholder for the whole gateway",
-        gateways=_set_gateway("google-vertex", lambda rows: mapped(rows, lambda row: {**row, "context_length": 128000})),
+        gateways=_set_gateway("google-vertex",
+                              lambda rows: mapped(rows, lambda row: {**row, "context_length": 128000})),
     ),
     Fault(
         "reference-mismatch",

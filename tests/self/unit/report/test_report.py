@@ -384,7 +384,7 @@ def test_the_verdict_tells_untracked_known_findings_apart(tmp_path: Path, ticket
     path = tmp_path / "junit.xml"
     path.write_text(KNOWN_JUNIT)
     entries = [{"code": f"GC20{n}", "where": f"test_{n}[x]", "ticket": t, "expires": "2027-01-31",
-                "reason": "B6" if t != "TODO" else "TODO", "status": "seen"} for n, t in zip((1, 2, 3), tickets)]
+                "reason": "B6" if t != "TODO" else "TODO", "status": "seen"} for n, t in enumerate(tickets, 1)]
     view = build_view(record(exit_status=0, broken=[], known_findings=entries), read_junit(path), [])
     assert view.headline == "READY WITH 3 KNOWN FINDINGS"
     assert said in view.summary
