@@ -349,6 +349,10 @@ def render(url: str, when: str, catalogs: Sequence[Catalog], aggregate: Catalog 
         lines.append(f"  max_unknown_context_share: {rules.CONTEXT_BOUND}  # context_length missing, null or 0")
     else:
         lines.append("  # max_unknown_context_share: not bounded: no row served a context_length")
+    lines += [f"  max_placeholder_context_share: {rules.PLACEHOLDER_BOUND}  # one context length on this share of rows",
+              f"  max_placeholder_price_share: {rules.PLACEHOLDER_BOUND}    # one (prompt, completion) price on it",
+              "  # price_band_per_million and max_completion_discount: the defaults (docs/contract-file.md, Values)",
+              "  # reference: {file: model_prices.json}  # opt-in: compare with a catalog in LiteLLM's format"]
     lines += ["", "gateways:"]
     for catalog in sorted(served, key=lambda c: (-c.distinct, c.name.lower())):
         rows = len(catalog.ids)
@@ -362,6 +366,14 @@ def render(url: str, when: str, catalogs: Sequence[Catalog], aggregate: Catalog 
         required = required_of(catalog.ids, everywhere)
         if required:
             lines.append(f"    required_models: [{', '.join(scalar(r) for r in required)}]")
+        for key, bound, comment in rules.placeholder_bounds(catalog.rows):
+            lines.append(f"    {key}: {bound}  # {comment}")
+            if bound >= 1.0:
+                notes.append(f"{catalog.name}: {comment}: not bounded ({key}: 1.0); lower it unless that provider "
+                             "really serves every model so")
+        for key, value, comment in rules.price_bounds(catalog.rows):
+            lines.append(f"    {key}: {value}  # {comment}")
+            notes.append(f"{catalog.name}: {comment.split(': fix')[0].split(': look')[0]}; {key} widened to {value}")
         share = rules.unknown_share(catalog.rows) if context_served else None
         bound = rules.context_bound(share)
         if bound is not None:
