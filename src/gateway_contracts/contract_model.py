@@ -113,6 +113,7 @@ class Reference:
     max_mismatch_share: float = 0.10
     tolerance: float = 0.05  # relative: a value within it is the same value
     providers: tuple[tuple[str, str], ...] = ()  # gateway -> the reference's `litellm_provider` (default: slug)
+    gateways: tuple[str, ...] | None = None  # the gateways compared (None: every contracted one)
     document: Any = field(default=None, compare=False, repr=False)  # the parsed file; None for a URL
 
     @property
@@ -121,6 +122,9 @@ class Reference:
 
     def provider(self, slug: str) -> str:
         return dict(self.providers).get(slug, slug)
+
+    def compares(self, slug: str) -> bool:
+        return self.gateways is None or slug in self.gateways
 
 
 @dataclass(frozen=True)

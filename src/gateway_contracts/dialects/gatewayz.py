@@ -126,6 +126,7 @@ class ReferenceSpec(Strict):
     max_mismatch_share: float = Field(default=0.10, ge=0, le=1)
     tolerance: float = Field(default=0.05, ge=0, lt=1)
     providers: dict[str, str] = Field(default_factory=dict)  # gateway -> litellm_provider (default: the slug)
+    gateways: list[str] | None = None  # the gateways compared (default: every contracted gateway)
 
     @model_validator(mode="after")
     def _one_source(self) -> ReferenceSpec:
@@ -190,8 +191,12 @@ def _reference(model: _ContractModel, source: Source) -> Reference | None:
     for slug in spec.providers:
         if slug not in model.gateways:
             raise source.error(("reference", "providers", slug), f"{slug!r} is not a contracted gateway")
+    for index, slug in enumerate(spec.gateways or ()):
+        if slug not in model.gateways:
+            raise source.error(("reference", "gateways", str(index)), f"{slug!r} is not a contracted gateway")
     common = {"max_mismatch_share": spec.max_mismatch_share, "tolerance": spec.tolerance,
-              "providers": tuple(spec.providers.items())}
+              "providers": tuple(spec.providers.items()),
+              "gateways": tuple(spec.gateways) if spec.gateways is not None else None}
     if spec.url is not None:
         return Reference(spec.url, **common)
     path = Path(spec.file or "")

@@ -105,7 +105,7 @@ def score_gateway(gateway: Gateway, rows: Sequence[Any], reference: tuple[Any, C
     if reference is not None:
         document, contract = reference
         spec = contract.reference
-        if spec is not None and document is not None:
+        if spec is not None and document is not None and spec.compares(gateway.slug):
             entries = values.reference_entries(document, spec.provider(gateway.slug))
             comparison = values.reference_mismatches(rows, entries, gateway=gateway.slug,
                                                      tolerance=Decimal(str(spec.tolerance)))
