@@ -606,3 +606,32 @@ def test_a_reference_file_is_read_at_load_and_a_url_is_not(tmp_path: Path) -> No
     assert remote.reference.is_url
     assert remote.reference.document is None
     assert not remote.reference.compares("huggingface")
+
+
+def test_a_reference_url_is_fetched_once_by_the_store(tmp_path: Path) -> None:
+    import functools
+    import threading
+    from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+
+    (tmp_path / "prices.json").write_text('{"openrouter/a/b": {"input_cost_per_token": 1e-7}}')
+    seen: list[str] = []
+
+    class Handler(SimpleHTTPRequestHandler):
+        def log_message(self, *args: Any) -> None:
+            seen.append(self.path)
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Handler, directory=str(tmp_path)))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    origin = f"http://127.0.0.1:{server.server_address[1]}"
+    try:
+        for path, document, problem in [("/prices.json", {"openrouter/a/b": {"input_cost_per_token": 1e-7}}, None),
+                                        ("/missing.json", None, "did not answer a JSON object: GET")]:
+            contract = parse_contract(BASE + f"reference:\n  url: {origin}{path}\n", PATH)
+            store = CatalogStore(GatewayClient("http://127.0.0.1:9"), contract)  # the target is never asked
+            got, why = store.reference()
+            assert got == document
+            assert (why is None) if problem is None else (problem in (why or ""))
+            assert store.reference() == (got, why)
+    finally:
+        server.shutdown()
+    assert seen.count("/prices.json") == 1  # fetched once, then the store's memory
