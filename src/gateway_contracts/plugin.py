@@ -47,7 +47,7 @@ from gateway_contracts.session.xdist import XdistBridge, worker_state
 
 # Option validation (first: the others read the options); baselines, run records and Allure labels; the fuzz
 # tests' options and safety: their own modules.
-pytest_plugins = ["gateway_contracts.options", "gateway_contracts.report.plugin", "gateway_contracts.fuzz.plugin"]
+pytest_plugins = ["gateway_contracts.options", "gateway_contracts.report.recording", "gateway_contracts.fuzz.plugin"]
 
 
 # -- options ---------------------------------------------------------------------------------------

@@ -13,8 +13,9 @@ import json
 import sys
 from pathlib import Path
 
-from gateway_contracts.report.render import build_view, load_cases, make_redactor, render_html, render_markdown
+from gateway_contracts.report.formats import FORMATS
 from gateway_contracts.report.runrecord import HISTORY_FILE, latest_record, read_history, record_path
+from gateway_contracts.report.view import build_view, load_cases, make_redactor
 
 
 def _junit_of(record: dict, reports_dir: Path, given: str | None) -> Path | None:
@@ -50,13 +51,16 @@ def main(argv: list[str] | None = None) -> int:
     view = build_view(record, cases, history, sources)
     out: Path = args.out or reports
     out.mkdir(parents=True, exist_ok=True)
-    html, md = out / "signoff.html", out / "signoff.md"
-    html.write_text(redact(render_html(view)), encoding="utf-8")
-    md.write_text(redact(render_markdown(view)), encoding="utf-8")
+    written = []
+    for fmt in FORMATS:  # every format that renders a file from the view (signoff.html, signoff.md)
+        if fmt.filename:
+            path = out / fmt.filename
+            path.write_text(redact(fmt.render(view)), encoding="utf-8")
+            written.append(str(path))
     print(f"gateway-contracts report: {view.headline} ({view.summary})")
     for reason in view.reasons:  # why, in the console too: what broke, or what a release still needs checked
         print(f"gateway-contracts report:   - {redact(reason)}")
-    print(f"gateway-contracts report: wrote {html} and {md}")
+    print(f"gateway-contracts report: wrote {' and '.join(written)}")
     return 0
 
 

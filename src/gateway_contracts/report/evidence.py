@@ -20,8 +20,7 @@ from gateway_contracts.contract import Contract
 from gateway_contracts.data.exchange import Exchange, build_url
 from gateway_contracts.net.cache import read_cache_dir
 from gateway_contracts.net.client import GatewayClient
-
-NOT_REQUESTED = "not requested in this run"
+from gateway_contracts.report.interface import NOT_REQUESTED, requested
 
 
 class CachedOnlyClient:
@@ -54,10 +53,6 @@ class CachedOnlyClient:
 def offline_store(base_url: str, cache_dir: Path, contract: Contract) -> CatalogStore:
     client = CachedOnlyClient(base_url, read_cache_dir(cache_dir))
     return CatalogStore(cast(GatewayClient, client), contract)
-
-
-def requested(exchange: Exchange | None) -> bool:
-    return exchange is not None and exchange.error != NOT_REQUESTED
 
 
 def target_version(store: CatalogStore) -> str | None:
@@ -98,39 +93,3 @@ def snapshot(store: CatalogStore, contract: Contract, *, target: str, suite_vers
         taken_at=utc_now(), target=target, target_version=target_version(store), suite_version=suite_version,
         contract=str(contract.path), gateways=gateways, aggregate=aggregate,
     )
-
-
-def alias_facts(store: CatalogStore, contract: Contract) -> list[dict[str, Any]]:
-    facts = []
-    for gateway in contract.gateways:
-        canonical = store.walk(gateway.slug)
-        for alias in gateway.aliases:
-            aliased = store.walk(alias)
-            if not (requested(canonical.first) and requested(aliased.first)):
-                continue
-            mine, theirs = {str(i) for i in canonical.ids}, {str(i) for i in aliased.ids}
-            facts.append({
-                "gateway": gateway.slug, "alias": alias,
-                "status": aliased.first.status if aliased.first else None,
-                "gateway_ids": len(mine), "alias_ids": len(theirs), "equal": mine == theirs,
-                "missing": sorted(mine - theirs)[:5], "missing_count": len(mine - theirs),
-                "extra": sorted(theirs - mine)[:5], "extra_count": len(theirs - mine),
-            })
-    return facts
-
-
-def required_facts(store: CatalogStore, contract: Contract) -> list[dict[str, Any]]:
-    aggregate = store.walk(contract.aggregate.slug) if contract.aggregate else None
-    in_aggregate = {str(i) for i in aggregate.ids} if aggregate and requested(aggregate.first) else None
-    facts = []
-    for gateway in contract.gateways:
-        walk = store.walk(gateway.slug)
-        if not requested(walk.first):
-            continue
-        ids = {str(i) for i in walk.ids}
-        for model in gateway.required_models:
-            facts.append({
-                "model": model, "gateway": gateway.slug, "in_gateway": model in ids,
-                "in_aggregate": None if in_aggregate is None else model in in_aggregate,
-            })
-    return facts

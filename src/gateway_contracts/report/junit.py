@@ -1,4 +1,11 @@
-"""JUnit XML, read back: each test case with its outcome, message, properties and parsed findings."""
+"""The JUnit format: the properties the suite writes on each contract test, and JUnit XML read back (each test
+case with its outcome, message, properties and parsed findings: the one reader, the report's and the test bed's).
+
+pytest writes the XML itself (`--junitxml`); this format adds the `gateway`, `invariant` and `marks` properties
+the sign-off report groups results by (and knows a skipped keyed contract by, whatever its skip reason says).
+Other properties are written where they are known: `fuzz_cases` and `fuzz_failure` (fuzz plugin),
+`known_finding` (session/known.py), `flaky` (session/flaky.py), `baseline` (the baseline contract).
+"""
 
 from __future__ import annotations
 
@@ -8,6 +15,13 @@ import xml.etree.ElementTree as ET
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+from gateway_contracts.report.interface import Labels, ReportFormat
+from gateway_contracts.report.labels import FUZZ
+
+if TYPE_CHECKING:
+    import pytest
 
 # `[GET /v1/models]` in a schemathesis test id: the operation a fuzz case exercised.
 OPERATION = re.compile(r"\[((?:GET|POST|PUT|PATCH|DELETE|HEAD|OPTIONS) /[^\]\s]*)\]")
@@ -16,8 +30,8 @@ KNOWN_PROPERTY = "known_finding"  # session/known.py: the entry that accepted a 
 
 
 @dataclass(frozen=True)
-class Finding:
-    """A finding as `Finding.render()` wrote it into the failure text."""
+class ParsedFinding:
+    """A finding read back from a failure text, as `data.findings.Finding.render()` wrote it there."""
 
     invariant: str
     message: str
@@ -77,28 +91,28 @@ class Case:
                 found.append({k: str(v) for k, v in item.items()})
         return found
 
-    def findings(self) -> list[Finding]:
+    def findings(self) -> list[ParsedFinding]:
         """The failure text split into findings; a text that is not findings becomes one 'failure'."""
-        found: list[Finding] = []
+        found: list[ParsedFinding] = []
         for line in self.message.splitlines():
             head = FINDING_HEAD.match(line)
             if head:
-                found.append(Finding(head.group(1), head.group(2)))
+                found.append(ParsedFinding(head.group(1), head.group(2)))
             elif found and line.strip().startswith("kind:"):
                 continue  # the finding's code and title: derived from its invariant name, not read back
             elif found and line.strip().startswith("evidence:"):
-                found[-1] = Finding(found[-1].invariant, found[-1].message, line.split(":", 1)[1].strip(),
+                found[-1] = ParsedFinding(found[-1].invariant, found[-1].message, line.split(":", 1)[1].strip(),
                                     found[-1].request)
             elif found and line.strip().startswith("request:"):
-                found[-1] = Finding(found[-1].invariant, found[-1].message, found[-1].evidence,
+                found[-1] = ParsedFinding(found[-1].invariant, found[-1].message, found[-1].evidence,
                                     line.split(":", 1)[1].strip())
             elif found and line.strip():
                 last = found[-1]
-                found[-1] = Finding(last.invariant, f"{last.message} {line.strip()}", last.evidence, last.request)
+                found[-1] = ParsedFinding(last.invariant, f"{last.message} {line.strip()}", last.evidence, last.request)
         if not found and (self.summary or self.message).strip():
             # Not a findings render (a crash, a schemathesis failure): the summary, not the traceback.
             first, _, rest = (self.summary or self.message).strip().partition("\n")
-            found.append(Finding("failure", first.removeprefix("Failed: "), " ".join(rest.split())[:500]))
+            found.append(ParsedFinding("failure", first.removeprefix("Failed: "), " ".join(rest.split())[:500]))
         return found
 
 
@@ -136,3 +150,14 @@ def _cases(root: ET.Element, redact: Callable[[str], str]) -> list[Case]:
             summary=redact(summary), results=results,
         ))
     return cases
+
+
+class JunitProperties(ReportFormat):
+    name = "junit"
+
+    def label(self, item: pytest.Item, labels: Labels) -> None:
+        if labels.feature != FUZZ:  # fuzz tests are grouped by operation, from their test id
+            item.user_properties += [("gateway", labels.feature), ("invariant", labels.story), ("marks", labels.marks)]
+
+
+FORMAT = JunitProperties()

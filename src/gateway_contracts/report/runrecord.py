@@ -1,8 +1,10 @@
-"""The run record (`reports/run-<name>.json`) and the run history (`reports/history.jsonl`).
+"""The run record format: `reports/run-<name>.json` and the run history `reports/history.jsonl`.
 
 A run record holds the facts the sign-off report needs beyond JUnit: the gateway table (rows, unique,
-duplicates, floor, baseline delta), alias pairs, required models, target and suite identity. The history
-keeps one short line per run (counts per gateway) so the report can draw a trend. Neither holds a key.
+duplicates, floor, baseline delta), target and suite identity, known findings, and each report section's
+facts under its name (alias pairs, required models, ...: `report/sections/`). The history keeps one short
+line per run (counts per gateway, and each section's trend point under its name) so the report can draw a
+trend. Neither holds a key.
 """
 
 from __future__ import annotations
@@ -15,8 +17,12 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from gateway_contracts.baseline import GatewaySnapshot, Snapshot, changes, vanished_ids
 from gateway_contracts.contract import Contract
+from gateway_contracts.report.interface import ReportFormat
+from gateway_contracts.report.sections import SECTIONS
 
 RECORD_FORMAT = 1
 HISTORY_FILE = "history.jsonl"
@@ -90,8 +96,6 @@ def build_record(
     embedded: bool,
     faults: list[str],
     envelope_totals: Mapping[str, int | None],
-    aliases: list[dict[str, Any]],
-    required: list[dict[str, Any]],
     baseline: Snapshot | None,
     baseline_path: str | None,
     junit: str | None,
@@ -102,6 +106,7 @@ def build_record(
     narrowed: Sequence[str] = (),
     known: Sequence[Mapping[str, Any]] = (),
     strict_known: bool = False,
+    sections: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
     floors = {g.slug: (g.min_models, g.max_models) for g in contract.gateways}
     if contract.aggregate:
@@ -134,8 +139,8 @@ def build_record(
             "target_version": baseline.target_version,
         },
         "gateways": rows,
-        "aliases": aliases,
-        "required": required,
+        # Each report section's facts under its name (report/sections/: "aliases", "required", ...).
+        **{name: facts for name, facts in (sections or {}).items() if facts is not None},
         # The contract's known_findings and what this run made of each (known.EntryOutcome.as_record): seen,
         # no longer seen, not checked, expired; `strict_known`: whether no longer seen failed the run.
         "known_findings": [dict(k) for k in known],
@@ -150,6 +155,9 @@ def history_entry(record: Mapping[str, Any]) -> dict[str, Any]:
         "target": record["target"]["name"], "target_version": record["target"]["version"],
         "faults": record["target"]["faults"], "broken": record.get("broken", []),
         "counts": {g["gateway"]: g["unique"] for g in record["gateways"] if g["status"] == 200},
+        # Each section's short trend value (Section.trend_point), read back by ReportInput.history_of.
+        **{s.name: point for s in SECTIONS
+           if record.get(s.name) is not None and (point := s.trend_point(record[s.name])) is not None},
     }
 
 
@@ -182,3 +190,17 @@ def read_history(path: Path) -> list[dict[str, Any]]:
 def latest_record(reports_dir: Path) -> Path | None:
     records = sorted(reports_dir.glob("run-*.json"), key=lambda p: p.stat().st_mtime)
     return records[-1] if records else None
+
+
+class RunRecord(ReportFormat):
+    name = "run record"
+
+    def enabled(self, config: pytest.Config) -> bool:
+        return bool(config.getoption("run_name", None))
+
+    def finish(self, record: Mapping[str, Any], config: pytest.Config) -> str | None:
+        path = write_record(record, Path(config.option.reports_dir))
+        return f"gateway-contracts: run record {path}; history {path.parent / HISTORY_FILE}"
+
+
+FORMAT = RunRecord()

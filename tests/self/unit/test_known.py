@@ -24,8 +24,10 @@ from gateway_contracts.known import (
     short_request,
 )
 from gateway_contracts.report.adopt import AdoptError, adopt, append_to, candidates
+from gateway_contracts.report.html_page import render_html
 from gateway_contracts.report.junit import read_junit
-from gateway_contracts.report.render import build_view, render_html, render_markdown
+from gateway_contracts.report.markdown_page import render_markdown
+from gateway_contracts.report.view import build_view
 
 PATH = Path("contracts/test.yaml")
 TODAY = date(2026, 12, 2)

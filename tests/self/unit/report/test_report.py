@@ -13,9 +13,11 @@ import pytest
 
 from gateway_contracts.report.allure import strip_analytics
 from gateway_contracts.report.chart import Point, _ticks, panel
+from gateway_contracts.report.html_page import render_html
 from gateway_contracts.report.junit import Case, read_junit
-from gateway_contracts.report.render import build_view, make_redactor, render_html, render_markdown
+from gateway_contracts.report.markdown_page import render_markdown
 from gateway_contracts.report.runrecord import narrowing
+from gateway_contracts.report.view import build_view, make_redactor
 
 ROOT = Path(__file__).resolve().parents[4]
 KEY = "sk-live-0123456789abcdef"

@@ -1,13 +1,14 @@
 """What an OpenAI SDK user sees, in the sign-off report (a fact read from the SDK listing test's JUnit
-properties) and in the run summary (the report plugin's line), for both dialects."""
+properties) and in the run summary (report/recording.py's line), for both dialects."""
 
 from __future__ import annotations
 
 import pytest
 
 from gateway_contracts.report.junit import Case
-from gateway_contracts.report.plugin import sdk_line
-from gateway_contracts.report.render import SDK_LIST_TEST, build_view, render_markdown, sdk_fact
+from gateway_contracts.report.markdown_page import render_markdown
+from gateway_contracts.report.recording import sdk_line
+from gateway_contracts.report.view import SDK_LIST_TEST, build_view, sdk_fact
 from tests.self.unit.report.test_report import COMPLETE, clean
 
 PAGE = "gatewayz: the default page (gateway=all, limit=100, offset=0)"

@@ -11,7 +11,7 @@ import pytest
 
 from gateway_contracts.contract import load_contract
 from gateway_contracts.net.client import ClientSettings
-from gateway_contracts.report.plugin import severity_of
+from gateway_contracts.report.labels import severity_of
 from gateway_contracts.session.state import SuiteState
 from gateway_contracts.session.summary import selection, summary_lines
 from gateway_contracts.session.target import DEFAULT_EXTERNAL_RPS, client_settings

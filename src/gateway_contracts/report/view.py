@@ -1,8 +1,8 @@
-"""The sign-off report: one view of a run (run record + JUnit + history), rendered as HTML and Markdown.
+"""The sign-off report's one view model: a run (run record + JUnit cases + history) read and judged once.
 
-`build_view` does the reading and judging once; `render_html` and `render_markdown` only lay it out, so
-the two can never disagree. The HTML is self-contained (inline CSS and SVG, system fonts, no script):
-it opens from file:// with no network.
+`build_view` does the reading and judging; the formats that render a page from it (`html_page.py`,
+`markdown_page.py`, any `ReportFormat` with a `filename`) only lay the View out, so two pages can never
+disagree. Each registered section (`report/sections/`) adds its own view of its facts.
 """
 
 from __future__ import annotations
@@ -12,25 +12,22 @@ import re
 from collections import Counter, defaultdict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from html import escape
 from pathlib import Path
 from typing import Any
 
 from gateway_contracts.data.kinds import kind_of
 from gateway_contracts.known import EXPIRED, SEEN, UNSEEN, one_line, short_request
 from gateway_contracts.net.redaction import Redactor
-from gateway_contracts.report.chart import Point, panel
+from gateway_contracts.report.chart import Point
 from gateway_contracts.report.completeness import missing_for_release, skip_reason
+from gateway_contracts.report.interface import HISTORY_RUNS, ReportInput, Section
 from gateway_contracts.report.junit import Case, read_junit
+from gateway_contracts.report.sections import SECTIONS
 
-HISTORY_RUNS = 30  # runs shown in the trend
 VERDICT_LINES = 5  # broken checks named under the verdict
-NONE = "\u2013"  # an en dash: no value
-SAMPLE = 5
 _BEARER = re.compile(r"(?i)(bearer\s+)[A-Za-z0-9._~+/=-]{6,}")
 # The JUnit property each fuzz operation's test carries: the cases it generated, and how they ended.
 FUZZ_CASES = re.compile(r"generated=(\d+) passed=(\d+) failed=(\d+)")
-UNKNOWN = "unknown"
 
 
 def make_redactor() -> Callable[[str], str]:
@@ -129,8 +126,6 @@ class View:
     cautions: list[str]
     gateways: list[GatewayLine]
     failures: list[Failure]
-    aliases: list[dict[str, Any]]
-    required: list[dict[str, Any]]
     changes: list[str]
     fuzz: list[FuzzLine]
     fuzz_present: bool
@@ -139,15 +134,16 @@ class View:
     counts: Mapping[str, int] = field(default_factory=dict)
     sources: list[str] = field(default_factory=list)
     known: list[KnownLine] = field(default_factory=list)
+    # Each registered section shown, with its view (`Section.view`), in registry order.
+    sections: list[tuple[Section, Any]] = field(default_factory=list)
+
+    def sections_at(self, place: str) -> list[tuple[Section, Any]]:
+        return [(section, view) for section, view in self.sections if section.place == place]
 
 
 def _when(iso: str) -> str:
     """`2026-11-26T05:34:54Z` -> `2026-11-26 05:34:54 UTC`."""
     return iso.replace("T", " ").replace("Z", " UTC") if iso else "unknown"
-
-
-def _n(value: int | None) -> str:
-    return NONE if value is None else f"{value:,}"
 
 
 def _where(case: Case) -> str:
@@ -268,10 +264,6 @@ def sdk_fact(cases: Sequence[Case]) -> str | None:
     if case.outcome == "passed":
         return seen
     return f"{seen}; they differ from what the contracts read (see Failing contracts)"
-
-
-def _count(value: int | None) -> str:
-    return UNKNOWN if value is None else f"{value:,}"
 
 
 def _trend(record: Mapping[str, Any], history: Sequence[Mapping[str, Any]]) -> list[Series]:
@@ -466,312 +458,22 @@ def build_view(record: Mapping[str, Any], cases: Sequence[Case], history: Sequen
         verdict=verdict, headline=headline, summary=summary, reasons=reasons_top, facts=facts, cautions=cautions,
         gateways=_gateway_lines(record, cases),
         failures=[Failure(_where(c), _story(c), c.test_id, c.findings(), _distinct(c), c.message) for c in broken],
-        known=known,
-        aliases=list(record.get("aliases", [])), required=list(record.get("required", [])), changes=changes,
-        fuzz=fuzz, fuzz_present=bool(fuzz), skipped=reasons.most_common(), trend=_trend(record, history),
-        counts=counts, sources=list(sources),
+        known=known, changes=changes, fuzz=fuzz, fuzz_present=bool(fuzz), skipped=reasons.most_common(),
+        trend=_trend(record, history),
+        counts=counts, sources=list(sources), sections=section_views(ReportInput(record, cases, history)),
     )
 
 
-# -- HTML ------------------------------------------------------------------------------------------
-
-CSS = """
-:root { --ok:#1a7f37; --ok-bg:#dafbe1; --bad:#c62828; --bad-bg:#ffebe9; --warn:#9a6700; --warn-bg:#fff8c5;
-  --ink:#1f2328; --muted:#59636e; --line:#d1d9e0; --head:#f6f8fa; }
-* { box-sizing: border-box; }
-body { font: 15px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, "DejaVu Sans", "Liberation Sans", sans-serif;
-  color: var(--ink); margin: 0 auto; max-width: 1240px; padding: 24px 32px 48px; }
-h1 { font-size: 20px; margin: 0 0 4px; color: var(--muted); font-weight: 600; }
-h2 { font-size: 18px; margin: 34px 0 6px; padding-bottom: 4px; border-bottom: 1px solid var(--line); }
-p.help { margin: 2px 0 10px; color: var(--muted); font-size: 13.5px; }
-.verdict { border-radius: 8px; padding: 16px 20px; margin: 8px 0 18px; border: 2px solid; }
-.verdict.pass { background: var(--ok-bg); border-color: var(--ok); }
-.verdict.fail { background: var(--bad-bg); border-color: var(--bad); }
-.verdict.incomplete { background: var(--warn-bg); border-color: var(--warn); }
-.verdict.known { background: var(--ok-bg); border-color: var(--warn); } .verdict.known .big { color: var(--ok); }
-details { margin: 4px 0 2px; font-size: 13px; } details summary { cursor: pointer; color: var(--muted); }
-details pre { white-space: pre-wrap; overflow-wrap: anywhere; background: var(--head); padding: 8px; max-height: 420px;
-  overflow: auto; font-size: 12px; }
-.verdict .big { font-size: 30px; font-weight: 800; letter-spacing: .5px; }
-.verdict.pass .big { color: var(--ok); } .verdict.fail .big { color: var(--bad); }
-.verdict.incomplete .big { color: var(--warn); }
-.verdict .why { font-size: 16px; margin-top: 4px; }
-.verdict ul.reasons { margin: 6px 0 0; padding-left: 22px; font-size: 14.5px; }
-dl.facts { display: grid; grid-template-columns: max-content 1fr; gap: 3px 18px; margin: 0; font-size: 14px; }
-dl.facts dt { color: var(--muted); } dl.facts dd { margin: 0; overflow-wrap: anywhere; }
-ul.cautions { background: var(--warn-bg); border: 1px solid #d4a72c; border-radius: 6px; padding: 10px 14px 10px 32px;
-  margin: 14px 0 0; font-size: 14px; }
-table { border-collapse: collapse; width: 100%; font-size: 14px; }
-th, td { border-bottom: 1px solid var(--line); padding: 5px 9px; text-align: left; vertical-align: top; }
-th { background: var(--head); font-weight: 600; white-space: nowrap; }
-td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
-tr.agg td { border-top: 2px solid var(--line); font-weight: 600; }
-.badge { display: inline-block; min-width: 52px; text-align: center; border-radius: 10px; padding: 0 8px;
-  font-weight: 700; font-size: 12.5px; }
-.b-OK { background: var(--ok-bg); color: var(--ok); }
-.b-FAIL, .b-ERROR { background: var(--bad-bg); color: var(--bad); }
-.b-NOT-RUN { background: var(--head); color: var(--muted); }
-.b-KNOWN { background: var(--warn-bg); color: var(--warn); } td.where { min-width: 260px; }
-.k-bad, .k-down.k-bad { color: var(--bad); font-weight: 600; } .k-ok { color: var(--muted); }
-.k-down { color: var(--warn); } .k-up { color: var(--ok); } .k-same, .k-none { color: var(--muted); }
-.detail { color: var(--bad); font-size: 13px; } .muted { color: var(--muted); }
-.finding { border: 1px solid var(--line); border-left: 4px solid var(--bad); border-radius: 4px; margin: 10px 0;
-  padding: 8px 12px; }
-.finding h3 { margin: 0 0 6px; font-size: 15px; } .finding h3 code { font-size: 12.5px; color: var(--muted); }
-.finding table td { border: 0; padding: 2px 8px 2px 0; } .finding table td:first-child { color: var(--muted);
-  width: 130px; white-space: nowrap; }
-code, .mono { font-family: ui-monospace, "DejaVu Sans Mono", "Liberation Mono", monospace; font-size: 12.5px;
-  overflow-wrap: anywhere; }
-.grid { display: grid; grid-template-columns: repeat(auto-fill, minmax(300px, 1fr)); gap: 8px 14px; }
-svg.trend { width: 100%; height: auto; display: block; background: #fff; border: 1px solid var(--line);
-  border-radius: 4px; }
-.t-title { font-weight: 700; font-size: 13px; fill: var(--ink); } .t-sub { font-size: 11px; fill: var(--muted); }
-.t-axis { font-size: 10px; fill: var(--muted); } .t-grid { stroke: #eef1f4; stroke-width: 1; }
-.t-floor { stroke: var(--bad); stroke-dasharray: 4 3; stroke-width: 1.2; }
-.t-line { fill: none; stroke: #0969da; stroke-width: 2; } .t-dot { fill: #0969da; } .t-dot.t-bad { fill: var(--bad); }
-.legend { font-size: 13px; color: var(--muted); margin: 4px 0 8px; }
-.legend .sw { display: inline-block; width: 10px; height: 10px; border-radius: 50%; vertical-align: -1px; }
-footer { margin-top: 36px; font-size: 12.5px; color: var(--muted); }
-@media print { body { max-width: none; } .finding, tr, svg { break-inside: avoid; } }
-"""
-
-
-def _e(value: Any) -> str:
-    return escape(str(value))
-
-
-def _yes(value: bool | None, yes: str = "yes", no: str = "NO") -> str:
-    if value is None:
-        return '<span class="muted">not checked</span>'
-    return f'<span class="k-ok">{yes}</span>' if value else f'<span class="k-bad">{no}</span>'
-
-
-def render_html(view: View) -> str:
-    out = ['<!doctype html><html lang="en"><head><meta charset="utf-8">',
-           '<meta name="viewport" content="width=device-width, initial-scale=1">',
-           f"<title>Sign-off: {_e(view.headline)}</title><style>{CSS}</style></head><body>",
-           "<h1>gateway-contracts · release sign-off report</h1>",
-           f'<div class="verdict {view.verdict}"><div class="big">{_e(view.headline)}</div>'
-           f'<div class="why">{_e(view.summary)}</div>'
-           + ('<ul class="reasons">' + "".join(f"<li>{_e(r)}</li>" for r in view.reasons) + "</ul>"
-              if view.reasons else "") + "</div>",
-           '<dl class="facts">' + "".join(f"<dt>{_e(k)}</dt><dd>{_e(v)}</dd>" for k, v in view.facts) + "</dl>"]
-    if view.cautions:
-        out.append('<ul class="cautions">' + "".join(f"<li>{_e(c)}</li>" for c in view.cautions) + "</ul>")
-
-    out.append("<h2>Gateways</h2><p class=\"help\">Total: rows served over the whole catalog walk; Unique: "
-               "distinct ids; Duplicates: Total minus Unique. Status: whether every contract of the gateway holds. "
-               "Floor: the contract's minimum of distinct models. Baseline → now: distinct ids in the baseline and in "
-               "this run; red: beyond the tolerance (a failure), amber: a drop within it.</p>")
-    out.append('<table><thead><tr><th>Gateway</th><th class="num">Total</th><th class="num">Unique</th>'
-               '<th class="num">Duplicates</th><th>Status</th><th class="num">Floor</th><th>vs floor</th>'
-               "<th>Baseline → now</th></tr></thead><tbody>")
-    for g in view.gateways:
-        agg = ' class="agg"' if g.label.endswith("(aggregate)") else ""
-        total = _n(g.total) + (f' <span class="muted">(envelope says {g.envelope_total:,})</span>'
-                               if g.envelope_total is not None and g.envelope_total != g.total else "")
-        dup_cls = "num k-bad" if g.duplicates else "num"
-        detail = (f'<div class="{"muted" if g.status == "KNOWN" else "detail"}">{_e(g.detail)}</div>'
-                  if g.detail else "")
-        checks = f' <span class="muted">{g.passed}/{g.checked} contracts</span>' if g.checked else ""
-        out.append(f"<tr{agg}><td>{_e(g.label)}</td><td class=\"num\">{total}</td><td class=\"num\">{_n(g.unique)}"
-                   f"</td><td class=\"{dup_cls}\">{_n(g.duplicates)}</td>"
-                   f'<td><span class="badge b-{g.status.replace(" ", "-")}">{_e(g.status)}</span>{checks}{detail}</td>'
-                   f'<td class="num">{_n(g.floor)}</td><td class="k-{g.floor_kind}">{_e(g.floor_note)}</td>'
-                   f'<td class="k-{g.baseline_kind}">{_e(g.baseline)}</td></tr>')
-    out.append("</tbody></table>")
-
-    out.append(f"<h2>Failing contracts ({len(view.failures)})</h2>")
-    if not view.failures:
-        out.append('<p class="muted">None: every contract that ran holds.</p>')
-    for failure in view.failures:
-        out.append(f'<div class="finding"><h3>{_e(failure.gateway)} · {_e(failure.contract)} '
-                   f"<code>{_e(failure.test_id)}</code></h3>")
-        # Every distinct failure one entry: code and title, one line, the request; the bodies folded away.
-        for item in failure.distinct:
-            rows = [("Found", f"<b>{_e(item.code)} {_e(item.title)}</b>"), ("What", _e(item.message))]
-            if item.evidence:
-                rows.append(("Evidence", f'<span class="mono">{_e(item.evidence)}</span>'))
-            if item.request:
-                rows.append(("Request", f'<span class="mono">{_e(item.request)}</span>'))
-            if item.curl:
-                rows.append(("Reproduce", f'<span class="mono">{_e(item.curl)}</span>'))
-            out.append("<table>" + "".join(f"<tr><td>{k}</td><td>{v}</td></tr>" for k, v in rows) + "</table>")
-        if failure.text:
-            out.append(f"<details><summary>Full failure text (response bodies)</summary><pre>{_e(failure.text)}"
-                       "</pre></details>")
-        out.append("</div>")
-
-    out.append(f"<h2>Known findings ({len(view.known)})</h2>")
-    if view.known:
-        out.append('<p class="help">Accepted in the contract file (<code>known_findings</code>), each with a ticket '
-                   "and an expiry: seen, they do not fail the run; no longer seen, remove the entry (it fails under "
-                   "--strict-known, the nightly and sign-off default); expired, they fail the run.</p>")
-        out.append("<table><thead><tr><th>Code</th><th>Where</th><th>Ticket</th><th>Expires</th><th>Reason</th>"
-                   "<th>This run</th></tr></thead><tbody>")
-        for k in view.known:
-            status = _e(k.status) + (" (fails the run)" if k.fails else "")
-            cls = "k-bad" if k.fails else ("k-down" if k.status != SEEN else "")
-            seen = f'<div class="mono muted">{_e(k.seen_as)}</div>' if k.seen_as else ""
-            out.append(f"<tr><td><b>{_e(k.code)}</b></td><td class=\"mono where\">{_e(k.where)}</td>"
-                       f"<td>{_e(k.ticket)}</td><td>{_e(k.expires)}</td><td>{_e(k.reason)}</td>"
-                       f"<td class=\"{cls}\">{status}{seen}</td></tr>")
-        out.append("</tbody></table>")
-    else:
-        out.append('<p class="muted">None accepted: the contract file lists no known findings.</p>')
-
-    if view.changes:
-        out.append("<h2>Changes since the baseline (within tolerance: reported, not failed)</h2><ul>"
-                   + "".join(f"<li>{_e(c)}</li>" for c in view.changes) + "</ul>")
-
-    out.append("<h2>Aliases</h2><p class=\"help\">Every alias must serve exactly its gateway's catalog.</p>")
-    if view.aliases:
-        out.append('<table><thead><tr><th>Gateway</th><th>Alias</th><th class="num">Gateway ids</th>'
-                   '<th class="num">Alias ids</th><th>Same catalog</th><th>Difference</th></tr></thead><tbody>')
-        for a in view.aliases:
-            diff = "; ".join(filter(None, [
-                f"{a['missing_count']:,} missing: {', '.join(a['missing'])}" if a["missing_count"] else "",
-                f"{a['extra_count']:,} extra: {', '.join(a['extra'])}" if a["extra_count"] else ""]))
-            out.append(f"<tr><td>{_e(a['gateway'])}</td><td>{_e(a['alias'])}</td><td class=\"num\">"
-                       f"{a['gateway_ids']:,}</td><td class=\"num\">{a['alias_ids']:,}</td>"
-                       f"<td>{_yes(a['equal'])}</td><td class=\"mono\">{_e(diff)}</td></tr>")
-        out.append("</tbody></table>")
-    else:
-        out.append('<p class="muted">No aliases in the contract (or none checked).</p>')
-
-    out.append("<h2>Required models</h2><p class=\"help\">Models the business depends on, by exact id.</p>")
-    if view.required:
-        out.append("<table><thead><tr><th>Model</th><th>Gateway</th><th>Listed by the gateway</th>"
-                   "<th>Listed in the aggregate</th></tr></thead><tbody>")
-        for r in view.required:
-            out.append(f"<tr><td class=\"mono\">{_e(r['model'])}</td><td>{_e(r['gateway'])}</td>"
-                       f"<td>{_yes(r['in_gateway'])}</td><td>{_yes(r['in_aggregate'])}</td></tr>")
-        out.append("</tbody></table>")
-    else:
-        out.append('<p class="muted">No required models in the contract.</p>')
-
-    out.append("<h2>Fuzzing per operation</h2>")
-    if view.fuzz:
-        out.append('<p class="help">Cases: the requests each operation generated and how they ended, as the run '
-                   "recorded them; unknown when it did not. Tests: pytest tests of the operation (skipped: not run)."
-                   "</p>")
-        out.append('<table><thead><tr><th>Operation</th><th class="num">Cases generated</th>'
-                   '<th class="num">Passed</th><th class="num">Failed</th><th class="num">Tests (skipped)</th>'
-                   "<th>First failure</th></tr></thead><tbody>")
-        for f in view.fuzz:
-            bad = ' class="num k-bad"' if f.bad else ' class="num"'
-            out.append(f"<tr><td class=\"mono\">{_e(f.operation)}</td><td class=\"num\">{_count(f.generated)}</td>"
-                       f"<td class=\"num\">{_count(f.passed)}</td><td{bad}>{_count(f.failed)}</td>"
-                       f"<td class=\"num\">{f.tests} ({f.skipped})</td><td>{_e(f.first_failure)}</td></tr>")
-        out.append("</tbody></table>")
-    else:
-        out.append('<p class="muted">No fuzz results in this run.</p>')
-
-    out.append("<h2>Trend: distinct models per gateway over past runs</h2>")
-    if view.trend:
-        runs = len(view.trend[0][1])
-        out.append(f'<p class="legend">The last {runs} run{"s" * (runs != 1)} against this target '
-                   '(reports/history.jsonl). <span class="sw" style="background:#0969da"></span> every contract of '
-                   'the gateway held &nbsp; <span class="sw" style="background:#c62828"></span> a contract of the '
-                   'gateway broke in that run &nbsp; '
-                   '<span style="color:#c62828">- - -</span> floor. Each panel has its own scale, from zero.</p>')
-        out.append('<div class="grid">' + "".join(panel(slug, points, floor) for slug, points, floor in view.trend)
-                   + "</div>")
-    else:
-        out.append('<p class="muted">No run history yet for this target.</p>')
-
-    if view.skipped:
-        out.append("<h2>Not checked</h2><table><thead><tr><th class=\"num\">Tests</th><th>Reason</th></tr></thead>"
-                   "<tbody>" + "".join(f'<tr><td class="num">{n}</td><td>{_e(r)}</td></tr>' for r, n in view.skipped)
-                   + "</tbody></table>")
-    out.append(f"<footer>Generated by gateway-contracts from {_e(', '.join(view.sources))}. "
-               "Evidence never contains the API key: it is filtered when recorded and again here.</footer>")
-    out.append("</body></html>\n")
-    return "".join(out)
-
-
-# -- Markdown --------------------------------------------------------------------------------------
-
-
-def _md(value: Any) -> str:
-    return str(value).replace("|", "\\|").replace("\n", " ")
-
-
-def render_markdown(view: View) -> str:
-    mark = {"pass": "✅", "known": "✅", "fail": "❌", "incomplete": "⚠️"}[view.verdict]
-    out = [f"## {mark} {view.headline}", "", view.summary, ""] + [f"- {_md(r)}" for r in view.reasons]
-    out += [""] if view.reasons else []
-    out += ["| | |", "|---|---|"] + [f"| {_md(k)} | {_md(v)} |" for k, v in view.facts] + [""]
-    out += [f"> ⚠️ {_md(c)}" for c in view.cautions] + ([""] if view.cautions else [])
-    out += ["### Gateways", "", "| Gateway | Total | Unique | Duplicates | Status | Floor | Baseline → now |",
-            "|---|--:|--:|--:|---|--:|---|"]
-    for g in view.gateways:
-        status = g.status + (f": {g.detail}" if g.detail else "")
-        floor = f"{_n(g.floor)} ({g.floor_note})" if g.floor is not None else NONE
-        out.append(f"| {_md(g.label)} | {_n(g.total)} | {_n(g.unique)} | {_n(g.duplicates)} | {_md(status)} | "
-                   f"{_md(floor)} | {_md(g.baseline)} |")
-    out += ["", f"### Failing contracts ({len(view.failures)})", ""]
-    if not view.failures:
-        out.append("None: every contract that ran holds.")
-    for failure in view.failures:
-        out += [f"**{_md(failure.gateway)} · {_md(failure.contract)}** (`{failure.test_id}`)", ""]
-        for item in failure.distinct:
-            out.append(f"- **{_md(item.code)} {_md(item.title)}**: {_md(item.message)}"
-                       + (f" `{item.request}`" if item.request else ""))
-        out.append("")
-    out += [f"### Known findings ({len(view.known)})", ""]
-    if view.known:
-        out += ["| Code | Where | Ticket | Expires | Reason | This run |", "|---|---|---|---|---|---|"]
-        out += [f"| {k.code} | `{_md(k.where)}` | {_md(k.ticket)} | {k.expires} | {_md(k.reason)} | "
-                f"{_md(k.status)}{' (fails the run)' if k.fails else ''} |" for k in view.known]
-    else:
-        out.append("None accepted.")
-    out.append("")
-    if view.changes:
-        out += ["", "### Changes since the baseline (reported, not failed)", ""]
-        out += [f"- {_md(c)}" for c in view.changes]
-    out += ["", "### Aliases", ""]
-    if view.aliases:
-        out += ["| Gateway | Alias | Gateway ids | Alias ids | Same catalog |", "|---|---|--:|--:|---|"]
-        out += [f"| {a['gateway']} | {a['alias']} | {a['gateway_ids']:,} | {a['alias_ids']:,} | "
-                f"{'yes' if a['equal'] else '**NO**'} |" for a in view.aliases]
-    else:
-        out.append("No aliases checked.")
-    out += ["", "### Required models", ""]
-    if view.required:
-        def yn(v: bool | None) -> str:
-            return "not checked" if v is None else ("yes" if v else "**NO**")
-
-        out += ["| Model | Gateway | In gateway | In aggregate |", "|---|---|---|---|"]
-        out += [f"| `{r['model']}` | {r['gateway']} | {yn(r['in_gateway'])} | {yn(r['in_aggregate'])} |"
-                for r in view.required]
-    else:
-        out.append("No required models in the contract.")
-    out += ["", "### Fuzzing per operation", ""]
-    if view.fuzz:
-        out += ["| Operation | Cases generated | Passed | Failed | Tests (skipped) | First failure |",
-                "|---|--:|--:|--:|--:|---|"]
-        out += [f"| `{f.operation}` | {_count(f.generated)} | {_count(f.passed)} | {_count(f.failed)} | "
-                f"{f.tests} ({f.skipped}) | {_md(f.first_failure)} |" for f in view.fuzz]
-    else:
-        out.append("No fuzz results in this run.")
-    out += ["", "### Trend (distinct models, last runs)", ""]
-    if view.trend:
-        last = min(6, len(view.trend[0][1]))
-        labels = [p.label for p in view.trend[0][1][-last:]]
-        out += ["| Gateway | " + " | ".join(labels) + " |", "|---|" + "--:|" * last]
-        for slug, points, _ in view.trend:
-            out.append(f"| {slug} | " + " | ".join(_n(p.value) + (" ✗" if p.failed else "") for p in points[-last:])
-                       + " |")
-        out.append("")
-        out.append("✗: a contract of that gateway broke in that run. signoff.html draws the full trend.")
-    else:
-        out.append("No run history yet for this target.")
-    if view.skipped:
-        out += ["", "### Not checked", ""] + [f"- {n} x {_md(r)}" for r, n in view.skipped]
-    out += ["", f"<sub>Generated by gateway-contracts from {', '.join(view.sources)}.</sub>", ""]
-    return "\n".join(out)
+def section_views(report: ReportInput, sections: tuple[Section, ...] = SECTIONS) -> list[tuple[Section, Any]]:
+    """Each section with its view of the record's facts under its name; a section whose view is None is left out."""
+    shown = []
+    for section in sections:
+        view = section.view(report.record.get(section.name), report)
+        if view is not None:
+            shown.append((section, view))
+    return shown
 
 
 def load_cases(junit: Path | None, redact: Callable[[str], str]) -> list[Case]:
     return read_junit(junit, redact) if junit and junit.exists() else []
+
