@@ -4,6 +4,7 @@ request (a reference URL is fetched once per run)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from decimal import Decimal
 
 import pytest
@@ -39,7 +40,7 @@ def test_no_placeholder_values(catalogs: CatalogStore, gateway: Gateway) -> None
 
 
 @pytest.mark.severity("minor")
-def test_values_match_reference(catalogs: CatalogStore, gateway: Gateway) -> None:
+def test_values_match_reference(catalogs: CatalogStore, gateway: Gateway, report_fact: Callable[..., None]) -> None:
     reference = catalogs.contract.reference
     document, problem = catalogs.reference()
     if reference is None:
@@ -52,5 +53,7 @@ def test_values_match_reference(catalogs: CatalogStore, gateway: Gateway) -> Non
     entries = values.reference_entries(document, reference.provider(gateway.slug))
     comparison = values.reference_mismatches(walk.rows, entries, gateway=gateway.slug,
                                              tolerance=Decimal(str(reference.tolerance)))
+    report_fact("scorecard", gateway.slug, {"compared": comparison.compared, "mismatched": len(comparison.models),
+                                            "bound": reference.max_mismatch_share})  # the values scorecard's
     holds(values.check_reference(comparison, max_mismatch_share=reference.max_mismatch_share,
                                  reference=reference.source, request=walk.first.describe() if walk.first else None))

@@ -208,17 +208,17 @@ def heatmap_svg(card: Sequence[GatewayScore], moved: Mapping[tuple[str, str], fl
         for col, (key, heading, _) in enumerate(MEASURES):
             measure = next((m for m in score.measures if m.key == key), Measure(key, None, None))
             x = _LABEL_W + col * _CELL_W
-            arrow = _arrow(moved.get((score.gateway, key)))
+            trend_mark = arrow(moved.get((score.gateway, key)))
             tip = f"{score.gateway} {heading}: {measure.text()} (bound {measure.bound_text()})"
             out.append(f'<g><title>{escape(tip)}</title><rect x="{x + 1}" y="{y + 1}" width="{_CELL_W - 2}" '
                        f'height="{_CELL_H - 2}" rx="3" fill="{_colour(measure)}"/>'
                        f'<text x="{x + _CELL_W / 2:.0f}" y="{y + 15}" text-anchor="middle">'
-                       f'{escape(measure.text() + arrow)}</text></g>')
+                       f'{escape(measure.text() + trend_mark)}</text></g>')
     out.append("</svg>")
     return "".join(out)
 
 
-def _arrow(change: float | None) -> str:
+def arrow(change: float | None) -> str:
     if not change:
         return ""
     return " \u2191" if change > 0 else " \u2193"

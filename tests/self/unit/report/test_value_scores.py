@@ -11,7 +11,7 @@ from typing import Any
 
 from gateway_contracts.contract import load_contract
 from gateway_contracts.contract_model import ValueBounds
-from gateway_contracts.report.scorecard import (
+from gateway_contracts.report.value_scores import (
     MEASURES,
     from_record,
     heatmap_svg,
