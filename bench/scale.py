@@ -58,8 +58,13 @@ def run_tests(store: Any, contract: Any) -> dict[str, str]:
     """Each contract test for each gateway (required models and aliases expanded): name -> outcome."""
     import pytest
 
+    from gateway_contracts import dialects
+
     outcomes = {}
     for name, fn in contract_tests():
+        needs = [arg for mark in getattr(fn, "pytestmark", []) if mark.name == "needs" for arg in mark.args]
+        if dialects.lacks(contract, needs):  # deselected in a suite run too (session/dialect.py)
+            continue
         params = inspect.signature(fn).parameters
         for gateway in contract.gateways:
             variants: list[dict[str, Any]] = [{}]
@@ -79,9 +84,9 @@ def run_tests(store: Any, contract: Any) -> dict[str, str]:
 
 def fetch(url: str, contract_path: Path, cache_dir: Path) -> None:
     """Walk through the real client into an exchange cache (what a gate run records)."""
-    from gateway_contracts.catalog import CatalogStore
     from gateway_contracts.contract import load_contract
     from gateway_contracts.net.client import ClientSettings, GatewayClient
+    from gateway_contracts.store import CatalogStore
 
     contract = load_contract(contract_path)
     client = GatewayClient(url, settings=ClientSettings(timeout_s=120), cache_dir=cache_dir)

@@ -30,7 +30,6 @@ from gateway_contracts.contract_model import (
     Contract,
     ContractError,
     Gateway,
-    GroupSelect,
     Loader,
     RegistrySpec,
     Source,
@@ -41,7 +40,7 @@ from gateway_contracts.dialects.base import Dialect
 from gateway_contracts.known import KnownFinding, KnownFindingSpec, duplicate, from_specs
 
 __all__ = [
-    "SUPPORTED_VERSIONS", "WHOLE_LIST", "Aggregate", "ChatSpec", "Contract", "ContractError", "Gateway", "GroupSelect",
+    "SUPPORTED_VERSIONS", "WHOLE_LIST", "Aggregate", "ChatSpec", "Contract", "ContractError", "Gateway",
     "RegistrySpec", "load_contract", "parse_contract",
 ]
 
@@ -90,7 +89,7 @@ def _dialect(raw: dict[str, Any], source: Source) -> Dialect:
         raise source.error(("dialect",), f"unknown dialect {value!r} (expected one of: {', '.join(dialects.names())})")
     for other in dialects.REGISTERED:
         for key in other.own_keys if other is not dialect else ():
-            if key in raw:
+            if key in raw and key not in dialect.own_keys:  # two dialects may both have a key (`models`)
                 raise source.error((key,), f"a key of the {other.name} dialect, not of this {dialect.name} contract "
                                            f"(it has {', '.join(dialect.own_keys)}; set 'dialect: {other.name}' if "
                                            "that is meant)")

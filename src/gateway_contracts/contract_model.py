@@ -1,8 +1,9 @@
 """What a contract is: the resolved `Contract` every layer reads, and the pieces a contract file is validated with.
 
 A contract is data (YAML, format version 1, documented in docs/contract-file.md). Each dialect
-(`gateway_contracts.dialects`) validates its own file schema and resolves it to this one `Contract` value: a
-group of the openai dialect is a `Gateway` without aliases and its whole list is the `Aggregate`, so sharding,
+(`gateway_contracts.dialects`) validates its own file schema and resolves it to this one `Contract` value: what
+every dialect shares, and the dialect's own keys in `dialect_keys`, a value only it reads. A group of the openai
+dialect is a `Gateway` without aliases and its whole list is the `Aggregate`, so sharding,
 baselines and reports treat every dialect alike. Reading a file is `contract.py`'s job; what a dialect has is
 its dialect object's (`dialects.of(contract)`). Errors are `ContractError`s naming file, line and dotted key
 (`Source.error`), so a typo never turns into a wall of failing tests.
@@ -82,15 +83,6 @@ class Versioned(Strict):
         if value not in SUPPORTED_VERSIONS:
             raise ValueError(f"unsupported version {value} (supported: {', '.join(map(str, SUPPORTED_VERSIONS))})")
         return value
-
-
-@dataclass(frozen=True)
-class GroupSelect:
-    """An openai-dialect group's rule as written: `prefix` or `owned_by` (one value) or `list` (the ids).
-    Matching rows is the invariants' job (`invariants.openai_models.GroupRule`): contracts are data."""
-
-    kind: str
-    values: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -178,17 +170,11 @@ class Contract:
     openapi: Path | None = None
     # The dialect's name (`dialect:`, the registry's default when absent): `dialects.of(contract)` is its object.
     dialect: str = ""
-    # openai dialect: each group's rule (selected or not), and whether GET /v1/models/{id} is contracted.
-    group_rules: tuple[tuple[str, GroupSelect], ...] = ()
-    retrieve: bool = False
     known_findings: tuple[KnownFinding, ...] = ()  # accepted findings (known.py), validated at load
     reference: Reference | None = None  # the outside catalog values are compared with (opt-in)
-
-    def rule(self, name: str) -> GroupSelect:
-        for slug, rule in self.group_rules:
-            if slug == name:
-                return rule
-        raise KeyError(name)
+    # The keys only this contract's dialect has, resolved by its `load` into a value of the dialect's own type
+    # (e.g. the openai dialect's group rules): only the dialect reads it (tests/self/project/test_dialect_seam.py).
+    dialect_keys: Any = field(default=None, hash=False, compare=True)
 
     def gateway(self, slug: str) -> Gateway:
         for gateway in self.gateways:

@@ -1,7 +1,7 @@
 """The plan of requests: every request the contract tests need, computed from the contract alone.
 
 Pure (no network client): the request definitions (paths, probes, invalid queries, page and chat-body
-builders) live here, and `CatalogStore` (catalog.py) makes its requests through them. One function,
+builders) live here, and `CatalogStore` (store.py) makes its requests through them. One function,
 `planned_requests` of the contract's dialect (`gateway_contracts.dialects`), composed of these builders,
 states the minimum a gate run must send. Catalog sizes cannot be known in advance, so the caller passes each
 catalog's `total` as its first page reports it (`first_pages` lists those pages).

@@ -18,7 +18,6 @@ from typing import Any
 
 import pytest
 
-from gateway_contracts.catalog import CatalogStore
 from gateway_contracts.contract import Aggregate, Contract
 from gateway_contracts.fuzz.settings import FUZZ_TESTS
 from gateway_contracts.net.limits import DEFAULT_MAX_BODY_BYTES
@@ -44,6 +43,7 @@ from gateway_contracts.session.state import (
 from gateway_contracts.session.summary import summary_lines
 from gateway_contracts.session.target import DEFAULT_CONTRACT, DEFAULT_EXTERNAL_RPS
 from gateway_contracts.session.xdist import XdistBridge, worker_state
+from gateway_contracts.store import CatalogStore
 
 # Option validation (first: the others read the options); baselines, run records and Allure labels; the fuzz
 # tests' options and safety: their own modules.

@@ -83,9 +83,10 @@ def run(args: argparse.Namespace, now: Callable[[], datetime] = lambda: datetime
     except ValueError:
         _say(f"invalid option: MAX_RPS = {raw_rps!r}: expected a number >= 0")
         return exitcodes.INVALID_CONTRACT
-    client = GatewayClient(url, api_key=key, settings=ClientSettings(max_rps=rps))
-    when = now().date().isoformat()
     dialect = dialects.named(args.dialect) or dialects.DEFAULT  # argparse's choices are the registry's names
+    client = GatewayClient(url, api_key=key, settings=ClientSettings(max_rps=rps), key_header=dialect.key_header,
+                           headers=dialect.headers)
+    when = now().date().isoformat()
     document = dialect.init_document
     try:
         text, notes = dialect.observe_and_render(client, url, when, document)
@@ -98,12 +99,12 @@ def run(args: argparse.Namespace, now: Callable[[], datetime] = lambda: datetime
     return _write(output, text, document, notes)
 
 
-def _write(output: Path, text: str, document: str, notes: Sequence[str]) -> int:
+def _write(output: Path, text: str, document: str | None, notes: Sequence[str]) -> int:
     output.parent.mkdir(parents=True, exist_ok=True)
-    beside = output.parent / document
-    copied = not beside.exists()
-    if copied:
-        shutil.copyfile(shipped_documents() / document, beside)
+    beside = output.parent / document if document else None
+    copied = beside is not None and not beside.exists()
+    if beside is not None and copied:
+        shutil.copyfile(shipped_documents() / str(document), beside)
     # Written whole or not at all, and only once the project's own loader accepts it.
     with tempfile.NamedTemporaryFile("w", dir=output.parent, suffix=".yaml", delete=False, encoding="utf-8") as tmp:
         tmp.write(text)
@@ -116,7 +117,8 @@ def _write(output: Path, text: str, document: str, notes: Sequence[str]) -> int:
     os.replace(tmp.name, output)
     for note in notes:
         _say(f"note: {note}")
-    print(f"wrote {output}: {len(contract.gateways)} {dialects.of(contract).unit}s"
-          f"{', the aggregate' if contract.aggregate else ''}; OpenAPI document {beside}"
-          f"{' (copied)' if copied else ' (kept)'}")
+    count = len(contract.gateways)
+    print(f"wrote {output}: {count} {dialects.of(contract).unit}{'' if count == 1 else 's'}"
+          f"{', the aggregate' if contract.aggregate else ''}; "
+          + (f"OpenAPI document {beside}{' (copied)' if copied else ' (kept)'}" if beside else "no OpenAPI document"))
     return 0

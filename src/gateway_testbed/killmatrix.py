@@ -74,6 +74,8 @@ class Matrix:
     out_of_scope: Mapping[str, str]  # fault -> why the matrix leaves it to other tests
     not_applicable: Mapping[str, str] = field(default_factory=dict)  # scenario key -> why the shape cannot show it
     shapes: Mapping[str, str | None] = field(default_factory=lambda: {DEFAULT_SHAPE: None})  # shape -> contract
+    # Shapes of another API (e.g. `anthropic`): only the scenarios that name them (`shape:`) run in them.
+    separate: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -130,7 +132,7 @@ def load_matrix(path: Path, incidents: Mapping[str, str]) -> Matrix:
     if not isinstance(raw, dict) or raw.get("version") != 1 or set(raw) - {"version", "shapes", "scenarios",
                                                                            "out_of_scope"}:
         raise MatrixError(f"{path}: expected version: 1, scenarios and out_of_scope")
-    shapes = _shapes(path, raw.get("shapes"))
+    shapes, separate = _shapes(path, raw.get("shapes"))
     out_of_scope = {str(k): str(v) for k, v in (raw.get("out_of_scope") or {}).items()}
     scenarios = [Scenario(HEALTHY, (), shape=shape, contracts=contracts) for shape, contracts in shapes.items()]
     not_applicable: dict[str, str] = {}
@@ -138,10 +140,17 @@ def load_matrix(path: Path, incidents: Mapping[str, str]) -> Matrix:
         name, spec = str(name), spec or {}
         if not isinstance(spec, dict):
             raise MatrixError(f"{path}: scenarios.{name}: expected a mapping")
+        own = spec.get("shape")
+        if own is not None:  # a scenario of a separate shape (another API): it runs there only
+            if own not in separate:
+                raise MatrixError(f"{path}: scenarios.{name}.shape: {own!r} is not a separate shape of the matrix")
+            rest = {k: v for k, v in spec.items() if k != "shape"}
+            scenarios.append(_scenario(path, name, rest, incidents, str(own), shapes[own]))
+            continue
         base = {k: v for k, v in spec.items() if k not in shapes}
         scenarios.append(_scenario(path, name, base, incidents, DEFAULT_SHAPE, shapes[DEFAULT_SHAPE]))
         for shape, contracts in shapes.items():
-            if shape == DEFAULT_SHAPE:
+            if shape == DEFAULT_SHAPE or shape in separate:
                 continue
             value = spec.get(shape)
             if isinstance(value, str) and value.strip():
@@ -155,20 +164,23 @@ def load_matrix(path: Path, incidents: Mapping[str, str]) -> Matrix:
     for fault in out_of_scope:
         if fault not in incidents:
             raise MatrixError(f"{path}: out_of_scope.{fault}: unknown fault")
-    return Matrix(tuple(scenarios), out_of_scope, not_applicable, shapes)
+    return Matrix(tuple(scenarios), out_of_scope, not_applicable, shapes, frozenset(separate))
 
 
-def _shapes(path: Path, raw: Any) -> dict[str, str | None]:
+def _shapes(path: Path, raw: Any) -> tuple[dict[str, str | None], set[str]]:
     if raw is None:
-        return {DEFAULT_SHAPE: None}
+        return {DEFAULT_SHAPE: None}, set()
     if not isinstance(raw, dict) or DEFAULT_SHAPE not in raw:
         raise MatrixError(f"{path}: shapes: expected a mapping of shape -> {{contracts: FILE}} with {DEFAULT_SHAPE}")
     shapes: dict[str, str | None] = {}
+    separate: set[str] = set()
     for shape, spec in raw.items():
-        if spec is not None and (not isinstance(spec, dict) or set(spec) - {"contracts"}):
-            raise MatrixError(f"{path}: shapes.{shape}: the only key is contracts")
+        if spec is not None and (not isinstance(spec, dict) or set(spec) - {"contracts", "separate"}):
+            raise MatrixError(f"{path}: shapes.{shape}: the keys are contracts and separate")
         shapes[str(shape)] = (spec or {}).get("contracts")
-    return shapes
+        if (spec or {}).get("separate") is True:
+            separate.add(str(shape))
+    return shapes, separate
 
 
 def _scenario(path: Path, name: str, spec: dict[str, Any], incidents: Mapping[str, str],
@@ -479,9 +491,11 @@ def record(runs: Sequence[Run]) -> str:
 
 def fault_incidents() -> dict[str, str]:
     """Every fault of the reference gateway and its incident."""
+    from gateway_testbed.reference import anthropic_models
     from gateway_testbed.reference.faults import FAULTS
 
-    return {name: fault.incident for name, fault in FAULTS.items()}
+    return {**{name: fault.incident for name, fault in FAULTS.items()},
+            **{name: fault.incident for name, fault in anthropic_models.FAULTS.items()}}
 
 
 def main(argv: Sequence[str] | None = None, *, echo: Callable[[str], None] = print) -> int:

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from gateway_contracts.catalog import CatalogStore
 from gateway_contracts.contract import Aggregate, Contract, Gateway
-from gateway_contracts.invariants import catalog as inv
+from gateway_contracts.invariants import contents as inv
 from gateway_contracts.invariants import pagination
 from gateway_contracts.invariants.envelope import check_envelope
 from gateway_contracts.invariants.models import check_model_rows, check_unique_page
 from gateway_contracts.invariants.responses import answered_json, within_budget
+from gateway_contracts.store import CatalogStore
 from gateway_contracts.verdict import holds
 
 # The openai dialect's whole list has its own tests (test_openai_models.py): no pairs, pages or envelope.

@@ -12,8 +12,8 @@ import pytest
 
 from gateway_contracts import dialects
 from gateway_contracts.baseline import Policy, Snapshot, changes, compare, snapshot_gateway
-from gateway_contracts.catalog import CatalogStore
 from gateway_contracts.contract import Aggregate, Contract, Gateway
+from gateway_contracts.store import CatalogStore
 from gateway_contracts.verdict import holds
 
 pytestmark = [pytest.mark.gate, pytest.mark.nightly, pytest.mark.signoff]

@@ -7,14 +7,15 @@ from __future__ import annotations
 
 import pytest
 
-from gateway_contracts.catalog import CatalogStore
-from gateway_contracts.contract import Gateway
+from gateway_contracts import dialects
+from gateway_contracts.contract import Contract, Gateway
 from gateway_contracts.data.pages import Walk
-from gateway_contracts.invariants import catalog as inv
+from gateway_contracts.invariants import contents as inv
 from gateway_contracts.invariants import pagination
 from gateway_contracts.invariants.envelope import check_envelope
 from gateway_contracts.invariants.models import check_known_context_share, check_model_rows, check_priced_share
 from gateway_contracts.invariants.responses import answered_json, same_gateway_selected, within_budget
+from gateway_contracts.store import CatalogStore
 from gateway_contracts.verdict import holds
 
 pytestmark = [pytest.mark.gate, pytest.mark.nightly, pytest.mark.signoff]
@@ -117,6 +118,32 @@ def test_pagination_is_coherent(catalogs: CatalogStore, gateway: Gateway) -> Non
         findings += answered_json(exchange) or pagination.past_end_is_empty(exchange.json, offset=offset,
                                                                             request=exchange.describe())
     holds(findings)
+
+
+@pytest.mark.severity("critical")
+@pytest.mark.needs("cursor")
+def test_cursor_pagination_is_coherent(catalogs: CatalogStore, gateway: Gateway) -> None:
+    """Paged by cursor: the walk ends (no repeated cursor, no `has_more` over an empty page, within max_pages),
+    each page names its first and last ids, no row twice, and nothing after the last page (`has_more` false
+    told the truth)."""
+    walk = catalogs.walk(gateway.slug)
+    findings = list(walk.findings) + pagination.cursor_ids_agree(walk.pages) + pagination.pages_disjoint(walk.pages)
+    after = catalogs.after_last(gateway.slug)
+    if after is not None:
+        last = walk.pages[-1].envelope or {}
+        findings += answered_json(after) or pagination.nothing_after_last(after.json, after=str(last.get("last_id")),
+                                                                          request=after.describe())
+    holds(findings)
+
+
+@pytest.mark.needs("cursor", "model-object")
+def test_listed_models_are_model_objects(catalogs: CatalogStore, gateway: Gateway, contract: Contract) -> None:
+    """Each row of a cursor-paged list is a model object, in the shape the contract's dialect says."""
+    walk, dialect = catalogs.walk(gateway.slug), dialects.of(contract)
+    request = walk.first.describe() if walk.first else None
+    holds([f for row in walk.rows
+           for f in dialect.model_object_findings(row, model_id=str(row.get("id") if isinstance(row, dict) else row),
+                                                  request=request)])
 
 
 @pytest.mark.needs("envelope")  # the walks, small walk, past-end and case-variant pages

@@ -1,5 +1,5 @@
-"""The openai dialect's own contracts: the one list's shape, the whole list's bounds and required models,
-`GET /v1/models/{id}` where the contract enables it, and an unknown model in chat (docs/contract-file.md).
+"""The openai dialect's own contracts: the one list's shape, the whole list's bounds and required models, and an
+unknown model in chat (docs/contract-file.md); `GET /v1/models/{id}` is test_model_retrieve.py's.
 
 Groups are checked by the unmarked per-gateway tests (test_gateways.py) on their views of the list; the
 contracts needing what this API lacks (the envelope, aliases, the registry, search, status) are deselected.
@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import pytest
 
-from gateway_contracts.catalog import CatalogStore
-from gateway_contracts.contract import Aggregate, Contract
-from gateway_contracts.invariants import catalog as inv
-from gateway_contracts.invariants.openai_models import check_list_body, check_model_body
+from gateway_contracts.contract import Aggregate
+from gateway_contracts.invariants import contents as inv
+from gateway_contracts.invariants.openai_models import check_list_body
 from gateway_contracts.invariants.responses import answered_json, rejected_as_client_error, within_budget
-from gateway_contracts.plan import UNKNOWN_MODEL, retrievable_ids
+from gateway_contracts.plan import UNKNOWN_MODEL
+from gateway_contracts.store import CatalogStore
 from gateway_contracts.verdict import holds
 
 pytestmark = [pytest.mark.gate, pytest.mark.nightly, pytest.mark.signoff, pytest.mark.needs("model-list")]
@@ -51,18 +51,3 @@ def test_whole_list_latency_within_budget(catalogs: CatalogStore, aggregate: Agg
 @pytest.mark.severity("critical")
 def test_unknown_model_in_chat_is_a_client_error(catalogs: CatalogStore) -> None:
     holds(rejected_as_client_error(catalogs.chat_unknown_model(), why=f"chat with an unknown model {UNKNOWN_MODEL!r}"))
-
-
-@pytest.mark.needs("retrieve")
-def test_contracted_models_retrieve(catalogs: CatalogStore, contract: Contract) -> None:
-    findings = []
-    for model_id in retrievable_ids(contract):
-        exchange = catalogs.retrieve(model_id)
-        findings += answered_json(exchange) or check_model_body(exchange.json, model_id=model_id,
-                                                                request=exchange.describe())
-    holds(findings)
-
-
-@pytest.mark.needs("retrieve")
-def test_unknown_model_retrieve_is_a_client_error(catalogs: CatalogStore) -> None:
-    holds(rejected_as_client_error(catalogs.retrieve(UNKNOWN_MODEL), why=f"an unknown model {UNKNOWN_MODEL!r}"))

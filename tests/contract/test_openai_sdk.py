@@ -16,15 +16,16 @@ from typing import Any
 import pytest
 
 from gateway_contracts import dialects, sdk
-from gateway_contracts.catalog import CatalogStore
 from gateway_contracts.contract import Contract
 from gateway_contracts.data.exchange import Exchange
 from gateway_contracts.data.findings import Finding
 from gateway_contracts.invariants.openai_models import list_ids
 from gateway_contracts.invariants.responses import answered_json
+from gateway_contracts.store import CatalogStore
 from gateway_contracts.verdict import holds
 
-pytestmark = [pytest.mark.gate, pytest.mark.nightly, pytest.mark.signoff, pytest.mark.keyed]
+pytestmark = [pytest.mark.gate, pytest.mark.nightly, pytest.mark.signoff, pytest.mark.keyed,
+              pytest.mark.needs("openai-sdk")]
 
 
 def walked_scope(catalogs: CatalogStore, page: dict[str, Any] | None) -> Exchange:

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import pytest
 
-from gateway_contracts.catalog import CatalogStore
 from gateway_contracts.invariants.responses import answered_json, rejected_as_client_error
 from gateway_contracts.invariants.status import status_agrees_with_catalogs
 from gateway_contracts.plan import InvalidQuery, invalid_search_queries
+from gateway_contracts.store import CatalogStore
 from gateway_contracts.verdict import holds
 
 pytestmark = [pytest.mark.gate, pytest.mark.nightly, pytest.mark.signoff]

@@ -9,9 +9,9 @@ from decimal import Decimal
 
 import pytest
 
-from gateway_contracts.catalog import CatalogStore
 from gateway_contracts.contract import Gateway
 from gateway_contracts.invariants import values
+from gateway_contracts.store import CatalogStore
 from gateway_contracts.verdict import holds
 
 pytestmark = [pytest.mark.gate, pytest.mark.nightly, pytest.mark.signoff, pytest.mark.needs("catalog-rows")]

@@ -11,13 +11,13 @@ from pathlib import Path
 
 import pytest
 
-from gateway_contracts.catalog import CatalogStore
 from gateway_contracts.contract import Contract
 from gateway_contracts.data.findings import Finding
 from gateway_contracts.fuzz.drift import compare_specs
 from gateway_contracts.fuzz.settings import FuzzSettings
 from gateway_contracts.fuzz.spec import contract_document, no_document_reason, read_spec
 from gateway_contracts.invariants.responses import answered_json
+from gateway_contracts.store import CatalogStore
 from gateway_contracts.verdict import holds
 
 

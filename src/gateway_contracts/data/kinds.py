@@ -37,6 +37,8 @@ KINDS: tuple[FindingKind, ...] = (
     FindingKind("GC105", "pages-union", "Pages add up to the catalog"),
     FindingKind("GC106", "past-end", "Empty page past the end"),
     FindingKind("GC107", "same-page", "Same request, same page"),
+    FindingKind("GC108", "cursor-ids", "Cursor page names its first and last ids"),
+    FindingKind("GC109", "after-last", "Nothing after the last cursor"),
     # whole catalog
     FindingKind("GC201", "no-duplicate-ids", "No duplicate model ids"),
     FindingKind("GC202", "count-floor", "Model count floor"),

@@ -16,9 +16,10 @@ from gateway_contracts.data.jsontypes import is_int
 
 @dataclass(frozen=True)
 class Page:
-    offset: int  # the offset requested
+    offset: int  # the offset requested (cursor paging: the rows read before this page)
     limit: int  # the limit requested
     exchange: Exchange
+    after: str | None = None  # cursor paging: the cursor this page was requested after (None: the first page)
 
     @property
     def envelope(self) -> dict[str, Any] | None:

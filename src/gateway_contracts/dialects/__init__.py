@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 
 from gateway_contracts.contract_model import Contract
+from gateway_contracts.dialects.anthropic import Anthropic
 from gateway_contracts.dialects.base import (
     AGGREGATE,
     ALIASES,
@@ -40,7 +41,7 @@ __all__ = [
 
 GATEWAYZ = Gatewayz()
 OPENAI = OpenAI()
-REGISTERED: tuple[Dialect, ...] = (GATEWAYZ, OPENAI)  # in this order in errors and `init --dialect`
+REGISTERED: tuple[Dialect, ...] = (GATEWAYZ, OPENAI, Anthropic())  # in this order in errors, `init --dialect`
 DEFAULT = GATEWAYZ  # a contract file without `dialect:`
 _BY_NAME = {dialect.name: dialect for dialect in REGISTERED}
 

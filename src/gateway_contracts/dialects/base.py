@@ -1,7 +1,9 @@
 """What a dialect is: the capabilities an API may have, and the `Dialect` every API shape implements.
 
-A dialect owns what differs between API shapes: its contract file's schema (`load`), what its API has
-(`capabilities`: the contract tests and fuzz checks that apply are chosen by them), the preflight, its part of
+A dialect owns what differs between API shapes: its contract file's schema (`load`, its own keys resolved into
+`contract.dialect_keys`), how its catalogs are read (`walk`: listing, paging, a group's view; `CatalogStore`
+sends and caches), what its API has (`capabilities`: the contract tests that apply are chosen by them), which
+fuzz check reads each of its routes (`fuzz_routes`), how the key is sent (`key_header`), the preflight, its part of
 the plan of requests, what a bare `GET /v1/models` lists (the OpenAI SDK's scope), how a run summary names its
 catalogs, and the starter contract `gateway-contracts init` writes. The rest of the suite asks the contract's
 dialect object (`dialects.of(contract)`) and never compares a dialect's name (tests/self/project/test_dialect_seam.py).
@@ -16,6 +18,8 @@ from typing import Any, ClassVar, Protocol
 
 from gateway_contracts.contract_model import Contract, Source
 from gateway_contracts.data.exchange import Exchange
+from gateway_contracts.data.findings import Finding
+from gateway_contracts.data.pages import Walk
 from gateway_contracts.known import KnownFindingSpec
 from gateway_contracts.plan import PlannedRequest
 
@@ -34,8 +38,22 @@ NOT_PRICED = "model-not-priced"  # a chat model outside the contract is refused 
 MODEL_LIST = "model-list"  # the OpenAI list: one `{"object": "list", "data": [model objects]}` body
 MODEL_OBJECT = "model-object"  # GET /v1/models/{id} answers one model object
 RETRIEVE = "retrieve"  # the contract holds GET /v1/models/{id} for its ids (opted in)
+CURSOR = "cursor"  # catalogs paged by cursor: `after_id` and `has_more`, `first_id`, `last_id` (Anthropic)
+CHAT = "chat-completions"  # POST /v1/chat/completions (the chat probes, the contracted chat models)
+OPENAI_SDK = "openai-sdk"  # the official OpenAI SDK lists and chats with this API as it is (its auth, its list)
+
+# The fuzz checks a dialect routes its answers to (fuzz/checks.py reads a 200 with the one its route names).
+FUZZ_ENVELOPE = "envelope-page"  # a paginated catalog page (Gatewayz)
+FUZZ_MODEL_LIST = "model-list-body"  # the one OpenAI list body
+FUZZ_MODEL_OBJECT = "model-object-body"  # one model object (GET /v1/models/{id})
+FUZZ_SEARCH = "search"
+FUZZ_DEVELOPER = "developer"
+FUZZ_REGISTRY = "registry"
+FUZZ_CHAT = "chat"  # a chat completion's answer
+FUZZ_CHAT_REFUSAL = "chat-refusal"  # a valid chat body is refused only as `model_not_priced` (Gatewayz)
 
 Send = Callable[[PlannedRequest], Exchange]  # one request of the plan through the run's client (CatalogStore.send)
+Route = tuple[str, str]  # (method, path template with `{}` for a parameter), as fuzz/documents.template_key spells it
 
 
 class Client(Protocol):
@@ -72,10 +90,21 @@ class Dialect(ABC):
     optional: ClassVar[frozenset[str]] = frozenset()  # those a contract may opt into (`capabilities` says when)
     own_keys: ClassVar[tuple[str, ...]]  # top-level keys only this dialect's files have (named in errors)
     unit: ClassVar[str]  # what a contracted catalog is called in the run summary and by init: gateway, group
-    init_document: ClassVar[str]  # the shipped consumer OpenAPI document a starter contract names
+    # The shipped consumer OpenAPI document a starter contract names (None: the dialect ships none, and its
+    # starter contract names none: the fuzz tests then skip saying so).
+    init_document: ClassVar[str | None] = None
     # What a bare `GET /v1/models` (all the OpenAI SDK's `models.list()` sends) lists: None, the whole list;
     # else the query of the API's documented default page.
     sdk_page: ClassVar[Mapping[str, Any] | None] = None
+    # The aggregate's rows are keyed by (id, source_gateway), one per gateway serving an id (baselines compare
+    # pairs); else by id, like any other catalog.
+    aggregate_by_source: ClassVar[bool] = False
+    # How the key is sent: the header and the text before the key (the OpenAI and Gatewayz way: a bearer token).
+    key_header: ClassVar[tuple[str, str]] = ("Authorization", "Bearer ")
+    headers: ClassVar[Mapping[str, str]] = {}  # sent with every request (e.g. an API version)
+    # Which fuzz check reads a 200 of each route (base.py's FUZZ_* names; a route not listed: status and schema
+    # only, schemathesis' own checks). Every dialect: an error answer is a JSON error body.
+    fuzz_routes: ClassVar[Mapping[Route, tuple[str, ...]]] = {}
 
     def capabilities(self, contract: Contract) -> frozenset[str]:
         """What this contract's API has."""
@@ -91,6 +120,22 @@ class Dialect(ABC):
     @abstractmethod
     def load(self, raw: dict[str, Any], source: Source) -> Loaded:
         """The file validated by this dialect's schema and resolved (ContractError, `file:line: key:`)."""
+
+    @abstractmethod
+    def walk(self, contract: Contract, name: str, send: Send, *, limit: int | None, keyed: bool) -> Walk:
+        """The whole catalog `name` (a gateway, alias, group or the whole list, as the contract names it), read the
+        way this API lists it, every request through `send`. `limit`: the page size (None: the contract's own);
+        `keyed`: the run has a key. A walk never loops: its findings say why it stopped early."""
+
+    def after_last(self, contract: Contract, name: str, walk: Walk, *, keyed: bool) -> PlannedRequest | None:
+        """The request that must list nothing once `walk` ended (cursor paging: the page after its last
+        `last_id`), or None where the API has none (offset paging has its past-the-end page, plan.py)."""
+        return None
+
+    def model_object_findings(self, body: Any, *, model_id: str, request: str | None) -> list[Finding]:
+        """What is wrong with one model object of this API (`GET /v1/models/{id}`). Only a dialect whose API
+        has model objects (`retrieve`) is asked."""
+        raise NotImplementedError(f"the {self.name} dialect's API has no model objects")
 
     @abstractmethod
     def preflight_requests(self, contract: Contract, *, keyed: bool) -> list[PlannedRequest]:

@@ -41,9 +41,17 @@ from gateway_contracts.dialects.base import (
     AGGREGATE,
     ALIASES,
     CATALOG_ROWS,
+    CHAT,
     DEVELOPER_ROUTE,
     ENVELOPE,
+    FUZZ_CHAT,
+    FUZZ_CHAT_REFUSAL,
+    FUZZ_DEVELOPER,
+    FUZZ_ENVELOPE,
+    FUZZ_REGISTRY,
+    FUZZ_SEARCH,
     NOT_PRICED,
+    OPENAI_SDK,
     REGISTRY,
     SEARCH,
     SPEC_ROUTE,
@@ -410,12 +418,25 @@ class Gatewayz(Dialect):
     name: ClassVar[str] = "gatewayz"
     about: ClassVar[str] = "the registry and paginated catalogs"
     always: ClassVar[frozenset[str]] = frozenset({ENVELOPE, ALIASES, AGGREGATE, CATALOG_ROWS, REGISTRY, SEARCH, STATUS,
-                                                  SPEC_ROUTE, DEVELOPER_ROUTE, NOT_PRICED})
+                                                  SPEC_ROUTE, DEVELOPER_ROUTE, NOT_PRICED, CHAT, OPENAI_SDK})
     own_keys: ClassVar[tuple[str, ...]] = ("gateways", "aggregate", "pagination", "registry", "reference")
     unit: ClassVar[str] = "gateway"
     init_document: ClassVar[str] = "gatewayz-api.openapi.json"
     # Gatewayz answers a bare `GET /v1/models` with its documented default page.
     sdk_page: ClassVar[Mapping[str, Any] | None] = {"gateway": "all", "limit": 100, "offset": 0}
+    aggregate_by_source: ClassVar[bool] = True  # `gateway=all`: a row per (id, source_gateway)
+    fuzz_routes: ClassVar[Mapping[tuple[str, str], tuple[str, ...]]] = {
+        ("GET", "/v1/models"): (FUZZ_ENVELOPE,), ("GET", "/models"): (FUZZ_ENVELOPE,),
+        ("GET", "/v1/models/search"): (FUZZ_SEARCH,), ("GET", "/v1/models/{}"): (FUZZ_DEVELOPER,),
+        ("GET", "/v1/gateways"): (FUZZ_REGISTRY,),
+        ("POST", "/v1/chat/completions"): (FUZZ_CHAT, FUZZ_CHAT_REFUSAL),
+    }
+
+    def walk(self, contract: Contract, name: str, send: Send, *, limit: int | None, keyed: bool) -> Walk:
+        """Every page of the catalog `name` (a slug, an alias or the aggregate), following `next_offset` from 0
+        at the contract's largest page size by default."""
+        return walk(lambda offset, size: send(plan.models_page(name, offset, size)),
+                    limit=limit or contract.max_limit, max_pages=contract.max_pages)
 
     def load(self, raw: dict[str, Any], source: Source) -> Loaded:
         model = source.validate(_ContractModel, raw)

@@ -1,6 +1,9 @@
 """The `openai` dialect: the OpenAI models API (`GET /v1/models`: one list, no pagination; `GET
 /v1/models/{id}`: one model object), as the OpenAI API, LiteLLM and their clones serve it.
 
+Its catalogs are views of that one list: `walk(group)` is the rows the group's rule selects, shaped as a walk of
+one page (`ListView`) so that every reader of walks (baselines, reports) works for every dialect.
+
 Its contract file has `groups` (views of the one list selected by a rule: `prefix`, `owned_by` or `models`)
 in place of gateways, and `models` for the whole list (the aggregate, `all`). The list is sent with the key
 (the OpenAI API and LiteLLM want it there) and is the preflight too; `init` writes a contract from it.
@@ -10,6 +13,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any, ClassVar, Literal
 
 from pydantic import Field, model_validator
@@ -23,19 +27,64 @@ from gateway_contracts.contract_model import (
     ChatSpec,
     Contract,
     Gateway,
-    GroupSelect,
     RegistrySpec,
     Source,
     Strict,
     Versioned,
 )
-from gateway_contracts.dialects.base import MODEL_LIST, MODEL_OBJECT, RETRIEVE, Client, Dialect, Loaded, Send, distinct
+from gateway_contracts.data.exchange import Exchange
+from gateway_contracts.data.findings import Finding
+from gateway_contracts.data.pages import Page, Walk
+from gateway_contracts.dialects.base import (
+    CHAT,
+    FUZZ_CHAT,
+    FUZZ_MODEL_LIST,
+    FUZZ_MODEL_OBJECT,
+    MODEL_LIST,
+    MODEL_OBJECT,
+    OPENAI_SDK,
+    RETRIEVE,
+    Client,
+    Dialect,
+    Loaded,
+    Send,
+    distinct,
+)
 from gateway_contracts.dialects.starter_rules import Refused, bounds, header, required_of, scalar
-from gateway_contracts.invariants.openai_models import list_rows
+from gateway_contracts.invariants.openai_models import GroupRule, check_model_body, list_rows
 from gateway_contracts.known import KnownFindingSpec
 from gateway_contracts.plan import PlannedRequest
 
 # -- the contract file -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class GroupSelect:
+    """A group's rule as written: `prefix` or `owned_by` (one value) or `list` (the ids). Matching rows is the
+    invariants' job (`invariants.openai_models.GroupRule`): contracts are data."""
+
+    kind: str
+    values: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class OpenAIKeys:
+    """This dialect's own keys of a contract (`contract.dialect_keys`): each group's rule (selected or not), and
+    whether `GET /v1/models/{id}` is contracted (`models.retrieve`)."""
+
+    group_rules: tuple[tuple[str, GroupSelect], ...] = ()
+    retrieve: bool = False
+
+    def rule(self, name: str) -> GroupSelect:
+        for slug, rule in self.group_rules:
+            if slug == name:
+                return rule
+        raise KeyError(name)
+
+
+def keys_of(contract: Contract) -> OpenAIKeys:
+    keys = contract.dialect_keys
+    return keys if isinstance(keys, OpenAIKeys) else OpenAIKeys()
 
 # Keys of the gatewayz dialect's gateways that a group does not take: named in the error.
 _GATEWAY_ONLY = ("aliases", "id_pattern", "max_unpriced_share", "max_unknown_context_share")
@@ -150,9 +199,46 @@ def _resolve(model: _OpenAIContractModel, source: Source) -> Contract:
             whole.count_drop_tolerance if whole.count_drop_tolerance is not None else d.count_drop_tolerance
         ),
         dialect=OpenAI.name,
-        group_rules=tuple((name, spec.rule()) for name, spec in model.groups.items()),
-        retrieve=whole.retrieve,
+        dialect_keys=OpenAIKeys(group_rules=tuple((name, spec.rule()) for name, spec in model.groups.items()),
+                                retrieve=whole.retrieve),
     )
+
+
+# -- reading the one list: a group (or the whole list) is a view of it ------------------------------------------
+
+
+@dataclass(frozen=True)
+class ListView(Walk):
+    """A group (or the whole list): the rows its rule selects from the one list, presented as a walk of that one
+    page (so `ids`, `first`, `pages` and baselines work unchanged)."""
+
+    selected: tuple[Any, ...] = ()
+
+    @property
+    def rows(self) -> list[Any]:
+        return list(self.selected)
+
+
+def group_rule(select: GroupSelect) -> GroupRule:
+    """The matcher of a group's rule as the contract file writes it."""
+    if select.kind == "list":
+        return GroupRule("list", ids=select.values)
+    if select.kind == "owned_by":
+        return GroupRule("owned_by", owned_by=select.values[0])
+    return GroupRule("prefix", prefix=select.values[0])
+
+
+def view(contract: Contract, name: str, exchange: Exchange) -> ListView:
+    """Group `name` (or the whole list, `WHOLE_LIST`) of the one list `exchange` answered."""
+    page = Page(0, 0, exchange)
+    rows = list_rows(exchange.json) if page.usable else []
+    if name != WHOLE_LIST:
+        rule = group_rule(keys_of(contract).rule(name))
+        rows = [row for row in rows if rule.matches(row)]
+    findings = () if page.usable else (
+        Finding("openai-list", "the model list did not answer a 200 JSON object with a 'data' list",
+                exchange.describe()),)
+    return ListView(limit=0, pages=(page,), findings=findings, selected=tuple(rows))
 
 
 # -- init: the one list observed, and the starter contract written from it --------------------------------
@@ -221,22 +307,33 @@ def render(url: str, when: str, rows: Sequence[Any], document: str | None) -> tu
 class OpenAI(Dialect):
     name: ClassVar[str] = "openai"
     about: ClassVar[str] = "one GET /v1/models"
-    always: ClassVar[frozenset[str]] = frozenset({MODEL_LIST, MODEL_OBJECT})
+    always: ClassVar[frozenset[str]] = frozenset({MODEL_LIST, MODEL_OBJECT, CHAT, OPENAI_SDK})
     optional: ClassVar[frozenset[str]] = frozenset({RETRIEVE})
     own_keys: ClassVar[tuple[str, ...]] = ("groups", "models")
     unit: ClassVar[str] = "group"  # the groups of the one list
     init_document: ClassVar[str] = "openai-models.openapi.json"
     sdk_page: ClassVar[Mapping[str, Any] | None] = None  # no pagination: a bare GET lists the whole list
+    fuzz_routes: ClassVar[Mapping[tuple[str, str], tuple[str, ...]]] = {
+        ("GET", "/v1/models"): (FUZZ_MODEL_LIST,), ("GET", "/models"): (FUZZ_MODEL_LIST,),
+        ("GET", "/v1/models/{}"): (FUZZ_MODEL_OBJECT,), ("POST", "/v1/chat/completions"): (FUZZ_CHAT,),
+    }
 
     def capabilities(self, contract: Contract) -> frozenset[str]:
         """`retrieve` when the contract enables `GET /v1/models/{id}` for its ids (`models.retrieve`)."""
-        return self.always | ({RETRIEVE} if contract.retrieve else frozenset())
+        return self.always | ({RETRIEVE} if keys_of(contract).retrieve else frozenset())
+
+    def walk(self, contract: Contract, name: str, send: Send, *, limit: int | None, keyed: bool) -> Walk:
+        """The group's (or the whole list's) view of the one keyed `GET /v1/models` (sent once per run)."""
+        return view(contract, name, send(plan.model_list_request(keyed=keyed)))
 
     def load(self, raw: dict[str, Any], source: Source) -> Loaded:
         _reject_gateway_keys(raw, source)
         model = source.validate(_OpenAIContractModel, raw)
         _reject_group_named_all(model, source)
         return Loaded(_resolve(model, source), model.openapi, list(model.known_findings))
+
+    def model_object_findings(self, body: Any, *, model_id: str, request: str | None) -> list[Finding]:
+        return check_model_body(body, model_id=model_id, request=request)
 
     def preflight_requests(self, contract: Contract, *, keyed: bool) -> list[PlannedRequest]:
         """The one list (no /health, registry or required spec: LiteLLM's spec is 2 MB, generated on the first

@@ -3,8 +3,10 @@
 schemathesis' own checks see the document (status codes, content types, schemas, valid data accepted,
 invalid data rejected, auth enforced). These add what the document cannot say and the gate's contracts
 check on the pages they fetch: envelope arithmetic, `source_gateway`, ids, pricing, JSON error bodies,
-plus the search, developer, registry and chat equivalents. `findings_for` is pure (unit-tested); the
-registered functions only adapt schemathesis' objects to it.
+plus the search, developer, registry and chat equivalents. The invariants themselves are pure and live in
+`invariants/` (responses.error_body, search, developer, registry, ...); which apply to a route is the contract's
+dialect's (`fuzz_routes`). This module reads a fuzzed answer's query and hands it to them: `findings_for` is
+pure (unit-tested); the registered functions only adapt schemathesis' objects to it.
 
 Checks are global functions with a fixed signature, so what they need from the session (the contract's
 gateways, aliases, id formats and chat models) is set once per process with `configure`.
@@ -12,10 +14,10 @@ gateways, aliases, id formats and chat models) is set once per process with `con
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import parse_qs, unquote, urlsplit
+from urllib.parse import parse_qs, urlsplit
 
 import schemathesis
 from schemathesis import Case, CheckContext, Response
@@ -28,29 +30,33 @@ from gateway_contracts.data.findings import Finding, render_all, sample
 from gateway_contracts.data.jsontypes import is_int
 from gateway_contracts.data.kinds import UNREGISTERED_CODE, kind_of
 from gateway_contracts.data.pages import Page
-from gateway_contracts.dialects import (
-    DEVELOPER_ROUTE,
-    ENVELOPE,
-    MODEL_LIST,
-    MODEL_OBJECT,
-    NOT_PRICED,
-    REGISTRY,
-    SEARCH,
+from gateway_contracts.dialects.base import (
+    FUZZ_CHAT,
+    FUZZ_CHAT_REFUSAL,
+    FUZZ_DEVELOPER,
+    FUZZ_ENVELOPE,
+    FUZZ_MODEL_LIST,
+    FUZZ_MODEL_OBJECT,
+    FUZZ_REGISTRY,
+    FUZZ_SEARCH,
+    Route,
 )
 from gateway_contracts.fuzz.documents import template_key
-from gateway_contracts.invariants.catalog import aggregate_pairs_unique, no_duplicate_ids
+from gateway_contracts.invariants.contents import aggregate_pairs_unique, no_duplicate_ids
+from gateway_contracts.invariants.developer import developer_listing, provider_filter_holds
 from gateway_contracts.invariants.envelope import check_envelope
 from gateway_contracts.invariants.models import check_model_rows, check_unique_rows
 from gateway_contracts.invariants.openai_models import check_list_body, check_model_body, list_ids
 from gateway_contracts.invariants.pagination import page_sizes
-from gateway_contracts.invariants.responses import chat_answered
+from gateway_contracts.invariants.registry import registry_body
+from gateway_contracts.invariants.responses import chat_answered, error_body
+from gateway_contracts.invariants.search import search_answer
 
 # Operations are recognised by method and path template (documents.template_key), so a target whose spec
 # names the developer parameter `{developer_name}` is checked the same.
 LIST_PATHS = frozenset({"/v1/models", "/models"})
 SEARCH_PATH = "/v1/models/search"
 DEVELOPER_PATH = "/v1/models/{}"
-MODEL_PATH = "/v1/models/{}"  # the same template where the API serves model objects (MODEL_OBJECT)
 REGISTRY_PATH = "/v1/gateways"
 STATUS_PATH = "/v1/gateways/status"
 CHAT_PATH = "/v1/chat/completions"
@@ -69,9 +75,9 @@ class CatalogFacts:
     aggregate: str = "all"
     chat_models: frozenset[str] = frozenset()
     registry: Mapping[str, str] = field(default_factory=dict)  # the live /v1/gateways: name, lower-cased -> id
-    # What the contract's API has (its dialect's capabilities, dialects/base.py): the same routes mean different
-    # bodies in different dialects, so the checks follow the contract. Default: the default dialect's.
-    capabilities: frozenset[str] = dialects.DEFAULT.always
+    # Which check reads a 200 of each route: the contract's dialect says (`Dialect.fuzz_routes`): the same route
+    # means different bodies in different dialects. Default: the default dialect's.
+    routes: Mapping[Route, tuple[str, ...]] = field(default_factory=lambda: dict(dialects.DEFAULT.fuzz_routes))
 
     def gateway_names(self) -> list[str]:
         """Every valid `gateway` value (lower case, sorted: derandomized generation draws the same ones):
@@ -100,8 +106,16 @@ class CatalogFacts:
             id_patterns={g.slug: g.id_pattern for g in contract.gateways},
             aggregate=contract.aggregate.slug if contract.aggregate else "all",
             chat_models=frozenset(contract.chat_models),
-            capabilities=dialects.capabilities(contract),
+            routes=dict(dialects.of(contract).fuzz_routes),
         )
+
+    def checks(self, method: str, route: str) -> tuple[str, ...]:
+        """The checks the contract's dialect applies to a 200 of `method route` (none: status and schema only)."""
+        return self.routes.get((method, route), ())
+
+    def reads(self, check: str) -> bool:
+        """Whether any route of the contract's API is read by `check` (e.g. it has a registry)."""
+        return any(check in checks for checks in self.routes.values())
 
 
 _facts = CatalogFacts()
@@ -132,6 +146,8 @@ class Answer:
 
 
 def findings_for(answer: Answer, known: CatalogFacts | None = None) -> list[Finding]:
+    """What is wrong with one fuzzed answer: an error must be a JSON error body; a 200 is read by the checks the
+    contract's dialect names for its route (`CatalogFacts.routes`)."""
     known = known or _facts
     exchange = answer.exchange
     status = exchange.status or 0
@@ -139,27 +155,35 @@ def findings_for(answer: Answer, known: CatalogFacts | None = None) -> list[Find
         return error_body(exchange)
     if status != 200:
         return []
-    route = template_key(answer.path)
-    # What a 200 of a route must be depends on what the contract's API has (its dialect's capabilities): the
-    # same `/v1/models` is a paginated envelope in Gatewayz and the one OpenAI list in the openai dialect.
-    has = known.capabilities
-    if answer.method == "GET" and route in LIST_PATHS:
-        if ENVELOPE in has:
-            return catalog_page(exchange, known)
-        return model_list_page(exchange) if MODEL_LIST in has else []
-    if answer.method == "GET" and route == SEARCH_PATH and SEARCH in has:
-        return search_page(exchange, known)
-    if answer.method == "GET" and route == DEVELOPER_PATH and DEVELOPER_ROUTE in has:
-        return developer_page(exchange)
-    if answer.method == "GET" and route == MODEL_PATH and MODEL_OBJECT in has:
-        model_id = next(iter(answer.path_parameters.values()), "")
-        return check_model_body(exchange.json, model_id=str(model_id), request=exchange.describe())
-    if answer.method == "GET" and route == REGISTRY_PATH and REGISTRY in has:
-        return registry_page(exchange)
-    if answer.method == "POST" and route == CHAT_PATH:
-        model = answer.body.get("model") if isinstance(answer.body, Mapping) else None
-        return chat_answered(exchange, model=str(model))
+    return [f for check in known.checks(answer.method, template_key(answer.path))
+            for f in _ROUTE_CHECKS.get(check, _no_check)(answer, known)]
+
+
+def _no_check(answer: Answer, known: CatalogFacts) -> list[Finding]:
     return []
+
+
+def _model_object(answer: Answer, known: CatalogFacts) -> list[Finding]:
+    model_id = next(iter(answer.path_parameters.values()), "")
+    return check_model_body(answer.exchange.json, model_id=str(model_id), request=answer.exchange.describe())
+
+
+def _chat_answer(answer: Answer, known: CatalogFacts) -> list[Finding]:
+    model = answer.body.get("model") if isinstance(answer.body, Mapping) else None
+    return chat_answered(answer.exchange, model=str(model))
+
+
+# What each check a dialect may name (base.py's FUZZ_*) runs on a 200 answer. FUZZ_CHAT_REFUSAL reads 400s: it
+# is the `chat_rejections` check's (below), asked by name.
+_ROUTE_CHECKS = {
+    FUZZ_ENVELOPE: lambda answer, known: catalog_page(answer.exchange, known),
+    FUZZ_MODEL_LIST: lambda answer, known: model_list_page(answer.exchange),
+    FUZZ_MODEL_OBJECT: _model_object,
+    FUZZ_SEARCH: lambda answer, known: search_page(answer.exchange, known),
+    FUZZ_DEVELOPER: lambda answer, known: developer_listing(answer.exchange),
+    FUZZ_REGISTRY: lambda answer, known: registry_body(answer.exchange),
+    FUZZ_CHAT: _chat_answer,
+}
 
 
 def model_list_page(exchange: Exchange) -> list[Finding]:
@@ -168,23 +192,6 @@ def model_list_page(exchange: Exchange) -> list[Finding]:
     request = exchange.describe()
     return check_list_body(exchange.json, request=request) + no_duplicate_ids(list_ids(exchange.json),
                                                                             request=request)
-
-
-def error_body(exchange: Exchange) -> list[Finding]:
-    """Every error answers a JSON object: the backend's `{"error": {...}}` or FastAPI's `{"detail": ...}`."""
-    body = exchange.json
-    request = exchange.describe()
-    if not exchange.is_json:
-        return [Finding("error-body", f"HTTP {exchange.status} body is {exchange.json_error}: "
-                                      f"{exchange.excerpt(120)!r}", request)]
-    if not isinstance(body, dict) or not ({"error", "detail"} & body.keys()):
-        return [Finding("error-body", f"HTTP {exchange.status} body is not an error object with 'error' or "
-                                      f"'detail': {exchange.excerpt(120)!r}", request)]
-    error = body.get("error")
-    if "error" in body and not (isinstance(error, dict) and isinstance(error.get("message"), str)):
-        return [Finding("error-body", f"HTTP {exchange.status} 'error' is not an object with a message: "
-                                      f"{exchange.excerpt(120)!r}", request)]
-    return []
 
 
 def catalog_page(exchange: Exchange, known: CatalogFacts) -> list[Finding]:
@@ -222,130 +229,20 @@ def catalog_page(exchange: Exchange, known: CatalogFacts) -> list[Finding]:
 
 
 def search_page(exchange: Exchange, known: CatalogFacts) -> list[Finding]:
-    """A 200 search answer: `meta` arithmetic and echoes, every row matches `q`, rows well formed."""
+    """A 200 search answer: `meta` arithmetic and echoes, every row matches `q` (invariants/search.py), rows well
+    formed and from the gateway asked for."""
     query = sent_query(exchange.url)
     offset, limit = _int(query, "offset", SEARCH_DEFAULTS), _int(query, "limit", SEARCH_DEFAULTS)
-    request = exchange.describe()
-    body = exchange.json
-    if offset is None or limit is None or not isinstance(body, dict):
+    if offset is None or limit is None or not isinstance(exchange.json, dict):
         return []
-    findings = []
-    rows = _rows(body, "data")
-    meta = body.get("meta")
-    if rows is None or not isinstance(meta, dict) or not all(is_int(meta.get(k)) for k in ("total", "returned")):
-        return [Finding("search", "expected 'data' rows and integer meta.total and meta.returned", request)]
-    total, returned = meta["total"], meta["returned"]
-    problems = []
-    if returned != len(rows):
-        problems.append(f"meta.returned is {returned} but data holds {len(rows)} rows")
-    if meta.get("offset") != offset or meta.get("limit") != limit:
-        problems.append(f"meta echoes offset {meta.get('offset')!r} limit {meta.get('limit')!r}, the request "
-                        f"asked for offset {offset} limit {limit}")
-    expected = max(0, min(limit, total - offset))
-    if len(rows) != expected:
-        problems.append(f"{len(rows)} rows, expected {expected} (min(limit, total {total} - offset {offset}))")
-    if problems:
-        findings.append(Finding("search", "; ".join(problems), request))
-    needle = _text(query, "q", {"q": ""})
-    misses = [r.get("id") for r in rows if isinstance(r, dict) and not search_may_match(r, needle)]
-    if misses:
-        findings.append(Finding("search", f"{len(misses)} rows contain q={needle!r} in none of "
-                                          f"{', '.join(SEARCHED_FIELDS)}", request, sample(misses)))
+    request = exchange.describe()
+    findings = search_answer(exchange.json, offset=offset, limit=limit, needle=_text(query, "q", {"q": ""}),
+                             request=request)
+    rows = _rows(exchange.json, "data")
+    if rows is None:
+        return findings
     slug = _slug(_text(query, "gateway", SEARCH_DEFAULTS), known)
     return findings + _rows_findings(rows, slug, known, request)
-
-
-def developer_page(exchange: Exchange) -> list[Finding]:
-    """A 200 developer answer: the echo names the developer asked for, `total` counts at least the rows
-    served (it counts the whole listing, the page is cut after), every row that developer's, rows well formed.
-
-    The developer is read off the URL as sent and decoded (what the server's router saw), not as generated."""
-    body = exchange.json
-    request = exchange.describe()
-    rows = _rows(body, "models")
-    if rows is None or not isinstance(body, dict):
-        return [Finding("developer", "expected a 'models' list", request)]
-    developer = unquote(urlsplit(exchange.url).path.rstrip("/").rsplit("/", 1)[-1])
-    query = sent_query(exchange.url)
-    findings = []
-    # `developer`, `total` and `count` are optional (consumers read `models`); when served they must be right.
-    echo = body.get("developer")
-    if "developer" in body and not (isinstance(echo, str) and echo.casefold() in {
-            developer.casefold(), normalize_developer(developer).casefold()}):
-        findings.append(Finding("developer", f"developer echoes {echo!r}, the request named {developer!r}", request))
-    total, count = body.get("total"), body.get("count")
-    if "total" in body and not (is_int(total) and total >= len(rows)):
-        findings.append(Finding("developer", f"total is {total!r} but models holds {len(rows)} rows", request))
-    if "count" in body and count != len(rows):
-        findings.append(Finding("developer", f"count is {count!r} but models holds {len(rows)} rows", request))
-    limit = _int(query, "limit", {"limit": len(rows)})
-    if limit is not None and limit > 0 and len(rows) > limit:
-        findings.append(Finding("developer", f"{len(rows)} rows for limit={limit}: the limit is ignored", request))
-    findings += provider_filter_holds(rows, developer, request=request)
-    findings += check_model_rows(rows, allowed_sources=None, request=request)
-    return findings + aggregate_pairs_unique(rows, request=request)
-
-
-def registry_page(exchange: Exchange) -> list[Finding]:
-    """The registry: `total == len(data)`, each gateway listed once, names unique across ids and aliases."""
-    body = exchange.json
-    request = exchange.describe()
-    entries = _rows(body, "data")
-    if entries is None or not isinstance(body, dict):
-        return [Finding("registry", "the registry answer has no 'data' list of gateways", request)]
-    findings = []
-    if body.get("total") != len(entries):
-        findings.append(Finding("registry", f"total is {body.get('total')!r} but data lists {len(entries)} "
-                                            "gateways", request))
-    names = [str(n).lower() for e in entries if isinstance(e, dict)
-             for n in (e.get("id"), *(e.get("aliases") or ()))]
-    findings += [Finding("registry", f"name {name!r} names more than one registry entry", request)
-                 for name in sorted({n for n in names if names.count(n) > 1})]
-    return findings
-
-
-def normalize_developer(value: str) -> str:
-    """A developer or provider value as the API reads it: surrounding blanks and leading `@`s dropped
-    (gatewayz-backend src/routes/catalog.py, normalize_developer_segment)."""
-    return value.strip().lstrip("@")
-
-
-def provider_filter_holds(rows: Sequence[Any], provider: str, *, request: str | None = None) -> list[Finding]:
-    """Rows selected by `provider` (or a developer path) are that developer's. The API matches, case-insensitively,
-    an id prefix `<provider>/` OR the row's `provider_slug` (gatewayz-backend src/routes/catalog.py, get_models'
-    `if provider:` block and get_developer_models); an empty value selects everything. So only a row that
-    names a `provider_slug` of another developer AND lacks the prefix is wrong: a row without a slug cannot be
-    judged (id formats differ per gateway)."""
-    wanted = normalize_developer(provider).casefold()
-    if not wanted:
-        return []
-    other = [r.get("id") for r in rows if isinstance(r, dict) and _names_other_developer(r, wanted)]
-    if not other:
-        return []
-    return [Finding("provider-filter", f"{len(other)} rows are neither under '{wanted}/' nor from provider_slug "
-                                       f"{wanted!r}", request, sample(other))]
-
-
-def _names_other_developer(row: dict[str, Any], wanted: str) -> bool:
-    model_id, slug = row.get("id"), row.get("provider_slug")
-    if isinstance(model_id, str) and model_id.casefold().startswith(wanted + "/"):
-        return False
-    return isinstance(slug, str) and bool(slug) and normalize_developer(slug).casefold() != wanted
-
-
-# What search matches `q` against (gatewayz-backend src/routes/catalog.py, search_models' text filter: id, name,
-# description, provider); provider_slug too, as a consumer reads "provider" (demanding less is never wrong).
-SEARCHED_FIELDS = ("id", "name", "description", "provider", "provider_slug")
-
-
-def search_may_match(row: dict[str, Any], needle: str) -> bool:
-    """Whether a search hit can contain `q` (case-insensitively) in a searched field. A row that does not serve
-    its `description` cannot be judged: the server may have matched the description it did not send."""
-    folded = needle.casefold()
-    if not folded or "description" not in row:
-        return True
-    # casefold matches whatever lower() matches (the backend's comparison), and a little more
-    return any(isinstance(row.get(f), str) and folded in row[f].casefold() for f in SEARCHED_FIELDS)
 
 
 def next_page(parent: Exchange, child: Exchange) -> list[Finding]:
@@ -395,7 +292,7 @@ def chat_rejection(answer: Answer, known: CatalogFacts | None = None) -> list[Fi
     code = error.get("code") if isinstance(error, dict) else None
     if model in known.chat_models:
         return [Finding("chat", f"contracted chat model {model!r} rejected with 400", exchange.describe())]
-    if NOT_PRICED not in known.capabilities:
+    if FUZZ_CHAT_REFUSAL not in known.checks("POST", CHAT_PATH):
         return []  # e.g. the OpenAI API rejects a model it does not serve with a 4xx of its own wording
     if code != "model_not_priced":
         return [Finding("chat", f"a schema-valid chat body answered 400 {code or exchange.excerpt(80)!r}, not "

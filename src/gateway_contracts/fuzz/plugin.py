@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from gateway_contracts import dialects, exitcodes
+from gateway_contracts import exitcodes
 from gateway_contracts.fuzz.headroom import call_with_headroom
 from gateway_contracts.fuzz.safety import CHAT_OPERATION, DEFAULT_ALLOWED_HOSTS, SafetyError, refusal
 from gateway_contracts.fuzz.settings import (
@@ -234,6 +234,7 @@ def fuzz_settings(pytestconfig: pytest.Config) -> FuzzSettings:
 def fuzz_target(catalogs: Any, suite_state: Any) -> Iterator[FuzzTarget]:
     """The session's target for schemathesis: its URL, key, timeout and this process's request budget."""
     # Imported here: schemathesis is heavy, and runs without fuzz tests never need it.
+    from gateway_contracts.dialects.base import FUZZ_REGISTRY
     from gateway_contracts.fuzz import checks
     from gateway_contracts.fuzz.target import FuzzTarget
     from gateway_contracts.invariants.registry import registry_names
@@ -250,7 +251,7 @@ def fuzz_target(catalogs: Any, suite_state: Any) -> Iterator[FuzzTarget]:
     # Valid `gateway` values: the contract's names plus what the live registry lists (the gate's own cached
     # request: no extra traffic), when the contract's API has a registry (the openai dialect has none).
     facts = checks.CatalogFacts.from_contract(suite_state.contract)
-    if dialects.REGISTRY in facts.capabilities:
+    if facts.reads(FUZZ_REGISTRY):
         live = catalogs.registry()
         facts = facts.with_registry(registry_names(live.json) if live.status == 200 else None)
     checks.configure(facts)

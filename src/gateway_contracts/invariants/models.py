@@ -10,7 +10,7 @@ from typing import Any, NamedTuple
 
 from gateway_contracts.data.findings import Finding, sample
 from gateway_contracts.data.jsontypes import is_int
-from gateway_contracts.invariants.catalog import no_duplicate_ids
+from gateway_contracts.invariants.contents import no_duplicate_ids
 
 _BAD_ID_CHARS = re.compile(r"[\s'\"()\[\]{}<>,]")
 _REPEATED_PREFIX = re.compile(r"^([^/]+/)\1")  # @deepinfra/@deepinfra/..., groq/groq/...

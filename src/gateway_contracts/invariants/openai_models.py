@@ -15,7 +15,7 @@ from typing import Any, Literal
 
 from gateway_contracts.data.findings import Finding, sample
 from gateway_contracts.data.jsontypes import is_int
-from gateway_contracts.invariants.catalog import count_within_bounds, no_duplicate_ids, required_present
+from gateway_contracts.invariants.contents import count_within_bounds, no_duplicate_ids, required_present
 
 RuleKind = Literal["prefix", "owned_by", "list"]
 RULE_KINDS: tuple[RuleKind, ...] = ("prefix", "owned_by", "list")

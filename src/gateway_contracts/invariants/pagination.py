@@ -1,4 +1,5 @@
-"""Pagination invariants over the pages of a walk (R03, R16, R17, B6)."""
+"""Pagination invariants over the pages of a walk (R03, R16, R17, B6): offset pages (Gatewayz) and cursor pages
+(`has_more`, `first_id`, `last_id`: Anthropic)."""
 
 from __future__ import annotations
 
@@ -122,3 +123,50 @@ def same_page_twice(first: Any, second: Any, *, request: str | None = None) -> l
             if missing or len(before) != len(after) else f"{moved} of {len(before)} rows at another position")
     return [Finding("same-page", f"the same request listed another page when read again: {what}", request,
                     sample([str(k[0]) if isinstance(k, tuple) else k for k in (missing or before)]))]
+
+
+# -- cursor pages ------------------------------------------------------------------------------------------
+
+
+def _id(row: Any) -> Any:
+    return row.get("id") if isinstance(row, dict) else None
+
+
+def cursor_ids_agree(pages: Sequence[Page]) -> list[Finding]:
+    """Each cursor page says `has_more` (a boolean) and names its own first and last rows: `first_id` and
+    `last_id` are the ids of `data`'s first and last rows, both null for an empty page (a client continues after
+    `last_id`: one naming another row skips or repeats rows)."""
+    findings = []
+    for page in pages:
+        body = page.envelope
+        if not page.usable or body is None:
+            continue  # the pager reports an unusable page
+        rows = page.rows
+        expected = (_id(rows[0]), _id(rows[-1])) if rows else (None, None)
+        got = (body.get("first_id"), body.get("last_id"))
+        problems = []
+        if not isinstance(body.get("has_more"), bool):
+            problems.append(f"has_more is {body.get('has_more')!r}, not a boolean")
+        if got != expected:
+            problems.append(f"first_id/last_id are {got[0]!r}/{got[1]!r}, the page's rows run from "
+                            f"{expected[0]!r} to {expected[1]!r}")
+        if problems:
+            findings.append(Finding("cursor-ids", "; ".join(problems), page.exchange.describe()))
+    return findings
+
+
+def nothing_after_last(body: Any, *, after: str, request: str | None = None) -> list[Finding]:
+    """The page after the last page's `last_id` lists nothing, with `has_more` false: the walk ended because
+    the list did, not because `has_more` said false while more models exist."""
+    if not isinstance(body, dict):
+        return [Finding("after-last", f"after_id={after!r} did not answer a JSON object", request)]
+    rows = body.get("data")
+    problems = []
+    if rows != []:
+        problems.append(f"data has {len(rows) if isinstance(rows, list) else repr(rows)} rows, expected none: "
+                        "has_more was false while more models exist")
+    if body.get("has_more") is not False:
+        problems.append(f"has_more is {body.get('has_more')!r}, expected false")
+    found = [_id(r) for r in rows] if isinstance(rows, list) else []
+    return [Finding("after-last", f"after the last page (after_id={after!r}): " + "; ".join(problems), request,
+                    sample(found))] if problems else []

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Collection
 from typing import Any
 
+from gateway_contracts.data.exchange import Exchange
 from gateway_contracts.data.findings import Finding
 
 
@@ -51,3 +52,21 @@ def uncovered_gateways(
         return []
     skip = {c.lower() for c in covered} | {i.lower() for i in ignore}
     return sorted(n for n in names if n not in skip)
+
+
+def registry_body(exchange: Exchange) -> list[Finding]:
+    """The registry: `total == len(data)`, each gateway listed once, names unique across ids and aliases."""
+    body = exchange.json
+    request = exchange.describe()
+    entries = body.get("data") if isinstance(body, dict) else None
+    if not isinstance(entries, list) or not isinstance(body, dict):
+        return [Finding("registry", "the registry answer has no 'data' list of gateways", request)]
+    findings = []
+    if body.get("total") != len(entries):
+        findings.append(Finding("registry", f"total is {body.get('total')!r} but data lists {len(entries)} "
+                                            "gateways", request))
+    names = [str(n).lower() for e in entries if isinstance(e, dict)
+             for n in (e.get("id"), *(e.get("aliases") or ()))]
+    findings += [Finding("registry", f"name {name!r} names more than one registry entry", request)
+                 for name in sorted({n for n in names if names.count(n) > 1})]
+    return findings

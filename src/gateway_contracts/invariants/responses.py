@@ -146,3 +146,20 @@ def within_budget(exchanges: Sequence[Exchange], *, budget_s: float) -> list[Fin
             worst.describe(),
         )
     ]
+
+
+def error_body(exchange: Exchange) -> list[Finding]:
+    """Every error answers a JSON object: the backend's `{"error": {...}}` or FastAPI's `{"detail": ...}`."""
+    body = exchange.json
+    request = exchange.describe()
+    if not exchange.is_json:
+        return [Finding("error-body", f"HTTP {exchange.status} body is {exchange.json_error}: "
+                                      f"{exchange.excerpt(120)!r}", request)]
+    if not isinstance(body, dict) or not ({"error", "detail"} & body.keys()):
+        return [Finding("error-body", f"HTTP {exchange.status} body is not an error object with 'error' or "
+                                      f"'detail': {exchange.excerpt(120)!r}", request)]
+    error = body.get("error")
+    if "error" in body and not (isinstance(error, dict) and isinstance(error.get("message"), str)):
+        return [Finding("error-body", f"HTTP {exchange.status} 'error' is not an object with a message: "
+                                      f"{exchange.excerpt(120)!r}", request)]
+    return []

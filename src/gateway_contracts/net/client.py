@@ -19,7 +19,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -67,15 +67,21 @@ class ClientSettings:
         return RetryPolicy(self.retries, self.backoff_s, self.max_retry_after_s)
 
 
-class _Bearer(httpx.Auth):
-    """Sets the Authorization header at send time. No frame ever holds the header as a plain string,
-    and the repr hides the key: a traceback printed with locals (--showlocals) cannot show it."""
+BEARER = ("Authorization", "Bearer ")  # the key's header and the text before the key, unless a dialect says
 
-    def __init__(self, key: str) -> None:
+
+class _Bearer(httpx.Auth):
+    """Sets the key's header (Authorization: Bearer, or the dialect's, e.g. x-api-key) at send time. No frame ever
+    holds the header as a plain string, and the repr hides the key: a traceback printed with locals
+    (--showlocals) cannot show it."""
+
+    def __init__(self, key: str, header: tuple[str, str] = BEARER) -> None:
         self._key = key
+        self._header = header
 
     def auth_flow(self, request: httpx.Request) -> Iterator[httpx.Request]:
-        request.headers["Authorization"] = f"Bearer {self._key}"
+        name, prefix = self._header
+        request.headers[name] = f"{prefix}{self._key}"
         yield request
 
     def __repr__(self) -> str:
@@ -95,9 +101,12 @@ class GatewayClient:
         transport: httpx.BaseTransport | None = None,
         sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], float] = time.monotonic,
+        key_header: tuple[str, str] = BEARER,
+        headers: Mapping[str, str] | None = None,
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self._api_key = api_key
+        self._key_header = key_header  # how the contract's dialect sends the key (dialects.base.Dialect)
         self.settings = settings
         self.redact = Redactor(api_key)
         self._cache = ExchangeCache(cache_dir)
@@ -108,7 +117,8 @@ class GatewayClient:
         self._http = httpx.Client(
             transport=transport,
             timeout=httpx.Timeout(settings.timeout_s, connect=min(settings.timeout_s, settings.connect_timeout_s)),
-            headers={"User-Agent": USER_AGENT, "Accept": "application/json", "Accept-Encoding": ACCEPT_ENCODING},
+            headers={"User-Agent": USER_AGENT, "Accept": "application/json", "Accept-Encoding": ACCEPT_ENCODING,
+                     **(headers or {})},
             follow_redirects=False,
         )
         self.sent = 0  # requests this process put on the wire (attempts included)
@@ -186,7 +196,7 @@ class GatewayClient:
         return exchange
 
     def _attempts(self, method: str, url: str, json_body: Any, authenticated: bool) -> Exchange:
-        auth = _Bearer(self._api_key) if authenticated and self._api_key else None
+        auth = _Bearer(self._api_key, self._key_header) if authenticated and self._api_key else None
         notes: list[str] = []
         started = self._clock()
         # Each attempt has REQUEST_TIMEOUT of wall clock; all of them together, twice that (a timeout is retried

@@ -15,12 +15,12 @@ from typing import Any, cast
 from gateway_contracts import dialects
 from gateway_contracts.baseline import Snapshot, snapshot_gateway
 from gateway_contracts.baseline_file import utc_now
-from gateway_contracts.catalog import CatalogStore
 from gateway_contracts.contract import Contract
 from gateway_contracts.data.exchange import Exchange, build_url
 from gateway_contracts.net.cache import read_cache_dir
 from gateway_contracts.net.client import GatewayClient
 from gateway_contracts.report.interface import NOT_REQUESTED, requested
+from gateway_contracts.store import CatalogStore
 
 
 class CachedOnlyClient:
@@ -86,7 +86,7 @@ def snapshot(store: CatalogStore, contract: Contract, *, target: str, suite_vers
             # An aggregate of gateways is keyed by (id, source_gateway); the openai whole list by id, like a group.
             gateways[aggregate] = snapshot_gateway(aggregate, walk, contract.aggregate.required_models
                                                    if contract.aggregate else (),
-                                                   pairs=dialects.AGGREGATE in dialects.capabilities(contract))
+                                                   pairs=dialects.of(contract).aggregate_by_source)
         else:
             aggregate = None
     return Snapshot(

@@ -12,10 +12,10 @@ from typing import Any
 
 import pytest
 
-from gateway_contracts.catalog import CatalogStore
 from gateway_contracts.contract import Contract
 from gateway_contracts.net.client import ClientSettings, GatewayClient
 from gateway_contracts.net.redaction import Redactor
+from gateway_contracts.store import CatalogStore
 
 API_KEY_ENV = "GATEWAY_API_KEY"  # the key is read from the environment only, never from an option
 KEYLESS_ENV = "KEYLESS"

@@ -17,12 +17,12 @@ from typing import NoReturn
 import pytest
 
 from gateway_contracts import dialects, exitcodes
-from gateway_contracts.catalog import CatalogStore
 from gateway_contracts.contract import Contract, ContractError, load_contract
 from gateway_contracts.net.client import ClientSettings, GatewayClient
 from gateway_contracts.net.limits import DEFAULT_MAX_BODY_BYTES
 from gateway_contracts.net.redaction import too_short_to_redact
 from gateway_contracts.session.state import API_KEY_ENV, SuiteState
+from gateway_contracts.store import CatalogStore
 
 DEFAULT_CONTRACT = "contracts/gateways.yaml"
 # Requests per second against an external target: under the real API's 300/min per-IP limiter.
@@ -121,8 +121,10 @@ def preflight(store: CatalogStore) -> None:
 def store(state: SuiteState) -> CatalogStore:
     """The run's one evidence store (and its client), made on first use."""
     if state.store is None:
+        dialect = dialects.of(state.contract)  # how its API takes the key, and the headers it wants
         state.client = GatewayClient(state.target_url or "", api_key=state.api_key, settings=state.settings,
-                                     cache_dir=state.cache_dir)
+                                     cache_dir=state.cache_dir, key_header=dialect.key_header,
+                                     headers=dialect.headers)
         state.store = CatalogStore(state.client, state.contract)
     return state.store
 

@@ -7,12 +7,13 @@ import os
 import sys
 from collections.abc import Sequence
 
+from . import anthropic_models
 from .app import DEFAULT_SLOW_SECONDS
 from .catalog import FULL, SHAPES, check_shape
 from .faults import FAULTS, validate_faults
 from .server import LOCALHOST, serve
 
-SHAPE_NAMES = tuple(SHAPES)
+SHAPE_NAMES = (*SHAPES, anthropic_models.SHAPE)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -27,7 +28,7 @@ def _parser() -> argparse.ArgumentParser:
         default=None,
         help="full: every field, the reference's own strict OpenAPI document, the 2025-10 gateways; sparse: only "
         "the fields a consumer may rely on, a FastAPI-style document, the 2026-08 registry "
-        "(default: $REFERENCE_SHAPE or full)",
+        "(default: $REFERENCE_SHAPE or full); anthropic: Anthropic's model list, paged by cursor",
     )
     parser.add_argument("--host", default=LOCALHOST, help="bind address (default %(default)s)")
     parser.add_argument(
@@ -79,9 +80,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     requested = [*args.fault, *os.environ.get("FAULTS", "").split(",")]
     try:
-        faults = validate_faults(requested)
+        shape = args.shape or os.environ.get("REFERENCE_SHAPE", "").strip() or FULL
+        if shape == anthropic_models.SHAPE:  # another API, with faults of its own
+            faults = anthropic_models.validate_faults([f for f in requested if f.strip()])
+        else:
+            faults = validate_faults(requested)
+            shape = check_shape(shape)
         scale = _scale(args.scale)
-        shape = check_shape(args.shape or os.environ.get("REFERENCE_SHAPE", "").strip() or FULL)
         if args.rate_limit is not None and args.rate_limit < 1:
             raise ValueError(f"--rate-limit must be at least 1, got {args.rate_limit}")
     except ValueError as exc:

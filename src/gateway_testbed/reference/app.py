@@ -18,6 +18,7 @@ from fastapi.openapi.utils import get_openapi
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from starlette.responses import Response
 
+from . import anthropic_models
 from . import responses as r
 from .catalog import AGGREGATE, FULL, SPARSE, build_catalog, check_shape
 from .faults import Call, FaultPlan
@@ -84,8 +85,10 @@ def create_app(
 
     `shape` is `full` (every field, the reference's own strict OpenAPI document, the 13 gateways of 2025-10)
     or `sparse` (the API as sparsely as the real one may serve it: rows with only the promised fields, a
-    FastAPI-style document, the 2026-08 registry).
+    FastAPI-style document, the 2026-08 registry), or `anthropic` (another API: anthropic_models.py, its faults).
     """
+    if shape == anthropic_models.SHAPE:
+        return anthropic_models.create_app(faults, api_keys)
     plan = FaultPlan(faults)
     state = ReferenceState(
         plan=plan,

@@ -22,7 +22,6 @@ from typing import Any, cast
 import pytest
 
 from gateway_contracts import exitcodes
-from gateway_contracts.catalog import CatalogStore
 from gateway_contracts.contract import load_contract
 from gateway_contracts.data.exchange import Exchange, build_url
 from gateway_contracts.net.client import GatewayClient
@@ -37,6 +36,7 @@ from gateway_contracts.options import (
     positive_float,
 )
 from gateway_contracts.session.state import KEYLESS_REASON
+from gateway_contracts.store import CatalogStore
 from gateway_testbed.reference.server import EmbeddedGateway
 from tests.self.suite_run import SuiteRun, assert_one_line_exit, run_gate
 
@@ -273,6 +273,7 @@ class Retried:
     """A client for `CatalogStore` whose every answer needed a retry (a 503 with Retry-After, then 200)."""
 
     base_url = "http://gateway.test"
+    has_key = False  # the store tells the contract's dialect whether a walk's requests may carry a key
 
     def __init__(self) -> None:
         self.touched: list[Exchange] = []

@@ -101,7 +101,7 @@ def test_scenario(scenario: Scenario, matrix_runs: MatrixRuns, request: pytest.F
         return
     outcome = run.outcome
     assert outcome is not None
-    if scenario.name == HEALTHY:
+    if scenario.name == HEALTHY and scenario.shape not in MATRIX.separate:  # another API has fewer contracts
         assert len(outcome.passed) >= 100, f"only {len(outcome.passed)} contracts passed: did collection shrink?"
     # A renamed test or a typo in the matrix shows up here by name, not as a puzzling 'missing' failure: the
     # expectations of this shape's scenarios of the same suite (with or without fuzzing) against its tests.
@@ -124,7 +124,7 @@ def test_every_scenario_states_each_shape() -> None:
     for s in MATRIX.scenarios:
         if s.shape != "full":
             continue
-        for shape in SHAPES[1:]:
+        for shape in [shape for shape in SHAPES[1:] if shape not in MATRIX.separate]:
             key = Scenario(s.name, (), shape=shape).key
             assert key in keys or key in MATRIX.not_applicable, key
 

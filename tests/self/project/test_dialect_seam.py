@@ -18,6 +18,7 @@ import pytest
 from gateway_contracts import dialects
 from gateway_contracts.contract import Contract, ContractError, RegistrySpec, parse_contract
 from gateway_contracts.contract_model import Source
+from gateway_contracts.data.pages import Page, Walk
 from gateway_contracts.dialects.base import Loaded
 from gateway_contracts.plan import PlannedRequest
 from gateway_contracts.session.summary import selection
@@ -113,6 +114,9 @@ class Toy(dialects.Dialect):
                                chat_latency_budget_s=1.0, max_limit=1, max_pages=1, registry=RegistrySpec(),
                                latency_regression_factor=1.0, count_drop_tolerance=0.1, dialect=self.name))
 
+    def walk(self, contract: Contract, name: str, send: Any, *, limit: int | None, keyed: bool) -> Walk:
+        return Walk(limit=0, pages=(Page(0, 0, send(PlannedRequest("GET", "/toys"))),))
+
     def preflight_requests(self, contract: Contract, *, keyed: bool) -> list[PlannedRequest]:
         return [PlannedRequest("GET", "/toys")]
 
@@ -136,7 +140,115 @@ def test_a_registered_dialect_is_read_named_and_asked(monkeypatch: pytest.Monkey
     assert dialects.planned_requests(contract, {}, keyed=False) == [PlannedRequest("GET", "/toys")]
     assert selection(contract) == "nothing selected"
     with pytest.raises(ContractError, match=r"c\.yaml:2: dialect: unknown dialect 'toyz' \(expected one of: "
-                                            r"gatewayz, openai, toy\)"):
+                                            r"gatewayz, openai, anthropic, toy\)"):
         parse_contract("version: 1\ndialect: toyz\n", Path("c.yaml"))
     with pytest.raises(ContractError, match=r"c\.yaml:3: toys: a key of the toy dialect, not of this gatewayz"):
         parse_contract("version: 1\ngateways: {g: {min_models: 1}}\ntoys: []\n", Path("c.yaml"))
+
+
+# -- a dialect's own keys and capabilities are read in dialects/ only ------------------------------------------
+
+PRODUCT = SRC / "gateway_contracts"
+DIALECTS = PRODUCT / "dialects"
+# What a dialect may have (dialects/base.py's capability constants: their names and their values). The FUZZ_*
+# names are not capabilities: they name the fuzz checks a dialect's `fuzz_routes` picks, which fuzz/checks.py runs.
+CAPABILITIES = {name: value for name, value in vars(dialects.base).items()
+                if name.isupper() and not name.startswith("FUZZ_") and isinstance(value, str)
+                and value in dialects.known_capabilities()}
+
+
+SHARED = ("", "base", "starter_rules")  # the registry, the interface, init's rules: every dialect's
+
+
+def _capabilities(node: ast.AST) -> bool:
+    """`dialects.capabilities(contract)` or a `.capabilities` value: what a contract's API has, read to branch."""
+    target = node.func if isinstance(node, ast.Call) else node
+    return (isinstance(target, ast.Attribute) and target.attr == "capabilities") or (
+        isinstance(target, ast.Name) and target.id == "capabilities")
+
+
+def dialect_reads(tree: ast.AST) -> Iterator[tuple[int, str]]:
+    """(line, what) of each place code reads what only a dialect may: its own contract keys (`dialect_keys`), a
+    capability flag (a base.py constant, or its value compared), a dialect module's own names."""
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Attribute) and node.attr == "dialect_keys":
+            yield node.lineno, "reads contract.dialect_keys"
+        elif isinstance(node, (ast.Attribute, ast.Name)) and (node.attr if isinstance(node, ast.Attribute)
+                                                               else node.id) in CAPABILITIES:
+            yield node.lineno, "reads a capability flag"
+        elif isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("gateway_contracts.dialects"):
+            module = node.module.removeprefix("gateway_contracts.dialects").lstrip(".")
+            if module not in SHARED:
+                yield node.lineno, f"imports the dialect module {module}"
+            yield from ((node.lineno, f"imports the capability flag {a.name}") for a in node.names
+                        if a.name in CAPABILITIES)
+        elif isinstance(node, ast.Import) and any(
+                a.name.removeprefix("gateway_contracts.dialects").lstrip(".") not in SHARED
+                for a in node.names if a.name.startswith("gateway_contracts.dialects")):
+            yield node.lineno, "imports a dialect module"
+        elif isinstance(node, ast.Compare) and any(_capabilities(op) for op in (node.left, *node.comparators)):
+            yield node.lineno, "tests what the API has (capabilities)"
+
+
+def test_no_module_outside_dialects_reads_a_dialect_key_or_capability() -> None:
+    """Outside dialects/, the product asks the contract's dialect object (`walk`, `fuzz_routes`, `after_last`...);
+    which contract tests apply is the `needs` markers' (session/dialect.py, by the markers' own strings)."""
+    assert CAPABILITIES, "the scan knows no capability"
+    found = [f"src/{path.relative_to(SRC).as_posix()}:{line}: {what}"
+             for path in sorted(PRODUCT.rglob("*.py")) if DIALECTS not in path.parents
+             for line, what in dialect_reads(ast.parse(path.read_text(encoding="utf-8")))]
+    assert found == [], "ask the contract's dialect object (dialects.of) instead"
+
+
+def test_the_key_and_capability_scan_is_not_blind() -> None:
+    caught = ["x = contract.dialect_keys", "if dialects.ENVELOPE in caps: pass", "from gateway_contracts.dialects "
+              "import ENVELOPE", "from gateway_contracts.dialects.openai import keys_of",
+              "import gateway_contracts.dialects.gatewayz", "ok = 'retrieve' in dialects.capabilities(c)",
+              "ok = 'registry' in facts.capabilities"]
+    for source in caught:
+        assert list(dialect_reads(ast.parse(source))), source
+    plain = ["from gateway_contracts.dialects.base import Dialect", "d = dialects.of(contract).walk(c, n, s)",
+             "Finding('envelope', 'x')", "from gateway_contracts import dialects", "ok = 'aggregate' in fixtures",
+             "from gateway_contracts.dialects.starter_rules import Refused"]
+    for source in plain:
+        assert not list(dialect_reads(ast.parse(source))), source
+
+
+# -- the third dialect: one module and its registry line --------------------------------------------------------
+
+
+def _code_words(tree: ast.AST) -> Iterator[tuple[int, str]]:
+    """(line, text) of every identifier, attribute, imported name and string in code (docstrings left out)."""
+    docstrings = {id(n.value) for n in ast.walk(tree) if isinstance(n, ast.Expr) and isinstance(n.value, ast.Constant)}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name):
+            yield node.lineno, node.id
+        elif isinstance(node, ast.Attribute):
+            yield node.lineno, node.attr
+        elif isinstance(node, ast.alias):
+            yield node.lineno, node.name
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            yield node.lineno, node.module
+        elif isinstance(node, ast.Constant) and isinstance(node.value, str) and id(node) not in docstrings:
+            yield node.lineno, node.value
+
+
+def test_the_anthropic_dialect_is_one_module_and_its_registry_line() -> None:
+    """docs/recipes.md "Add a dialect", followed for the anthropic dialect: nothing of the product names it but its
+    own module and the registry (its import and its entry in `REGISTERED`); the shipped contract tests and the
+    benchmarks do not either. So what it needed of the rest (a cursor pager, the key header, `after_last`...)
+    is generic seam, not a change for it. The reference gateway and the self-tests are the test bed's."""
+    own = DIALECTS / "anthropic.py"
+    root = SRC.parent
+    places = [path for folder in (PRODUCT, root / "tests" / "contract", root / "tests" / "fuzz", root / "bench")
+              for path in sorted(folder.rglob("*.py")) if path != own]
+    named = [f"{path.relative_to(root).as_posix()}:{line}" for path in places
+             for line, word in _code_words(ast.parse(path.read_text(encoding="utf-8")))
+             if "anthropic" in word.lower()]
+    registry = (DIALECTS / "__init__.py").relative_to(root).as_posix()
+    assert {place.rsplit(":", 1)[0] for place in named} == {registry}, named
+    assert len({place for place in named}) == 2, f"expected its import and its REGISTERED entry: {named}"
+    anthropic = dialects.named("anthropic")
+    assert anthropic is not None
+    assert type(anthropic).__module__ == "gateway_contracts.dialects.anthropic"
+    assert anthropic in dialects.REGISTERED

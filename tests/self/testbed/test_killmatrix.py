@@ -312,7 +312,8 @@ def test_load_matrix_with_shapes(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(("body", "message"), [
     ("version: 1\nshapes: {sparse: {}}", "shapes: expected a mapping"),
-    ("version: 1\nshapes: {full: {contract: x}}", "the only key is contracts"),
+    ("version: 1\nshapes: {full: {contract: x}}", "the keys are contracts and separate"),
+    ("version: 1\nshapes: {full: {}, sparse: {}}\nscenarios:\n  dup: {shape: sparse}", "not a separate shape"),
     ("version: 1\nshapes: {full: {}, sparse: {}}\nscenarios:\n  dup: {}", "dup.sparse: expected the sparse shape"),
     ("version: 1\nshapes: {full: {}, sparse: {}}\nscenarios:\n  dup: {sparse: {fail: [a]}}", "dup.sparse: a scenario"),
 ])
@@ -345,9 +346,23 @@ def test_summary_and_report_per_shape() -> None:
     assert describe_mismatch(bad).startswith("dup@sparse:")
 
 
+def test_a_separate_shape_runs_only_its_own_scenarios(tmp_path: Path) -> None:
+    matrix = load_matrix(write(tmp_path, """
+version: 1
+shapes: {full: {}, other: {contracts: c.yaml, separate: true}}
+scenarios:
+  dup: {}
+  slow: {shape: other, fail: [a], why: w}
+"""), INCIDENTS)
+    assert {s.key for s in matrix.scenarios} == {"healthy", "healthy@other", "dup", "slow@other"}
+    assert matrix.separate == {"other"}
+    assert next(s for s in matrix.scenarios if s.key == "slow@other").contracts == "c.yaml"
+
+
 def test_committed_matrix_runs_every_shape() -> None:
     matrix = load_matrix(ROOT / MATRIX_FILE, fault_incidents())
-    assert set(matrix.shapes) == {"full", "sparse"}
+    assert set(matrix.shapes) == {"full", "sparse", "anthropic"}
+    assert matrix.separate == {"anthropic"}
     sparse = [s for s in matrix.scenarios if s.shape == "sparse" and s.name != HEALTHY]
     assert len(sparse) >= 25
     assert {s.contracts for s in sparse} == {"contracts/gatewayz-staging.yaml"}

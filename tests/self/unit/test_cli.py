@@ -116,7 +116,7 @@ def test_help_lists_every_command(capsys: pytest.CaptureFixture[str]) -> None:
 def test_init_help_names_the_dialects(capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit):
         cli.main(["init", "--help"])
-    assert "--dialect {gatewayz,openai}" in capsys.readouterr().out
+    assert "--dialect {gatewayz,openai,anthropic}" in capsys.readouterr().out
 
 
 def test_a_session_starts_pytest_without_importing_what_only_init_needs() -> None:

@@ -13,14 +13,15 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from gateway_contracts import dialects
-from gateway_contracts.catalog import CatalogStore, group_rule
 from gateway_contracts.contract import WHOLE_LIST, ContractError, load_contract, parse_contract
 from gateway_contracts.data.exchange import Exchange
 from gateway_contracts.dialects import capabilities, planned_requests
+from gateway_contracts.dialects.openai import group_rule, keys_of
 from gateway_contracts.invariants.openai_models import GroupRule
 from gateway_contracts.net.client import GatewayClient
 from gateway_contracts.plan import UNKNOWN_MODEL, PlannedRequest, chat_body, retrievable_ids
 from gateway_contracts.session.dialect import needed, select
+from gateway_contracts.store import CatalogStore
 from tests.self.strategies import FAST
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -66,13 +67,13 @@ def test_groups_become_gateways_without_aliases_and_the_whole_list_the_aggregate
     contract = parse_contract(BASE, PATH)
     assert dialects.of(contract) is dialects.OPENAI
     assert dialects.ENVELOPE not in capabilities(contract)
-    assert contract.retrieve
+    assert keys_of(contract).retrieve
     assert [(g.slug, g.aliases, g.min_models, g.max_models) for g in contract.gateways] == [
         ("openai", (), 2, 5), ("acme", (), 0, None), ("house", (), 1, None)]
     assert contract.gateway("openai").required_models == ("openai/gpt-4o-mini",)
-    assert group_rule(contract.rule("openai")) == GroupRule("prefix", prefix="openai/")
-    assert group_rule(contract.rule("acme")) == GroupRule("owned_by", owned_by="acme")
-    assert group_rule(contract.rule("house")) == GroupRule("list", ids=("house-a", "house-b"))
+    assert group_rule(keys_of(contract).rule("openai")) == GroupRule("prefix", prefix="openai/")
+    assert group_rule(keys_of(contract).rule("acme")) == GroupRule("owned_by", owned_by="acme")
+    assert group_rule(keys_of(contract).rule("house")) == GroupRule("list", ids=("house-a", "house-b"))
     assert contract.aggregate is not None
     assert (contract.aggregate.slug, contract.aggregate.min_models, contract.aggregate.required_models) == (
         WHOLE_LIST, 3, ("house-a",))
@@ -83,14 +84,14 @@ def test_the_whole_list_defaults_to_a_floor_of_one_and_retrieve_off() -> None:
     contract = parse_contract("version: 1\ndialect: openai\ngroups:\n  g:\n    prefix: x\n    min_models: 0\n", PATH)
     assert contract.aggregate is not None
     assert contract.aggregate.min_models == 1
-    assert not contract.retrieve
+    assert not keys_of(contract).retrieve
     assert "retrieve" not in capabilities(contract)
 
 
 def test_the_default_dialect_is_gatewayz_and_unchanged() -> None:
     contract = load_contract(ROOT / "contracts" / "gateways.yaml")
     assert dialects.of(contract) is dialects.GATEWAYZ
-    assert contract.group_rules == ()
+    assert contract.dialect_keys is None
     assert capabilities(contract) == dialects.GATEWAYZ.always
     assert {dialects.ENVELOPE, dialects.ALIASES, dialects.AGGREGATE, dialects.REGISTRY} <= capabilities(contract)
 
@@ -139,8 +140,8 @@ def test_groups_and_the_whole_list_select_like_gateways() -> None:
      "contracts/test.yaml:9: groups.acme: a group needs exactly one rule"),
     ("ceiling-below-floor", BASE.replace("max_models: 5", "max_models: 1"),
      "contracts/test.yaml:4: groups.openai: max_models (1) is below min_models (2)"),
-    ("unknown-dialect", BASE.replace("dialect: openai", "dialect: anthropic"),
-     "contracts/test.yaml:2: dialect: unknown dialect 'anthropic' (expected one of: gatewayz, openai)"),
+    ("unknown-dialect", BASE.replace("dialect: openai", "dialect: cohere"),
+     "contracts/test.yaml:2: dialect: unknown dialect 'cohere' (expected one of: gatewayz, openai, anthropic)"),
     ("unknown-key-in-models", BASE.replace("  retrieve: true", "  retreive: true"),
      "contracts/test.yaml:18: models.retreive: unknown key"),
     ("group-named-all", BASE.replace("  acme:", "  all:"),

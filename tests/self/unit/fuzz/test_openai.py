@@ -27,8 +27,8 @@ from gateway_contracts.fuzz.spec import resolve_source
 
 ROOT = Path(__file__).resolve().parents[4]
 OPENAI_DOCUMENT = ROOT / "contracts" / "openai-models.openapi.json"
-OPENAI = checks.CatalogFacts(chat_models=frozenset({"gpt-4o-mini"}), capabilities=dialects.OPENAI.always)
-GATEWAYZ = replace(OPENAI, capabilities=dialects.GATEWAYZ.always)
+OPENAI = checks.CatalogFacts(chat_models=frozenset({"gpt-4o-mini"}), routes=dict(dialects.OPENAI.fuzz_routes))
+GATEWAYZ = replace(OPENAI, routes=dict(dialects.GATEWAYZ.fuzz_routes))
 URL = "http://127.0.0.1:4000/v1/models"
 ROW = {"id": "gpt-4o-mini", "object": "model", "created": 1677610602, "owned_by": "openai", "mode": "chat"}
 LITELLM_LIST = {"data": [ROW, {**ROW, "id": "claude-3-haiku"}], "object": "list"}

@@ -269,3 +269,17 @@ def test_a_case_variant_selects_the_same_gateway() -> None:
     assert found.message == ("gateway echoes 'openrouter', expected a name of 'huggingface'; total is 340, "
                              "'huggingface' counts 2; first id is 'x/y', not one of the 2 ids 'huggingface' lists")
     assert same_gateway_selected(_variant("hug", 2), canonical, "huggingface", ("hug",))  # rows vanished
+
+
+def test_error_bodies_are_json_error_objects() -> None:
+    from gateway_contracts.invariants.responses import error_body
+
+    def answer(status: int, text: str, content_type: str = "application/json") -> Exchange:
+        return Exchange("GET", "http://t/v1/models", status, content_type, text)
+
+    assert error_body(answer(400, '{"error": {"message": "m", "code": "c", "type": "t"}}')) == []
+    assert error_body(answer(422, '{"detail": [{"msg": "x"}]}')) == []
+    assert error_body(answer(404, '{"type": "error", "error": {"type": "not_found_error", "message": "m"}}')) == []
+    assert "not JSON" in error_body(answer(502, "<html>", "text/html"))[0].message
+    assert "not an error object" in error_body(answer(404, '{"data": []}'))[0].message
+    assert "'error' is not an object" in error_body(answer(500, '{"error": "boom"}'))[0].message

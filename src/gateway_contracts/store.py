@@ -6,58 +6,31 @@ built by `gateway_contracts.plan` (pages, probes, chat bodies), whose `planned_r
 contracts need: the request-economy bench sends that plan, and tests/self/unit/test_plan.py checks a gate run
 sends exactly it.
 
-A dialect without the paginated envelope (the openai dialect: `dialects.ENVELOPE` not among its capabilities)
-has one list: `model_list()` is that one `GET /v1/models` (keyed: the OpenAI API and LiteLLM want the key there
-too), fetched once and shared, and `walk(name)` of a group (or of the whole list, the aggregate's slug) is a
-filtered view of it, shaped as a one-page `Walk` so that every reader of walks (baselines, reports) works for
-every dialect. `catalog_ids(name)` is the dialect-neutral way
-to the ids of a gateway, a group or the whole list.
+How a catalog is read (pages by offset, by cursor, or a group's view of one list) is the contract's dialect's:
+`walk(name)` asks it (`Dialect.walk`), handing it `send`, and caches the walk it returns. The store knows no
+dialect: every walk, whatever its paging, is a `Walk` that every reader (baselines, reports) works with.
+`catalog_ids(name)` is the way to the ids of a gateway, a group or the whole list.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
 from gateway_contracts import dialects, plan
-from gateway_contracts.contract import WHOLE_LIST, Contract, Gateway, GroupSelect
+from gateway_contracts.contract import Contract, Gateway
 from gateway_contracts.data.exchange import Exchange
-from gateway_contracts.data.findings import Finding
-from gateway_contracts.data.pages import Page
-from gateway_contracts.invariants.openai_models import GroupRule, list_rows
+from gateway_contracts.data.pages import Walk
 from gateway_contracts.invariants.registry import names_of, registry_names
 from gateway_contracts.net.client import GatewayClient
-from gateway_contracts.pager import Walk, walk
 from gateway_contracts.plan import InvalidQuery, PlannedRequest
-
-
-@dataclass(frozen=True)
-class ListView(Walk):
-    """A group (or the whole list) of the openai dialect: the rows its rule selects from the one list,
-    presented as a walk of that one page (so `ids`, `first`, `pages` and baselines work unchanged)."""
-
-    selected: tuple[Any, ...] = ()
-
-    @property
-    def rows(self) -> list[Any]:
-        return list(self.selected)
-
-
-def group_rule(select: GroupSelect) -> GroupRule:
-    """The matcher of a group's rule as the contract file writes it."""
-    if select.kind == "list":
-        return GroupRule("list", ids=select.values)
-    if select.kind == "owned_by":
-        return GroupRule("owned_by", owned_by=select.values[0])
-    return GroupRule("prefix", prefix=select.values[0])
 
 
 class CatalogStore:
     def __init__(self, client: GatewayClient, contract: Contract) -> None:
         self.client = client
         self.contract = contract
-        self._walks: dict[tuple[str, int], Walk] = {}
+        self._walks: dict[tuple[str, int | None], Walk] = {}
         self._reference: tuple[Any, str | None] | None = None
         # Pages of walks served from `_walks` since the plugin last cleared this (the client records the rest).
         self.reread: list[Exchange] = []
@@ -66,7 +39,7 @@ class CatalogStore:
 
     def send(self, request: PlannedRequest) -> Exchange:
         """One request of the plan, through the session client (cached: each is sent once per run)."""
-        if request.method == "GET" and request.authenticated:  # the openai dialect's keyed list and models
+        if request.method == "GET" and request.authenticated:  # a list or model the API wants the key for
             return self.client.request("GET", request.path, params=request.query or None, authenticated=True)
         if request.method == "GET":  # get/post_json/request: what the offline store's client duck-types
             return self.client.get(request.path, request.query or None, read=request.read)
@@ -76,45 +49,38 @@ class CatalogStore:
         return self.send(plan.models_page(gateway, offset, limit))
 
     def model_list(self) -> Exchange:
-        """The openai dialect's one `GET /v1/models`, keyed when the run has a key (fetched once per run)."""
+        """A bare `GET /v1/models` (no query), keyed when the run has a key (fetched once per run)."""
         return self.send(plan.model_list_request(keyed=bool(self.client.has_key)))
 
     def retrieve(self, model_id: str) -> Exchange:
-        """`GET /v1/models/{id}` (openai dialect, contract `models.retrieve`)."""
+        """`GET /v1/models/{id}`, keyed when the run has a key."""
         return self.send(plan.retrieve_request(model_id, keyed=bool(self.client.has_key)))
 
     def catalog_ids(self, name: str) -> list[Any]:
         """The ids of a gateway (slug or alias), a group, or the whole list (the aggregate's slug), in order and
-        with duplicates kept, for either dialect."""
+        with duplicates kept, for any dialect."""
         return self.walk(name).ids
 
-    def _view(self, name: str) -> ListView:
-        exchange = self.model_list()
-        page = Page(0, 0, exchange)
-        rows = list_rows(exchange.json) if page.usable else []
-        if name != WHOLE_LIST:
-            rule = group_rule(self.contract.rule(name))
-            rows = [row for row in rows if rule.matches(row)]
-        findings = () if page.usable else (
-            Finding("openai-list", "the model list did not answer a 200 JSON object with a 'data' list",
-                    exchange.describe()),)
-        return ListView(limit=0, pages=(page,), findings=findings, selected=tuple(rows))
-
     def walk(self, gateway: str, limit: int | None = None) -> Walk:
-        """The whole catalog of `gateway` (slug, alias or aggregate), at the maximum page size by default.
-        A dialect without pages: the group's (or the whole list's) view of the one list."""
-        if dialects.ENVELOPE not in dialects.capabilities(self.contract):
-            return self._view(gateway)  # the client's memory cache records the re-read for FLAKY
-        limit = limit or self.contract.max_limit
+        """The whole catalog `gateway` (slug, alias, group or the whole list), read by the contract's dialect (at
+        the largest page size by default) and cached: each walk is read once per run."""
         key = (gateway, limit)
         if key in self._walks:
             # Read again: its pages are this test's evidence too (a retried page makes this test FLAKY as well).
             self.reread.extend(page.exchange for page in self._walks[key].pages)
         else:
-            self._walks[key] = walk(
-                lambda offset, lim: self.page(gateway, offset, lim), limit=limit, max_pages=self.contract.max_pages
-            )
+            self._walks[key] = dialects.of(self.contract).walk(self.contract, gateway, self.send, limit=limit,
+                                                               keyed=bool(self.client.has_key))
         return self._walks[key]
+
+    def after_last(self, name: str) -> Exchange | None:
+        """The request the contract's dialect says must list nothing once the walk of `name` ended cleanly (the
+        page after the last cursor), sent; None when the walk did not end cleanly or the API has none."""
+        walk = self.walk(name)
+        if not walk.complete:
+            return None
+        request = dialects.of(self.contract).after_last(self.contract, name, walk, keyed=bool(self.client.has_key))
+        return None if request is None else self.send(request)
 
     def small_walk(self, gateway: str) -> Walk | None:
         """A second walk in about three pages, for catalogs that fit one maximum page (else the main walk

@@ -9,7 +9,7 @@ from hypothesis import assume, given
 from hypothesis import strategies as st
 
 from gateway_contracts.data.findings import Finding
-from gateway_contracts.invariants.catalog import (
+from gateway_contracts.invariants.contents import (
     aggregate_contains,
     aggregate_pairs_unique,
     count_within_bounds,
