@@ -48,7 +48,8 @@ class Scorecard(Section):
         if not card:
             return None
         finished = str(report.record.get("finished_at", ""))
-        earlier = [(when, point) for when, point in report.history_of(NAME) if when != finished]
+        # Runs before this one (a report re-rendered later must not compare with runs that came after it).
+        earlier = [(when, point) for when, point in report.history_of(NAME) if not finished or when < finished]
         moved = scores.trend(card, [point for _, point in earlier])
         return ScorecardView(card, moved, earlier[-1][0] if earlier else None)
 

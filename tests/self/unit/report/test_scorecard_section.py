@@ -49,7 +49,10 @@ def test_kept_in_the_record_and_history_shown_with_a_trend_in_both_pages(tmp_pat
     earlier = {**clean(), "run": "nightly", "finished_at": "2026-11-25T03:00:00Z",
                "scorecard": [{**facts[0], "measures": {**facts[0]["measures"],
                                                        "out_of_band": {"value": 0, "bound": 0, "low": None}}}]}
-    history = [runrecord.history_entry(earlier)]
+    later = {**earlier, "finished_at": "2026-11-27T03:00:00Z",
+             "scorecard": [{**facts[0], "measures": {**facts[0]["measures"],
+                                                     "out_of_band": {"value": 5, "bound": 0, "low": None}}}]}
+    history = [runrecord.history_entry(earlier), runrecord.history_entry(later)]  # a re-render sees later runs
     assert history[0]["scorecard"] == {"a": {**SECTION.trend_point(facts)["a"], "out_of_band": 0}}
     view = build_view(clean(scorecard=facts), COMPLETE, history)
     html, md = render_html(view), render_markdown(view)
