@@ -22,6 +22,8 @@ from benchlib import ROOT
 
 RESULTS = ROOT / "bench" / "results"
 REPORT = ROOT / "bench" / "RESULTS.md"
+# RESULTS.md ends with a hand-kept journal (dated measurements of the project's own lanes): a new render keeps it.
+JOURNAL_HEADING = "## Journal: "
 
 
 def verdict(ok: bool | None) -> str:
@@ -240,11 +242,18 @@ def render(cost: dict[str, Any], sizes: dict[str, Any], lat: dict[str, Any], *, 
         "  suite's own checks and pacing are ~10 %; the rest is the contracts, the SDK contract and start-up.",
         "  Collection built the nightly profile's tests too and deselected them under `-m gate`: their coverage",
         "  cases cost ~2 s of CPU in each collecting process. `tests/fuzz/test_fuzz.py` now builds them only",
-        "  when `-m` can select them (`fuzz.plugin.marks_selected`).",
+        "  when `-m` can select them (`fuzz.hooks.marks_selected`).",
         "- On a loaded box (load average above 2 on 2 cores) the multi-process gate loses more than the one",
         "  schemathesis process: the load average at the end of each benchmark is in the Machine table.",
     ]
     return "\n".join(lines) + "\n"
+
+
+def kept_journal(report: Path) -> str:
+    """The journal at the end of the current RESULTS.md (from its heading on), to keep after a new render."""
+    text = report.read_text() if report.exists() else ""
+    at = text.find("\n" + JOURNAL_HEADING)
+    return "" if at < 0 else text[at:]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -267,7 +276,7 @@ def main(argv: list[str] | None = None) -> int:
             scale.main(["--sizes", args.sizes, "--runs", str(args.scale_runs), "--json", str(scale_file)])
     report = render(json.loads(cost_file.read_text()), json.loads(scale_file.read_text()),
                     json.loads(latency_file.read_text()), scale_kept=args.skip_scale)
-    args.report.write_text(report)
+    args.report.write_text(report + kept_journal(args.report))
     print(f"wrote {args.report}")
     return 0
 

@@ -79,7 +79,7 @@ def suite_args(command: str, *, workers: str, baseline_out: str | None = None,
     args = ["-p", "xdist", "-n", workers, *tests, *run_args(command, reports)]
     if workers != "0":
         # The xdist controller collects nothing: schemathesis' plugin (and the hypothesis it imports) only in the
-        # workers, which load it themselves (fuzz/plugin.py); the controller starts them ~0.4 s sooner.
+        # workers, which load it themselves (fuzz/hooks.py); the controller starts them ~0.4 s sooner.
         args += ["-p", f"no:{SCHEMATHESIS_PLUGIN}"]
     if command == "baseline":
         args += ["--update-baseline", baseline_out or "auto"]

@@ -37,7 +37,7 @@ from gateway_contracts.contract_model import (
     reject_duplicate_keys,
 )
 from gateway_contracts.dialects.base import Dialect
-from gateway_contracts.known import KnownFinding, KnownFindingSpec, duplicate, from_specs
+from gateway_contracts.known_findings import KnownFinding, KnownFindingSpec, duplicate, from_specs
 
 __all__ = [
     "SUPPORTED_VERSIONS", "WHOLE_LIST", "Aggregate", "ChatSpec", "Contract", "ContractError", "Gateway",

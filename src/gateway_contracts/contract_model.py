@@ -18,7 +18,7 @@ from typing import Any, TypeVar
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from gateway_contracts.known import KnownFinding
+from gateway_contracts.known_findings import KnownFinding
 
 SUPPORTED_VERSIONS = (1,)
 M = TypeVar("M", bound=BaseModel)
@@ -170,7 +170,7 @@ class Contract:
     openapi: Path | None = None
     # The dialect's name (`dialect:`, the registry's default when absent): `dialects.of(contract)` is its object.
     dialect: str = ""
-    known_findings: tuple[KnownFinding, ...] = ()  # accepted findings (known.py), validated at load
+    known_findings: tuple[KnownFinding, ...] = ()  # accepted findings (known_findings.py), validated at load
     reference: Reference | None = None  # the outside catalog values are compared with (opt-in)
     # The keys only this contract's dialect has, resolved by its `load` into a value of the dialect's own type
     # (e.g. the openai dialect's group rules): only the dialect reads it (tests/self/project/test_dialect_seam.py).

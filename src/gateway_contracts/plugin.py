@@ -30,7 +30,7 @@ from gateway_contracts.options import (
     positive_float,
     positive_int,
 )
-from gateway_contracts.session import dialect, flaky, known, outcome, target
+from gateway_contracts.session import dialect, flaky, known_outcomes, run_deadline, target, target_health
 from gateway_contracts.session.parametrize import parametrize
 from gateway_contracts.session.state import (
     KEYLESS_ENV,
@@ -47,7 +47,7 @@ from gateway_contracts.store import CatalogStore
 
 # Option validation (first: the others read the options); baselines, run records and Allure labels; the fuzz
 # tests' options and safety: their own modules.
-pytest_plugins = ["gateway_contracts.options", "gateway_contracts.report.recording", "gateway_contracts.fuzz.plugin"]
+pytest_plugins = ["gateway_contracts.options", "gateway_contracts.report.recording", "gateway_contracts.fuzz.hooks"]
 
 
 # -- options ---------------------------------------------------------------------------------------
@@ -90,7 +90,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--strict-registry", action="store_true", default=env_flag("--strict-registry", "STRICT_REGISTRY"),
                     help="fail when /v1/gateways lists a gateway or alias no contract covers (env STRICT_REGISTRY; "
                     "default: report it)")
-    group.addoption("--strict-known", action="store_true", default=env_flag("--strict-known", known.STRICT_ENV),
+    group.addoption("--strict-known", action="store_true",
+                    default=env_flag("--strict-known", known_outcomes.STRICT_ENV),
                     help="fail when a known_findings entry of the contract is no longer seen (env STRICT_KNOWN; "
                     "the default of nightly and signoff); expired entries always fail")
     group.addoption("--keyless", action="store_true", default=env_flag("--keyless", KEYLESS_ENV),
@@ -115,17 +116,17 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 def pytest_configure(config: pytest.Config) -> None:
     settle_heap()
     contract = target.load_selected_contract(config)
-    config.pluginmanager.register(known.KnownFindings(config), "gateway-contracts-known")
+    config.pluginmanager.register(known_outcomes.KnownFindings(config), "gateway-contracts-known")
     if is_worker(config):
         config.stash[STATE] = worker_state(contract, config.workerinput)  # type: ignore[attr-defined]
-        outcome.arm(config.stash[STATE])
+        run_deadline.arm(config.stash[STATE])
         return
     controller = is_xdist_controller(config)
     workers = int(getattr(config.option, "numprocesses", 0) or 0) if controller else 1
     external = config.option.target_url is not None
     state = SuiteState(contract=contract, settings=target.client_settings(config, external, workers))
     config.stash[STATE] = state
-    outcome.start_run_deadline(state, config.option.run_deadline)
+    run_deadline.start(state, config.option.run_deadline)
     config.pluginmanager.register(flaky.FlakyTests(state), "gateway-contracts-flaky")
     if controller:
         # Workers cannot share a server they start themselves: the controller owns the target.
@@ -249,7 +250,8 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
 def pytest_runtest_setup(item: pytest.Item) -> None:
     state = item.config.stash[STATE]
     flaky.start_test(state)
-    outcome.before_test(state)  # the run deadline passed: skip; the breaker is open: fail at once
+    run_deadline.before_test(state)  # the run deadline passed: skip
+    target_health.before_test(state)  # the breaker is open: fail at once
     if state.keyless and item.get_closest_marker("keyed") is not None:
         pytest.skip(KEYLESS_REASON)
 
@@ -266,10 +268,11 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
 
 @pytest.hookimpl(tryfirst=True)  # before the run record is written: it records this status
 def pytest_sessionfinish(session: pytest.Session) -> None:
-    # Exit 7 for a target that never gave a usable answer, 8 for a run stopped by its deadline (outcome.py).
+    # Exit 8 for a run stopped by its deadline (run_deadline.py), judged first: what else the run saw may be the
+    # deadline's doing; else exit 7 for a target that never gave a usable answer (target_health.py).
     state: SuiteState | None = session.config.stash.get(STATE, None)
-    if state is not None and not is_worker(session.config):
-        outcome.finish(session, state)
+    if state is not None and not is_worker(session.config) and not run_deadline.finish(session, state):
+        target_health.finish(session, state)
 
 
 def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:

@@ -189,7 +189,7 @@ def list_models(
     heard: Callable[[str | None], None] | None = None,
 ) -> SdkListing:
     """`client.models.list()` and every page after it, as a user iterating the paginator would; a transient
-    answer is retried as the suite's own client does (`retry_wait`), the notes say so. Each request is held to
+    answer is retried as the suite's own client does (`_retrying`), the notes say so. Each request is held to
     `timeout` of wall clock and `max_body_bytes` of decoded body; `heard` is the run's breaker."""
     listing, notes = _retrying(
         lambda: _list_once(base_url, api_key, timeout, transport, _Recorder(api_key, before_request, max_body_bytes,
@@ -254,7 +254,7 @@ def chat_once(
     heard: Callable[[str | None], None] | None = None,
 ) -> SdkCall:
     """One `client.chat.completions.create`, and the first thing user code reads: the first choice's text.
-    A transient answer is retried as the suite's own client does (`retry_wait`). Bounds as `list_models`."""
+    A transient answer is retried as the suite's own client does (`_retrying`). Bounds as `list_models`."""
     call, notes = _retrying(
         lambda: _chat_once(base_url, api_key, model, timeout, transport,
                            _Recorder(api_key, before_request, max_body_bytes, heard)),
@@ -302,31 +302,23 @@ def consumer_check(
     return SdkReport(listing, chats)
 
 
-def retry_wait(call: SdkCall, attempt: int, retries: int, *, backoff_s: float = 0.5,
-               max_retry_after_s: float = 60.0) -> float | None:
-    """Seconds to wait before trying `call` again, or None when its answer is final: the suite's policy
-    (net/retry.py) for answers. A 429 is retried (after Retry-After, else a backoff), a 502/503/504 only with
-    Retry-After (without it, it is the API's answer); nothing else. The SDK's own retries are off: they would
-    retry every 5xx, hiding a 502 the contracts must see."""
-    if call.ok:
-        return None
-    policy = RetryPolicy(retries=retries, backoff_s=backoff_s, max_retry_after_s=max_retry_after_s)
-    return policy.answer_wait(call.status, call.retry_after, attempt)
-
-
 def _retrying(once: Callable[[], T], last: Callable[[T], SdkCall], retries: int,
               sleep: Callable[[float], None]) -> tuple[T, tuple[str, ...]]:
+    """`once` until its last call's answer is final, with a note per retry: the suite's policy for answers
+    (net/retry.py). A 429 is retried (after Retry-After, else a backoff), a 502/503/504 only with Retry-After
+    (without it, it is the API's answer); nothing else. The SDK's own retries are off: they would retry every
+    5xx, hiding a 502 the contracts must see."""
     notes: list[str] = []
-    attempt = 1
-    while True:
-        result = once()
+
+    def answer_of(result: T) -> tuple[int | None, str | None]:
         call = last(result)
-        wait = retry_wait(call, attempt, retries)
-        if wait is None:
-            return result, tuple(notes)
-        notes.append(f"attempt {attempt}: HTTP {call.status}, retried after {wait:g} s")
-        sleep(wait)
-        attempt += 1
+        return (None if call.ok else call.status), call.retry_after
+
+    def note(result: T, attempt: int, wait: float) -> None:
+        notes.append(f"attempt {attempt}: HTTP {last(result).status}, retried after {wait:g} s")
+
+    result = RetryPolicy(retries=retries).retry_answers(once, answer_of, sleep, note)
+    return result, tuple(notes)
 
 
 # -- pure judgements ---------------------------------------------------------------------------------

@@ -10,7 +10,7 @@ from gateway_contracts.data.findings import Finding, render_all
 
 
 class FindingsFailed(pytest.fail.Exception):  # type: ignore[misc,name-defined]
-    """A contract's failure that carries its findings, so known findings (session/known.py) can be matched
+    """A contract's failure that carries its findings, so known findings (session/known_outcomes.py) can be matched
     by code rather than by reading the text back."""
 
     def __init__(self, findings: Sequence[Finding]) -> None:

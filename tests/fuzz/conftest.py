@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from gateway_contracts.fuzz.plugin import skip_unpermitted_operation
+from gateway_contracts.fuzz.hooks import skip_unpermitted_operation
 
 
 @pytest.fixture(autouse=True)

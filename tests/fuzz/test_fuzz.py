@@ -13,10 +13,10 @@ from __future__ import annotations
 import pytest
 from schemathesis import Case
 
-from gateway_contracts.fuzz.plugin import current_settings, current_source, marks_selected
+from gateway_contracts.fuzz.hooks import current_settings, current_source, marks_selected
 from gateway_contracts.fuzz.profiles import NIGHTLY, PROFILES
 from gateway_contracts.fuzz.spec import load_schema
-from gateway_contracts.fuzz.target import FuzzTarget, walk_settings
+from gateway_contracts.fuzz.transport import FuzzTarget, walk_settings
 
 _settings = current_settings()
 _source = current_source()

@@ -122,7 +122,7 @@ def pytest_runtest_logreport(report: pytest.TestReport) -> None:
 def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
     if not _matrix_rows or hasattr(config, "workerinput"):
         return
-    from gateway_testbed.killmatrix import (
+    from tests.self.killmatrix import (
         MATRIX_FILE,
         REPORT_FILE,
         fault_incidents,

@@ -1,4 +1,4 @@
-"""The self-tests' side of running the suite in a subprocess: the runner is gateway_testbed.suite_process
+"""The self-tests' side of running the suite in a subprocess: the runner is tests.self.suite_process
 (scrubbed environment, output to files, process group killed on timeout, the fork server); this adds the
 self-tests' result type (`SuiteRun`, its JUnit read back), a timeout that raises, and memory sampling.
 `run_suite` runs pytest from the repository root with the repository's Python and parses its JUnit file.
@@ -17,15 +17,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from gateway_contracts.report.junit import Case, read_junit
-from gateway_testbed.suite_process import Finished, run_command, run_pytest, scrubbed_env
+from tests.self.suite_process import Finished, run_command, run_pytest, scrubbed_env
 
 ROOT = Path(__file__).resolve().parents[2]
 # For runs that test the suite's plumbing (reports, counts, pacing, refusals), not what the gate profile finds:
 # a few fuzz cases per operation instead of a hundred (gateway_contracts.fuzz.profiles.SMOKE).
 SMOKE_FUZZ = {"FUZZ_GATE_PROFILE": "smoke"}
 
-
-__all__ = ["scrubbed_env"]  # the self-tests that start other commands import it from here
 
 
 @dataclass
@@ -36,7 +34,7 @@ class SuiteRun:
     seconds: float
     junit: Path | None = None
     peak_rss: int = 0  # bytes: the most the child and all its descendants held at once (run_sampled only)
-    forked: bool = False  # run by the fork server, not a fresh interpreter (gateway_testbed.suite_process)
+    forked: bool = False  # run by the fork server, not a fresh interpreter (tests.self.suite_process)
 
     @property
     def output(self) -> str:

@@ -33,7 +33,7 @@ from gateway_contracts.data.findings import Finding, sample
 from gateway_contracts.data.pages import Walk
 from gateway_contracts.dialects.base import CURSOR, MODEL_OBJECT, RETRIEVE, Client, Dialect, Loaded, Send, distinct
 from gateway_contracts.dialects.starter_rules import Refused, bounds, header, required_of, scalar
-from gateway_contracts.known import KnownFindingSpec
+from gateway_contracts.known_findings import KnownFindingSpec
 from gateway_contracts.pager import cursor_walk
 from gateway_contracts.plan import UNKNOWN_MODEL, PlannedRequest, retrievable_ids, retrieve_request
 
@@ -45,7 +45,7 @@ INIT_MAX_PAGES = 50
 # -- the contract file -------------------------------------------------------------------------------------
 
 
-class ModelsSpec(Bounded):
+class AnthropicModels(Bounded):
     """The whole list: its floor, ceiling and required models."""
 
     min_models: int = Field(default=1, ge=0)
@@ -54,12 +54,12 @@ class ModelsSpec(Bounded):
     count_drop_tolerance: float | None = Field(default=None, ge=0, le=1)
 
 
-class PaginationSpec(Strict):
+class AnthropicPaging(Strict):
     limit: int = Field(default=MAX_PAGE, ge=1, le=MAX_PAGE)  # the page size the walk asks for
     max_pages: int = Field(default=INIT_MAX_PAGES, ge=1)  # pages followed at most: a cursor that never ends
 
 
-class Defaults(Strict):
+class AnthropicDefaults(Strict):
     latency_budget_s: float = Field(default=70.0, gt=0)
     count_drop_tolerance: float = Field(default=0.10, ge=0, le=1)
     latency_regression_factor: float = Field(default=3.0, ge=1)
@@ -68,9 +68,9 @@ class Defaults(Strict):
 class _AnthropicContractModel(Versioned):
     dialect: Literal["anthropic"]
     openapi: str | None = Field(default=None, min_length=1)
-    defaults: Defaults = Defaults()
-    models: ModelsSpec = ModelsSpec()
-    pagination: PaginationSpec = PaginationSpec()
+    defaults: AnthropicDefaults = AnthropicDefaults()
+    models: AnthropicModels = AnthropicModels()
+    pagination: AnthropicPaging = AnthropicPaging()
     known_findings: list[KnownFindingSpec] = Field(default_factory=list)
 
 

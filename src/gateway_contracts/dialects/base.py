@@ -20,7 +20,7 @@ from gateway_contracts.contract_model import Contract, Source
 from gateway_contracts.data.exchange import Exchange
 from gateway_contracts.data.findings import Finding
 from gateway_contracts.data.pages import Walk
-from gateway_contracts.known import KnownFindingSpec
+from gateway_contracts.known_findings import KnownFindingSpec
 from gateway_contracts.plan import PlannedRequest
 
 # What an API may have. A contract test names what it needs (`@pytest.mark.needs(...)`); it is collected only

@@ -64,7 +64,7 @@ from gateway_contracts.dialects.base import (
 )
 from gateway_contracts.dialects.starter_rules import Refused, bounds, header, required_of, scalar
 from gateway_contracts.invariants.models import has_known_context
-from gateway_contracts.known import KnownFindingSpec
+from gateway_contracts.known_findings import KnownFindingSpec
 from gateway_contracts.pager import walk
 from gateway_contracts.plan import PlannedRequest
 
@@ -160,7 +160,7 @@ class _ContractModel(Versioned):
     pagination: PaginationSpec = PaginationSpec()
     registry: RegistrySpec = RegistrySpec()
     reference: ReferenceSpec | None = None  # opt-in: values compared with an outside catalog
-    # known.py: accepted findings, each with a ticket and an expiry
+    # known_findings.py: accepted findings, each with a ticket and an expiry
     known_findings: list[KnownFindingSpec] = Field(default_factory=list)
 
 

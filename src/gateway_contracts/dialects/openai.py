@@ -52,7 +52,7 @@ from gateway_contracts.dialects.base import (
 )
 from gateway_contracts.dialects.starter_rules import Refused, bounds, header, required_of, scalar
 from gateway_contracts.invariants.openai_models import GroupRule, check_model_body, list_rows
-from gateway_contracts.known import KnownFindingSpec
+from gateway_contracts.known_findings import KnownFindingSpec
 from gateway_contracts.plan import PlannedRequest
 
 # -- the contract file -------------------------------------------------------------------------------------
@@ -141,7 +141,7 @@ class _OpenAIContractModel(Versioned):
     groups: dict[str, GroupSpec] = Field(min_length=1)
     models: ModelListSpec = ModelListSpec()
     chat: ChatSpec = ChatSpec()
-    # known.py: accepted findings, each with a ticket and an expiry
+    # known_findings.py: accepted findings, each with a ticket and an expiry
     known_findings: list[KnownFindingSpec] = Field(default_factory=list)
 
 

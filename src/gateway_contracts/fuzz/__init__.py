@@ -4,11 +4,10 @@
                  is loaded; the reference gateway's document (contracts/openapi.json) and how it is produced
     documents.py reading documents, matching operations by path template, restricting a target's spec to the
                  contract's, the in-memory gateway format
-    counts.py    fuzzing's request counts across processes, for the run summary
     profiles.py  gate and nightly: examples, phases, determinism, the checks' per-operation scope
     checks.py    catalog invariants registered as schemathesis checks (pure findings + adapters)
     safety.py    host allow-list and method policy
-    target.py    the session's target for schemathesis: URL, key, throttled transport, pagination walk
+    transport.py the session's target for schemathesis: URL, key, throttled transport, pagination walk
     drift.py     differences between the contract's and a live document, for the operations it covers
-    plugin.py    pytest options, the allow-list refusal, fixtures, report redaction
+    hooks.py     the pytest side: options, the allow-list refusal, fixtures, report redaction
 """

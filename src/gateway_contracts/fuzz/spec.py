@@ -24,7 +24,6 @@ from schemathesis.specs.openapi.schemas import OpenApiSchema
 from gateway_contracts.fuzz import checks
 from gateway_contracts.fuzz.documents import (
     GATEWAY_FORMAT,
-    DocumentError,
     mark_gateway_parameters,
     operations,
     read_document,
@@ -215,5 +214,3 @@ def _gateway_values() -> st.SearchStrategy[str]:
 
 
 schemathesis.openapi.format(GATEWAY_FORMAT, st.deferred(_gateway_values))
-
-__all__ += ["DocumentError"]

@@ -29,7 +29,7 @@ import httpx
 from gateway_contracts.data.exchange import Exchange, TransportFailure, build_url
 from gateway_contracts.net import USER_AGENT
 from gateway_contracts.net.breaker import Breaker
-from gateway_contracts.net.cache import ExchangeCache, cache_key, read_cache_dir
+from gateway_contracts.net.cache import ExchangeCache, cache_key
 from gateway_contracts.net.counts import SDK, write_counts
 from gateway_contracts.net.deadline import DeadlinePassed, request_deadline
 from gateway_contracts.net.errors import HTTPX_ERRORS, AnswerDeadline, TransportError
@@ -44,9 +44,6 @@ from gateway_contracts.net.limits import (
 from gateway_contracts.net.redaction import Redactor
 from gateway_contracts.net.retry import RetryPolicy
 from gateway_contracts.net.throttle import Throttle
-
-# Importable from here as before the split (other modules should import them from their own module).
-__all__ = ["USER_AGENT", "ClientSettings", "GatewayClient", "Redactor", "Throttle", "read_cache_dir"]
 
 TRUNCATED_HEAD_BYTES = HEAD_BYTES  # what is kept of an over-cap body: enough for any excerpt
 
@@ -131,10 +128,10 @@ class GatewayClient:
     def outside_request(self) -> None:
         """A request another client in this process is about to send (the OpenAI SDK, which has its own HTTP
         stack on purpose): it waits its turn under the run's rate budget and counts in the run summary.
-        Raises `NotSent` when the run's breaker is open or its deadline has passed."""
+        Raises `OutsideRequestRefused` when the run's breaker is open or its deadline has passed."""
         refusal = self.breaker.refusal()
         if refusal is not None:
-            raise NotSent(refusal)
+            raise OutsideRequestRefused(refusal)
         self._throttle.wait()
         self.outside_sent += 1
         if self._cache.cache_dir is not None:
@@ -316,5 +313,5 @@ def _failure_of(exchange: Exchange) -> str | None:
     return None
 
 
-class NotSent(Exception):
+class OutsideRequestRefused(Exception):
     """A request another client was about to send while the run's breaker is open or its deadline passed."""

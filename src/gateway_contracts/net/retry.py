@@ -9,12 +9,14 @@ with Retry-After (without it, it is the API's answer).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Protocol, TypeVar
 
 from gateway_contracts.data.exchange import NO_RETRY_AFTER, TRANSIENT_STATUSES, Exchange, TransportFailure
 
 RETRIED_FAILURES = frozenset({TransportFailure.CONNECT, TransportFailure.RESET, TransportFailure.TIMEOUT})
+T = TypeVar("T")
 
 
 class HangRecord(Protocol):
@@ -75,6 +77,22 @@ class RetryPolicy:
         if attempt > self.retries or (seconds is not None and seconds > self.max_retry_after_s):
             return None
         return seconds if seconds is not None else self.backoff(attempt)
+
+    def retry_answers(self, send: Callable[[], T], answer_of: Callable[[T], tuple[int | None, str | None]],
+                      sleep: Callable[[float], None], on_retry: Callable[[T, int, float], None]) -> T:
+        """Send, and send again while `answer_wait` says to: the one loop of the clients that retry answers only
+        (the OpenAI SDK's, the fuzzer's). `answer_of` gives a result's (status, Retry-After), status None for one
+        that is final whatever it says; `on_retry(result, attempt, wait)` runs before each wait (notes, counts,
+        closing the result)."""
+        attempt = 1
+        while True:
+            result = send()
+            wait = self.answer_wait(*answer_of(result), attempt)
+            if wait is None:
+                return result
+            on_retry(result, attempt, wait)
+            sleep(wait)
+            attempt += 1
 
     def backoff(self, attempt: int) -> float:
         """Our own wait before retry `attempt` (1-based) when the answer names none: doubling."""

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from gateway_contracts.contract import ContractError, load_contract
 from gateway_contracts.data.kinds import UNREGISTERED_CODE, kind_of
-from gateway_contracts.known import CODE, entry_yaml
+from gateway_contracts.known_findings import CODE, entry_yaml
 from gateway_contracts.report.junit import Case, read_junit
 
 DEFAULT_DAYS = 30

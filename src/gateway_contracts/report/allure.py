@@ -24,7 +24,7 @@ import pytest
 
 from gateway_contracts.contract import Gateway
 from gateway_contracts.report.interface import Labels, ReportFormat
-from gateway_contracts.session.known import OUTCOMES as KNOWN_OUTCOMES
+from gateway_contracts.session.known_outcomes import OUTCOMES as KNOWN_OUTCOMES
 from gateway_contracts.session.state import STATE
 
 _LOADER = re.compile(r"\s*<script[^>]*\bsrc=\"https://www\.googletagmanager\.com/[^\"]*\"[^>]*>\s*</script>", re.I)

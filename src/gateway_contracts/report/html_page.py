@@ -4,7 +4,7 @@ that opens from file:// with no network. Lays out the View, judges nothing.
 
 from __future__ import annotations
 
-from gateway_contracts.known import SEEN
+from gateway_contracts.known_findings import SEEN
 from gateway_contracts.report.chart import panel
 from gateway_contracts.report.interface import ReportFormat
 from gateway_contracts.report.markup import count, e, num

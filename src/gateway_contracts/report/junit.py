@@ -4,7 +4,7 @@ case with its outcome, message, properties and parsed findings: the one reader, 
 pytest writes the XML itself (`--junitxml`); this format adds the `gateway`, `invariant` and `marks` properties
 the sign-off report groups results by (and knows a skipped keyed contract by, whatever its skip reason says).
 Other properties are written where they are known: `fuzz_cases` and `fuzz_failure` (fuzz plugin),
-`known_finding` (session/known.py), `flaky` (session/flaky.py), `baseline` (the baseline contract).
+`known_finding` (session/known_outcomes.py), `flaky` (session/flaky.py), `baseline` (the baseline contract).
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ if TYPE_CHECKING:
 # `[GET /v1/models]` in a schemathesis test id: the operation a fuzz case exercised.
 OPERATION = re.compile(r"\[((?:GET|POST|PUT|PATCH|DELETE|HEAD|OPTIONS) /[^\]\s]*)\]")
 FINDING_HEAD = re.compile(r"^\[([a-z0-9-]+)\] (.*)$")
-KNOWN_PROPERTY = "known_finding"  # session/known.py: the entry that accepted a failure of the test
+KNOWN_PROPERTY = "known_finding"  # session/known_outcomes.py: the entry that accepted a failure of the test
 
 
 @dataclass(frozen=True)
@@ -143,7 +143,7 @@ def _cases(root: ET.Element, redact: Callable[[str], str]) -> list[Case]:
         results = tuple((node.tag, redact(f"{node.get('message', '')}\n{node.text or ''}")) for node in case
                         if node.tag in ("failure", "error", "skipped"))
         if outcome == "skipped" and any(name == KNOWN_PROPERTY for name, _ in properties):
-            outcome = "known"  # an xfail of session/known.py: it ran and failed, with known findings only
+            outcome = "known"  # an xfail of session/known_outcomes.py: it ran and failed, with known findings only
         cases.append(Case(
             classname=case.get("classname", ""), name=case.get("name", ""), outcome=outcome,
             time_s=float(case.get("time") or 0), message=redact(message), properties=properties,

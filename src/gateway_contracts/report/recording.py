@@ -26,7 +26,7 @@ from gateway_contracts.report.interface import SessionEnd
 from gateway_contracts.report.labels import is_contract, labels_of
 from gateway_contracts.report.runrecord import build_record, narrowing, suite_version
 from gateway_contracts.report.sections import SECTIONS
-from gateway_contracts.session.known import OUTCOMES as KNOWN_OUTCOMES
+from gateway_contracts.session.known_outcomes import OUTCOMES as KNOWN_OUTCOMES
 from gateway_contracts.session.state import STATE
 
 BASELINE = pytest.StashKey[Snapshot | None]()

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from gateway_contracts.data.kinds import kind_of
-from gateway_contracts.known import EXPIRED, SEEN, UNSEEN, one_line, short_request
+from gateway_contracts.known_findings import EXPIRED, SEEN, UNSEEN, one_line, short_request
 from gateway_contracts.net.redaction import Redactor
 from gateway_contracts.report.chart import Point
 from gateway_contracts.report.completeness import missing_for_release, skip_reason

@@ -7,4 +7,8 @@
     flaky.py        which passed tests read an answer that needed a transport retry (FLAKY)
     parametrize.py  the test matrix from the contract file (pytest_generate_tests)
     summary.py      the run summary lines (requests, FLAKY, 429s, registry coverage)
+    dialect.py      which contract tests apply (`needs` marks against the dialect's capabilities)
+    known_outcomes.py  known findings in a run: all-known failures as xfails, entry outcomes, STRICT_KNOWN
+    run_deadline.py the run deadline: tests skipped once it passed, exit 8
+    target_health.py the breaker per test, exit 7 when the target never answered usably
 """

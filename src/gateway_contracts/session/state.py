@@ -41,7 +41,8 @@ class SuiteState:
     flaky_tests: dict[str, list[str]] = field(default_factory=dict)  # passed tests -> their retried requests
     run_deadline_s: float | None = None  # RUN_DEADLINE, seconds
     run_deadline_at: float | None = None  # when it passes (wall clock: the same instant in every worker)
-    verdict: str | None = None  # the run's one line when its target misbehaved (session/outcome.py)
+    # The run's one line when it ended early (run_deadline.py) or its target failed (target_health.py).
+    verdict: str | None = None
 
     @property
     def redact(self) -> Redactor:

@@ -1,8 +1,8 @@
 """The embedded reference gateway: a deterministic, fault-switchable implementation of the Gatewayz API."""
 
 from .app import REFERENCE_VERSION, create_app
-from .catalog import GATEWAYS, build_catalog
 from .faults import FAULTS, validate_faults
+from .generator import GATEWAYS, build_catalog
 from .server import EmbeddedGateway, serve
 
 __all__ = [

@@ -9,8 +9,8 @@ from collections.abc import Sequence
 
 from . import anthropic_models
 from .app import DEFAULT_SLOW_SECONDS
-from .catalog import FULL, SHAPES, check_shape
 from .faults import FAULTS, validate_faults
+from .generator import FULL, SHAPES, check_shape
 from .server import LOCALHOST, serve
 
 SHAPE_NAMES = (*SHAPES, anthropic_models.SHAPE)

@@ -19,9 +19,9 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from starlette.responses import Response
 
 from . import anthropic_models
-from . import responses as r
-from .catalog import AGGREGATE, FULL, SPARSE, build_catalog, check_shape
+from . import http_responses as r
 from .faults import Call, FaultPlan
+from .generator import AGGREGATE, FULL, SPARSE, build_catalog, check_shape
 from .middleware import STATS_PATH, GatewayMiddleware, RateLimiter, RequestStats
 from .openapi import RESPONSES, fastapi_style, finalize
 from .rows import Rows

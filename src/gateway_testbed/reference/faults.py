@@ -1,21 +1,15 @@
-"""Named faults: each reproduces one incident from regression-history.md and changes only what it names.
+"""Named faults: each replays one incident of docs/incidents.md and changes only what it names.
 
-A fault is a few small hooks, called at fixed points by the handlers through `FaultPlan`:
-  gateways / aggregate / registry  reshape the served catalog once, when the app is built
-                                   (row changes to a gateway show in `all` too: `all` is built from them)
-  intercept                        answers a catalog request instead of the handler (status overrides)
-  resolve                          changes what a `gateway=` value serves
-  page_limit                       changes how many rows a page serves
-  envelope                         rewrites a /v1/models envelope
-  finish                           rewrites an encoded /v1/models response
-  chat                             answers a chat request (after auth) instead of the handler
-  status                           reshapes the /v1/gateways/status entries once, when the app is built
-  rows                             changes the rows a list, search or developer request serves, before paging
-  search_answer                    answers a search instead of the handler, given the rows it searches
-  developer_body                   rewrites a /v1/models/{developer} body
-plus flags for route removal, chat auth, an ignored provider filter and relaxed parameter bounds. `finish` also
-sees the search route's answers (`call.route == "search"`), and `intercept` the status route's
-(`call.route == "status"`).
+A fault is a few small hooks grouped by what they act on, called at fixed points by the handlers through
+`FaultPlan`:
+  catalog=CatalogChange   the served catalog, reshaped once when the app is built: gateways' rows and aliases,
+                          the parts of `all`, the /v1/gateways registry, the /v1/gateways/status entries
+  request=RequestChange   a catalog request: answered instead of the handler (`intercept`, also on the status
+                          route), what `gateway=` serves, the rows before paging, a search's answer, a page's size
+  response=ResponseChange an answer the handler built: the /v1/models envelope, the developer body, the encoded
+                          list or search response (`finish`)
+  chat=ChatChange         /v1/chat/completions: an answer per model, auth off
+  routes=RouteChange      the routes registered and the query bounds they validate
 A fault names the gateways it needs (`needs`) and whether it changes fields only the full shape serves
 (`full_only`): the sparse shape refuses it rather than serving it without effect.
 Gateway-keyed request faults apply to the model-list routes (/v1/models, /models); transport faults
@@ -35,8 +29,8 @@ from urllib.parse import parse_qs, urlsplit
 
 from starlette.responses import Response
 
-from . import responses as r
-from .catalog import ALIASES, EXTRA_GATEWAYS, FULL, SPARSE, UNFAULTABLE, Catalog, build_gateway
+from . import http_responses as r
+from .generator import ALIASES, EXTRA_GATEWAYS, FULL, SPARSE, UNFAULTABLE, GeneratedCatalog, build_gateway
 from .rows import EMPTY, ConcatRows, PatchedRows, PickRows, Row, Rows, TableRows, head, mapped, repeated, rotated
 from .served import OPTIONAL_ROW_FIELDS, PROMISED_ROW_FIELDS, SEARCHED, ServedCatalog, Target, matches_developer
 
@@ -74,29 +68,67 @@ Intercept = Callable[[Call], Awaitable[Response | None]]
 
 
 @dataclass(frozen=True)
-class Fault:
-    name: str
-    incident: str
-    description: str
-    gateways: Reshape | None = None
-    aggregate: Reshape | None = None
-    registry: Callable[[list[dict[str, Any]]], list[dict[str, Any]]] | None = None
-    intercept: Intercept | None = None
-    resolve: Callable[[Call, Target | None, ServedCatalog], Target | None] | None = None
-    page_limit: Callable[[int, Target, int], int] | None = None  # (limit, target, total) -> rows
-    envelope: Callable[[dict[str, Any], Call, Target], None] | None = None
-    finish: Callable[[Call, Response], Response] | None = None
-    chat: Callable[[str], Response | None] | None = None
-    removes_catalog_routes: bool = False
-    chat_auth_off: bool = False
-    relax_limit: bool = False  # limit accepts any int (the handler or a hook decides)
-    relax_offset: bool = False  # offset accepts negative ints
-    relax_search: bool = False  # search's limit and offset accept any int
-    status: Callable[[list[dict[str, Any]]], list[dict[str, Any]]] | None = None
-    rows: Callable[[Call, Rows, ServedCatalog], Rows] | None = None
-    developer_body: Callable[[dict[str, Any], int], None] | None = None  # (body, rows returned)
-    search_answer: Callable[[Call, Rows], Response | None] | None = None
+class CatalogChange:
+    """Reshapes the served catalog once, when the app is built (a gateway's rows show in `all` too: it is built
+    from them)."""
+
+    gateways: Reshape | None = None  # the gateways' rows and aliases
+    aggregate: Reshape | None = None  # the parts `gateway=all` is built from
+    registry: Callable[[list[dict[str, Any]]], list[dict[str, Any]]] | None = None  # the /v1/gateways entries
+    status: Callable[[list[dict[str, Any]]], list[dict[str, Any]]] | None = None  # the /v1/gateways/status entries
+
+
+@dataclass(frozen=True)
+class RequestChange:
+    """Changes how a catalog request is answered, before its body is built."""
+
+    intercept: Intercept | None = None  # answers instead of the handler (`call.route` says which route)
+    resolve: Callable[[Call, Target | None, ServedCatalog], Target | None] | None = None  # what `gateway=` serves
+    rows: Callable[[Call, Rows, ServedCatalog], Rows] | None = None  # a list, search or developer's rows, pre-paging
+    search_answer: Callable[[Call, Rows], Response | None] | None = None  # answers a search, given its rows
+    page_limit: Callable[[int, Target, int], int] | None = None  # (limit, target, total) -> rows a page serves
     ignores_provider: bool = False  # model lists serve every row whatever `provider` says
+
+
+@dataclass(frozen=True)
+class ResponseChange:
+    """Rewrites a catalog answer the handler built."""
+
+    envelope: Callable[[dict[str, Any], Call, Target], None] | None = None  # a /v1/models envelope, in place
+    developer_body: Callable[[dict[str, Any], int], None] | None = None  # (body, rows returned), in place
+    finish: Callable[[Call, Response], Response] | None = None  # the encoded list or search response
+
+
+@dataclass(frozen=True)
+class ChatChange:
+    """Changes /v1/chat/completions."""
+
+    answer: Callable[[str], Response | None] | None = None  # (model) -> answers after auth instead of the handler
+    auth_off: bool = False  # no key, or any key, is accepted
+
+
+@dataclass(frozen=True)
+class RouteChange:
+    """Changes which routes the app registers and the query bounds they validate."""
+
+    removed: bool = False  # the model, search, developer and chat routes are not registered
+    relax_limit: bool = False  # the list's limit accepts any int (the handler or a hook decides)
+    relax_offset: bool = False  # the list's offset accepts negative ints
+    relax_search: bool = False  # search's limit and offset accept any int
+
+
+@dataclass(frozen=True)
+class Fault:
+    """One incident replayed: what it changes, grouped by what each change acts on."""
+
+    name: str
+    incident: str  # its code in docs/incidents.md
+    description: str
+    catalog: CatalogChange = CatalogChange()
+    request: RequestChange = RequestChange()
+    response: ResponseChange = ResponseChange()
+    chat: ChatChange = ChatChange()
+    routes: RouteChange = RouteChange()
     needs: frozenset[str] = frozenset()  # gateways the fault changes or names
     full_only: bool = False  # changes row or registry fields the sparse shape does not serve
 
@@ -363,7 +395,7 @@ def _stale_featherless_count(entries: list[dict[str, Any]]) -> list[dict[str, An
 _HF = frozenset({"huggingface"})
 
 
-# --- data-dependent faults (issue 15): what the fixed checks must still catch -------------------------
+# --- data-dependent faults: what the checks must still catch once they demand only what the API promises ---
 
 
 def _served_fields(served: ServedCatalog, row: Row) -> Row:
@@ -470,44 +502,50 @@ _ALL_FAULTS: tuple[Fault, ...] = (
         "hf-rename-404",
         "R04",
         "HuggingFace (and hug) model lists and chat for Arch-Router answer 404",
-        intercept=_answer(lambda c: c.names("huggingface"), lambda c: r.not_found()),
-        chat=lambda model: r.not_found() if model == ARCH_ROUTER else None,
+        request=RequestChange(intercept=_answer(lambda c: c.names("huggingface"), lambda c: r.not_found())),
+        chat=ChatChange(answer=lambda model: r.not_found() if model == ARCH_ROUTER else None),
         needs=_HF,
     ),
     Fault(
         "catalog-routes-missing",
         "R04/R07",
         "model, search, developer and chat routes are not registered (404, absent from /openapi.json)",
-        removes_catalog_routes=True,
+        routes=RouteChange(removed=True),
     ),
-    Fault("alias-broken", "R04/R15", "gateway=hug answers 400 unknown gateway", gateways=_drop_alias("hug"), needs=_HF),
+    Fault(
+        "alias-broken",
+        "R04/R15",
+        "gateway=hug answers 400 unknown gateway",
+        catalog=CatalogChange(gateways=_drop_alias("hug")),
+        needs=_HF,
+    ),
     Fault(
         "alias-diverges",
         "R15",
         "gateway=hug serves the HuggingFace catalog minus its last 50 models",
-        gateways=_alias_view("hug", lambda rows: head(rows, len(rows) - 50)),
+        catalog=CatalogChange(gateways=_alias_view("hug", lambda rows: head(rows, len(rows) - 50))),
         needs=_HF,
     ),
     Fault(
         "hf-cap-101",
         "R03",
         "HuggingFace upstream ignores limit and caps pages at 100: total 101",
-        gateways=_set_gateway("huggingface", lambda rows: head(rows, 101)),
-        page_limit=lambda limit, target, total: 100 if target.slug == "huggingface" else limit,
+        catalog=CatalogChange(gateways=_set_gateway("huggingface", lambda rows: head(rows, 101))),
+        request=RequestChange(page_limit=lambda limit, target, total: 100 if target.slug == "huggingface" else limit),
         needs=_HF,
     ),
     Fault(
         "hf-cap-100",
         "R05",
         "HuggingFace serves only its first 100 models",
-        gateways=_set_gateway("huggingface", lambda rows: head(rows, 100)),
+        catalog=CatalogChange(gateways=_set_gateway("huggingface", lambda rows: head(rows, 100))),
         needs=_HF,
     ),
     Fault(
         "hf-duplicate-block",
         "R01",
         "HuggingFace is its first 100 ids repeated to 1200 rows",
-        gateways=_set_gateway("huggingface", lambda rows: repeated(head(rows, 100), 12)),
+        catalog=CatalogChange(gateways=_set_gateway("huggingface", lambda rows: repeated(head(rows, 100), 12))),
         needs=_HF,
     ),
     Fault(
@@ -515,216 +553,239 @@ _ALL_FAULTS: tuple[Fault, ...] = (
         "B9",
         "HuggingFace serves only its first 1,050 of 1,204 models (-12.8 %): above its floor, "
         "so only a baseline comparison catches it",
-        gateways=_set_gateway("huggingface", lambda rows: head(rows, 1050)),
+        catalog=CatalogChange(gateways=_set_gateway("huggingface", lambda rows: head(rows, 1050))),
         needs=_HF,
     ),
     Fault(
         "featherless-blowup",
         "R02",
         "featherless catalog repeated 4 times",
-        gateways=_set_gateway("featherless", lambda rows: repeated(rows, 4)),
+        catalog=CatalogChange(gateways=_set_gateway("featherless", lambda rows: repeated(rows, 4))),
     ),
     Fault(
         "gateway-ignored",
         "R09",
         "every gateway value (all, aliases, unknown) serves openrouter's catalog",
-        resolve=lambda call, target, served: _openrouter(served, call.gateway),
+        request=RequestChange(resolve=lambda call, target, served: _openrouter(served, call.gateway)),
     ),
     Fault(
         "unknown-gateway-data",
         "R09",
         "unknown gateway values answer 200 with openrouter's catalog",
-        resolve=lambda call, target, served: target or _openrouter(served, call.gateway),
+        request=RequestChange(resolve=lambda call, target, served: target or _openrouter(served, call.gateway)),
     ),
     Fault(
         "all-missing-gateway",
         "R10",
         "gateway=all lacks every HuggingFace row",
-        aggregate=lambda s: s.aggregate_parts.remove(s.gateways["huggingface"]),
+        catalog=CatalogChange(aggregate=lambda s: s.aggregate_parts.remove(s.gateways["huggingface"])),
         needs=_HF,
     ),
     Fault(
         "python-repr-ids",
         "R11",
         "cerebras gets 2 extra rows whose id and name are Python reprs",
-        gateways=_set_gateway("cerebras", lambda rows: ConcatRows([rows, _repr_rows()])),
+        catalog=CatalogChange(gateways=_set_gateway("cerebras", lambda rows: ConcatRows([rows, _repr_rows()]))),
     ),
     Fault(
         "required-model-missing",
         "R12",
         "katanemo/Arch-Router-1.5B missing from huggingface, hug and all",
-        gateways=_set_gateway("huggingface", _without_id(ARCH_ROUTER)),
+        catalog=CatalogChange(gateways=_set_gateway("huggingface", _without_id(ARCH_ROUTER))),
         needs=_HF,
     ),
     Fault(
         "chat-502-html",
         "R13",
         "chat for katanemo/Arch-Router-1.5B answers 502 with a Cloudflare HTML page",
-        chat=lambda model: r.html(502, _HTML_502) if model == ARCH_ROUTER else None,
+        chat=ChatChange(answer=lambda model: r.html(502, _HTML_502) if model == ARCH_ROUTER else None),
         needs=_HF,
     ),
     Fault(
         "source-gateway-leak",
         "R09/R15",
         "5 together rows say source_gateway openrouter",
-        gateways=_set_gateway(
-            "together", _patch(lambda n: range(n - 5, n), lambda row: {**row, "source_gateway": "openrouter"})
+        catalog=CatalogChange(
+            gateways=_set_gateway(
+                "together", _patch(lambda n: range(n - 5, n), lambda row: {**row, "source_gateway": "openrouter"})
+            ),
         ),
     ),
     Fault(
         "silent-page-cap",
         "R16",
         "pages never exceed 500 rows; the envelope still echoes the limit",
-        page_limit=lambda limit, target, total: min(limit, 500),
+        request=RequestChange(page_limit=lambda limit, target, total: min(limit, 500)),
     ),
     Fault(
         "limit-ignored",
         "R17",
         "single gateways return their whole catalog (from offset) whatever the limit",
-        page_limit=lambda limit, target, total: total if target.single else limit,
+        request=RequestChange(page_limit=lambda limit, target, total: total if target.single else limit),
     ),
     Fault(
-        "total-mismatch", "B9", "single gateways report total 7 above the real count", envelope=_inflate_total
+        "total-mismatch",
+        "B9",
+        "single gateways report total 7 above the real count",
+        response=ResponseChange(envelope=_inflate_total),
     ),
-    Fault("has-more-lies", "R16", "has_more is always false and next_offset null", envelope=_deny_more),
+    Fault(
+        "has-more-lies",
+        "R16",
+        "has_more is always false and next_offset null",
+        response=ResponseChange(envelope=_deny_more),
+    ),
     Fault(
         "next-offset-stalls",
         "B6",
         "next_offset repeats the request's offset whenever has_more is true",
-        envelope=_stall,
+        response=ResponseChange(envelope=_stall),
     ),
     Fault(
         "negative-offset-accepted",
         "B6",
         "offset < 0 returns the tail rows and a negative next_offset",
-        relax_offset=True,
+        routes=RouteChange(relax_offset=True),
     ),
     Fault(
         "limit-out-of-range-500",
         "B6",
         "limit 0 or above 1000 answers 500 instead of 422",
-        relax_limit=True,
-        intercept=_answer(lambda c: c.route == LIST and not 1 <= c.limit <= 1000, _internal_error),
+        request=RequestChange(
+            intercept=_answer(lambda c: c.route == LIST and not 1 <= c.limit <= 1000, _internal_error),
+        ),
+        routes=RouteChange(relax_limit=True),
     ),
     Fault(
         "gateway-503",
         "R08",
         "deepinfra answers 503 Models data unavailable",
-        intercept=_answer(lambda c: c.names("deepinfra"), lambda c: r.detail(503, "Models data unavailable")),
+        request=RequestChange(
+            intercept=_answer(lambda c: c.names("deepinfra"), lambda c: r.detail(503, "Models data unavailable")),
+        ),
     ),
     Fault(
         "gateway-empty",
         "R27",
         "deepinfra answers 200 with no models",
-        gateways=_set_gateway("deepinfra", lambda rows: EMPTY),
+        catalog=CatalogChange(gateways=_set_gateway("deepinfra", lambda rows: EMPTY)),
     ),
     Fault(
         "envelope-models-key",
         "R23",
         "the model list is under `models` instead of `data`",
-        envelope=_rename_data,
+        response=ResponseChange(envelope=_rename_data),
     ),
     Fault(
         "field-type-drift",
         "R22",
         "openrouter rows: context_length a string, created an ISO string, prices JSON numbers",
-        gateways=_set_gateway("openrouter", lambda rows: mapped(rows, _drift_types)),
+        catalog=CatalogChange(gateways=_set_gateway("openrouter", lambda rows: mapped(rows, _drift_types))),
         full_only=True,
     ),
     Fault(
         "negative-prices",
         "R20",
         "3 openrouter rows have a negative prompt price",
-        gateways=_set_gateway("openrouter", _patch(lambda n: (7, 77, 200), _negative_prompt)),
+        catalog=CatalogChange(gateways=_set_gateway("openrouter", _patch(lambda n: (7, 77, 200), _negative_prompt))),
         full_only=True,
     ),
     Fault(
         "all-duplicate-rows",
         "R25",
         "gateway=all contains every groq row twice",
-        aggregate=lambda s: s.aggregate_parts.append(s.gateways["groq"]),
+        catalog=CatalogChange(aggregate=lambda s: s.aggregate_parts.append(s.gateways["groq"])),
     ),
     Fault(
         "slow-gateway",
         "R18",
         "huggingface/hug model lists wait slow_seconds (default 6 s) before answering",
-        intercept=_sleep_then_continue(lambda c: c.names("huggingface"), lambda c: c.slow_seconds),
+        request=RequestChange(
+            intercept=_sleep_then_continue(lambda c: c.names("huggingface"), lambda c: c.slow_seconds),
+        ),
         needs=_HF,
     ),
-    Fault("chat-auth-off", "R13", "chat answers 200 without a key or with any key", chat_auth_off=True),
+    Fault(
+        "chat-auth-off",
+        "R13",
+        "chat answers 200 without a key or with any key",
+        chat=ChatChange(auth_off=True),
+    ),
     Fault(
         "registry-missing-gateway",
         "-",
         "/v1/gateways omits novita (still served)",
-        registry=lambda entries: [e for e in entries if e["id"] != "novita"],
+        catalog=CatalogChange(registry=lambda entries: [e for e in entries if e["id"] != "novita"]),
     ),
     Fault(
         "registry-extra-gateway",
         "-",
         "/v1/gateways lists an extra gateway aimo (alias aimo-network, 12 models), served and in all",
-        gateways=_add_aimo,
+        catalog=CatalogChange(gateways=_add_aimo),
     ),
     Fault(
         "flaky-503",
         "reliability",
         "the first request of each catalog URL answers 503 with Retry-After: 1",
-        intercept=_first_request_fails("flaky-503", 503, "Service Unavailable", "1"),
+        request=RequestChange(intercept=_first_request_fails("flaky-503", 503, "Service Unavailable", "1")),
     ),
     Fault(
         "flaky-429",
         "reliability",
         "the first request of each catalog URL answers 429 with Retry-After: 1",
-        intercept=_first_request_fails("flaky-429", 429, "Too Many Requests", "1"),
+        request=RequestChange(intercept=_first_request_fails("flaky-429", 429, "Too Many Requests", "1")),
     ),
     Fault(
         "rate-limit-no-retry-after",
         "reliability",
         "the first request of each catalog URL answers 429 without Retry-After",
-        intercept=_first_request_fails("rate-limit-no-retry-after", 429, "Too Many Requests", None),
+        request=RequestChange(
+            intercept=_first_request_fails("rate-limit-no-retry-after", 429, "Too Many Requests", None),
+        ),
     ),
     Fault(
         "html-error-page",
         "reliability",
         "gateway=chutes answers 502 with an HTML page",
-        intercept=_answer(lambda c: c.names("chutes"), lambda c: r.html(502, _HTML_502)),
+        request=RequestChange(intercept=_answer(lambda c: c.names("chutes"), lambda c: r.html(502, _HTML_502))),
         needs=frozenset({"chutes"}),
     ),
     Fault(
         "truncated-json",
         "reliability",
         "gateway=nebius answers 200 with its JSON body cut in half",
-        finish=_truncate,
+        response=ResponseChange(finish=_truncate),
         needs=frozenset({"nebius"}),
     ),
     Fault(
         "huge-body",
         "reliability",
         "gateway=xai answers 200 with the note padded to about 60 MB",
-        envelope=_pad_note,
+        response=ResponseChange(envelope=_pad_note),
     ),
     Fault(
         "hang",
         "reliability",
         "gateway=groq never answers (sleeps an hour)",
-        intercept=_hang(lambda c: c.names("groq")),
+        request=RequestChange(intercept=_hang(lambda c: c.names("groq"))),
     ),
     Fault(
         "search-500-on-combo",
         "B8",
         "/v1/models/search with q= (empty) and offset > 0 answers 500",
-        intercept=_answer(_empty_search_paged, _internal_error),
+        request=RequestChange(intercept=_answer(_empty_search_paged, _internal_error)),
     ),
     Fault(
         "undocumented-status",
         "fuzz",
         "model lists with provider and unique_models=true answer 409, a status the spec does not document",
-        intercept=_answer(_filters_conflict, _conflict),
+        request=RequestChange(intercept=_answer(_filters_conflict, _conflict)),
     ),
     Fault(
         "schema-break",
         "fuzz",
         "/v1/gateways reports every model_count as a string (\"1204\"), against its schema",
-        registry=_counts_as_strings,
+        catalog=CatalogChange(registry=_counts_as_strings),
         full_only=True,
     ),
 )
@@ -734,25 +795,25 @@ _ALL_FAULTS += (
         "gateway-status-500",
         "B7",
         "/v1/gateways/status answers 500 on every call (the route fails with an ImportError)",
-        intercept=_answer(lambda c: c.route == STATUS, _status_fails),
+        request=RequestChange(intercept=_answer(lambda c: c.route == STATUS, _status_fails)),
     ),
     Fault(
         "search-unknown-gateway-500",
         "B8",
         "/v1/models/search with an unknown gateway answers 500 instead of 400 unknown_gateway",
-        finish=_search_rejection_as_500,
+        response=ResponseChange(finish=_search_rejection_as_500),
     ),
     Fault(
         "search-bounds-unchecked",
         "B6",
         "/v1/models/search takes limit 0, limit over 100 and a negative offset (200, Python slicing)",
-        relax_search=True,
+        routes=RouteChange(relax_search=True),
     ),
     Fault(
         "gateway-status-stale-count",
         "B9",
         "/v1/gateways/status reports featherless with 994 models (a stale, page-capped count) while it serves 6,400",
-        status=_stale_featherless_count,
+        catalog=CatalogChange(status=_stale_featherless_count),
         needs=frozenset({"featherless"}),
     ),
 )
@@ -760,94 +821,96 @@ _ALL_FAULTS += (
 _ALL_FAULTS += (
     Fault(
         "provider-filter-ignored",
-        "issue-15",
+        "data-checks",
         "model lists ignore `provider`: every row of the gateway, whoever its developer",
-        ignores_provider=True,
+        request=RequestChange(ignores_provider=True),
         # A row is selected by its id prefix OR its provider_slug; sparse rows do not serve the slug, so neither a
         # consumer nor a check can tell a wrongly returned row from one selected by its unserved slug.
         full_only=True,
     ),
     Fault(
         "developer-total-short",
-        "issue-15",
+        "data-checks",
         "/v1/models/{developer} reports total one below the rows it returns",
-        developer_body=_short_total,
+        response=ResponseChange(developer_body=_short_total),
     ),
     Fault(
         "developer-other-rows",
-        "issue-15",
+        "data-checks",
         "/v1/models/{developer} also returns 3 rows of other developers (neither id prefix nor provider slug)",
-        rows=_append_others,
+        request=RequestChange(rows=_append_others),
     ),
     Fault(
         "search-unmatched-rows",
-        "issue-15",
+        "data-checks",
         "/v1/models/search with a q appends 3 rows whose id, name, description and developer all lack it",
-        rows=_append_unmatched,
+        request=RequestChange(rows=_append_unmatched),
     ),
     Fault(
         "unique-duplicate-ids",
         "D2",
         "unique_models=true serves every tenth row twice",
-        rows=_repeat_every_tenth,
+        request=RequestChange(rows=_repeat_every_tenth),
     ),
     Fault(
         "gateway-echo-other",
-        "issue-15",
+        "data-checks",
         "gateway=openrouter pages echo gateway deepinfra",
-        envelope=_echo_other,
+        response=ResponseChange(envelope=_echo_other),
     ),
     Fault(
         "status-undercount",
-        "issue-15",
+        "data-checks",
         "/v1/gateways/status reports groq with 3 models fewer than its catalog serves",
-        status=_undercount_groq,
+        catalog=CatalogChange(status=_undercount_groq),
     ),
     Fault(
         "context-unknown",
         "D1",
         "every deepinfra row serves context_length 0 (unknown), as the backend's normaliser did for whole providers",
-        gateways=_unknown_context,
+        catalog=CatalogChange(gateways=_unknown_context),
     ),
     Fault(
         "prices-per-million",
         "R20",
         "together serves its prices per million tokens (\"0.15\" for 0.00000015 a token)",
-        gateways=_set_gateway("together", lambda rows: mapped(rows, _rescale_prices(Decimal(10) ** 6))),
+        catalog=CatalogChange(gateways=_set_gateway(
+            "together", lambda rows: mapped(rows, _rescale_prices(Decimal(10) ** 6)))),
         full_only=True,  # the sparse shape serves no pricing
     ),
     Fault(
         "prices-normalised-twice",
         "R20",
         "fireworks' per-token prices divided by a million once more (5E-13 a token), as the backend once shipped",
-        gateways=_set_gateway("fireworks", lambda rows: mapped(rows, _rescale_prices(Decimal(10) ** -6))),
+        catalog=CatalogChange(gateways=_set_gateway(
+            "fireworks", lambda rows: mapped(rows, _rescale_prices(Decimal(10) ** -6)))),
         full_only=True,
     ),
     Fault(
         "context-placeholder",
         "values",
         "every google-vertex row serves context_length 128000, one placeholder for the whole gateway",
-        gateways=_set_gateway("google-vertex",
-                              lambda rows: mapped(rows, lambda row: {**row, "context_length": 128000})),
+        catalog=CatalogChange(gateways=_set_gateway(
+            "google-vertex", lambda rows: mapped(rows, lambda row: {**row, "context_length": 128000}))),
     ),
     Fault(
         "reference-mismatch",
         "values",
         "the first 10 openrouter rows serve twice their prompt price (contracts/reference-prices.json knows them)",
-        gateways=_set_gateway("openrouter", _patch(lambda n: range(10), _doubled_price)),
+        catalog=CatalogChange(gateways=_set_gateway("openrouter", _patch(lambda n: range(10), _doubled_price))),
         full_only=True,
     ),
     Fault(
         "search-500-on-null-description",
         "D3",
         "/v1/models/search with a q answers 500 when a row it searches has no description (featherless, all)",
-        search_answer=_null_description_500,
+        request=RequestChange(search_answer=_null_description_500),
     ),
     Fault(
         "unstable-order",
         "D4",
         "gateway=all: each repeat of the same URL lists the rows one further along (wrapping)",
-        rows=_rotate_per_read,
+        request=RequestChange(rows=_rotate_per_read),
     ),
 )
 
@@ -871,32 +934,33 @@ class FaultPlan:
         self.faults = [FAULTS[name] for name in self.names]
         self._seen: dict[str, dict[str, int]] = {}
 
-    def _any(self, flag: str) -> bool:
-        return any(getattr(fault, flag) for fault in self.faults)
+    def _hooks(self, group: str, hook: str) -> list[Any]:
+        """The set hooks of one kind (`group`.`hook`, e.g. request.intercept), in registry order."""
+        return [h for fault in self.faults if (h := getattr(getattr(fault, group), hook))]
 
     @property
     def removes_catalog_routes(self) -> bool:
-        return self._any("removes_catalog_routes")
+        return bool(self._hooks("routes", "removed"))
 
     @property
     def chat_auth_off(self) -> bool:
-        return self._any("chat_auth_off")
+        return bool(self._hooks("chat", "auth_off"))
 
     @property
     def relax_limit(self) -> bool:
-        return self._any("relax_limit")
+        return bool(self._hooks("routes", "relax_limit"))
 
     @property
     def relax_offset(self) -> bool:
-        return self._any("relax_offset")
+        return bool(self._hooks("routes", "relax_offset"))
 
     @property
     def relax_search(self) -> bool:
-        return self._any("relax_search")
+        return bool(self._hooks("routes", "relax_search"))
 
     @property
     def ignores_provider(self) -> bool:
-        return self._any("ignores_provider")
+        return bool(self._hooks("request", "ignores_provider"))
 
     def nth(self, fault: str, key: str) -> int:
         """How many calls with this key the fault saw before this one."""
@@ -908,34 +972,30 @@ class FaultPlan:
     def first_time(self, fault: str, key: str) -> bool:
         return self.nth(fault, key) == 0
 
-    def serve(self, catalog: Catalog) -> ServedCatalog:
+    def serve(self, catalog: GeneratedCatalog) -> ServedCatalog:
         """The catalog as served: faults applied, registry and status built, sparse rows projected.
         ValueError for a fault the catalog's shape cannot show."""
         self._check_shape(catalog)
         served = ServedCatalog.from_catalog(catalog)
-        for fault in self.faults:
-            if fault.gateways:
-                fault.gateways(served)
+        for reshape in self._hooks("catalog", "gateways"):
+            reshape(served)
         served.aggregate_parts = list(served.gateways.values())
-        for fault in self.faults:
-            if fault.aggregate:
-                fault.aggregate(served)
+        for reshape in self._hooks("catalog", "aggregate"):
+            reshape(served)
         registry = served.default_registry()
-        for fault in self.faults:
-            if fault.registry:
-                registry = fault.registry(registry)
+        for change in self._hooks("catalog", "registry"):
+            registry = change(registry)
         served.registry = registry
         status = served.default_status()
-        for fault in self.faults:
-            if fault.status:
-                status = fault.status(status)
+        for change in self._hooks("catalog", "status"):
+            status = change(status)
         served.status = status
         if catalog.shape == SPARSE:
             served.project()
         served.seal()
         return served
 
-    def _check_shape(self, catalog: Catalog) -> None:
+    def _check_shape(self, catalog: GeneratedCatalog) -> None:
         for fault in self.faults:
             missing = sorted(fault.needs - set(catalog.gateways))
             if missing:
@@ -949,60 +1009,51 @@ class FaultPlan:
                 raise ValueError(f"fault {fault.name!r} changes fields the {catalog.shape} shape does not serve")
 
     async def intercept(self, call: Call) -> Response | None:
-        for fault in self.faults:
-            if fault.intercept:
-                answer = await fault.intercept(call)
-                if answer is not None:
-                    return answer
+        for intercept in self._hooks("request", "intercept"):
+            answer = await intercept(call)
+            if answer is not None:
+                return answer
         return None
 
     def resolve(self, call: Call, served: ServedCatalog) -> Target | None:
         target = served.resolve(call.gateway)
-        for fault in self.faults:
-            if fault.resolve:
-                target = fault.resolve(call, target, served)
+        for resolve in self._hooks("request", "resolve"):
+            target = resolve(call, target, served)
         return target
 
     def page_limit(self, limit: int, target: Target, total: int) -> int:
-        for fault in self.faults:
-            if fault.page_limit:
-                limit = fault.page_limit(limit, target, total)
+        for page_limit in self._hooks("request", "page_limit"):
+            limit = page_limit(limit, target, total)
         return limit
 
-    def envelope(self, env: dict[str, Any], call: Call, target: Target) -> None:
-        for fault in self.faults:
-            if fault.envelope:
-                fault.envelope(env, call, target)
-
     def rows(self, call: Call, rows: Rows, served: ServedCatalog) -> Rows:
-        for fault in self.faults:
-            if fault.rows:
-                rows = fault.rows(call, rows, served)
+        for change in self._hooks("request", "rows"):
+            rows = change(call, rows, served)
         return rows
 
     def search_answer(self, call: Call, rows: Rows) -> Response | None:
-        for fault in self.faults:
-            if fault.search_answer:
-                answer = fault.search_answer(call, rows)
-                if answer is not None:
-                    return answer
+        for search_answer in self._hooks("request", "search_answer"):
+            answer = search_answer(call, rows)
+            if answer is not None:
+                return answer
         return None
 
+    def envelope(self, env: dict[str, Any], call: Call, target: Target) -> None:
+        for change in self._hooks("response", "envelope"):
+            change(env, call, target)
+
     def developer_body(self, body: dict[str, Any], returned: int) -> None:
-        for fault in self.faults:
-            if fault.developer_body:
-                fault.developer_body(body, returned)
+        for change in self._hooks("response", "developer_body"):
+            change(body, returned)
 
     def finish(self, call: Call, response: Response) -> Response:
-        for fault in self.faults:
-            if fault.finish:
-                response = fault.finish(call, response)
+        for finish in self._hooks("response", "finish"):
+            response = finish(call, response)
         return response
 
     def chat(self, model: str) -> Response | None:
-        for fault in self.faults:
-            if fault.chat:
-                answer = fault.chat(model)
-                if answer is not None:
-                    return answer
+        for chat in self._hooks("chat", "answer"):
+            answer = chat(model)
+            if answer is not None:
+                return answer
         return None

@@ -12,7 +12,7 @@ from typing import Any
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from .responses import render
+from .http_responses import render
 
 STATS_PATH = "/_reference/stats"
 _MAX_PATHS = 10_000  # fuzzers invent paths; past this many distinct ones they share one bucket

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .catalog import AGGREGATE, ALIASES, SPECS
+from .generator import AGGREGATE, ALIASES, SPECS
 from .schemas import COMPONENTS, ref
 
 RATE_LIMITED_EXEMPT = frozenset({"/health"})

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from .catalog import AGGREGATE, ALIASES, DOWN, ECHOES, FULL, SPARSE, Catalog, spec_of
+from .generator import AGGREGATE, ALIASES, DOWN, ECHOES, FULL, SPARSE, GeneratedCatalog, spec_of
 from .rows import ConcatRows, PickRows, ProjectedRows, Row, Rows, TableRows
 
 # What a sparse-shape row carries: the fields a consumer may rely on, plus a description (search matches it, so a
@@ -37,7 +37,7 @@ class Target:
 class ServedCatalog:
     """Mutable while faults reshape it (`FaultPlan.serve`), read-only once sealed."""
 
-    base: Catalog
+    base: GeneratedCatalog
     gateways: dict[str, Rows]  # canonical slug -> rows, registry order
     aliases: dict[str, str]  # alias -> canonical slug
     # alias -> view of its gateway's final rows, for an alias that serves something else (R15)
@@ -54,7 +54,7 @@ class ServedCatalog:
     _unique: Rows | None = None
 
     @classmethod
-    def from_catalog(cls, catalog: Catalog) -> ServedCatalog:
+    def from_catalog(cls, catalog: GeneratedCatalog) -> ServedCatalog:
         """The healthy catalog as served: after health gating (the gated rows still count in the status)."""
         aliases = {alias: slug for alias, slug in ALIASES.items() if slug in catalog.gateways}
         gateways = dict(catalog.gateways)

@@ -1,4 +1,4 @@
-"""Green means checked: what the suite refuses to pass silently (issue 10), on real suite runs.
+"""Green means checked: what the suite refuses to pass silently, on real suite runs.
 
 - against a TARGET_URL, no GATEWAY_API_KEY (unset, empty, blank) is a configuration error: exit 6 and one line
   saying how to give the key or opt out, and so is a key too short to clean out of answers; KEYLESS=1 / --keyless
@@ -202,11 +202,11 @@ FLAGS = [("--strict-registry", "STRICT_REGISTRY"), ("--keyless", "KEYLESS")]  # 
 def _parse_options(args: list[str]) -> dict[str, Any]:
     """The suite's options as its plugins declare them (the environment read at declaration, as pytest does)."""
     from gateway_contracts import plugin
-    from gateway_contracts.fuzz import plugin as fuzz_plugin
+    from gateway_contracts.fuzz import hooks as fuzz_hooks
 
     parser = pytest.Parser(_ispytest=True)  # no public constructor; the declarations are what is under test
     plugin.pytest_addoption(parser)
-    fuzz_plugin.pytest_addoption(parser)
+    fuzz_hooks.pytest_addoption(parser)
     return vars(parser.parse_known_args(args))
 
 

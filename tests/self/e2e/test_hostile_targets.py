@@ -1,4 +1,4 @@
-"""Whatever a target sends: bounded memory, bounded time, one clear verdict (issue 20).
+"""Whatever a target sends: bounded memory, bounded time, one clear verdict (docs/hostile-targets.md).
 
 Each hostile target (tests/self/hostile.py: /health answers, every other route misbehaves) is met three ways:
 the fuzzer's session and the OpenAI SDK directly (their requests stop at the cap or the deadline, naming the
@@ -20,7 +20,7 @@ from gateway_contracts.cli import suite_args
 from gateway_contracts.contract import load_contract
 from gateway_contracts.fuzz.settings import FuzzSettings
 from gateway_contracts.fuzz.spec import resolve_source
-from gateway_contracts.fuzz.target import NoUsableAnswer, ThrottledSession
+from gateway_contracts.fuzz.transport import NoUsableAnswer, ThrottledSession
 from gateway_contracts.net.breaker import Breaker
 from gateway_contracts.net.client import ClientSettings, GatewayClient
 from gateway_contracts.net.throttle import Throttle

@@ -3,7 +3,7 @@ in both shapes of the reference gateway (full with contracts/gateways.yaml, spar
 
 One pytest item per scenario and shape of tests/self/kill_matrix.yaml (`test_scenario[hf-rename-404@sparse]`),
 so `-k` selects scenarios and xdist spreads them: each runs the gate once in its own subprocess with its own
-embedded gateway (gateway_testbed.killmatrix.run_scenario, the one runner). The fuzz-only faults are scenarios
+embedded gateway (tests.self.killmatrix.run_scenario, the one runner). The fuzz-only faults are scenarios
 too (`fuzz: true`: the gate's fuzz tests at the full gate profile). Each item hands its verdict to
 tests/self/conftest.py, which writes reports/kill-matrix.md and prints the one-line summary after the run.
 """
@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from gateway_testbed.killmatrix import (
+from tests.self.killmatrix import (
     HEALTHY,
     MATRIX_FILE,
     Run,

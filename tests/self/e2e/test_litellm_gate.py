@@ -20,7 +20,7 @@ from gateway_contracts.contract import load_contract
 from gateway_contracts.data.kinds import kind_of
 from gateway_contracts.dialects import planned_requests
 from gateway_contracts.plan import sdk_requests
-from gateway_testbed.killmatrix import Outcome, parse_junit
+from tests.self.killmatrix import Outcome, parse_junit
 from tests.self.litellm_proxy import (
     BELOW_FLOOR,
     FAILING,

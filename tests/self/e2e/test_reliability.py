@@ -1,4 +1,4 @@
-"""The suite stays calm when the target misbehaves: each behaviour of issue 6, end to end, in a subprocess.
+"""The suite stays calm when the target misbehaves: each behaviour of docs/reliability.md, end to end, in a subprocess.
 
 Each test runs the gate contracts (`python -m pytest tests/contract -m gate`) against the embedded reference
 gateway with one transport fault, or against a target that is not a Gatewayz API, and checks the exit status,

@@ -1,4 +1,4 @@
-"""Outside `dialects/`, no module of the product compares a dialect's name (issue 18, "Dialects have no seam").
+"""Outside `dialects/`, no module of the product compares a dialect's name.
 
 An AST scan of every module under src/ except the dialects package itself and the test double (the reference
 gateway serves providers named `openai`, which are not dialects): no comparison, `match` case, dict key or

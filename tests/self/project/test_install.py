@@ -5,6 +5,7 @@ its settings, `gateway-contracts init` writes a contract that loads and holds, t
 from __future__ import annotations
 
 import argparse
+import ast
 import json
 import os
 import re
@@ -13,6 +14,7 @@ import subprocess
 import sys
 import tomllib
 import xml.etree.ElementTree as ET
+import zipfile
 from pathlib import Path
 from typing import Any
 
@@ -28,7 +30,7 @@ from gateway_contracts.dialects import openai as openai_dialect
 from gateway_contracts.dialects import starter_rules as rules
 from gateway_contracts.net.client import GatewayClient
 from gateway_testbed.reference.server import EmbeddedGateway
-from tests.self.suite_run import scrubbed_env
+from tests.self.suite_process import scrubbed_env
 
 ROOT = Path(__file__).resolve().parents[3]
 PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text())
@@ -64,6 +66,46 @@ def test_the_shipped_suite_maps_the_checkouts_folders() -> None:
     shipped = PYPROJECT["tool"]["setuptools"]["package-data"]["gateway_contracts._suite.contracts"]
     assert all((ROOT / "contracts" / name).is_file() for name in shipped)
     assert {d.init_document for d in dialects.REGISTERED} - {None} <= set(shipped)
+
+
+SELF_TEST_TOOLING = ("tests/self", "tests.self", "kill_matrix.yaml")  # what only the self-tests read or import
+
+
+def _reads_self_tests(source: str) -> list[str]:
+    """String constants of a module (docstrings and comments aside) that name the self-tests' files or modules."""
+    tree = ast.parse(source)
+    docstrings = {id(node.body[0].value) for node in ast.walk(tree)
+                  if isinstance(node, ast.Module | ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef)
+                  and node.body and isinstance(node.body[0], ast.Expr)}
+    return [node.value for node in ast.walk(tree) if isinstance(node, ast.Constant) and isinstance(node.value, str)
+            and id(node) not in docstrings and any(name in node.value for name in SELF_TEST_TOOLING)]
+
+
+def test_a_module_that_reads_the_self_tests_is_recognised() -> None:
+    """The wheel check below would pass vacuously if its detector saw nothing: it sees a path and a module name."""
+    assert _reads_self_tests('"""Reads tests/self/ in a docstring only."""\nX = 1  # tests/self in a comment\n') == []
+    assert _reads_self_tests('MATRIX = Path("tests/self/kill_matrix.yaml")\n') == ["tests/self/kill_matrix.yaml"]
+    assert _reads_self_tests('import importlib\nm = importlib.import_module("tests.self.killmatrix")\n')
+
+
+@pytest.mark.slow
+def test_the_wheel_holds_the_product_and_the_reference_gateway_and_no_self_test_tooling(tmp_path: Path) -> None:
+    """Built as the action's `pip install` builds it (pip, isolated build, from a clean copy of the checkout)."""
+    source = _source_copy(tmp_path)
+    built = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--quiet", "-w", str(tmp_path / "out"),
+                            str(source)], capture_output=True, text=True, timeout=300, check=False)
+    assert built.returncode == 0, built.stdout[-3000:] + built.stderr[-3000:]
+    (wheel,) = (tmp_path / "out").glob("gateway_contracts-*.whl")
+    with zipfile.ZipFile(wheel) as archive:
+        names = archive.namelist()
+        modules = {name: archive.read(name).decode() for name in names if name.endswith(".py")}
+    tops = {name.split("/")[0] for name in names if not name.split("/")[0].endswith(".dist-info")}
+    assert tops == {"gateway_contracts", "gateway_testbed"}
+    assert "gateway_testbed/reference/server.py" in modules  # `gateway-contracts serve` and a run with no target
+    assert "gateway_contracts/_suite/tests/contract/__init__.py" in modules  # the shipped contract tests
+    assert [n for n in names if "/self/" in n or n.endswith(("killmatrix.py", "suite_process.py"))] == []
+    reading = {name: found for name, source_text in modules.items() if (found := _reads_self_tests(source_text))}
+    assert reading == {}, "shipped modules that read the self-tests' files"
 
 
 # -- the command outside a checkout (pure parts) ----------------------------------------------------
@@ -408,13 +450,15 @@ def test_installed_command_outside_the_checkout(tmp_path: Path) -> None:
     assert inputs["python-version"].startswith("3.")
     install = _run_step(steps[1], context, env, work, outputs)
     assert install.returncode == 0, install.stdout[-3000:] + install.stderr[-3000:]
-    # The installed packages, not the checkout: the product and its test bed (the reference `serve` starts).
-    probe = ("import gateway_contracts, gateway_testbed.reference, gateway_testbed.killmatrix; "
-             "print(gateway_contracts.__file__, gateway_testbed.__file__)")
+    # The installed packages, not the checkout: the product and its test bed (the reference `serve` starts), and
+    # none of the self-test tooling.
+    probe = ("import importlib.util, gateway_contracts, gateway_testbed.reference; "
+             "print(gateway_contracts.__file__, gateway_testbed.__file__, "
+             "importlib.util.find_spec('gateway_testbed.killmatrix'), importlib.util.find_spec('tests'))")
     where = subprocess.run(["python", "-c", probe], cwd=work, env=env, capture_output=True, text=True,
                            check=True).stdout.split()
-    assert len(where) == 2, where
-    assert all(w.startswith(str(venv)) for w in where), where
+    assert where[2:] == ["None", "None"], where
+    assert all(w.startswith(str(venv)) for w in where[:2]), where
 
     # The embedded reference gateway, then a starter contract for it, from the working folder.
     server = subprocess.Popen(["gateway-contracts", "serve", "--port", "0"], cwd=work, env=env,

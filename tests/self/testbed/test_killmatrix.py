@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from gateway_testbed.killmatrix import (
+from tests.self.killmatrix import (
     HEALTHY,
     MATRIX_FILE,
     Matrix,

@@ -23,7 +23,7 @@ with warnings.catch_warnings():  # starlette's TestClient warns about httpx on i
 from gateway_testbed.reference import FAULTS, EmbeddedGateway, build_catalog, create_app, validate_faults
 from gateway_testbed.reference import rows as reference_rows
 from gateway_testbed.reference.__main__ import main as cli_main
-from gateway_testbed.reference.catalog import GATEWAYS, build_gateway
+from gateway_testbed.reference.generator import GATEWAYS, build_gateway
 from tests.self.suite_run import run_python, run_suite
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -532,7 +532,7 @@ TOUCHES: dict[str, set[str]] = {
     "search-unknown-gateway-500": {"search-unknown"},
     "search-bounds-unchecked": set(),
     "gateway-status-stale-count": {"status"},
-    # Data-dependent faults (issue 15); test_reference_sparse.py shows what each changes in both shapes.
+    # Data-dependent faults; test_reference_sparse.py shows what each changes in both shapes.
     "provider-filter-ignored": set(),  # no probe sends `provider`
     "developer-total-short": {"developer"},
     "developer-other-rows": {"developer"},

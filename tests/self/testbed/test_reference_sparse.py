@@ -1,5 +1,5 @@
-"""The sparse shape behaves as the public backend does on each data-dependent point of issue 15, and each new
-fault (issue 15) changes what it names in both shapes.
+"""The sparse shape behaves as the public backend does on each data-dependent point (the provider filter,
+search, the developer route, status counts), and each data-dependent fault changes what it names in both shapes.
 
 The backend's behaviour was read from gatewayz-backend d4e0b0c6, src/routes/catalog.py: the provider filter, the
 developer route, unique rows, the envelope's fetch-slug echo, search over the description, status counts taken
@@ -257,7 +257,7 @@ def test_the_same_request_gets_the_same_page(shape: str) -> None:
             assert page(c, **params).json()["data"] == page(c, **params).json()["data"]
 
 
-# --- the issue-15 faults, in both shapes ----------------------------------------------------------------
+# --- the data-dependent faults, in both shapes -------------------------------------------------------------
 
 
 def test_provider_filter_ignored_is_refused_by_the_sparse_shape() -> None:

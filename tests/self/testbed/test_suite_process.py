@@ -1,4 +1,4 @@
-"""The one runner of suite runs (gateway_testbed.suite_process): a run forked from the fork server is as
+"""The one runner of suite runs (tests.self.suite_process): a run forked from the fork server is as
 isolated as a fresh interpreter and gives the same outcomes; timeouts kill the run's whole process group; the
 fork server stops when its caller goes away; a run it cannot serve faithfully goes plain, and says why."""
 
@@ -15,11 +15,19 @@ from pathlib import Path
 import pytest
 
 from gateway_contracts.environment import SUITE_ENV
-from gateway_testbed.killmatrix import MATRIX_FILE, compare, fault_incidents, load_matrix, run_scenario
-from gateway_testbed.suite_process import FORK_ENV, STARTUP_ENV_PREFIXES, _fork_server, run_pytest
+from tests.self.killmatrix import MATRIX_FILE, compare, fault_incidents, load_matrix, run_scenario
+from tests.self.suite_process import FORK_ENV, STARTUP_ENV_PREFIXES, _fork_server, plugin_modules, run_pytest
 
 ROOT = Path(__file__).resolve().parents[3]
 pytestmark = pytest.mark.slow
+
+def test_the_fork_server_leaves_the_suites_pytest_plugins_to_pytest() -> None:
+    """Found from the conftest's `pytest_plugins` by name, whatever their module is called: pytest must import
+    them itself to rewrite their asserts. The options module opts out of rewriting, so it may be preloaded."""
+    plugins = plugin_modules()
+    assert {"gateway_contracts.plugin", "gateway_contracts.fuzz.hooks"} <= plugins
+    assert "gateway_contracts.options" not in plugins
+
 
 # A test module that reports what it sees, then changes the process' environment and a preloaded module's state:
 # a later run forked from the same server must see neither change.
@@ -167,7 +175,7 @@ def test_the_fork_server_stops_with_its_caller(tmp_path: Path) -> None:
     pids = tmp_path / "pids"
     caller_code = (
         "import sys\nfrom pathlib import Path\n"
-        "from gateway_testbed.suite_process import _fork_server, run_pytest\n"
+        "from tests.self.suite_process import _fork_server, run_pytest\n"
         f"server = _fork_server(sys.executable, Path({str(ROOT)!r}))\n"
         "print(server.proc.pid, flush=True)\n"
         f"run_pytest([{str(sleeper)!r}, '-q', '-p', 'no:cacheprovider'], {{'PROBE_OUT': {str(pids)!r}}}, "

@@ -17,7 +17,7 @@ import httpx
 import pytest
 
 from gateway_contracts import cli
-from tests.self.suite_run import scrubbed_env
+from tests.self.suite_process import scrubbed_env
 
 ROOT = Path(__file__).resolve().parents[3]
 RUN_GATE = ["--junitxml=reports/junit-gate.xml", "--run-name", "gate", "--reports-dir", "reports",

@@ -412,7 +412,7 @@ def test_failure_log_keeps_every_distinct_failure_once() -> None:
     from schemathesis.checks import not_a_server_error  # noqa: F401  (schemathesis' own failures load)
     from schemathesis.core.failures import ServerError
 
-    from gateway_contracts.fuzz.target import FailureLog
+    from gateway_contracts.fuzz.transport import FailureLog
 
     schema = load_schema(mark_gateway_parameters(DOC), GATE, seed=1, methods=MethodPolicy())
     operation = schema["/v1/models"]["GET"]
@@ -451,7 +451,7 @@ def test_findings_are_matched_by_path_template() -> None:
 def test_pagination_walk_finds_its_operations_by_method_and_path() -> None:
     """Not by the reference's operation ids: a target spec names them as it likes."""
     from gateway_contracts.fuzz.profiles import NIGHTLY
-    from gateway_contracts.fuzz.target import FuzzTarget, pagination_operations
+    from gateway_contracts.fuzz.transport import FuzzTarget, pagination_operations
 
     def labels(document: dict[str, Any]) -> set[str]:
         schema = load_schema(mark_gateway_parameters(document), NIGHTLY, seed=1, methods=MethodPolicy())
@@ -469,8 +469,8 @@ def test_fuzz_session_waits_out_a_rate_limit_instead_of_judging_it() -> None:
     import requests
     from requests.adapters import BaseAdapter
 
-    from gateway_contracts.fuzz.target import ThrottledSession
-    from gateway_contracts.net.client import Throttle
+    from gateway_contracts.fuzz.transport import ThrottledSession
+    from gateway_contracts.net.throttle import Throttle
 
     class Limited(BaseAdapter):
         def __init__(self, statuses: list[tuple[int, dict[str, str]]]) -> None:

@@ -37,7 +37,7 @@ from gateway_contracts.fuzz.safety import (
 from gateway_contracts.fuzz.settings import DEFAULT_SEED, resolve_settings
 from gateway_contracts.fuzz.spec import COMMITTED_SPEC, read_spec, reference_spec
 from gateway_testbed.reference import create_app
-from gateway_testbed.reference.catalog import ALIASES, SPECS
+from gateway_testbed.reference.generator import ALIASES, SPECS
 from gateway_testbed.reference.openapi import GATEWAY_VALUES, case_insensitive_pattern
 
 ROOT = Path(__file__).resolve().parents[4]
@@ -542,7 +542,7 @@ def test_next_page_continuity(healthy: TestClient) -> None:
 
 
 def test_the_fuzz_session_reads_the_environment_once_for_its_origin(monkeypatch: pytest.MonkeyPatch) -> None:
-    from gateway_contracts.fuzz.target import ThrottledSession
+    from gateway_contracts.fuzz.transport import ThrottledSession
     from gateway_contracts.net.throttle import Throttle
 
     monkeypatch.setenv("HTTPS_PROXY", "http://proxy.corp:3128")
@@ -564,7 +564,7 @@ def test_the_fuzz_session_reads_the_environment_once_for_its_origin(monkeypatch:
 def test_throttled_session_waits_before_every_request_sends_repeats_once_and_keeps_no_cookies() -> None:
     from fastapi.responses import PlainTextResponse
 
-    from gateway_contracts.fuzz.target import FuzzTarget, ThrottledSession
+    from gateway_contracts.fuzz.transport import FuzzTarget, ThrottledSession
     from gateway_contracts.net.throttle import Throttle
     from gateway_testbed.reference import EmbeddedGateway
 

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from gateway_contracts.fuzz import plugin
+from gateway_contracts.fuzz import hooks
 from gateway_contracts.fuzz.headroom import call_with_headroom
 
 PASSES = 200
@@ -58,14 +58,14 @@ def test_fuzz_tests_are_called_through_the_headroom_with_their_own_fixtures() ->
 
     item = SimpleNamespace(nodeid="tests/fuzz/test_fuzz.py::test_fuzz_gate[GET /v1/models]", obj=test_fuzz_gate,
                            funcargs={"fuzz_target": "target", "request": "not an argument of the test"})
-    assert plugin.pytest_pyfunc_call(item) is True  # type: ignore[arg-type]
+    assert hooks.pytest_pyfunc_call(item) is True  # type: ignore[arg-type]
     assert seen == {"fuzz_target": "target", "caller": "call_with_headroom"}
 
 
 def test_other_tests_are_left_to_pytest() -> None:
     item = SimpleNamespace(nodeid="tests/contract/test_gateways.py::test_gateway_answers_200[groq]",
                            obj=lambda: pytest.fail("called"), funcargs={})
-    assert plugin.pytest_pyfunc_call(item) is None  # type: ignore[arg-type]
+    assert hooks.pytest_pyfunc_call(item) is None  # type: ignore[arg-type]
 
 
 def test_the_headroom_frame_stays_out_of_pytest_tracebacks() -> None:

@@ -82,3 +82,28 @@ def test_the_answer_only_decision_is_the_full_policys(status: int, retry_after: 
     policy = RetryPolicy(retries=retries)
     assert policy.answer_wait(status, retry_after, attempt) == policy.wait(
         answer(status, retry_after), attempt, [], Hangs())
+
+
+def test_the_answer_loop_retries_until_the_policy_says_final() -> None:
+    """`retry_answers`, the loop the SDK and the fuzzer share: each retry announced and waited, the last answer
+    returned; an answer the caller calls final (status None) is not retried whatever it says."""
+    answers = iter([(429, None), (503, "2"), (503, None), (200, None)])
+    sent: list[tuple[int | None, str | None]] = []
+    retried: list[tuple[int, float]] = []
+    slept: list[float] = []
+
+    def send() -> tuple[int | None, str | None]:
+        sent.append(next(answers))
+        return sent[-1]
+
+    result = RetryPolicy(retries=3).retry_answers(send, lambda a: a, slept.append,
+                                                  lambda a, attempt, wait: retried.append((attempt, wait)))
+    assert result == (503, None)  # a 503 without Retry-After is the API's answer
+    assert retried == [(1, 0.5), (2, 2.0)]
+    assert slept == [0.5, 2.0]
+    final = RetryPolicy().retry_answers(lambda: (None, "1"), lambda a: a, slept.append, lambda *_: None)
+    assert final == (None, "1")
+    assert slept == [0.5, 2.0]
+    spent = iter([(429, "1")] * 5)
+    assert RetryPolicy(retries=2).retry_answers(lambda: next(spent), lambda a: a, slept.append, lambda *_: None)
+    assert slept == [0.5, 2.0, 1.0, 1.0]  # two retries, then the third 429 stands

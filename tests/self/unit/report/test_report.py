@@ -348,7 +348,7 @@ TWO_RESULTS = """<testsuites><testsuite name="pytest">
 def test_one_junit_reader_serves_the_report_the_kill_matrix_and_the_self_tests(tmp_path: Path) -> None:
     # A failure then a teardown error on one test: the report's outcome is the failure, the kill matrix counts
     # both and keeps both texts, the self-tests' SuiteRun reads the failure's text; all from read_junit.
-    from gateway_testbed.killmatrix import parse_junit
+    from tests.self.killmatrix import parse_junit
     from tests.self.suite_run import SuiteRun
 
     path = tmp_path / "junit.xml"

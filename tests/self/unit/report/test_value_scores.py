@@ -114,7 +114,7 @@ def test_the_picture_is_offline_svg_with_a_cell_per_measure(tmp_path: Path) -> N
 
 
 def test_the_default_contract_scores_the_healthy_reference_gateway_clean() -> None:
-    from gateway_testbed.reference.catalog import build_catalog
+    from gateway_testbed.reference.generator import build_catalog
 
     contract = load_contract(ROOT / "contracts" / "gateways.yaml")
     catalog = build_catalog()

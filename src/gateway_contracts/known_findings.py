@@ -93,7 +93,7 @@ class KnownFinding:
             return place.nodeid == self.where or place.nodeid.endswith("/" + self.where)
         return place.name == self.where
 
-    def matches(self, place: Place, failure: Failure) -> bool:
+    def matches(self, place: Place, failure: DistinctFailure) -> bool:
         if failure.code != self.code or not self.at(place):
             return False
         if self.gateway is None:
@@ -128,7 +128,7 @@ class Place:
 
 
 @dataclass(frozen=True)
-class Failure:
+class DistinctFailure:
     """One distinct failure of a test: its finding code and title, a one-line message, the request, and for
     fuzzing the `gateway` values its cases sent."""
 
@@ -143,9 +143,9 @@ class Failure:
 class Judgement:
     """A failing test's failures split: accepted by an entry, new, and known only by an expired entry."""
 
-    known: tuple[tuple[Failure, KnownFinding], ...] = ()
-    new: tuple[Failure, ...] = ()
-    expired: tuple[tuple[Failure, KnownFinding], ...] = ()
+    known: tuple[tuple[DistinctFailure, KnownFinding], ...] = ()
+    new: tuple[DistinctFailure, ...] = ()
+    expired: tuple[tuple[DistinctFailure, KnownFinding], ...] = ()
 
     @property
     def accepted(self) -> bool:
@@ -153,7 +153,7 @@ class Judgement:
         return bool(self.known) and not self.new and not self.expired
 
 
-def judge(entries: Iterable[KnownFinding], place: Place, failures: Sequence[Failure], today: date) -> Judgement:
+def judge(entries: Iterable[KnownFinding], place: Place, failures: Sequence[DistinctFailure], today: date) -> Judgement:
     """Split a test's distinct failures by the entries that accept them. An expired entry accepts nothing."""
     entries = tuple(entries)
     known, new, expired = [], [], []

@@ -5,7 +5,7 @@ expired entry (or, under --strict-known, one no longer seen) fails the run.
 
 Why an xfail: pytest, JUnit (`<skipped type="pytest.xfail">`) and Allure all already show "failed, and expected
 to": the exit status stays 0 without hiding the test, and the JUnit property `known_finding` says which entry.
-Matching is pure (gateway_contracts/known.py); this module only reads tests and reports.
+Matching is pure (gateway_contracts/known_findings.py); this module only reads tests and reports.
 """
 
 from __future__ import annotations
@@ -18,9 +18,9 @@ from typing import Any
 import pytest
 
 from gateway_contracts.data.findings import Finding
-from gateway_contracts.known import (
+from gateway_contracts.known_findings import (
+    DistinctFailure,
     EntryOutcome,
-    Failure,
     Judgement,
     KnownFinding,
     Place,
@@ -56,15 +56,15 @@ def place_of(item: pytest.Item) -> Place:
                  gateway=gateway)
 
 
-def finding_failures(findings: Sequence[Finding]) -> list[Failure]:
+def finding_failures(findings: Sequence[Finding]) -> list[DistinctFailure]:
     """A contract's findings as distinct failures: one per code (the first finding of each says it)."""
     firsts: dict[str, Finding] = {}
     for finding in findings:
         firsts.setdefault(finding.code, finding)
-    return [Failure(code, f.kind.title, f.message, f.request or "") for code, f in firsts.items()]
+    return [DistinctFailure(code, f.kind.title, f.message, f.request or "") for code, f in firsts.items()]
 
 
-def settle(item: pytest.Item, failures: Sequence[Failure], operations: Sequence[str | None] = ()) -> Judgement:
+def settle(item: pytest.Item, failures: Sequence[DistinctFailure], operations: Sequence[str | None] = ()) -> Judgement:
     """Judge a failing test's distinct failures against the contract's entries and record the JUnit
     properties. The caller fails with `judgement.new`, or calls `accept` when every failure is known.
     `operations`: per failure, the operation it happened on, for a test of several (the pagination walk)."""

@@ -11,7 +11,7 @@ Parsing, comparison and rendering are pure functions; only `run_scenario`/`run_m
 `make test` runs each scenario as its own pytest item (tests/self/e2e/test_kill_matrix.py); this module's command
 runs them a few at a time outside pytest:
 
-    python -m gateway_testbed.killmatrix [--jobs 3] [--only FAULT ...] [--shape SHAPE ...] [--record]
+    python -m tests.self.killmatrix [--jobs 3] [--only FAULT ...] [--shape SHAPE ...] [--record]
 """
 
 from __future__ import annotations
@@ -29,8 +29,7 @@ from typing import Any
 import yaml
 
 from gateway_contracts.report.junit import parse_junit_text
-from gateway_testbed.suite_process import SCRUBBED_ENV as SCRUBBED_ENV  # re-exported: the scrubbed variables
-from gateway_testbed.suite_process import run_pytest
+from tests.self.suite_process import run_pytest
 
 HEALTHY = "healthy"
 MATRIX_FILE = Path("tests/self/kill_matrix.yaml")
@@ -96,7 +95,7 @@ class Run:
     outcome: Outcome | None  # None when no JUnit was written (the run never got to the tests)
     output: str = field(default="", repr=False)
     seconds: float = 0.0
-    forked: bool = False  # run by the fork server (gateway_testbed.suite_process), not a fresh interpreter
+    forked: bool = False  # run by the fork server (tests.self.suite_process), not a fresh interpreter
 
 
 @dataclass(frozen=True)
@@ -398,7 +397,7 @@ def needs_baseline(scenario: Scenario) -> bool:
 
 def run_scenario(scenario: Scenario, *, root: Path, workdir: Path, python: str = sys.executable,
                  baseline: Path | None = None) -> Run:
-    """One suite run in a child process (gateway_testbed.suite_process: forked from a pre-imported server when it
+    """One suite run in a child process (tests.self.suite_process: forked from a pre-imported server when it
     can be): it starts its own embedded gateway with the scenario's faults and shape."""
     junit = workdir / f"{scenario.key}.xml"
     env = {"REFERENCE_SHAPE": scenario.shape}
@@ -499,7 +498,7 @@ def fault_incidents() -> dict[str, str]:
 
 
 def main(argv: Sequence[str] | None = None, *, echo: Callable[[str], None] = print) -> int:
-    parser = argparse.ArgumentParser(prog="python -m gateway_testbed.killmatrix", description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m tests.self.killmatrix", description=__doc__.split("\n")[0])
     parser.add_argument("--matrix", type=Path, default=MATRIX_FILE)
     parser.add_argument("--report", type=Path, default=REPORT_FILE)
     parser.add_argument("--jobs", type=int, default=3)

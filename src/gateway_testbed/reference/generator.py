@@ -223,7 +223,9 @@ def _describe_featherless(model_id: str, name: str, h: int, ctx: int | None) -> 
 
 
 @dataclass(frozen=True)
-class GatewaySpec:
+class GatewayRecipe:
+    """How one gateway's rows are generated: its size, id space, naming, pricing, contexts and descriptions."""
+
     slug: str
     name: str
     size: int
@@ -237,7 +239,7 @@ class GatewaySpec:
     name_of: Callable[[str, str], str] = lambda model_id, developer: _hf_name(model_id)
 
 
-def _hf_gateway(slug: str, name: str, size: int, head: Sequence[str], **kw: object) -> GatewaySpec:
+def _hf_gateway(slug: str, name: str, size: int, head: Sequence[str], **kw: object) -> GatewayRecipe:
     fields: dict[str, object] = {
         "aliases": (),
         "id_format": "org/model",
@@ -247,14 +249,14 @@ def _hf_gateway(slug: str, name: str, size: int, head: Sequence[str], **kw: obje
         "describe": _hosted(name),
     }
     fields.update(kw)
-    return GatewaySpec(slug=slug, name=name, size=size, ids=_hf_space(slug, head), **fields)  # type: ignore[arg-type]
+    return GatewayRecipe(slug=slug, name=name, size=size, ids=_hf_space(slug, head), **fields)  # type: ignore[arg-type]
 
 
 _HF_HEAD = v.POPULAR + v.HUGGINGFACE_EXTRA  # Arch-Router lands at position 36, inside every 100-row cap
 _FEATHERLESS_HEAD = v.POPULAR[:20]
 
-GATEWAYS: tuple[GatewaySpec, ...] = (
-    GatewaySpec(
+GATEWAYS: tuple[GatewayRecipe, ...] = (
+    GatewayRecipe(
         slug="openrouter",
         name="OpenRouter",
         size=340,
@@ -289,7 +291,7 @@ GATEWAYS: tuple[GatewaySpec, ...] = (
         contexts=(0, 0, 0, None, 4096, 8192, 32768),
         describe=lambda model_id, name, h, ctx: f"Hugging Face model: {model_id}",
     ),
-    GatewaySpec(
+    GatewayRecipe(
         slug="deepinfra",
         name="DeepInfra",
         size=215,
@@ -303,7 +305,7 @@ GATEWAYS: tuple[GatewaySpec, ...] = (
     ),
     _hf_gateway("chutes", "Chutes", 104, v.CHUTES_HEAD, contexts=(32768, 65536, 131072, 163840, 262144)),
     _hf_gateway("together", "Together AI", 97, v.TOGETHER_HEAD, contexts=(8192, 32768, 131072)),
-    GatewaySpec(
+    GatewayRecipe(
         slug="google-vertex",
         name="Google Vertex AI",
         size=71,
@@ -321,7 +323,7 @@ GATEWAYS: tuple[GatewaySpec, ...] = (
         describe=_hosted("Google Vertex AI"),
         name_of=lambda model_id, developer: model_id.replace("-", " ").title(),
     ),
-    GatewaySpec(
+    GatewayRecipe(
         slug="fireworks",
         name="Fireworks AI",
         size=38,
@@ -343,7 +345,7 @@ GATEWAYS: tuple[GatewaySpec, ...] = (
         contexts=(32768, 131072, 163840),
         describe=_hosted("Fireworks AI"),
     ),
-    GatewaySpec(
+    GatewayRecipe(
         slug="xai",
         name="xAI",
         size=23,
@@ -362,7 +364,7 @@ GATEWAYS: tuple[GatewaySpec, ...] = (
         name_of=lambda model_id, developer: model_id.replace("-", " ").title(),
     ),
     _hf_gateway("nebius", "Nebius AI Studio", 21, v.NEBIUS_HEAD, contexts=(32768, 131072)),
-    GatewaySpec(
+    GatewayRecipe(
         slug="groq",
         name="Groq",
         size=19,
@@ -384,7 +386,7 @@ GATEWAYS: tuple[GatewaySpec, ...] = (
         contexts=(8192, 131072),
         describe=_hosted("Groq"),
     ),
-    GatewaySpec(
+    GatewayRecipe(
         slug="cerebras",
         name="Cerebras",
         size=7,
@@ -410,8 +412,8 @@ GATEWAYS: tuple[GatewaySpec, ...] = (
 )
 
 # Gateways the catalog knows but the default registry does not list (registry-extra-gateway fault).
-EXTRA_GATEWAYS: dict[str, GatewaySpec] = {
-    "aimo": GatewaySpec(
+EXTRA_GATEWAYS: dict[str, GatewayRecipe] = {
+    "aimo": GatewayRecipe(
         slug="aimo",
         name="AIMO Network",
         size=12,
@@ -431,9 +433,9 @@ EXTRA_GATEWAYS: dict[str, GatewaySpec] = {
 
 
 def _first_party(slug: str, name: str, size: int, developer: str, head: Sequence[str],
-                 families: Sequence[str], dates: Sequence[str], contexts: tuple[int, ...]) -> GatewaySpec:
+                 families: Sequence[str], dates: Sequence[str], contexts: tuple[int, ...]) -> GatewayRecipe:
     """A provider's own API (anthropic, openai, ...): bare ids, a curated head, then `family-date` ids."""
-    return GatewaySpec(
+    return GatewayRecipe(
         slug=slug,
         name=name,
         size=size,
@@ -455,7 +457,7 @@ def _first_party(slug: str, name: str, size: int, developer: str, head: Sequence
 # cover huggingface): `all` serves 7,298 rows (floor 7,000).
 _SPARSE_ORDER = ("anthropic", "fireworks", "google-vertex", "groq", "openai", "openrouter", "together", "alibaba",
                  "cerebras", "deepinfra", "featherless", "novita", "zai", "xai", "huggingface")
-_FIRST_PARTY: tuple[GatewaySpec, ...] = (
+_FIRST_PARTY: tuple[GatewayRecipe, ...] = (
     _first_party("anthropic", "Anthropic", 10, "anthropic", v.ANTHROPIC_HEAD, v.ANTHROPIC_FAMILIES,
                  v.FIRST_PARTY_DATES, (200000, 1000000)),
     _first_party("openai", "OpenAI", 24, "openai", v.OPENAI_HEAD, v.OPENAI_FAMILIES, v.FIRST_PARTY_DATES,
@@ -478,15 +480,15 @@ _SPARSE_REPLACED = {
                          contexts=(8192, 32768, 131072, 163840)),
 }
 
-SPECS: dict[str, GatewaySpec] = {spec.slug: spec for spec in GATEWAYS}
+SPECS: dict[str, GatewayRecipe] = {spec.slug: spec for spec in GATEWAYS}
 ALIASES: dict[str, str] = {alias: spec.slug for spec in GATEWAYS for alias in spec.aliases}
 AGGREGATE = "all"
 
 FULL = "full"
 SPARSE = "sparse"
-_EVERY_SPEC: dict[str, GatewaySpec] = {**SPECS, **{s.slug: s for s in _FIRST_PARTY}, **EXTRA_GATEWAYS}
+_EVERY_SPEC: dict[str, GatewayRecipe] = {**SPECS, **{s.slug: s for s in _FIRST_PARTY}, **EXTRA_GATEWAYS}
 # The gateways each shape serves, in registry order.
-SHAPES: dict[str, tuple[GatewaySpec, ...]] = {
+SHAPES: dict[str, tuple[GatewayRecipe, ...]] = {
     FULL: GATEWAYS,
     SPARSE: tuple(_SPARSE_REPLACED.get(slug) or _EVERY_SPEC[slug] for slug in _SPARSE_ORDER),
 }
@@ -502,7 +504,7 @@ DOWN: dict[str, dict[str, tuple[int, ...]]] = {FULL: {}, SPARSE: {"openrouter": 
 UNFAULTABLE: dict[str, frozenset[str]] = {FULL: frozenset(), SPARSE: frozenset({"huggingface"})}
 
 
-def spec_of(slug: str) -> GatewaySpec:
+def spec_of(slug: str) -> GatewayRecipe:
     """The spec of any gateway a shape or a fault may serve."""
     return _EVERY_SPEC[slug]
 
@@ -513,7 +515,7 @@ def check_shape(shape: str) -> str:
     return shape
 
 
-def row_factory(spec: GatewaySpec) -> Callable[[int], Row]:
+def row_factory(spec: GatewayRecipe) -> Callable[[int], Row]:
     """position -> model dict for one gateway."""
     salt = _salt(spec.slug)
     contexts = spec.contexts
@@ -551,12 +553,12 @@ def row_factory(spec: GatewaySpec) -> Callable[[int], Row]:
     return make
 
 
-def build_gateway(spec: GatewaySpec, size: int | None = None) -> Rows:
+def build_gateway(spec: GatewayRecipe, size: int | None = None) -> Rows:
     return materialize(spec.size if size is None else size, row_factory(spec))
 
 
 @dataclass(frozen=True)
-class Catalog:
+class GeneratedCatalog:
     """The healthy catalog: every gateway's rows in registry order (`all` is their concatenation)."""
 
     gateways: Mapping[str, Rows]
@@ -569,7 +571,7 @@ class Catalog:
         return {slug: len(rows) for slug, rows in self.gateways.items()}
 
 
-def build_catalog(scale: Mapping[str, int] | None = None, shape: str = FULL) -> Catalog:
+def build_catalog(scale: Mapping[str, int] | None = None, shape: str = FULL) -> GeneratedCatalog:
     """A shape's gateways at their default sizes (full: 13, sparse: the 14 of the 2026-08 registry and huggingface),
     or resized (`{"featherless": 1_000_000}`) for benchmarks.
 
@@ -592,12 +594,12 @@ def warm_default_catalogs() -> None:
 
 
 @lru_cache(maxsize=8)
-def _cached_catalog(scale: tuple[tuple[str, int], ...], shape: str = FULL) -> Catalog:
+def _cached_catalog(scale: tuple[tuple[str, int], ...], shape: str = FULL) -> GeneratedCatalog:
     sizes = dict(scale)
     gateways = {spec.slug: build_gateway(spec, sizes.get(spec.slug)) for spec in SHAPES[shape]}
     for rows in gateways.values():
         rows.warm()  # encode once here, so no request pays for it
-    return Catalog(gateways, shape)
+    return GeneratedCatalog(gateways, shape)
 
 
 def resolve_slug(value: str) -> str | None:

@@ -1,15 +1,14 @@
-"""How a run ends when its target misbehaves: the breaker, the run deadline, and the exit status.
+"""Whether the target can still be asked, and whether it ever answered usably.
 
-- Before each test: once the run deadline (RUN_DEADLINE) has passed, the test is skipped, not run; once the
-  run's breaker is open (net/breaker.py), it fails at once with the breaker's one line and sends nothing.
+- Before each test: once the run's breaker is open (net/breaker.py), the test fails at once with the breaker's
+  one line and sends nothing.
 - At the end (the controller): a failed run whose target never gave a usable answer (a complete JSON answer
   to anything but /health, which says nothing of the API: R01) is exit 7, "target unusable", one line; a run
-  whose deadline passed is exit 8 (RUN_DEADLINE), its reports written with what it had.
+  whose breaker opened says "target failing". (A run whose deadline passed is session/run_deadline.py's,
+  judged first: what else the run saw may be the deadline's doing.)
 """
 
 from __future__ import annotations
-
-import time
 
 import pytest
 
@@ -17,23 +16,9 @@ from gateway_contracts import exitcodes
 from gateway_contracts.data.exchange import Exchange
 from gateway_contracts.net.breaker import Breaker
 from gateway_contracts.net.cache import read_cache_dir
-from gateway_contracts.net.deadline import run_deadline_reason, set_run_deadline
 from gateway_contracts.session.state import SuiteState
 
 LIVENESS_PATH = "/health"  # answers while the API is gone (R01): no evidence the target is usable
-
-
-def start_run_deadline(state: SuiteState, seconds: float | None) -> None:
-    """The controller's (or a serial run's) deadline: a wall-clock time, so workers can share it as such."""
-    if seconds is not None:
-        state.run_deadline_s = seconds
-        state.run_deadline_at = time.time() + seconds
-    arm(state)
-
-
-def arm(state: SuiteState) -> None:
-    if state.run_deadline_at is not None:
-        set_run_deadline(state.run_deadline_at, f"the run deadline of {state.run_deadline_s:g} s (RUN_DEADLINE) passed")
 
 
 def breaker(state: SuiteState) -> Breaker | None:
@@ -45,11 +30,8 @@ def breaker(state: SuiteState) -> Breaker | None:
 
 
 def before_test(state: SuiteState) -> None:
-    """Skip a test the run has no time left for; fail one whose target the breaker gave up on."""
+    """Fail a test whose target the breaker gave up on."""
     __tracebackhide__ = True
-    passed = run_deadline_reason()
-    if passed is not None:
-        pytest.skip(f"not run: {passed}")
     gave_up = breaker(state)
     opened = gave_up.opened() if gave_up is not None else None
     if opened is not None:
@@ -74,11 +56,6 @@ def _unusable_because(exchanges: list[Exchange]) -> str:
 def finish(session: pytest.Session, state: SuiteState) -> None:
     """The exit status and the one line that says why (`state.verdict`), at the controller's session end."""
     if session.exitstatus not in (exitcodes.OK, exitcodes.CONTRACT_BROKEN) or state.target_url is None:
-        return
-    passed = run_deadline_reason()
-    if passed is not None:  # first: what else the run saw may be the deadline's doing (requests refused)
-        state.verdict = f"{passed}: the run stopped early; its reports hold what it had"
-        session.exitstatus = exitcodes.RUN_DEADLINE
         return
     gave_up = breaker(state)
     opened = gave_up.opened() if gave_up is not None else None

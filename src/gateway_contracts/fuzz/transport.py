@@ -29,7 +29,7 @@ from schemathesis.schemas import APIOperation, BaseSchema
 
 from gateway_contracts.data.exchange import Exchange
 from gateway_contracts.fuzz import checks
-from gateway_contracts.known import Failure as KnownFailure
+from gateway_contracts.known_findings import DistinctFailure
 from gateway_contracts.net import USER_AGENT
 from gateway_contracts.net.breaker import Breaker
 from gateway_contracts.net.counts import write_counts
@@ -101,22 +101,17 @@ class ThrottledSession(requests.Session):
                 self.reused += 1
                 return self._answers[key]
         self.distinct += 1
-        response = self._send_once(request, **kwargs)
-        attempt = 1
-        while response.status_code == 429:
-            wait = self._policy.answer_wait(429, response.headers.get("Retry-After"), attempt)
-            if wait is None:
-                break
-            self.rate_limited += 1
-            response.close()
-            self._sleep(wait)
-            response = self._send_once(request, **kwargs)
-            attempt += 1
+        response = self._policy.retry_answers(lambda: self._send_once(request, **kwargs), _rate_limited,
+                                              self._sleep, self._before_retry)
         if key is not None:
             response.content  # noqa: B018 - read the body now, so the stored answer can be handed out again
             self._answers[key] = response
         return response
 
+
+    def _before_retry(self, response: requests.Response, attempt: int, wait: float) -> None:
+        self.rate_limited += 1
+        response.close()
 
     def _send_once(self, request: requests.PreparedRequest, **kwargs: Any) -> requests.Response:
         line = f"{request.method} {request.url}"
@@ -160,6 +155,11 @@ class ThrottledSession(requests.Session):
     def _heard(self, failure: str | None) -> None:
         if self._breaker is not None:
             self._breaker.record(failure)
+
+
+def _rate_limited(response: requests.Response) -> tuple[int | None, str | None]:
+    """Only a 429 is retried here: any other answer, a 5xx with Retry-After too, is what the checks judge."""
+    return (429 if response.status_code == 429 else None), response.headers.get("Retry-After")
 
 
 @dataclass
@@ -348,7 +348,7 @@ class FailureLog:
 
     def failures(self) -> list[Failure]:
         """Every distinct failure, as known findings are matched against them."""
-        return [KnownFailure(code, title, *self.distinct.get((code, title), ("", ""))[:2],
+        return [DistinctFailure(code, title, *self.distinct.get((code, title), ("", ""))[:2],
                              gateways=tuple(sorted(self.gateways.get((code, title), ()))))
                 for code, title in self.reports]
 

@@ -13,9 +13,10 @@ child per run that takes the run's cwd, environment and argv, redirects its outp
 `__main__` as `python -m pytest` would. What keeps a forked run the same as a plain one:
 - pytest's assertion rewriting: the zygote imports through pytest's own rewrite hook, with the names an
   autoloading run marks (every pytest11 distribution), so pytest finds those modules already rewritten and
-  does not warn; conftests, test modules and `gateway_contracts.plugin` (conftest's `pytest_plugins`) are
-  never imported by the zygote. (In a run with PYTEST_DISABLE_PLUGIN_AUTOLOAD those libraries' own asserts
-  are rewritten although a plain run would not rewrite them: only their failure messages differ.)
+  does not warn; conftests, test modules and the suite's plugins (conftest's `pytest_plugins` and theirs,
+  `plugin_modules`) are never imported by the zygote. (In a run with PYTEST_DISABLE_PLUGIN_AUTOLOAD those
+  libraries' own asserts are rewritten although a plain run would not rewrite them: only their failure messages
+  differ.)
 - the environment: the zygote records every variable a module reads while it is imported; a run that
   changes one of those, or one the interpreter reads at start (PYTHON*, locale, LD_*, TZ, HOME), runs plain.
 - warnings: imports happen under `catch_warnings`, so import-time filter changes are undone as pytest undoes
@@ -30,9 +31,12 @@ SUITE_FORK=0 in the caller's environment, or a platform without fork: plain subp
 
 from __future__ import annotations
 
+import ast
 import contextlib
+import functools
 import importlib
 import importlib.metadata
+import importlib.util
 import json
 import os
 import pkgutil
@@ -56,17 +60,19 @@ from typing import Any
 from gateway_contracts.environment import SUITE_ENV
 
 SCRUBBED_ENV = (*SUITE_ENV, "PYTEST_ADDOPTS")
+# The zygote is this module run as `python -m` from the checkout (it lives in tests/self/, not in the wheel), so
+# its sys.path is the checkout's, as `python -m pytest` from there has it; from another folder runs go plain.
+CHECKOUT = Path(__file__).resolve().parents[2]
+SERVER_MODULE = "tests.self.suite_process"
 FORK_ENV = "SUITE_FORK"  # 0: every run a plain subprocess
 FORK_PLATFORMS = ("linux",)  # fork is safe here with these libraries; elsewhere plain (SUITE_FORK=1 forces it)
 # Read by the interpreter or the loader before any import (not through os.environ): a run that changes one
 # needs a fresh interpreter.
 STARTUP_ENV_PREFIXES = ("PYTHON", "LC_", "LANG", "LANGUAGE", "LD_", "TZ", "HOME", "MALLOC_")
 PRELOADED_PACKAGES = ("gateway_contracts", "gateway_testbed")
-# Never imported by the zygote, nor by what it imports: the suite's pytest plugins (conftest's `pytest_plugins` and
-# theirs, which pytest marks for rewriting: by convention every module named `plugin`) and the shipped tests.
+# Never imported by the zygote, nor by what it imports: the suite's pytest plugins (`plugin_modules`, which pytest
+# marks for rewriting) and the shipped tests.
 PYTEST_IMPORTS = ("gateway_contracts._suite",)
-PLUGIN_MODULE = "plugin"
-NOT_WALKED = ("gateway_testbed.suite_process",)  # this module: the zygote runs it as __main__
 # Imported inside functions, yet by nearly every run: the SDK contract's openai (and what its client loads on first
 # use), the HTTP transport's httpcore, the embedded gateway's uvicorn protocol, loop and lifespan, xdist's controller.
 LAZY_IMPORTS = ("openai", "openai.resources.models", "openai.resources.chat", "openai.pagination", "httpcore2",
@@ -76,7 +82,7 @@ LAZY_IMPORTS = ("openai", "openai.resources.models", "openai.resources.chat", "o
 # Data every run rebuilds, built once in the zygote instead (module:function, called after the imports): the
 # reference gateway's catalogs of both shapes, which each embedded gateway serves (~0.18 CPU-s per run). Pure and
 # immutable, so a forked child shares them.
-WARM_UPS = ("gateway_testbed.reference.catalog:warm_default_catalogs",)
+WARM_UPS = ("gateway_testbed.reference.generator:warm_default_catalogs",)
 START_TIMEOUT_S = 120.0  # the zygote's imports on a busy machine
 REPLY_TIMEOUT_S = 60.0
 
@@ -107,7 +113,7 @@ def run_pytest(args: Sequence[str], overrides: Mapping[str, str] | None = None, 
     """`python -m pytest ARGS` from `cwd` in a scrubbed environment with `overrides`: forked from this thread's
     zygote when it can be, else a plain subprocess."""
     env = scrubbed_env(overrides)
-    why = _why_not_fork()
+    why = _why_not_fork(Path(cwd))
     if not why:
         server = _fork_server(python, Path(cwd))
         why = server.refusal(env)
@@ -149,7 +155,9 @@ def _kill_group(pgid: int) -> None:
         os.killpg(pgid, signal.SIGKILL)
 
 
-def _why_not_fork() -> str:
+def _why_not_fork(cwd: Path) -> str:
+    if cwd.resolve() != CHECKOUT:
+        return f"the fork server runs from the checkout ({CHECKOUT}), not {cwd}"
     wanted = os.environ.get(FORK_ENV, "").strip()
     if wanted == "0":
         return f"{FORK_ENV}=0"
@@ -179,7 +187,7 @@ class ForkServer:
         self._buffer = b""
         self._runs = 0
         with open(self.workdir / "zygote.log", "wb") as log:
-            self.proc = subprocess.Popen([python, "-m", "gateway_testbed.suite_process", "--serve"], cwd=cwd,
+            self.proc = subprocess.Popen([python, "-m", SERVER_MODULE, "--serve"], cwd=cwd,
                                          env=self.env, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=log,
                                          start_new_session=True)
         self._finalizer = weakref.finalize(self, _stop, self.proc, self.workdir)
@@ -456,19 +464,50 @@ def _preload_names() -> list[str]:
 
 
 def _modules_of(package: str) -> list[str]:
-    if _pytest_imports(package) or package.startswith(NOT_WALKED):
+    if _pytest_imports(package):
         return []
     module = importlib.import_module(package)
     names = [package]
     for info in pkgutil.iter_modules(getattr(module, "__path__", []), package + "."):
-        if _pytest_imports(info.name) or info.name.startswith(NOT_WALKED) or info.name.endswith(".__main__"):
+        if _pytest_imports(info.name) or info.name.endswith(".__main__"):
             continue
         names += _modules_of(info.name) if info.ispkg else [info.name]
     return names
 
 
 def _pytest_imports(name: str) -> bool:
-    return name.startswith(PYTEST_IMPORTS) or name.rsplit(".", 1)[-1] == PLUGIN_MODULE
+    return name.startswith(PYTEST_IMPORTS) or name in plugin_modules()
+
+
+@functools.cache
+def plugin_modules() -> frozenset[str]:
+    """The suite's pytest plugins: the checkout conftest's `pytest_plugins` and, recursively, theirs, read from
+    the source (found, not imported: pytest imports them itself, to rewrite their asserts). A module that opts
+    out of rewriting (PYTEST_DONT_REWRITE in its docstring) is left out: preloading it makes pytest no warning."""
+    plugins: set[str] = set()
+    seen: set[str] = set()
+    pending = _declared_plugins(CHECKOUT / "conftest.py")
+    while pending:
+        name = pending.pop()
+        if name in seen:
+            continue
+        seen.add(name)
+        spec = importlib.util.find_spec(name)
+        if spec is None or spec.origin is None:
+            continue  # pytest will say so; nothing to keep out of the preload
+        if "PYTEST_DONT_REWRITE" not in (ast.get_docstring(ast.parse(Path(spec.origin).read_text())) or ""):
+            plugins.add(name)
+        pending += _declared_plugins(Path(spec.origin))
+    return frozenset(plugins)
+
+
+def _declared_plugins(module: Path) -> list[str]:
+    """The names a module's top-level `pytest_plugins = [...]` lists."""
+    for node in ast.parse(module.read_text()).body:
+        if isinstance(node, ast.Assign) and any(getattr(t, "id", "") == "pytest_plugins" for t in node.targets):
+            value = ast.literal_eval(node.value)
+            return [value] if isinstance(value, str) else list(value)
+    return []
 
 
 def _become(request: Mapping[str, Any]) -> None:
@@ -491,6 +530,6 @@ def _become(request: Mapping[str, Any]) -> None:
 
 if __name__ == "__main__":
     if sys.argv[1:] != ["--serve"]:
-        sys.exit("usage: python -m gateway_testbed.suite_process --serve (started by run_pytest, not by hand)")
+        sys.exit(f"usage: python -m {SERVER_MODULE} --serve (started by run_pytest, not by hand)")
     _become(_serve())
     sys.exit(0)

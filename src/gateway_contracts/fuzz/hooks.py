@@ -31,12 +31,12 @@ from gateway_contracts.fuzz.settings import (
     resolve_settings,
 )
 from gateway_contracts.options import env_default, one_of, option_type
-from gateway_contracts.session import known
+from gateway_contracts.session import known_outcomes
 from gateway_contracts.session.state import KEYLESS_REASON, STATE
 
 if TYPE_CHECKING:
     from gateway_contracts.fuzz.spec import SpecSource
-    from gateway_contracts.fuzz.target import FuzzTarget
+    from gateway_contracts.fuzz.transport import FuzzTarget
 
 SETTINGS = pytest.StashKey[FuzzSettings]()
 # Test modules build their schemas at import (collection), before any fixture exists: they read these.
@@ -55,7 +55,8 @@ def current_source() -> SpecSource:
     document that cannot be used ends the run with one line (exit 6)."""
     global _source
     if _source is None:
-        from gateway_contracts.fuzz.spec import DocumentError, resolve_source
+        from gateway_contracts.fuzz.documents import DocumentError
+        from gateway_contracts.fuzz.spec import resolve_source
 
         state = _state(_config) if _config is not None else None
         contract = getattr(state, "contract", None)
@@ -236,7 +237,7 @@ def fuzz_target(catalogs: Any, suite_state: Any) -> Iterator[FuzzTarget]:
     # Imported here: schemathesis is heavy, and runs without fuzz tests never need it.
     from gateway_contracts.dialects.base import FUZZ_REGISTRY
     from gateway_contracts.fuzz import checks
-    from gateway_contracts.fuzz.target import FuzzTarget
+    from gateway_contracts.fuzz.transport import FuzzTarget
     from gateway_contracts.invariants.registry import registry_names
 
     target = FuzzTarget(
@@ -322,9 +323,9 @@ def pytest_runtest_call(item: pytest.Item) -> Any:
              "curl": log.curl(failure.code, failure.title)},
             ensure_ascii=False)))
     operations = [log.operations.get((f.code, f.title)) for f in failures] if stateful else ()
-    judgement = known.settle(item, failures, operations=operations)
+    judgement = known_outcomes.settle(item, failures, operations=operations)
     if judgement.accepted:
-        known.accept(judgement)
+        known_outcomes.accept(judgement)
     unaccepted = [*judgement.new, *(f for f, _ in judgement.expired)]
     verdict = log.verdict({(f.code, f.title) for f in unaccepted})
     if verdict:

@@ -9,12 +9,12 @@ from pathlib import Path
 import pytest
 
 from gateway_contracts.contract import ContractError, load_contract, parse_contract
-from gateway_contracts.known import (
+from gateway_contracts.known_findings import (
     EXPIRED,
     NOT_RUN,
     SEEN,
     UNSEEN,
-    Failure,
+    DistinctFailure,
     KnownFinding,
     Place,
     Tally,
@@ -119,14 +119,15 @@ STATUS_FUZZ = Place("test_fuzz_gate[GET /v1/gateways/status]", operation="GET /v
 
 
 def test_all_known_is_accepted() -> None:
-    judgement = judge([entry()], NEG, [Failure("GC402", "Invalid input")], TODAY)
+    judgement = judge([entry()], NEG, [DistinctFailure("GC402", "Invalid input")], TODAY)
     assert judgement.accepted
     assert not judgement.new
 
 
 def test_known_and_new_fails_naming_only_the_new() -> None:
     ops = [entry("ST101", "GET /v1/gateways/status")]
-    judgement = judge(ops, STATUS_FUZZ, [Failure("ST101", "Server error"), Failure("ST103", "Undocumented")], TODAY)
+    failures = [DistinctFailure("ST101", "Server error"), DistinctFailure("ST103", "Undocumented")]
+    judgement = judge(ops, STATUS_FUZZ, failures, TODAY)
     assert not judgement.accepted
     assert [f.code for f in judgement.new] == ["ST103"]
     assert [f.code for f, _ in judgement.known] == ["ST101"]
@@ -134,39 +135,41 @@ def test_known_and_new_fails_naming_only_the_new() -> None:
 
 def test_a_code_accepted_elsewhere_is_not_accepted_here() -> None:
     other_test = Place("test_invalid_query_is_rejected[limit-zero]")
-    assert not judge([entry()], other_test, [Failure("GC402", "")], TODAY).accepted
-    other_code = judge([entry()], NEG, [Failure("GC401", "")], TODAY)
+    assert not judge([entry()], other_test, [DistinctFailure("GC402", "")], TODAY).accepted
+    other_code = judge([entry()], NEG, [DistinctFailure("GC401", "")], TODAY)
     assert [f.code for f in other_code.new] == ["GC401"]
     # A test entry never accepts a fuzz operation's failure, nor the other way round.
-    assert not judge([entry("ST101", "GET /v1/gateways/status")], NEG, [Failure("ST101", "")], TODAY).accepted
+    assert not judge([entry("ST101", "GET /v1/gateways/status")], NEG, [DistinctFailure("ST101", "")], TODAY).accepted
     # The function name alone is not a place: nothing accepts a whole class of tests.
-    assert not judge([entry(where="test_invalid_query_is_rejected")], NEG, [Failure("GC402", "")], TODAY).accepted
+    whole_function = entry(where="test_invalid_query_is_rejected")
+    assert not judge([whole_function], NEG, [DistinctFailure("GC402", "")], TODAY).accepted
 
 
 def test_operation_matches_any_profile_and_method_case() -> None:
     nightly = Place("test_fuzz_nightly[GET /v1/gateways/status]", operation="GET /v1/gateways/status")
-    assert judge([entry("ST101", "get /v1/gateways/status")], nightly, [Failure("ST101", "")], TODAY).accepted
+    assert judge([entry("ST101", "get /v1/gateways/status")], nightly, [DistinctFailure("ST101", "")], TODAY).accepted
 
 
 def test_a_node_id_entry_matches_its_test() -> None:
     by_id = entry(where="tests/contract/test_api_surface.py::test_invalid_query_is_rejected[negative-offset]")
-    assert judge([by_id], NEG, [Failure("GC402", "")], TODAY).accepted
+    assert judge([by_id], NEG, [DistinctFailure("GC402", "")], TODAY).accepted
 
 
 def test_gateway_narrows_the_entry() -> None:
     search = Place("test_fuzz_gate[GET /v1/models/search]", operation="GET /v1/models/search")
     known = entry("ST101", "GET /v1/models/search", gateway="nosuchgw")
-    assert judge([known], search, [Failure("ST101", "", gateways=("NoSuchGW",))], TODAY).accepted
-    assert not judge([known], search, [Failure("ST101", "", gateways=("openrouter",))], TODAY).accepted
+    assert judge([known], search, [DistinctFailure("ST101", "", gateways=("NoSuchGW",))], TODAY).accepted
+    assert not judge([known], search, [DistinctFailure("ST101", "", gateways=("openrouter",))], TODAY).accepted
     test_entry = entry(gateway="openrouter")
-    assert not judge([test_entry], NEG, [Failure("GC402", "")], TODAY).accepted  # NEG's gateway is api
+    assert not judge([test_entry], NEG, [DistinctFailure("GC402", "")], TODAY).accepted  # NEG's gateway is api
 
 
 def test_an_expired_entry_accepts_nothing() -> None:
-    judgement = judge([entry(expires=date(2026, 12, 1))], NEG, [Failure("GC402", "")], TODAY)
+    judgement = judge([entry(expires=date(2026, 12, 1))], NEG, [DistinctFailure("GC402", "")], TODAY)
     assert not judgement.accepted
     assert [e.code for _, e in judgement.expired] == ["GC402"]
-    assert judge([entry(expires=TODAY)], NEG, [Failure("GC402", "")], TODAY).accepted  # the last day still counts
+    # The last day still counts.
+    assert judge([entry(expires=TODAY)], NEG, [DistinctFailure("GC402", "")], TODAY).accepted
 
 
 def test_no_failure_is_not_accepted() -> None:
