@@ -543,6 +543,11 @@ TOUCHES: dict[str, set[str]] = {
     "status-undercount": {"status"},
     "context-unknown": {"deepinfra", "all", "search", "developer"},
     "unstable-order": set(),  # each probe reads its URL once; only a repeat differs
+    # Values (issue 26): one gateway's rows, and wherever they show (`all`, a search or a developer's listing).
+    "prices-per-million": {"together", "all", "search", "developer"},
+    "prices-normalised-twice": {"fireworks", "all", "search", "developer"},
+    "context-placeholder": {"google-vertex", "all", "search", "developer"},
+    "reference-mismatch": {"openrouter", "all", "search", "developer"},
 }
 OWN_TESTS = {"flaky-503", "flaky-429", "rate-limit-no-retry-after", "hang"}  # per-URL state or never answer
 
@@ -1035,3 +1040,27 @@ def test_suite_refuses_a_shape_or_fault_in_one_line(shape: str, fault: str, mess
     assert proc.status == 6, proc.stdout[-2000:] + proc.stderr[-2000:]
     assert message in proc.stdout + proc.stderr
     assert "Traceback" not in proc.stdout + proc.stderr
+
+
+def test_value_faults_serve_the_slip_they_name(client: TestClient) -> None:
+    from decimal import Decimal
+
+    def rows(c: TestClient, slug: str) -> list[dict[str, Any]]:
+        return page(c, slug, limit=1000).json()["data"]
+
+    healthy = {slug: rows(client, slug) for slug in ("together", "fireworks", "google-vertex", "openrouter")}
+    with client_for("prices-per-million", "prices-normalised-twice", "context-placeholder", "reference-mismatch") as c:
+        faulty = {slug: rows(c, slug) for slug in healthy}
+    for slug, factor in (("together", Decimal(10) ** 6), ("fireworks", Decimal(10) ** -6)):
+        for before, after in zip(healthy[slug], faulty[slug], strict=True):
+            for field in ("prompt", "completion"):
+                assert Decimal(after["pricing"][field]) == Decimal(before["pricing"][field]) * factor
+            assert after["pricing"]["request"] == before["pricing"]["request"]  # per-call prices untouched
+    assert "E-" in faulty["fireworks"][0]["pricing"]["prompt"]  # written as the backend wrote 5E-13
+    assert "E" not in faulty["together"][0]["pricing"]["prompt"]  # "0.25", as a per-million price list reads
+    assert {r["context_length"] for r in faulty["google-vertex"]} == {128000}
+    doubled = [Decimal(a["pricing"]["prompt"]) / Decimal(b["pricing"]["prompt"])
+               for b, a in zip(healthy["openrouter"], faulty["openrouter"], strict=True)
+               if Decimal(b["pricing"]["prompt"])]
+    assert doubled[:10] == [2] * 10  # the first ten rows are priced (contracts/reference-prices.json knows them)
+    assert set(doubled[10:]) == {1}
