@@ -11,6 +11,8 @@ LITELLM_STAMP := $(VENV)/.litellm-stamp
 
 # Suite variables: each is also a pytest option with the same meaning (docs/configuration.md).
 TARGET_URL ?=
+# The differential gate: production's URL; the candidate (TARGET_URL) is compared with it (docs/configuration.md).
+COMPARE_URL ?=
 CONTRACTS ?= contracts/gateways.yaml
 GATEWAYS ?=
 BASELINE ?=
@@ -21,7 +23,7 @@ SHAPE ?=
 # xdist workers for suite runs (verdicts are the same serial or parallel).
 N ?= 2
 PYTEST_ARGS ?=
-export TARGET_URL CONTRACTS GATEWAYS BASELINE
+export TARGET_URL COMPARE_URL CONTRACTS GATEWAYS BASELINE
 # pytest caches its assertion-rewritten modules as bytecode; with PYTHONDONTWRITEBYTECODE set (some CI images
 # and shells set it) every process rewrites ~300 modules again, about 2 s per process and xdist worker.
 unexport PYTHONDONTWRITEBYTECODE
@@ -35,7 +37,8 @@ CLI := $(PY) -m gateway_contracts.cli
 .PHONY: help install gate test check lint serve clean nightly signoff baseline report screenshot fuzz bench known
 
 help:
-	@echo "make gate    - pre-deploy gate against TARGET_URL (default: embedded reference gateway)"
+	@echo "make gate    - pre-deploy gate against TARGET_URL (default: embedded reference gateway); with"
+	@echo "               COMPARE_URL=<production>: also what this deploy changes against production"
 	@echo "make test    - the project's own tests, all of them (units, properties, kill matrix, LiteLLM)"
 	@echo "make check   - the inner loop, under a minute: lint, the fast self-tests, one smoke gate"
 	@echo "make serve   - run the reference gateway in the foreground (PORT, FAULTS, SHAPE=full|sparse)"

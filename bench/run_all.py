@@ -15,6 +15,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import compare_cost
 import gate_cost
 import latency
 import scale
@@ -274,8 +275,14 @@ def main(argv: list[str] | None = None) -> int:
         gate_cost.main(["--runs", str(args.runs), "--json", str(cost_file)])
         if not args.skip_scale:
             scale.main(["--sizes", args.sizes, "--runs", str(args.scale_runs), "--json", str(scale_file)])
+    compare_file = args.results / "compare_cost.json"
+    if not args.render_only:
+        compare_cost.main(["--json", str(compare_file)])
     report = render(json.loads(cost_file.read_text()), json.loads(scale_file.read_text()),
                     json.loads(latency_file.read_text()), scale_kept=args.skip_scale)
+    if compare_file.exists():  # the differential gate's cost (COMPARE_URL)
+        section = compare_cost.render(json.loads(compare_file.read_text()))
+        report = report.rstrip("\n") + "\n" + "\n".join(section) + "\n"
     args.report.write_text(report + kept_journal(args.report))
     print(f"wrote {args.report}")
     return 0

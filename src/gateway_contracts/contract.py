@@ -10,7 +10,8 @@ files have is one line naming that dialect. What is common to every file is read
 (duplicate keys are errors), the `openapi` document and the `known_findings` entries.
 
 The model is re-exported: code above the dialects imports `Contract`, `Gateway`... from here; the plan and
-the dialects themselves, which sit below this module, import them from contract_model.py.
+the dialects themselves, which sit below this module, import them from contract_model.py. The `compare:` block
+(tolerances of the differential gate against production) is common to every dialect and read here too.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from gateway_contracts.contract_model import (
     WHOLE_LIST,
     Aggregate,
     ChatSpec,
+    CompareBlock,
     Contract,
     ContractError,
     Gateway,
@@ -72,8 +74,10 @@ def parse_contract(text: str, path: Path) -> Contract:
     raw = yaml.load(text, Loader=Loader)  # a SafeLoader (no timestamps)
     if not isinstance(raw, dict):
         raise ContractError(f"{path}:1: the contract must be a mapping with 'version' and 'gateways'")
+    # `compare:` is every dialect's (the differential gate against production): read here, not by the dialect.
+    block = source.validate(CompareBlock, {"compare": raw.pop("compare")}) if "compare" in raw else CompareBlock()
     loaded = _dialect(raw, source).load(raw, source)
-    contract = loaded.contract
+    contract = replace(loaded.contract, compare=block.compare.resolve())
     if loaded.openapi is not None:
         contract = replace(contract, openapi=_api_document(loaded.openapi, source))
     if loaded.known_findings:

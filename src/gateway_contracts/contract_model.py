@@ -19,6 +19,13 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from gateway_contracts.known_findings import KnownFinding
+from gateway_contracts.tolerances import (
+    DEFAULT_MAX_CHANGED_SHARE,
+    DEFAULT_MAX_COUNT_CHANGE_SHARE,
+    DEFAULT_MAX_REMOVED_SHARE,
+    DEFAULT_PRICE_FAIL_FACTOR,
+    Tolerances,
+)
 
 SUPPORTED_VERSIONS = (1,)
 M = TypeVar("M", bound=BaseModel)
@@ -70,6 +77,27 @@ class RegistrySpec(Strict):
     ignore: list[str] = []
     # Fail (not only report) when the registry lists a gateway no contract covers.
     strict: bool = False
+
+
+class CompareSpec(Strict):
+    """The `compare:` block: what a deploy may change against production (COMPARE_URL) before the gate fails.
+    Shared by every dialect (contract.py reads it before the dialect reads the rest)."""
+
+    max_removed_share: float = Field(default=DEFAULT_MAX_REMOVED_SHARE, ge=0, le=1)
+    max_count_change_share: float = Field(default=DEFAULT_MAX_COUNT_CHANGE_SHARE, ge=0)
+    price_fail_factor: float = Field(default=DEFAULT_PRICE_FAIL_FACTOR, gt=1)
+    max_changed_share: float = Field(default=DEFAULT_MAX_CHANGED_SHARE, ge=0, le=1)
+
+    def resolve(self) -> Tolerances:
+        return Tolerances(max_removed_share=self.max_removed_share,
+                          max_count_change_share=self.max_count_change_share,
+                          price_fail_factor=self.price_fail_factor, max_changed_share=self.max_changed_share)
+
+
+class CompareBlock(Strict):
+    """The file's top level as far as the `compare:` block goes (so errors name `compare.<key>`)."""
+
+    compare: CompareSpec = CompareSpec()
 
 
 class Versioned(Strict):
@@ -175,6 +203,8 @@ class Contract:
     # The keys only this contract's dialect has, resolved by its `load` into a value of the dialect's own type
     # (e.g. the openai dialect's group rules): only the dialect reads it (tests/self/project/test_dialect_seam.py).
     dialect_keys: Any = field(default=None, hash=False, compare=True)
+    # The `compare:` block: how much a deploy may change against production (differential.py, COMPARE_URL).
+    compare: Tolerances = field(default_factory=Tolerances)
 
     def gateway(self, slug: str) -> Gateway:
         for gateway in self.gateways:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 SUITE_ENV = (
     "TARGET_URL", "GATEWAY_API_KEY", "KEYLESS", "CONTRACTS", "GATEWAYS",  # target, key, selection
+    "COMPARE_URL", "COMPARE_API_KEY",  # production, for the differential gate
     "REFERENCE_FAULTS", "REFERENCE_SHAPE",  # the embedded reference gateway
     "MAX_RPS", "REQUEST_TIMEOUT", "RETRIES", "MAX_BODY_BYTES", "RUN_DEADLINE",  # pacing and bounds
     "STRICT_REGISTRY", "STRICT_KNOWN", "BASELINE", "RUN_NAME", "REPORTS_DIR",  # verdicts and records

@@ -30,6 +30,9 @@ from gateway_contracts.options import (
     positive_float,
     positive_int,
 )
+from gateway_contracts.production import Production
+from gateway_contracts.report import facts
+from gateway_contracts.report.sections import deploy_changes
 from gateway_contracts.session import dialect, flaky, known_outcomes, run_deadline, target, target_health
 from gateway_contracts.session.parametrize import parametrize
 from gateway_contracts.session.state import (
@@ -58,6 +61,10 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--target-url", default=os.environ.get("TARGET_URL") or None,
                     help="base URL of the API under test (env TARGET_URL); unset: start the embedded reference "
                     "gateway on 127.0.0.1")
+    group.addoption("--compare-url", default=os.environ.get("COMPARE_URL") or None,
+                    help="production's base URL (env COMPARE_URL): its catalogs are read twice (GET only, never "
+                    "fuzzed) and the candidate (TARGET_URL) is compared with them; key COMPARE_API_KEY, else "
+                    "GATEWAY_API_KEY")
     group.addoption("--contracts", default=os.environ.get("CONTRACTS") or DEFAULT_CONTRACT,
                     help=f"contract file (env CONTRACTS; default {DEFAULT_CONTRACT})")
     group.addoption("--gateways", default=os.environ.get("GATEWAYS") or None,
@@ -219,6 +226,16 @@ def catalogs(pytestconfig: pytest.Config, suite_state: SuiteState) -> CatalogSto
     """The shared evidence store: every catalog page fetched once per run."""
     target.resolve_target(pytestconfig, suite_state)
     return target.store(suite_state)
+
+
+@pytest.fixture(scope="session")
+def production(pytestconfig: pytest.Config, catalogs: CatalogStore, suite_state: SuiteState) -> Production:
+    """Production's two recorded reads (COMPARE_URL); the differential tests skip when the run compares nothing."""
+    if suite_state.production is None:
+        pytest.skip("no COMPARE_URL: the candidate is not compared with production (--compare-url URL)")
+    # The report section "What changes with this deploy" names production (report/sections/deploy_changes.py).
+    facts.publish(pytestconfig, deploy_changes.NAME, deploy_changes.PRODUCTION_KEY, suite_state.production.url)
+    return suite_state.production
 
 
 @pytest.fixture(scope="session")

@@ -28,6 +28,7 @@ from gateway_contracts.contract import ContractError, load_contract
 from gateway_contracts.dialects.starter_rules import Refused
 from gateway_contracts.net.client import ClientSettings, GatewayClient
 from gateway_contracts.net.redaction import too_short_to_redact
+from gateway_contracts.tolerances import DEFAULTS
 
 PROG = "gateway-contracts init"
 DEFAULT_OUTPUT = "gateway-contracts.yaml"
@@ -95,8 +96,23 @@ def run(args: argparse.Namespace, now: Callable[[], datetime] = lambda: datetime
         return exitcodes.TARGET_UNREACHABLE
     finally:
         client.close()
-    text = client.redact(text)  # nothing of the key, whatever the target echoed
+    text = client.redact(text + compare_block())  # nothing of the key, whatever the target echoed
     return _write(output, text, document, notes)
+
+
+def compare_block() -> str:
+    """The `compare:` block every starter contract gets (every dialect's): the differential gate's tolerances,
+    at their defaults, so a team sees what a deploy may change before COMPARE_URL fails it."""
+    t = DEFAULTS
+    return (
+        "\n# The differential gate (COMPARE_URL=<production>): what a deploy may change against production before the\n"
+        "# gate fails; smaller changes are reported (reports/changes.json). docs/contract-file.md, `compare`.\n"
+        "compare:\n"
+        f"  max_removed_share: {t.max_removed_share:g}       # a catalog losing more of production's ids fails\n"
+        f"  max_count_change_share: {t.max_count_change_share:g}  # rows served, or rows repeating an id, moving more\n"
+        f"  price_fail_factor: {t.price_fail_factor:g}      # a price x or / this factor (a unit change) fails\n"
+        f"  max_changed_share: {t.max_changed_share:g}       # rows losing their price or context length\n"
+    )
 
 
 def _write(output: Path, text: str, document: str | None, notes: Sequence[str]) -> int:

@@ -5,7 +5,8 @@ reused, so a dashboard, a ticket or an incident note can cite `GC203` across ren
 `Finding` names its kind by the invariant name (`Finding("envelope", ...)`) and the kind is looked up here.
 
 Numbering: GC1xx pagination and the envelope, GC2xx whole-catalog, GC3xx model rows, GC4xx single responses
-and routes, GC5xx fuzz-only checks, GC6xx baseline comparison, GC9xx the suite itself. A new kind takes the
+and routes, GC5xx fuzz-only checks, GC6xx baseline comparison, GC7xx the OpenAI dialect and SDK, GC8xx the
+differential comparison of a candidate with production (COMPARE_URL), GC9xx the suite itself. A new kind takes the
 next free code of its group; a retired one keeps its code out of use. `tests/self/unit/data/test_kinds.py`
 reads the source and fails when an invariant name has no kind here.
 """
@@ -89,6 +90,21 @@ KINDS: tuple[FindingKind, ...] = (
     FindingKind("GC702", "openai-model-object", "OpenAI model object"),
     FindingKind("GC703", "openai-sdk", "OpenAI SDK call"),
     FindingKind("GC704", "openai-sdk-ids", "Models the OpenAI SDK sees"),
+    # the differential comparison: the candidate (TARGET_URL) against production (COMPARE_URL), differential.py
+    FindingKind("GC801", "compare-ids-removed", "Ids removed from production"),
+    FindingKind("GC802", "compare-ids-added", "Ids added to production"),
+    FindingKind("GC803", "compare-count", "Row count changed from production"),
+    FindingKind("GC804", "compare-duplicates", "Duplicate rows grew from production"),
+    FindingKind("GC805", "compare-price", "Price changed from production"),
+    FindingKind("GC806", "compare-priced", "Priced and unpriced rows changed places"),
+    FindingKind("GC807", "compare-context-zeroed", "Context length zeroed"),
+    FindingKind("GC808", "compare-context-halved", "Context length halved"),
+    FindingKind("GC809", "compare-context-changed", "Context length changed"),
+    FindingKind("GC810", "compare-field-type", "Field changed type"),
+    FindingKind("GC811", "compare-required-changed", "Required model's row changed"),
+    FindingKind("GC812", "compare-registry-lost", "Gateway or alias gone from the registry"),
+    FindingKind("GC813", "compare-registry-gained", "Gateway or alias new in the registry"),
+    FindingKind("GC814", "compare-field-changed", "Field value changed from production"),
     # the suite itself
     FindingKind("GC901", "failure", "Failed without findings (a crash or a fuzz failure)"),
 )

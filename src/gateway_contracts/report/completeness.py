@@ -11,6 +11,10 @@ checked". The release set, explicitly (each unmet rule is one INCOMPLETE reason,
 - ALL GATEWAYS: the run was not narrowed with GATEWAYS.
 - WHOLE SESSION: nor with -k, test files or node ids (the run record's `narrowed`).
 - FUZZ: at least one fuzz test ran.
+- COMPARISON COVERAGE: when the run compared the candidate with production (COMPARE_URL, the record's
+  `changes`), no comparison contract skipped. Without COMPARE_URL they skip by design: a comparison with
+  production is the deploy gate's question, not a sign-off's requirement (like a baseline against the embedded
+  gateway).
 - NO OTHER SKIPS: any other skipped contract is one of OPTIONAL, the skips that are a setting, not a gap.
 
 Against the embedded reference gateway (a demonstration, not a deployment) a missing baseline is allowed.
@@ -65,6 +69,11 @@ def is_baseline_contract(case: Case) -> bool:
     return case.function.endswith("matches_baseline")
 
 
+def is_comparison_contract(case: Case) -> bool:
+    """tests/contract/test_deploy_changes.py: the candidate against production (COMPARE_URL)."""
+    return case.function.endswith("changes_with_deploy")
+
+
 def _plural(n: int, word: str) -> str:
     return f"{n} {word}{'s' * (n != 1)}"
 
@@ -86,6 +95,10 @@ def missing_for_release(record: Mapping[str, Any], cases: Sequence[Case]) -> lis
     elif record.get("baseline") and baseline_skips:
         reasons.append(Gap(f"{_plural(len(baseline_skips), 'gateway')} not compared with the baseline",
                            _grouped(baseline_skips)))
+    comparison_skips = [c for c in contracts if is_comparison_contract(c)]
+    if record.get("changes") and comparison_skips:
+        reasons.append(Gap(f"{_plural(len(comparison_skips), 'catalog')} not compared with production",
+                           _grouped(comparison_skips)))
     keyed = [c for c in contracts if is_keyed(c)]
     if keyed:
         reasons.append(Gap(f"chat not checked with the API key ({_plural(len(keyed), 'keyed contract')} skipped)",
@@ -96,7 +109,7 @@ def missing_for_release(record: Mapping[str, Any], cases: Sequence[Case]) -> lis
         reasons.append(Gap("the run was narrowed", f"only {', '.join(record['narrowed'])} ran"))
     if not any(c.is_fuzz and c.outcome != "skipped" for c in cases):
         reasons.append(Gap("no fuzz test ran", "tests/fuzz was not part of this run, or every operation skipped"))
-    other = [c for c in contracts if c not in keyed and not is_baseline_contract(c)
+    other = [c for c in contracts if c not in keyed and not is_baseline_contract(c) and not is_comparison_contract(c)
              and c.function not in OPTIONAL_TESTS and not skip_reason(c).startswith(OPTIONAL_REASONS)]
     if other:
         reasons.append(Gap(f"{_plural(len(other), 'contract')} skipped", _grouped(other)))

@@ -6,7 +6,7 @@ iterate this tuple (report/recording.py during the run, `python -m gateway_contr
 
 from __future__ import annotations
 
-from gateway_contracts.report import allure, html_page, junit, markdown_page, runrecord
+from gateway_contracts.report import allure, changes_file, html_page, junit, markdown_page, runrecord
 from gateway_contracts.report.interface import ReportFormat
 
 FORMATS: tuple[ReportFormat, ...] = (
@@ -15,4 +15,5 @@ FORMATS: tuple[ReportFormat, ...] = (
     runrecord.FORMAT,  # reports/run-<name>.json and history.jsonl
     html_page.FORMAT,  # signoff.html
     markdown_page.FORMAT,  # signoff.md
+    changes_file.FORMAT,  # changes.json: what this deploy changes against production (COMPARE_URL)
 )

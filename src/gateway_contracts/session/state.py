@@ -15,9 +15,11 @@ import pytest
 from gateway_contracts.contract import Contract
 from gateway_contracts.net.client import ClientSettings, GatewayClient
 from gateway_contracts.net.redaction import Redactor
+from gateway_contracts.production import Production
 from gateway_contracts.store import CatalogStore
 
 API_KEY_ENV = "GATEWAY_API_KEY"  # the key is read from the environment only, never from an option
+COMPARE_KEY_ENV = "COMPARE_API_KEY"  # production's key (differential gate); GATEWAY_API_KEY when unset
 KEYLESS_ENV = "KEYLESS"
 # The skip reason of every keyed check in a keyless run, and the summary's line: a choice, said as one.
 KEYLESS_REASON = ("keyed checks skipped by choice: KEYLESS=1 (--keyless) says the target has no chat to check; "
@@ -43,10 +45,14 @@ class SuiteState:
     run_deadline_at: float | None = None  # when it passes (wall clock: the same instant in every worker)
     # The run's one line when it ended early (run_deadline.py) or its target failed (target_health.py).
     verdict: str | None = None
+    # The differential gate (COMPARE_URL): production's URL, its key, its two recorded reads (production.py).
+    compare_url: str | None = None
+    compare_key: str | None = field(default=None, repr=False)
+    production: Production | None = field(default=None, repr=False)
 
     @property
     def redact(self) -> Redactor:
-        return Redactor(self.api_key)
+        return Redactor(self.api_key, self.compare_key)
 
 
 STATE = pytest.StashKey[SuiteState]()

@@ -11,17 +11,19 @@ import os
 import secrets
 import shutil
 import tempfile
+from dataclasses import replace
 from pathlib import Path
 from typing import NoReturn
+from urllib.parse import urlsplit
 
 import pytest
 
-from gateway_contracts import dialects, exitcodes
+from gateway_contracts import dialects, exitcodes, production
 from gateway_contracts.contract import Contract, ContractError, load_contract
 from gateway_contracts.net.client import ClientSettings, GatewayClient
 from gateway_contracts.net.limits import DEFAULT_MAX_BODY_BYTES
 from gateway_contracts.net.redaction import too_short_to_redact
-from gateway_contracts.session.state import API_KEY_ENV, SuiteState
+from gateway_contracts.session.state import API_KEY_ENV, COMPARE_KEY_ENV, SuiteState
 from gateway_contracts.store import CatalogStore
 
 DEFAULT_CONTRACT = "contracts/gateways.yaml"
@@ -59,16 +61,65 @@ def client_settings(config: pytest.Config, external: bool, workers: int) -> Clie
     )
 
 
-def api_key() -> str | None:
-    """GATEWAY_API_KEY; empty or blank counts as unset (CI passes an empty string for a missing secret)."""
-    key = os.environ.get(API_KEY_ENV, "")
+def api_key(env: str = API_KEY_ENV) -> str | None:
+    """GATEWAY_API_KEY (or another key's variable); empty or blank counts as unset (CI passes an empty string for
+    a missing secret)."""
+    key = os.environ.get(env, "")
     return key if key.strip() else None
+
+
+def server_of(url: str) -> tuple[str, str, int | None, str]:
+    """What makes two base URLs the same server: scheme, host, port (the scheme's default filled in), path."""
+    parts = urlsplit(url.strip())
+    scheme = parts.scheme.lower()
+    try:
+        port = parts.port or {"http": 80, "https": 443}.get(scheme)
+    except ValueError:
+        port = None
+    return scheme, (parts.hostname or "").lower(), port, parts.path.rstrip("/")
+
+
+def check_compare_url(config: pytest.Config) -> None:
+    """COMPARE_URL must be an http(s) URL and another server than TARGET_URL (exit 6); checked before any request."""
+    url = config.option.compare_url
+    if not url:
+        return
+    scheme, host, _port, _path = server_of(url)
+    if scheme not in ("http", "https") or not host:
+        fail_run(f"COMPARE_URL (--compare-url) {url!r} is not an http(s) URL", exitcodes.INVALID_CONTRACT)
+    if config.option.target_url and server_of(url) == server_of(config.option.target_url):
+        fail_run(f"COMPARE_URL (--compare-url) is TARGET_URL ({config.option.target_url}): the candidate would be "
+                 "compared with itself; COMPARE_URL is production, TARGET_URL the candidate",
+                 exitcodes.INVALID_CONTRACT)
+
+
+def read_production(config: pytest.Config, state: SuiteState) -> None:
+    """The differential gate: read production (COMPARE_URL) twice before any test; exit 7 when it cannot be read."""
+    url = config.option.compare_url
+    if not url:
+        return
+    key = api_key(COMPARE_KEY_ENV) or api_key()
+    short = too_short_to_redact(key) if key is not None else None
+    if short is not None:
+        fail_run(f"{COMPARE_KEY_ENV} (or {API_KEY_ENV}) cannot be used for COMPARE_URL: {short}",
+                 exitcodes.INVALID_CONTRACT)
+    state.compare_url, state.compare_key = url.rstrip("/"), key
+    # Its own rate budget: the run's MAX_RPS (not divided across workers: the controller alone reads production),
+    # the external default when unset.
+    rps = config.option.max_rps if config.option.max_rps is not None else DEFAULT_EXTERNAL_RPS
+    cache_dir = state.cache_dir or Path(tempfile.mkdtemp(prefix="gateway-contracts-"))  # set by resolve_target
+    problem = production.read(state.compare_url, key, replace(state.settings, max_rps=rps), cache_dir,
+                              state.contract)
+    if problem is not None:
+        fail_run(state.redact(problem), exitcodes.TARGET_UNREACHABLE)
+    state.production = production.recorded(state.compare_url, cache_dir, state.contract)
 
 
 def resolve_target(config: pytest.Config, state: SuiteState) -> None:
     """Start or name the target, provision the key, and check it speaks the API. Idempotent."""
     if state.target_url is not None:
         return
+    check_compare_url(config)
     state.keyless = bool(config.option.keyless)
     env_key = None if state.keyless else api_key()  # keyless means keyless: a key in the environment is not sent
     short = too_short_to_redact(env_key) if env_key is not None else None
@@ -107,6 +158,7 @@ def resolve_target(config: pytest.Config, state: SuiteState) -> None:
     state.cache_dir = Path(tempfile.mkdtemp(prefix="gateway-contracts-"))
     state.owns_cache = True
     preflight(store(state))
+    read_production(config, state)
 
 
 def preflight(store: CatalogStore) -> None:

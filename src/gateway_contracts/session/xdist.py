@@ -21,6 +21,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from gateway_contracts import production
 from gateway_contracts.contract import Contract
 from gateway_contracts.net.client import ClientSettings
 from gateway_contracts.session.state import SuiteState
@@ -42,7 +43,7 @@ class XdistBridge:
         node.workerinput.update(
             target_url=s.target_url, api_key=s.api_key, description=s.description, key_source=s.key_source,
             keyless=s.keyless, run_deadline_s=s.run_deadline_s, run_deadline_at=s.run_deadline_at,
-            cache_dir=str(s.cache_dir), settings=dataclasses.asdict(s.settings),
+            cache_dir=str(s.cache_dir), settings=dataclasses.asdict(s.settings), compare_url=s.compare_url,
         )
 
     def pytest_xdist_make_scheduler(self, config: Any, log: Any) -> Any:
@@ -146,4 +147,7 @@ def worker_state(contract: Contract, workerinput: dict[str, Any]) -> SuiteState:
     state.keyless = workerinput["keyless"]
     state.cache_dir = Path(workerinput["cache_dir"])
     state.run_deadline_s, state.run_deadline_at = workerinput["run_deadline_s"], workerinput["run_deadline_at"]
+    state.compare_url = workerinput.get("compare_url")
+    if state.compare_url:  # production's reads, as the controller recorded them (a worker sends nothing there)
+        state.production = production.recorded(state.compare_url, state.cache_dir, contract)
     return state

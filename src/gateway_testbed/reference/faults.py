@@ -468,6 +468,37 @@ def _null_description_500(call: Call, rows: Rows) -> Response | None:
     return None
 
 
+def _per_million(row: Row) -> Row:
+    """Prices written per million tokens: "0.5" where the row had "0.0000005" (a unit, not a price, changed)."""
+    pricing = row.get("pricing")
+    if not isinstance(pricing, dict):
+        return row
+    return {**row, "pricing": {k: f"{float(v) * 1_000_000:.10g}" for k, v in pricing.items()}}
+
+
+def _flap_per_read(call: Call, rows: Rows, served: ServedCatalog) -> Rows:
+    """Model lists: every repeat of a URL leaves out another hundredth of the rows (the n-th repeat those at
+    n - 1, n + 99, ...: health gating, a model whose upstream check failed this minute is not listed), so two reads
+    of a catalog disagree on a few rows. The first read of a URL is whole."""
+    if call.route != LIST:
+        return rows
+    repeat = call.nth("health-gated-flap", call.url)
+    if repeat == 0:
+        return rows
+    return PickRows(rows, [i for i in range(len(rows)) if i % 100 != (repeat - 1) % 100])
+
+
+RENAMED_FROM, RENAMED_TO = "huggingface", "hugging-face"
+
+
+def _rename_in_registry(entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [{**e, "id": RENAMED_TO} if e["id"] == RENAMED_FROM else e for e in entries]
+
+
+def _resolve_renamed(call: Call, target: Target | None, served: ServedCatalog) -> Target | None:
+    return served.resolve(RENAMED_FROM) if call.gateway.lower() == RENAMED_TO else target
+
+
 def _unknown_context(served: ServedCatalog) -> None:
     served.gateways["deepinfra"] = mapped(served.gateways["deepinfra"], lambda row: {**row, "context_length": 0})
 
@@ -871,14 +902,6 @@ _ALL_FAULTS += (
         catalog=CatalogChange(gateways=_unknown_context),
     ),
     Fault(
-        "prices-per-million",
-        "R20",
-        "together serves its prices per million tokens (\"0.15\" for 0.00000015 a token)",
-        catalog=CatalogChange(gateways=_set_gateway(
-            "together", lambda rows: mapped(rows, _rescale_prices(Decimal(10) ** 6)))),
-        full_only=True,  # the sparse shape serves no pricing
-    ),
-    Fault(
         "prices-normalised-twice",
         "R20",
         "fireworks' per-token prices divided by a million once more (5E-13 a token), as the backend once shipped",
@@ -911,6 +934,31 @@ _ALL_FAULTS += (
         "D4",
         "gateway=all: each repeat of the same URL lists the rows one further along (wrapping)",
         request=RequestChange(rows=_rotate_per_read),
+    ),
+    # The differential gate's (COMPARE_URL): a deploy's changes that keep every count and floor.
+    Fault(
+        "prices-per-million",
+        "differential",
+        "deepinfra's prices are written per million tokens (\"0.5\" for \"0.0000005\"): the backend's double "
+        "normalisation, every count intact",
+        catalog=CatalogChange(gateways=_set_gateway("deepinfra", lambda rows: mapped(rows, _per_million))),
+        full_only=True,
+    ),
+    Fault(
+        "health-gated-flap",
+        "differential",
+        "model lists: each repeat of a URL leaves out another hundredth of the rows (health gating)",
+        request=RequestChange(rows=_flap_per_read),
+    ),
+    Fault(
+        "gateway-renamed",
+        "differential",
+        "huggingface is renamed hugging-face: the registry lists the new id, gateway=huggingface (and hug) answers "
+        "404, gateway=hugging-face serves its catalog",
+        catalog=CatalogChange(registry=_rename_in_registry),
+        request=RequestChange(intercept=_answer(lambda c: c.names(RENAMED_FROM), lambda c: r.not_found()),
+                              resolve=_resolve_renamed),
+        needs=_HF,
     ),
 )
 

@@ -73,3 +73,27 @@ def test_the_latency_bench_runs_with_a_few_requests(tmp_path: Path) -> None:
     for server in ("embedded", "standalone"):
         assert figures[server]["requests"] == 15
         assert set(figures[server]["by_path_median_ms"]) == {"/health", "/v1/models", "/v1/gateways"}
+
+
+def test_the_compare_bench_reads_only_the_contracts_catalogs_of_production() -> None:
+    """The differential bench's figure of the contract's catalog reads is the plan's, from a live gateway."""
+    import compare_cost
+    from gateway_contracts.contract import load_contract
+    from gateway_testbed.reference import EmbeddedGateway
+
+    with EmbeddedGateway() as gateway:
+        reads = compare_cost.catalog_reads(gateway.url, load_contract(ROOT / "contracts" / "gateways.yaml"))
+    assert reads > 60  # every page of 13 gateways, their aliases, the aggregate, small walks, probes, the registry
+    assert "| production's requests |" in "\n".join(compare_cost.render({
+        "runs": [{"run": 1, "gate s": 10.0, "differential s": 11.0, "differential / gate wall": 1.1,
+                  "differential production requests": 59, "contract catalog reads": 102,
+                  "gate candidate requests": 542, "differential candidate requests": 542, "gate exit": 0,
+                  "differential exit": 0}],
+        "median": {"differential production requests": 59, "contract catalog reads": 102,
+                   "production / catalog reads": 0.58, "differential s": 11.0, "gate s": 10.0,
+                   "differential / gate wall": 1.1, "differential candidate requests": 542,
+                   "gate candidate requests": 542, "differential / gate cpu": 1.0, "differential cpu s": 5.0,
+                   "gate cpu s": 5.0},
+        "targets": {"request_ratio": 2.0, "wall_ratio": 1.5}, "workers": 2,
+        "verdicts": {"production / catalog reads": True, "differential / gate wall": True},
+        "machine": {"load_avg_1m": 1.0, "cores": 2}}))

@@ -14,7 +14,6 @@ import subprocess
 import sys
 import tomllib
 import xml.etree.ElementTree as ET
-import zipfile
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +28,7 @@ from gateway_contracts.dialects import gatewayz
 from gateway_contracts.dialects import openai as openai_dialect
 from gateway_contracts.dialects import starter_rules as rules
 from gateway_contracts.net.client import GatewayClient
+from gateway_contracts.tolerances import DEFAULTS
 from gateway_testbed.reference.server import EmbeddedGateway
 from tests.self.suite_process import scrubbed_env
 
@@ -88,24 +88,36 @@ def test_a_module_that_reads_the_self_tests_is_recognised() -> None:
     assert _reads_self_tests('import importlib\nm = importlib.import_module("tests.self.killmatrix")\n')
 
 
-@pytest.mark.slow
-def test_the_wheel_holds_the_product_and_the_reference_gateway_and_no_self_test_tooling(tmp_path: Path) -> None:
-    """Built as the action's `pip install` builds it (pip, isolated build, from a clean copy of the checkout)."""
-    source = _source_copy(tmp_path)
-    built = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--quiet", "-w", str(tmp_path / "out"),
-                            str(source)], capture_output=True, text=True, timeout=300, check=False)
-    assert built.returncode == 0, built.stdout[-3000:] + built.stderr[-3000:]
-    (wheel,) = (tmp_path / "out").glob("gateway_contracts-*.whl")
-    with zipfile.ZipFile(wheel) as archive:
-        names = archive.namelist()
-        modules = {name: archive.read(name).decode() for name in names if name.endswith(".py")}
+def assert_ships_the_product_and_no_self_test_tooling(names: list[str], modules: dict[str, str]) -> None:
+    """What the wheel holds (its file list, as an install's RECORD lists it): the two packages, the reference
+    gateway and the shipped contract tests, and nothing of the self-tests (no file, no module naming them)."""
     tops = {name.split("/")[0] for name in names if not name.split("/")[0].endswith(".dist-info")}
-    assert tops == {"gateway_contracts", "gateway_testbed"}
+    assert tops == {"gateway_contracts", "gateway_testbed"}, tops
     assert "gateway_testbed/reference/server.py" in modules  # `gateway-contracts serve` and a run with no target
     assert "gateway_contracts/_suite/tests/contract/__init__.py" in modules  # the shipped contract tests
     assert [n for n in names if "/self/" in n or n.endswith(("killmatrix.py", "suite_process.py"))] == []
     reading = {name: found for name, source_text in modules.items() if (found := _reads_self_tests(source_text))}
     assert reading == {}, "shipped modules that read the self-tests' files"
+
+
+def test_the_wheel_check_fails_on_self_test_tooling() -> None:
+    """The installed-command test below checks the installed wheel with this; it must not pass vacuously."""
+    shipped = {"gateway_contracts/_suite/tests/contract/__init__.py": "", "gateway_testbed/reference/server.py": ""}
+    assert_ships_the_product_and_no_self_test_tooling([*shipped, "x.dist-info/RECORD"], shipped)
+    with pytest.raises(AssertionError):
+        assert_ships_the_product_and_no_self_test_tooling([*shipped, "gateway_testbed/killmatrix.py"], shipped)
+    with pytest.raises(AssertionError):
+        assert_ships_the_product_and_no_self_test_tooling(
+            [*shipped], {**shipped, "gateway_testbed/x.py": 'M = "tests/self/kill_matrix.yaml"'})
+
+
+def _installed_files(venv: Path) -> tuple[list[str], dict[str, str]]:
+    """The installed distribution's files (its RECORD: the wheel's file list) and the text of its modules."""
+    (record,) = venv.glob("lib/python*/site-packages/gateway_contracts-*.dist-info/RECORD")
+    # Paths outside site-packages (`../../../bin/gateway-contracts`) are the console script, not the wheel's packages.
+    names = [line.split(",")[0] for line in record.read_text().splitlines() if line and not line.startswith("..")]
+    site = record.parent.parent
+    return names, {name: (site / name).read_text() for name in names if name.endswith(".py")}
 
 
 # -- the command outside a checkout (pure parts) ----------------------------------------------------
@@ -283,6 +295,8 @@ def test_init_against_the_reference_gateway(tmp_path: Path, shape: str, capsys: 
     assert contract.aggregate is not None
     assert contract.aggregate.min_models > 0
     assert SECRET not in text + capsys.readouterr().out
+    assert "\ncompare:\n" in text  # the differential gate's tolerances, written at their defaults
+    assert contract.compare == DEFAULTS
     if shape == "sparse":  # every row serves a positive context_length: bounded at the default
         assert all(g.max_unknown_context_share == rules.CONTEXT_BOUND for g in contract.gateways)
     else:
@@ -459,6 +473,8 @@ def test_installed_command_outside_the_checkout(tmp_path: Path) -> None:
                            check=True).stdout.split()
     assert where[2:] == ["None", "None"], where
     assert all(w.startswith(str(venv)) for w in where[:2]), where
+    # The wheel the action's pip built (one build for both checks): the product, no self-test tooling.
+    assert_ships_the_product_and_no_self_test_tooling(*_installed_files(venv))
 
     # The embedded reference gateway, then a starter contract for it, from the working folder.
     server = subprocess.Popen(["gateway-contracts", "serve", "--port", "0"], cwd=work, env=env,

@@ -635,3 +635,26 @@ def test_a_reference_url_is_fetched_once_by_the_store(tmp_path: Path) -> None:
     finally:
         server.shutdown()
     assert seen.count("/prices.json") == 1  # fetched once, then the store's memory
+# -- the `compare:` block (the differential gate's tolerances; every dialect's) ----------------------------
+
+
+def test_the_compare_block_defaults_and_overrides() -> None:
+    from gateway_contracts.tolerances import DEFAULTS, Tolerances
+
+    assert parse_contract(BASE, PATH).compare == DEFAULTS
+    text = BASE + "compare:\n  max_removed_share: 0.1\n  price_fail_factor: 100\n"
+    assert parse_contract(text, PATH).compare == Tolerances(max_removed_share=0.1, price_fail_factor=100.0)
+    openai = ("version: 1\ndialect: openai\ngroups:\n  o:\n    prefix: gpt-\n    min_models: 1\n"
+              "compare:\n  max_changed_share: 0\n")
+    assert parse_contract(openai, PATH).compare.max_changed_share == 0.0
+
+
+@pytest.mark.parametrize(("block", "expected"), [
+    ("  max_removed_share: 1.5\n", "test.yaml:10: compare.max_removed_share: Input should be less than or equal to 1"),
+    ("  price_fail_factor: 1\n", "test.yaml:10: compare.price_fail_factor: Input should be greater than 1"),
+    ("  max_count_change_share: -0.1\n", "compare.max_count_change_share: Input should be greater than or equal to 0"),
+    ("  max_changed_share: yes\n", "compare.max_changed_share: input should be a valid number, got bool True"),
+    ("  max_removed_shares: 0.1\n", "test.yaml:10: compare.max_removed_shares: unknown key"),
+])
+def test_invalid_tolerances_are_one_line(block: str, expected: str) -> None:
+    assert expected in _error(BASE + "compare:\n" + block)

@@ -200,7 +200,10 @@ def test_skipped_keyed_contract_is_incomplete(chat: Case) -> None:
      "1 gateway not compared with the baseline"),
     ({}, [skipped("test_pagination_is_coherent[x]", "something new skipped this")], "1 contract skipped"),
     ({"narrowed": ["-k chat"]}, [], "the run was narrowed"),
-], ids=["gateways-subset", "gateway-not-in-baseline", "unknown-skip", "narrowed"])
+    ({"changes": {"failing": 0, "reported": 0, "catalogs": [], "registry": None, "production": "p"}},
+     [skipped("test_gateway_changes_with_deploy[x]", "x was not compared")],
+     "1 catalog not compared with production"),
+], ids=["gateways-subset", "gateway-not-in-baseline", "unknown-skip", "narrowed", "comparison-skipped"])
 def test_each_release_rule_makes_the_run_incomplete(overrides: dict[str, Any], extra: list[Case],
                                                     title: str) -> None:
     view = build_view(clean(**overrides), [*COMPLETE, *extra], [], [])
@@ -217,7 +220,10 @@ def test_skips_by_design_keep_ready() -> None:
     by_design = [skipped("test_registry_has_no_uncovered_gateways", "uncovered registry gateways are reported"),
                  skipped("test_aggregate_count_within_bounds", "no aggregate in this contract (or not selected)"),
                  Case("tests.fuzz.test_fuzz", "test_fuzz_nightly[POST /v1/chat/completions]", "skipped",
-                      message="POST is not in FUZZ_ALLOW_METHODS")]
+                      message="POST is not in FUZZ_ALLOW_METHODS"),
+                 # no COMPARE_URL: the comparison with production is the deploy gate's, not a sign-off's
+                 skipped("test_gateway_changes_with_deploy[openrouter]", "no COMPARE_URL: the candidate is not "
+                         "compared with production (--compare-url URL)")]
     assert build_view(clean(), [*COMPLETE, *by_design], [], []).headline == "READY TO SIGN"
 
 
