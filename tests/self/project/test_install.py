@@ -66,6 +66,10 @@ def test_the_shipped_suite_maps_the_checkouts_folders() -> None:
     shipped = PYPROJECT["tool"]["setuptools"]["package-data"]["gateway_contracts._suite.contracts"]
     assert all((ROOT / "contracts" / name).is_file() for name in shipped)
     assert {d.init_document for d in dialects.REGISTERED} - {None} <= set(shipped)
+    default = load_contract(ROOT / "contracts" / "gateways.yaml")  # and every file the shipped default names
+    assert default.openapi is not None
+    assert default.reference is not None
+    assert {default.openapi.name, Path(default.reference.source).name} <= set(shipped)
 
 
 SELF_TEST_TOOLING = ("tests/self", "tests.self", "kill_matrix.yaml")  # what only the self-tests read or import
