@@ -71,6 +71,18 @@ class ChatSpec(Strict):
     latency_budget_s: float | None = Field(default=None, gt=0)
 
 
+DEFAULT_CALLABLE_BUDGET = 10  # chat calls per gateway and run: with max_tokens 1, cents for a whole registry
+
+
+class CallableSpec(Strict):
+    """`callable:` (both dialects): the chat probe of a sample of each contracted gateway's listed models, in the
+    nightly and sign-off runs (docs/contract-file.md, "Listed means callable")."""
+
+    budget: int = Field(default=DEFAULT_CALLABLE_BUDGET, ge=0)  # chat calls per run, per gateway; 0: no probe
+    min_share: float = Field(default=1.0, ge=0, le=1)  # least callable share of a gateway's sample
+    gate: bool = False  # the pre-deploy gate probes too (it does not unless asked: each call costs)
+
+
 class RegistrySpec(Strict):
     path: str = "/v1/gateways"
     # Gateways the registry may list without a contract (known and accepted).
@@ -205,6 +217,7 @@ class Contract:
     dialect_keys: Any = field(default=None, hash=False, compare=True)
     # The `compare:` block: how much a deploy may change against production (differential.py, COMPARE_URL).
     compare: Tolerances = field(default_factory=Tolerances)
+    callable_probe: CallableSpec = field(default_factory=CallableSpec)  # `callable:`: the listed models' probe
 
     def gateway(self, slug: str) -> Gateway:
         for gateway in self.gateways:

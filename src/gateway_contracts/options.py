@@ -15,6 +15,7 @@ import math
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 import pytest
@@ -87,7 +88,12 @@ def one_of(*choices: str) -> Callable[[str], str]:
     return parse
 
 
+def iso_date(raw: str) -> date:
+    return date.fromisoformat(raw)  # ValueError when it is not YYYY-MM-DD
+
+
 EXPECTED: dict[Callable[[str], Any], str] = {
+    iso_date: "a date, YYYY-MM-DD",
     non_negative_float: "a number >= 0",
     positive_float: "a number > 0",
     non_negative_int: "a whole number >= 0",

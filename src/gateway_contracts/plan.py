@@ -13,11 +13,14 @@ gate run against the reference gateway sends these requests and no others.
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from datetime import date
 from typing import Any
 from urllib.parse import quote
 
-from gateway_contracts.contract_model import Contract
+from gateway_contracts.chat_sample import daily_sample, days_to_cover
+from gateway_contracts.contract_model import Contract, Gateway
 
 MODELS_PATH = "/v1/models"
 CHAT_PATH = "/v1/chat/completions"
@@ -31,6 +34,7 @@ CHAT_PROBE = "Reply with the word ok."
 DEFAULT_CHAT_MODEL = "openai/gpt-4o"  # the unkeyed chat probe's model when the contract lists none
 UNKNOWN_MODEL = "no-such-model-zz"  # a model id no gateway serves: chat and retrieve must answer a JSON 4xx
 SDK_PROMPT = "Say hi"
+PROBE_PROMPT = "Hi"  # the callable probe's one short message
 
 
 @dataclass(frozen=True)
@@ -198,3 +202,34 @@ def sdk_requests(contract: Contract, *, keyed: bool) -> list[PlannedRequest]:
     return [PlannedRequest("GET", MODELS_PATH, authenticated=True),
             *(PlannedRequest("POST", CHAT_PATH, body=sdk_chat_body(m), authenticated=True)
               for m in contract.chat_models)]
+
+
+# -- the callable probe (nightly and sign-off; the gate when the contract's `callable.gate` asks) ----------------
+
+
+def probe_chat_body(model: str) -> dict[str, Any]:
+    """The smallest chat request the API accepts: one short message, one token."""
+    return {"model": model, "messages": [{"role": "user", "content": PROBE_PROMPT}], "max_tokens": 1}
+
+
+def probe_request(model: str) -> PlannedRequest:
+    return PlannedRequest("POST", CHAT_PATH, body=probe_chat_body(model), authenticated=True)
+
+
+def probe_sample(contract: Contract, gateway: Gateway, listed: Sequence[Any], day: date) -> tuple[str, ...]:
+    """The models the probe calls for `gateway` on `day` (chat_sample.py), within the contract's budget."""
+    return daily_sample(gateway.slug, listed, gateway.required_models, contract.callable_probe.budget, day)
+
+
+def probe_cover_days(contract: Contract, gateway: Gateway, listed: Sequence[Any]) -> int | None:
+    """After how many consecutive nights the probe has called every model `gateway` lists for chat (None: never,
+    the required models fill the budget)."""
+    return days_to_cover(listed, gateway.required_models, contract.callable_probe.budget)
+
+
+def probe_requests(contract: Contract, listed: Mapping[str, Sequence[Any]], day: date) -> list[PlannedRequest]:
+    """The probe's chat requests for every selected gateway (`listed`: slug -> the rows, or ids, its catalog
+    lists); a model two gateways both sample is one request (the client sends each distinct request once)."""
+    requests = [probe_request(model) for gateway in contract.gateways
+                for model in probe_sample(contract, gateway, listed.get(gateway.slug, ()), day)]
+    return list(dict.fromkeys(requests))

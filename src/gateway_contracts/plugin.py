@@ -14,6 +14,7 @@ import gc
 import os
 import sys
 from collections.abc import Callable
+from datetime import UTC, date, datetime
 from typing import Any
 
 import pytest
@@ -24,6 +25,7 @@ from gateway_contracts.net.limits import DEFAULT_MAX_BODY_BYTES
 from gateway_contracts.options import (
     env_default,
     env_flag,
+    iso_date,
     non_negative_float,
     non_negative_int,
     option_type,
@@ -104,6 +106,10 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--keyless", action="store_true", default=env_flag("--keyless", KEYLESS_ENV),
                     help="run without GATEWAY_API_KEY against a target with no chat (env KEYLESS=1): the keyed checks "
                     "skip and the summary says so; without it a TARGET_URL run with no key is refused (exit 6)")
+    group.addoption("--probe-date", type=option_type("--probe-date", "PROBE_DATE", iso_date),
+                    default=env_default("PROBE_DATE"), metavar="YYYY-MM-DD",
+                    help="the date whose sample of listed models the callable probe calls (env PROBE_DATE; default "
+                    "today, UTC): to re-run a night's probe")
     group.addoption("--baseline", default=os.environ.get("BASELINE") or None, metavar="FILE",
                     help="compare with a baseline taken by --update-baseline (env BASELINE): count drops beyond the "
                     "contract's tolerance, vanished gateways, vanished required models and latency regressions fail")
@@ -236,6 +242,13 @@ def production(pytestconfig: pytest.Config, catalogs: CatalogStore, suite_state:
     # The report section "What changes with this deploy" names production (report/sections/deploy_changes.py).
     facts.publish(pytestconfig, deploy_changes.NAME, deploy_changes.PRODUCTION_KEY, suite_state.production.url)
     return suite_state.production
+
+
+@pytest.fixture(scope="session")
+def probe_day(pytestconfig: pytest.Config) -> date:
+    """The date of the callable probe's sample: --probe-date (PROBE_DATE), else today (UTC)."""
+    chosen: date | None = pytestconfig.option.probe_date
+    return chosen or datetime.now(UTC).date()
 
 
 @pytest.fixture(scope="session")

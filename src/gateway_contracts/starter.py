@@ -20,14 +20,17 @@ import shutil
 import sys
 import tempfile
 from collections.abc import Callable, Sequence
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 from gateway_contracts import dialects, exitcodes
-from gateway_contracts.contract import ContractError, load_contract
-from gateway_contracts.dialects.starter_rules import Refused
+from gateway_contracts.contract import ContractError, load_contract, parse_contract
+from gateway_contracts.contract_model import DEFAULT_CALLABLE_BUDGET
+from gateway_contracts.dialects.starter_rules import Refused, callable_bound
+from gateway_contracts.invariants.callable import Outcome, Share, classify
 from gateway_contracts.net.client import ClientSettings, GatewayClient
 from gateway_contracts.net.redaction import too_short_to_redact
+from gateway_contracts.store import CatalogStore
 from gateway_contracts.tolerances import DEFAULTS
 
 PROG = "gateway-contracts init"
@@ -91,6 +94,8 @@ def run(args: argparse.Namespace, now: Callable[[], datetime] = lambda: datetime
     document = dialect.init_document
     try:
         text, notes = dialect.observe_and_render(client, url, when, document)
+        text, more = observe_callable(client, text, now().date())
+        notes = [*notes, *more]
     except Refused as exc:
         _say(client.redact(str(exc)))
         return exitcodes.TARGET_UNREACHABLE
@@ -113,6 +118,40 @@ def compare_block() -> str:
         f"  price_fail_factor: {t.price_fail_factor:g}      # a price x or / this factor (a unit change) fails\n"
         f"  max_changed_share: {t.max_changed_share:g}       # rows losing their price or context length\n"
     )
+
+
+def observe_callable(client: GatewayClient, text: str, day: date) -> tuple[str, list[str]]:
+    """The starter contract's `callable:` block: with a key, each gateway's sample of listed models called once
+    (the nightly's probe, through the same client: the catalogs come from its memory, already walked), and
+    `min_share` from the lowest share observed (starter_rules.callable_bound); without one, a comment."""
+    # Read as the run will read it; its OpenAPI document is the shipped one (copied beside the file later).
+    contract = parse_contract(text, shipped_documents() / "observed.yaml")
+    if not dialects.of(contract).chats(contract):
+        return text, []  # an API without chat completions (the anthropic dialect): nothing to probe
+    head = ["", "callable:                         # listed means callable: a sample of each catalog answers chat",
+            f"  budget: {DEFAULT_CALLABLE_BUDGET:<24}# chat calls per nightly run and gateway"]
+    if not client.has_key:
+        block = [*head, "  # min_share: not observed (no GATEWAY_API_KEY): the default 1.0 applies", ""]
+        return text + "\n".join(block), ["callable.min_share not observed: no GATEWAY_API_KEY, no chat call made"]
+    store = CatalogStore(client, contract)
+    shares = []
+    for gateway in contract.gateways:
+        calls = [classify(m, e, r.body) for m, r, e in store.probe_calls(gateway, day)]
+        shares.append(Share(gateway.slug, tuple(calls), 1.0, day.isoformat()))
+    bound = callable_bound([s.share for s in shares])
+    seen = ", ".join(f"{s.gateway} {s.share:.0%} of {s.counted}" for s in shares if s.share is not None)
+    if len(seen) > 300:  # a long registry: the lowest shares, the rest counted
+        lowest = sorted((s for s in shares if s.share is not None), key=lambda s: (s.share, s.gateway))
+        seen = ", ".join(f"{s.gateway} {s.share:.0%} of {s.counted}" for s in lowest[:5]) + \
+            f" (lowest; {len(lowest)} gateways observed)"
+    if bound is None:
+        block = [*head, "  # min_share: not observed (no sampled model's answer counted): the default 1.0 applies", ""]
+        return text + "\n".join(block), []
+    lines = [*head, f"  min_share: {bound:<21}# observed {day.isoformat()}: {seen}", ""]
+    notes = [f"{s.gateway}: {len(s.of(Outcome.FAILED))} of {s.counted} sampled listed models did not answer chat: "
+             + ", ".join(f"{c.model} ({c.reason})" for c in s.of(Outcome.FAILED))
+             for s in shares if s.of(Outcome.FAILED)]
+    return text + "\n".join(lines), notes
 
 
 def _write(output: Path, text: str, document: str | None, notes: Sequence[str]) -> int:

@@ -14,6 +14,7 @@ dialect: every walk, whatever its paging, is a `Walk` that every reader (baselin
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -174,3 +175,13 @@ class CatalogStore:
 
     def chat_without_key(self) -> Exchange:
         return self.chat(plan.unkeyed_chat_model(self.contract), authenticated=False)
+
+    def probe_calls(self, gateway: Gateway, day: date) -> list[tuple[str, PlannedRequest, Exchange]]:
+        """The callable probe of a gateway: each model of its sample on `day` (plan.probe_sample: from the rows
+        its catalog lists) called once with the smallest chat request, through the session client."""
+        sample = plan.probe_sample(self.contract, gateway, self.walk(gateway.slug).rows, day)
+        return [(model, request, self.send(request)) for model in sample for request in [plan.probe_request(model)]]
+
+    def probe_cover_days(self, gateway: Gateway) -> int | None:
+        """After how many nights the probe's rotation has called every model the gateway lists for chat."""
+        return plan.probe_cover_days(self.contract, gateway, self.walk(gateway.slug).rows)

@@ -16,6 +16,7 @@ class Finding:
     message: str  # expected vs got, in one or two sentences
     request: str | None = None  # the exchange that shows it (`GET url -> status`), key never included
     evidence: tuple[str, ...] = field(default=())  # offending ids, offsets or fields (a sample)
+    curl: str | None = None  # the request as a curl command, key as ***, when it has a body worth repeating
 
     @property
     def kind(self) -> FindingKind:
@@ -33,6 +34,8 @@ class Finding:
             lines.append("    evidence: " + ", ".join(self.evidence))
         if self.request:
             lines.append(f"    request: {self.request}")
+        if self.curl:
+            lines.append(f"    reproduce: {self.curl}")
         return "\n".join(lines)
 
 

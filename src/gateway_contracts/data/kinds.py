@@ -72,6 +72,8 @@ KINDS: tuple[FindingKind, ...] = (
     FindingKind("GC406", "latency", "Latency budget"),
     FindingKind("GC407", "spec-drift", "Live OpenAPI document drift"),
     FindingKind("GC408", "gateway-status", "Gateway status agrees with the catalogs"),
+    FindingKind("GC409", "callable-share", "Listed models answer chat (callable share)"),
+    FindingKind("GC410", "listed-not-callable", "A listed model chat does not answer"),
     # fuzz-only checks
     FindingKind("GC501", "error-body", "Error body shape"),
     FindingKind("GC502", "search", "Search results"),

@@ -8,8 +8,11 @@ object, `of(contract)`, or what its API has, `capabilities(contract)`, and never
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import date
+from typing import Any
 
+from gateway_contracts import plan
 from gateway_contracts.contract_model import Contract
 from gateway_contracts.dialects.anthropic import Anthropic
 from gateway_contracts.dialects.base import (
@@ -27,6 +30,7 @@ from gateway_contracts.dialects.base import (
     SPEC_ROUTE,
     STATUS,
     Dialect,
+    distinct,
 )
 from gateway_contracts.dialects.gatewayz import Gatewayz
 from gateway_contracts.dialects.openai import OpenAI
@@ -78,9 +82,18 @@ def lacks(contract: Contract, needs: Iterable[str]) -> frozenset[str]:
     return frozenset(needs) - capabilities(contract)
 
 
-def planned_requests(contract: Contract, totals: Mapping[str, int | None], *, keyed: bool) -> list[PlannedRequest]:
+def planned_requests(contract: Contract, totals: Mapping[str, int | None], *, keyed: bool,
+                     listed: Mapping[str, Sequence[Any]] | None = None, day: date | None = None,
+                     nightly: bool = False) -> list[PlannedRequest]:
     """The distinct requests a gate run of the contract tests sends (the dialect's plan; plan.py's builders).
 
     `totals`: catalog name -> `total` from its first page (absent or None: the page gave none, and only that
-    page is planned). `keyed`: GATEWAY_API_KEY is set, so the keyed chat probes run."""
-    return of(contract).planned_requests(contract, totals, keyed=keyed)
+    page is planned). `keyed`: GATEWAY_API_KEY is set, so the keyed chat probes run. The callable probe (a
+    sample of each gateway's listed models, keyed) is planned in a nightly or sign-off run (`nightly`), and in the
+    gate when the contract's `callable.gate` asks; it needs what each gateway lists (`listed`: slug -> ids, as
+    the walks read them, rows or ids) and the sample's date (`day`); an API without chat completions has none."""
+    requests = of(contract).planned_requests(contract, totals, keyed=keyed)
+    probing = (nightly or contract.callable_probe.gate) and of(contract).chats(contract)
+    if keyed and probing and listed is not None and day is not None:
+        requests += plan.probe_requests(contract, listed, day)
+    return distinct(requests)

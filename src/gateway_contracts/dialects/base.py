@@ -110,6 +110,11 @@ class Dialect(ABC):
         """What this contract's API has."""
         return self.always
 
+    def chats(self, contract: Contract) -> bool:
+        """Whether the API answers chat completions: the callable probe (a sample of the listed models, called
+        with the smallest chat request) applies to it, in a run and in `init`."""
+        return CHAT in self.capabilities(contract)
+
     @property
     def sdk_scope(self) -> str:
         """What a bare `GET /v1/models` covers, in words (findings, the report)."""

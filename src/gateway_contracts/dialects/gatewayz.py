@@ -24,6 +24,7 @@ from gateway_contracts.contract_model import (
     WHOLE_LIST,
     Aggregate,
     Bounded,
+    CallableSpec,
     ChatSpec,
     Contract,
     Gateway,
@@ -157,6 +158,7 @@ class _ContractModel(Versioned):
     gateways: dict[str, GatewaySpec] = Field(min_length=1)
     aggregate: AggregateSpec | None = None
     chat: ChatSpec = ChatSpec()
+    callable: CallableSpec = CallableSpec()
     pagination: PaginationSpec = PaginationSpec()
     registry: RegistrySpec = RegistrySpec()
     reference: ReferenceSpec | None = None  # opt-in: values compared with an outside catalog
@@ -265,6 +267,7 @@ def _resolve(model: _ContractModel, source: Source) -> Contract:
         aggregate=aggregate,
         chat_models=tuple(model.chat.models),
         chat_latency_budget_s=model.chat.latency_budget_s or d.latency_budget_s,
+        callable_probe=model.callable,
         max_limit=model.pagination.max_limit,
         max_pages=model.pagination.max_pages,
         registry=model.registry,

@@ -24,6 +24,7 @@ from gateway_contracts.contract_model import (
     WHOLE_LIST,
     Aggregate,
     Bounded,
+    CallableSpec,
     ChatSpec,
     Contract,
     Gateway,
@@ -141,6 +142,7 @@ class _OpenAIContractModel(Versioned):
     groups: dict[str, GroupSpec] = Field(min_length=1)
     models: ModelListSpec = ModelListSpec()
     chat: ChatSpec = ChatSpec()
+    callable: CallableSpec = CallableSpec()
     # known_findings.py: accepted findings, each with a ticket and an expiry
     known_findings: list[KnownFindingSpec] = Field(default_factory=list)
 
@@ -191,6 +193,7 @@ def _resolve(model: _OpenAIContractModel, source: Source) -> Contract:
                             required_models=tuple(whole.required_models)),
         chat_models=tuple(model.chat.models),
         chat_latency_budget_s=model.chat.latency_budget_s or d.latency_budget_s,
+        callable_probe=model.callable,
         max_limit=DEFAULT_MAX_LIMIT,  # no pagination: no request pages by it
         max_pages=1,
         registry=RegistrySpec(),

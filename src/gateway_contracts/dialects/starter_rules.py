@@ -4,6 +4,8 @@ writer: every number is derived from an observed count by one rule, stated in th
 - floor (`min_models`, distinct ids) = 70 % of the observed distinct ids, rounded down; ceiling (`max_models`,
   rows) = 3x the observed rows, rounded up: a drop of a third, or a duplication blow-up, fails.
 - models that must not vanish: the first two ids a catalog listed (that the aggregate lists too, when read).
+- listed means callable (`callable.min_share`, written by starter.py when init has a key): the lowest callable
+  share observed in a gateway's sample, less 10 points, rounded down to 5 %.
 - unknown context lengths (missing, null or 0): bounded only if the target serves context lengths at all; the
   bound is 25 %, raised per gateway to its observed share + 10 points (rounded up to 5 %) when that share is
   partial; a gateway where every row is unknown keeps 25 %: a whole catalog without context lengths is the
@@ -36,6 +38,7 @@ CONTEXT_BOUND = 0.25
 CONTEXT_MARGIN = 0.10
 PLACEHOLDER_BOUND = 0.5
 PLACEHOLDER_MARGIN = 0.10
+CALLABLE_MARGIN = 0.10
 MAX_LIMIT = 1000  # the API's largest page (the contract's pagination default)
 MAX_PAGES = 200
 
@@ -136,6 +139,15 @@ def _number(value: Decimal) -> str:
     return format(value.normalize(), "f")
 
 
+def callable_bound(shares: Sequence[float | None]) -> float | None:
+    """`callable.min_share` from the observed shares: the lowest, less 10 points, rounded down to 5 % (None: no
+    share observed, the default applies)."""
+    observed = [s for s in shares if s is not None]
+    if not observed:
+        return None
+    return max(0.0, math.floor(round((min(observed) - CALLABLE_MARGIN) * 20, 6)) / 20)
+
+
 _PLAIN = re.compile(r"^[A-Za-z_][A-Za-z0-9._/+-]*$")
 _YAML_WORDS = {"true", "false", "yes", "no", "on", "off", "null", "y", "n", "~"}
 
@@ -153,7 +165,9 @@ def header(url: str, when: str, dialect: str) -> list[str]:
         f"#   max_models (rows)         = {CEILING_FACTOR}x the observed rows, rounded up;",
         f"#   required_models           = the first {REQUIRED_PER_GATEWAY} ids each listed (that `all` lists too):",
         "#                               replace them with the models your product depends on;",
-        "#   chat.models               = none: init sends no chat request; add the models your product chats with.",
+        "#   chat.models               = none: add the models your product chats with;",
+        f"#   callable.min_share        = the lowest share of sampled models that chat, less {CALLABLE_MARGIN:.0%},",
+        "#                               rounded down to 5 % (with a key only: a nightly's probe, max_tokens 1).",
         "# The counts observed are in the comments. docs/contract-file.md documents every key.",
     ]
 

@@ -37,6 +37,7 @@ class ParsedFinding:
     message: str
     evidence: str = ""
     request: str = ""
+    curl: str = ""
 
 
 @dataclass(frozen=True)
@@ -105,7 +106,11 @@ class Case:
                                     found[-1].request)
             elif found and line.strip().startswith("request:"):
                 found[-1] = ParsedFinding(found[-1].invariant, found[-1].message, found[-1].evidence,
-                                    line.split(":", 1)[1].strip())
+                                          line.split(":", 1)[1].strip(), found[-1].curl)
+            elif found and line.strip().startswith("reproduce:"):
+                last = found[-1]
+                found[-1] = ParsedFinding(last.invariant, last.message, last.evidence, last.request,
+                                          line.split(":", 1)[1].strip())
             elif found and line.strip():
                 last = found[-1]
                 found[-1] = ParsedFinding(last.invariant, f"{last.message} {line.strip()}", last.evidence, last.request)

@@ -32,8 +32,8 @@ def labels_of(item: pytest.Item, aggregate: str | None) -> Labels:
         feature = FUZZ
     elif "aggregate" in fixtures and aggregate:
         feature = aggregate
-    elif isinstance(params.get("gateway"), Gateway):
-        feature = params["gateway"].slug
+    elif any(isinstance(value, Gateway) for value in params.values()):  # `gateway`, `probed_gateway`, ...
+        feature = next(value for value in params.values() if isinstance(value, Gateway)).slug
     else:
         feature = API
     story = name.removeprefix("test_").replace("_", " ")

@@ -303,7 +303,8 @@ def _distinct(case: Case) -> list[Distinct]:
         code = kind.code if kind.registered else ""
         title = kind.title if kind.registered else finding.invariant
         found.setdefault(f"{code} {finding.invariant}", Distinct(
-            code, title, one_line(finding.message, 240), short_request(finding.request), evidence=finding.evidence))
+            code, title, one_line(finding.message, 240), short_request(finding.request), finding.curl,
+            evidence=finding.evidence))
     return list(found.values())
 
 

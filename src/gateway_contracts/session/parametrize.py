@@ -23,6 +23,11 @@ def parametrize(metafunc: pytest.Metafunc, contract: Contract) -> None:
     elif "required_model" in names:
         models = sorted({m for g in contract.gateways for m in g.required_models})
         metafunc.parametrize("required_model", models, ids=models)
+    if "probed_gateway" in names:
+        # The callable probe runs in the nightly and sign-off runs (its test's marks), and in the gate only when
+        # the contract's `callable.gate` asks: each call costs.
+        marks = [pytest.mark.gate] if contract.callable_probe.gate else []
+        metafunc.parametrize("probed_gateway", [pytest.param(g, id=g.slug, marks=marks) for g in contract.gateways])
     if "chat_model" in names:
         metafunc.parametrize("chat_model", contract.chat_models, ids=list(contract.chat_models))
     if "invalid_query" in names:

@@ -104,11 +104,19 @@ def test_scenario(scenario: Scenario, matrix_runs: MatrixRuns, request: pytest.F
     if scenario.name == HEALTHY and scenario.shape not in MATRIX.separate:  # another API has fewer contracts
         assert len(outcome.passed) >= 100, f"only {len(outcome.passed)} contracts passed: did collection shrink?"
     # A renamed test or a typo in the matrix shows up here by name, not as a puzzling 'missing' failure: the
-    # expectations of this shape's scenarios of the same suite (with or without fuzzing) against its tests.
+    # expectations of this shape's scenarios of the same suite (with or without fuzzing, the same `-m` selection)
+    # against its tests.
     known = outcome.passed | outcome.skipped  # the strict registry check skips on a healthy run
     unknown = {(s.key, t) for s in MATRIX.scenarios if s.shape == scenario.shape and s.fuzz == scenario.fuzz
-               for t in s.expected | s.must_pass if t not in known}
+               and marks_of(s) == marks_of(scenario) for t in s.expected | s.must_pass if t not in known}
     assert not unknown, f"the matrix expects failures of tests the healthy run does not have: {sorted(unknown)}"
+
+
+def marks_of(scenario: Scenario) -> str | None:
+    """The `-m` a scenario's args select its tests by instead of the gate's (e.g. `nightly`: the callable probe is
+    not a gate test), or None."""
+    args = list(scenario.args)
+    return args[args.index("-m") + 1] if "-m" in args[:-1] else None
 
 
 def test_every_fault_is_in_the_matrix_or_out_of_scope() -> None:

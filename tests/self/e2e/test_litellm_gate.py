@@ -156,3 +156,23 @@ def test_the_whole_gate_finds_only_litellms_own_finding(litellm_healthy: LiteLLM
     assert "got `400 Bad Request`" in text
     assert "test_fuzz_gate[GET /v1/models/{model}]" in run.passed
     assert MASTER_KEY not in output
+
+
+def test_the_callable_probe_names_the_listed_model_whose_upstream_fails(
+        litellm_healthy: LiteLLMProxy, litellm_faulty: LiteLLMProxy, tmp_path: Path) -> None:
+    """Listed means callable, in the openai dialect: the nightly run's probe (`-m nightly`: not a gate test) calls
+    every listed model of each group (the default budget covers them); on the healthy proxy each answers, on the
+    faulty one the listed model whose upstream fails (`mock_response: litellm.InternalServerError`) is named."""
+    probe = ["-m", "nightly", "-k", "test_listed_models"]
+    groups = {f"test_listed_models_answer_chat[{g}]" for g in ("openai", "anthropic", "house")}
+    status, outcome, output = gate(litellm_healthy, tmp_path, *probe)
+    assert (status, outcome.passed, outcome.failed) == (0, groups, frozenset()), output[-3000:]
+    status, outcome, output = gate(litellm_faulty, tmp_path, *probe)
+    failing = "test_listed_models_answer_chat[openai]"
+    assert (status, outcome.failed, outcome.passed) == (1, {failing}, groups - {failing}), output[-3000:]
+    message = outcome.messages[failing]
+    assert f"[listed-not-callable] openai lists '{FAILING}'; chat answers HTTP 500" in message
+    assert "answered chat (67%), expected at least 100%" in message  # gpt-4o-mini and its twin-listed sibling answer
+    assert f'reproduce: curl -X POST {litellm_faulty.url}/v1/chat/completions -H \'Authorization: Bearer ***\'' \
+        in message
+    assert MASTER_KEY not in output

@@ -181,6 +181,10 @@ def test_the_derivation_rules() -> None:
     assert rules.context_bound(0.25) is None  # the default holds it
     assert rules.context_bound(0.56) == 0.7  # partial: observed + 10 points, up to 5 %
     assert rules.context_bound(1.0) is None  # every row unknown: the default, so the gate fails (D1)
+    assert rules.callable_bound([1.0, None, 1.0]) == 0.9  # the lowest share observed, less 10 points
+    assert rules.callable_bound([0.6, 1.0]) == 0.5
+    assert rules.callable_bound([0.07]) == 0.0
+    assert rules.callable_bound([None]) is None  # nothing counted: the default applies
     assert rules.scalar("openai/gpt-4o") == "openai/gpt-4o"
     assert rules.scalar("@deepinfra/x") == '"@deepinfra/x"'
     assert rules.scalar("yes") == '"yes"'
@@ -301,6 +305,9 @@ def test_init_against_the_reference_gateway(tmp_path: Path, shape: str, capsys: 
     assert SECRET not in text + capsys.readouterr().out
     assert "\ncompare:\n" in text  # the differential gate's tolerances, written at their defaults
     assert contract.compare == DEFAULTS
+    # With a key, init calls each catalog's sample as a nightly does: all answer, so the bound is 100 % less 10.
+    assert contract.callable_probe.min_share == 0.9
+    assert "observed" in text.split("min_share:", 1)[1].splitlines()[0]
     if shape == "sparse":  # every row serves a positive context_length: bounded at the default
         assert all(g.max_unknown_context_share == rules.CONTEXT_BOUND for g in contract.gateways)
     else:
@@ -308,6 +315,18 @@ def test_init_against_the_reference_gateway(tmp_path: Path, shape: str, capsys: 
         assert hug.aliases == ("hug",)
         assert hug.max_unknown_context_share > rules.CONTEXT_BOUND
     assert _init(tmp_path, "http://127.0.0.1:9") == 6  # the file exists: not overwritten without --force
+
+
+@pytest.mark.usefixtures("fast")
+def test_init_without_a_key_makes_no_chat_call_and_says_so(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                           capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.setenv("KEYLESS", "1")
+    with EmbeddedGateway(api_keys={SECRET}) as gateway:
+        assert _init(tmp_path, gateway.url) == 0
+        assert "/v1/chat/completions" not in gateway.stats()["by_path"]
+    assert load_contract(tmp_path / "c.yaml").callable_probe.min_share == 1.0  # the default
+    assert "min_share: not observed (no GATEWAY_API_KEY)" in (tmp_path / "c.yaml").read_text()
+    assert "callable.min_share not observed" in capsys.readouterr().err
 
 
 @pytest.mark.usefixtures("fast")
