@@ -127,6 +127,40 @@ class Versioned(Strict):
 
 
 @dataclass(frozen=True)
+class ValueBounds:
+    """What a gateway's values are held to (docs/contract-file.md, "Values"); the defaults check prices only."""
+
+    # Plausible per-token prices in dollars per million tokens (prompt, completion; free "0" always passes).
+    price_band_per_million: tuple[float, float] = (0.001, 1000.0)
+    max_completion_discount: float = 10.0  # a completion at most this many times cheaper than its prompt
+    # Share of rows carrying one and the same context length / (prompt, completion) pair; 1.0: not checked.
+    max_placeholder_context_share: float = 1.0
+    max_placeholder_price_share: float = 1.0
+
+
+@dataclass(frozen=True)
+class Reference:
+    """An outside catalog in LiteLLM's model_prices_and_context_window format the values are compared with."""
+
+    source: str  # a file (resolved, read at load) or an http(s) URL (fetched once per run by the store)
+    max_mismatch_share: float = 0.10
+    tolerance: float = 0.05  # relative: a value within it is the same value
+    providers: tuple[tuple[str, str], ...] = ()  # gateway -> the reference's `litellm_provider` (default: slug)
+    gateways: tuple[str, ...] | None = None  # the gateways compared (None: every contracted one)
+    document: Any = field(default=None, compare=False, repr=False)  # the parsed file; None for a URL
+
+    @property
+    def is_url(self) -> bool:
+        return self.source.startswith(("http://", "https://"))
+
+    def provider(self, slug: str) -> str:
+        return dict(self.providers).get(slug, slug)
+
+    def compares(self, slug: str) -> bool:
+        return self.gateways is None or slug in self.gateways
+
+
+@dataclass(frozen=True)
 class Gateway:
     """One contracted gateway with defaults applied: what the tests are parametrized over."""
 
@@ -143,6 +177,7 @@ class Gateway:
     max_unknown_context_share: float = 1.0
     # Least callable share of its sample of listed models (`min_callable_share`, else `callable.min_share`).
     min_callable_share: float = 1.0
+    values: ValueBounds = ValueBounds()
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -179,6 +214,7 @@ class Contract:
     # The dialect's name (`dialect:`, the registry's default when absent): `dialects.of(contract)` is its object.
     dialect: str = ""
     known_findings: tuple[KnownFinding, ...] = ()  # accepted findings (known_findings.py), validated at load
+    reference: Reference | None = None  # the outside catalog values are compared with (opt-in)
     # The keys only this contract's dialect has, resolved by its `load` into a value of the dialect's own type
     # (e.g. the openai dialect's group rules): only the dialect reads it (tests/self/project/test_dialect_seam.py).
     dialect_keys: Any = field(default=None, hash=False, compare=True)

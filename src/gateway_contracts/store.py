@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from datetime import date
 from typing import Any
+from urllib.parse import urlsplit
 
 from gateway_contracts import dialects, plan
 from gateway_contracts.contract import Contract, Gateway
@@ -33,6 +34,7 @@ class CatalogStore:
         self.client = client
         self.contract = contract
         self._walks: dict[tuple[str, int | None], Walk] = {}
+        self._reference: tuple[Any, str | None] | None = None
         # Pages of walks served from `_walks` since the plugin last cleared this (the client records the rest).
         self.reread: list[Exchange] = []
 
@@ -148,6 +150,28 @@ class CatalogStore:
         exchanges = [page.exchange for w in [*walks, *([small] if small else [])] for page in w.pages]
         past = self.past_end(gateway.slug)
         return exchanges + ([past[1]] if past else []) + [self.case_variant(gateway)]
+
+    def reference(self) -> tuple[Any, str | None]:
+        """The contract's reference catalog (LiteLLM's format) and why it is unusable, if it is: a file was read at
+        load; a URL is fetched once per run by a client of the run's settings (deadlines, body cap, retries), not
+        the target's (another origin, no key)."""
+        spec = self.contract.reference
+        if spec is None:
+            return None, "the contract names no reference catalog"
+        if not spec.is_url:
+            return spec.document, None
+        if self._reference is None:
+            parts = urlsplit(spec.source)
+            origin = f"{parts.scheme}://{parts.netloc}"
+            client = GatewayClient(origin, settings=self.client.settings, cache_dir=self.client.cache_dir)
+            try:
+                exchange = client.get(spec.source[len(origin):] or "/")
+            finally:
+                client.close()
+            usable = exchange.status == 200 and exchange.is_json and isinstance(exchange.json, dict)
+            self._reference = (exchange.json, None) if usable else (
+                None, f"the reference catalog did not answer a JSON object: {exchange.describe()}")
+        return self._reference
 
     # -- probes -----------------------------------------------------------------------------------
 

@@ -63,6 +63,10 @@ KINDS: tuple[FindingKind, ...] = (
     FindingKind("GC306", "pricing", "Pricing values"),
     FindingKind("GC307", "pricing-coverage", "Pricing coverage"),
     FindingKind("GC308", "context-coverage", "Context length coverage"),
+    FindingKind("GC309", "price-band", "Per-token price in a plausible band"),
+    FindingKind("GC310", "completion-discount", "Completion not far cheaper than prompt"),
+    FindingKind("GC311", "placeholder-values", "No placeholder context length or price"),
+    FindingKind("GC312", "reference-mismatch", "Values agree with the reference catalog"),
     # single responses and routes
     FindingKind("GC401", "status", "Status and JSON body"),
     FindingKind("GC402", "invalid-input", "Invalid input rejected with a 4xx"),

@@ -9,12 +9,14 @@ registry and each gateway's walk.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, ClassVar, Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 
 from gateway_contracts import plan
 from gateway_contracts.contract_model import (
@@ -26,9 +28,11 @@ from gateway_contracts.contract_model import (
     ChatSpec,
     Contract,
     Gateway,
+    Reference,
     RegistrySpec,
     Source,
     Strict,
+    ValueBounds,
     Versioned,
 )
 from gateway_contracts.data.exchange import Exchange
@@ -69,12 +73,28 @@ from gateway_contracts.plan import PlannedRequest
 # -- the contract file -------------------------------------------------------------------------------------
 
 
+def _band(value: list[float] | None) -> list[float] | None:
+    if value is not None and (len(value) != 2 or not 0 <= value[0] <= value[1]):
+        raise ValueError(f"expected [low, high] dollars per million tokens with 0 <= low <= high, got {value}")
+    return value
+
+
+_VALUES = ValueBounds()
+
+
 class Defaults(Strict):
     latency_budget_s: float = Field(default=70.0, gt=0)
     max_unpriced_share: float = Field(default=1.0, ge=0, le=1)
     max_unknown_context_share: float = Field(default=1.0, ge=0, le=1)
     count_drop_tolerance: float = Field(default=0.10, ge=0, le=1)
     latency_regression_factor: float = Field(default=3.0, ge=1)
+    # Values (docs/contract-file.md, "Values"): the price checks are on by default, placeholders off (1.0).
+    price_band_per_million: list[float] = Field(default_factory=lambda: list(_VALUES.price_band_per_million))
+    max_completion_discount: float = Field(default=_VALUES.max_completion_discount, ge=1)
+    max_placeholder_context_share: float = Field(default=_VALUES.max_placeholder_context_share, ge=0, le=1)
+    max_placeholder_price_share: float = Field(default=_VALUES.max_placeholder_price_share, ge=0, le=1)
+
+    _band = field_validator("price_band_per_million")(classmethod(lambda cls, v: _band(v)))
 
 
 class GatewaySpec(Bounded):
@@ -86,6 +106,12 @@ class GatewaySpec(Bounded):
     max_unknown_context_share: float | None = Field(default=None, ge=0, le=1)
     count_drop_tolerance: float | None = Field(default=None, ge=0, le=1)
     min_callable_share: float | None = Field(default=None, ge=0, le=1)  # default: `callable.min_share`
+    price_band_per_million: list[float] | None = None
+    max_completion_discount: float | None = Field(default=None, ge=1)
+    max_placeholder_context_share: float | None = Field(default=None, ge=0, le=1)
+    max_placeholder_price_share: float | None = Field(default=None, ge=0, le=1)
+
+    _band = field_validator("price_band_per_million")(classmethod(lambda cls, v: _band(v)))
 
     @field_validator("id_pattern")
     @classmethod
@@ -101,6 +127,23 @@ class GatewaySpec(Bounded):
 class AggregateSpec(Bounded):
     slug: str = "all"
     latency_budget_s: float | None = Field(default=None, gt=0)
+
+
+class ReferenceSpec(Strict):
+    """An outside catalog in LiteLLM's model_prices_and_context_window format: a file or an http(s) URL."""
+
+    file: str | None = Field(default=None, min_length=1)  # relative to the contract file
+    url: str | None = Field(default=None, pattern=r"^https?://[^\s/]+")
+    max_mismatch_share: float = Field(default=0.10, ge=0, le=1)
+    tolerance: float = Field(default=0.05, ge=0, lt=1)
+    providers: dict[str, str] = Field(default_factory=dict)  # gateway -> litellm_provider (default: the slug)
+    gateways: list[str] | None = None  # the gateways compared (default: every contracted gateway)
+
+    @model_validator(mode="after")
+    def _one_source(self) -> ReferenceSpec:
+        if (self.file is None) == (self.url is None):
+            raise ValueError("name exactly one of file or url")
+        return self
 
 
 class PaginationSpec(Strict):
@@ -120,6 +163,7 @@ class _ContractModel(Versioned):
     callable: CallableSpec = CallableSpec()
     pagination: PaginationSpec = PaginationSpec()
     registry: RegistrySpec = RegistrySpec()
+    reference: ReferenceSpec | None = None  # opt-in: values compared with an outside catalog
     # known_findings.py: accepted findings, each with a ticket and an expiry
     known_findings: list[KnownFindingSpec] = Field(default_factory=list)
 
@@ -135,6 +179,52 @@ def _reject_reused_names(model: _ContractModel, source: Source) -> None:
                 loc = ("gateways", slug) if index == 0 else ("gateways", slug, "aliases", str(index - 1))
                 raise source.error(loc, f"gateway name {name!r} is used twice ({seen[key]} and {slug})")
             seen[key] = slug
+
+
+def _values(spec: GatewaySpec, d: Defaults) -> ValueBounds:
+    def pick(own: Any, default: Any) -> Any:
+        return own if own is not None else default
+
+    low, high = pick(spec.price_band_per_million, d.price_band_per_million)
+    return ValueBounds(
+        price_band_per_million=(low, high),
+        max_completion_discount=pick(spec.max_completion_discount, d.max_completion_discount),
+        max_placeholder_context_share=pick(spec.max_placeholder_context_share, d.max_placeholder_context_share),
+        max_placeholder_price_share=pick(spec.max_placeholder_price_share, d.max_placeholder_price_share),
+    )
+
+
+def _reference(model: _ContractModel, source: Source) -> Reference | None:
+    """The reference block; a file is read and parsed now (a missing or broken one is a contract error, exit 6),
+    a URL is fetched by the run's store."""
+    spec = model.reference
+    if spec is None:
+        return None
+    for slug in spec.providers:
+        if slug not in model.gateways:
+            raise source.error(("reference", "providers", slug), f"{slug!r} is not a contracted gateway")
+    for index, slug in enumerate(spec.gateways or ()):
+        if slug not in model.gateways:
+            raise source.error(("reference", "gateways", str(index)), f"{slug!r} is not a contracted gateway")
+    common = {"max_mismatch_share": spec.max_mismatch_share, "tolerance": spec.tolerance,
+              "providers": tuple(spec.providers.items()),
+              "gateways": tuple(spec.gateways) if spec.gateways is not None else None}
+    if spec.url is not None:
+        return Reference(spec.url, **common)
+    path = Path(spec.file or "")
+    path = path if path.is_absolute() else source.path.parent / path
+    where = ("reference", "file")
+    try:
+        document = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise source.error(where, f"no such file {path}") from None
+    except (OSError, UnicodeError) as exc:
+        raise source.error(where, f"cannot read {path}: {getattr(exc, 'strerror', None) or exc}") from None
+    except json.JSONDecodeError as exc:
+        raise source.error(where, f"{path}:{exc.lineno}: not valid JSON: {exc.msg}") from None
+    if not isinstance(document, dict):
+        raise source.error(where, f"{path} is not a JSON object of model -> prices (LiteLLM's format)")
+    return Reference(str(path), document=document, **common)
 
 
 def _resolve(model: _ContractModel, source: Source) -> Contract:
@@ -161,6 +251,7 @@ def _resolve(model: _ContractModel, source: Source) -> Contract:
             min_callable_share=(
                 spec.min_callable_share if spec.min_callable_share is not None else model.callable.min_share
             ),
+            values=_values(spec, d),
         )
         for slug, spec in model.gateways.items()
     )
@@ -187,6 +278,7 @@ def _resolve(model: _ContractModel, source: Source) -> Contract:
         registry=model.registry,
         latency_regression_factor=d.latency_regression_factor,
         count_drop_tolerance=d.count_drop_tolerance,
+        reference=_reference(model, source),
     )
 
 
@@ -278,6 +370,10 @@ def render(url: str, when: str, catalogs: Sequence[Catalog], aggregate: Catalog 
         lines.append(f"  max_unknown_context_share: {rules.CONTEXT_BOUND}  # context_length missing, null or 0")
     else:
         lines.append("  # max_unknown_context_share: not bounded: no row served a context_length")
+    lines += [f"  max_placeholder_context_share: {rules.PLACEHOLDER_BOUND}  # one context length on this share of rows",
+              f"  max_placeholder_price_share: {rules.PLACEHOLDER_BOUND}    # one (prompt, completion) price on it",
+              "  # price_band_per_million and max_completion_discount: the defaults (docs/contract-file.md, Values)",
+              "  # reference: {file: model_prices.json}  # opt-in: compare with a catalog in LiteLLM's format"]
     lines += ["", "gateways:"]
     for catalog in sorted(served, key=lambda c: (-c.distinct, c.name.lower())):
         rows = len(catalog.ids)
@@ -291,6 +387,14 @@ def render(url: str, when: str, catalogs: Sequence[Catalog], aggregate: Catalog 
         required = required_of(catalog.ids, everywhere)
         if required:
             lines.append(f"    required_models: [{', '.join(scalar(r) for r in required)}]")
+        for key, bound, comment in rules.placeholder_bounds(catalog.rows):
+            lines.append(f"    {key}: {bound}  # {comment}")
+            if bound >= 1.0:
+                notes.append(f"{catalog.name}: {comment}: not bounded ({key}: 1.0); lower it unless that provider "
+                             "really serves every model so")
+        for key, value, comment in rules.price_bounds(catalog.rows):
+            lines.append(f"    {key}: {value}  # {comment}")
+            notes.append(f"{catalog.name}: {comment.split(': fix')[0].split(': look')[0]}; {key} widened to {value}")
         share = rules.unknown_share(catalog.rows) if context_served else None
         bound = rules.context_bound(share)
         if bound is not None:
@@ -323,7 +427,7 @@ class Gatewayz(Dialect):
     about: ClassVar[str] = "the registry and paginated catalogs"
     always: ClassVar[frozenset[str]] = frozenset({ENVELOPE, ALIASES, AGGREGATE, CATALOG_ROWS, REGISTRY, SEARCH, STATUS,
                                                   SPEC_ROUTE, DEVELOPER_ROUTE, NOT_PRICED, CHAT, OPENAI_SDK})
-    own_keys: ClassVar[tuple[str, ...]] = ("gateways", "aggregate", "pagination", "registry")
+    own_keys: ClassVar[tuple[str, ...]] = ("gateways", "aggregate", "pagination", "registry", "reference")
     unit: ClassVar[str] = "gateway"
     catalogs_key: ClassVar[str | None] = "gateways"
     init_document: ClassVar[str] = "gatewayz-api.openapi.json"

@@ -11,6 +11,12 @@ writer: every number is derived from an observed count by one rule, stated in th
   bound is 25 %, raised per gateway to its observed share + 10 points (rounded up to 5 %) when that share is
   partial; a gateway where every row is unknown keeps 25 %: a whole catalog without context lengths is the
   signature of a broken normaliser (docs/real-backend-run.md, D1), so its gate fails until it is looked at.
+- placeholders (one context length, or one non-free price pair, on a share of the rows): bounded at 50 %, raised
+  per gateway to its observed share + 10 points (rounded up to 5 %) when that is higher, 1.0 (not checked) when
+  it is every row (right for a provider that serves every model at one context; the note says to look).
+- prices: the default band and completion discount; a gateway whose observed prices fall outside them gets a
+  band or discount widened to what it served (powers of ten), with a note: the contract holds a target to what
+  it served, and the note says what to fix.
 """
 
 from __future__ import annotations
@@ -19,8 +25,11 @@ import json
 import math
 import re
 from collections.abc import Sequence
+from decimal import Decimal
 from typing import Any
 
+from gateway_contracts.contract_model import ValueBounds
+from gateway_contracts.invariants import values
 from gateway_contracts.invariants.models import has_known_context
 
 FLOOR_SHARE = 0.7
@@ -28,6 +37,8 @@ CEILING_FACTOR = 3
 REQUIRED_PER_GATEWAY = 2
 CONTEXT_BOUND = 0.25
 CONTEXT_MARGIN = 0.10
+PLACEHOLDER_BOUND = 0.5
+PLACEHOLDER_MARGIN = 0.10
 CALLABLE_MARGIN = 0.10
 MAX_LIMIT = 1000  # the API's largest page (the contract's pagination default)
 MAX_PAGES = 200
@@ -66,6 +77,67 @@ def context_bound(share: float | None) -> float | None:
     if share is None or share <= CONTEXT_BOUND or share >= 1.0:
         return None
     return min(1.0, math.ceil(round((share + CONTEXT_MARGIN) * 20, 6)) / 20)
+
+
+def share_bound(share: float, default: float, margin: float) -> float | None:
+    """A gateway's own bound when its observed share exceeds the default (share + margin, up to 5 %); None: the
+    default applies."""
+    if share <= default:
+        return None
+    return min(1.0, math.ceil(round((share + margin) * 20, 6)) / 20)
+
+
+def placeholder_bounds(rows: Sequence[Any]) -> list[tuple[str, float, str]]:
+    """(key, bound, comment) for a gateway whose placeholder shares exceed the default; none on a gateway too small
+    to be judged."""
+    out = []
+    for key, measured in (("max_placeholder_context_share", values.context_placeholder(rows)),
+                          ("max_placeholder_price_share", values.price_placeholder(rows))):
+        bound = share_bound(measured.share, PLACEHOLDER_BOUND, PLACEHOLDER_MARGIN) if measured.judged else None
+        if bound is not None:
+            out.append((key, bound, f"observed {measured.share:.0%} of rows at {measured.value}"))
+    return out
+
+
+def price_bounds(rows: Sequence[Any]) -> list[tuple[str, str, str]]:
+    """(key, YAML value, comment) for a gateway whose observed prices fall outside the default band or discount:
+    widened to powers of ten around what it served."""
+    default = ValueBounds()
+    low, high = default.price_band_per_million
+    band = values.PriceBand(Decimal(str(low)), Decimal(str(high)))
+    out = []
+    outside = values.out_of_band(rows, band)
+    if outside:
+        served = [Decimal(o.value) * values.MILLION for o in outside]
+        new_low = min([Decimal(str(low)), *(_power_below(p) for p in served)])
+        new_high = max([Decimal(str(high)), *(_power_above(p) for p in served)])
+        out.append(("price_band_per_million", f"[{_number(new_low)}, {_number(new_high)}]",
+                    f"{len(outside)} prices outside the default band ({outside[0].reading}): fix them, then remove"))
+    discount = Decimal(str(default.max_completion_discount))
+    cheap = values.check_completion_discount(rows, max_discount=discount)
+    if cheap:
+        worst = max((p / c for p, c in _pairs(rows) if p and c), default=discount)
+        out.append(("max_completion_discount", _number(Decimal(math.ceil(worst))),
+                    f"{cheap[0].message.split(' with ')[0]} with a completion far cheaper than the prompt: look at "
+                    "them, then remove"))
+    return out
+
+
+def _pairs(rows: Sequence[Any]) -> list[tuple[Decimal | None, Decimal | None]]:
+    pricing = [r.get("pricing") for r in rows if isinstance(r, dict) and isinstance(r.get("pricing"), dict)]
+    return [(values.price_value(p.get("prompt")), values.price_value(p.get("completion"))) for p in pricing]
+
+
+def _power_below(value: Decimal) -> Decimal:
+    return Decimal(10) ** math.floor(math.log10(value))
+
+
+def _power_above(value: Decimal) -> Decimal:
+    return Decimal(10) ** math.ceil(math.log10(value))
+
+
+def _number(value: Decimal) -> str:
+    return format(value.normalize(), "f")
 
 
 def callable_bound(shares: Sequence[float | None]) -> float | None:

@@ -141,6 +141,11 @@ class GatewayClient:
     def has_key(self) -> bool:
         return bool(self._api_key)
 
+    @property
+    def cache_dir(self) -> Path | None:
+        """The run's shared exchange cache (None: memory only), for another client of the same run."""
+        return self._cache.cache_dir
+
     def close(self) -> None:
         self._http.close()
 

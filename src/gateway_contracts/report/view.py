@@ -348,6 +348,21 @@ def _known_lines(record: Mapping[str, Any], cases: Sequence[Case]) -> list[Known
     return lines
 
 
+def untracked(line: KnownLine) -> bool:
+    """An accepted entry nobody has ticketed or explained yet: `known --from-run` writes TODO for both."""
+    return any(str(value).strip().upper() in ("", "TODO") for value in (line.ticket, line.reason))
+
+
+def _tickets(known: Sequence[KnownLine]) -> str:
+    """How the verdict speaks of the accepted entries' tickets: all of them ticketed, or how many are not."""
+    missing = sum(1 for k in known if untracked(k))
+    if not missing:
+        return "each with a ticket and an expiry"
+    if missing == len(known):
+        return f"{'none' if missing > 1 else 'it'} with a ticket yet (ticket or reason TODO)"
+    return f"{missing} of them without a ticket (ticket or reason TODO)"
+
+
 def build_view(record: Mapping[str, Any], cases: Sequence[Case], history: Sequence[Mapping[str, Any]],
                sources: Sequence[str] = ()) -> View:
     counts = Counter(c.outcome for c in cases)
@@ -379,7 +394,7 @@ def build_view(record: Mapping[str, Any], cases: Sequence[Case], history: Sequen
     if counts["known"]:
         summary = (f"{len(broken)} of {ran} checks broken; " if broken else f"{ran - counts['known']} of {ran} checks "
                    "hold; ") + (f"{counts['known']} fail with known findings only ({len(known_seen)} accepted "
-                                "entries, each with a ticket and an expiry: see Known findings).")
+                                f"entries, {_tickets(known_seen)}: see Known findings).")
     if verdict == "incomplete" and missing and cases and not broken:
         summary = "Do not sign yet: every check that ran holds, but the run did not check everything a release needs:"
     elif counts["skipped"]:

@@ -23,6 +23,7 @@ import zlib
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from decimal import Decimal
 from functools import lru_cache
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -556,6 +557,29 @@ def _unknown_context(served: ServedCatalog) -> None:
     served.gateways["deepinfra"] = mapped(served.gateways["deepinfra"], lambda row: {**row, "context_length": 0})
 
 
+def _rescale_prices(factor: Decimal) -> Callable[[Row], Row]:
+    """Per-token prices (prompt, completion) multiplied by `factor`, written as the notation slip would: per
+    million "0.15", twice normalised "1.5E-13"; free "0", request and image prices untouched."""
+    def change(row: Row) -> Row:
+        pricing = row["pricing"]
+        if pricing is None:
+            return row
+        def written(value: Decimal) -> str:
+            value = value.normalize()
+            return format(value, "f") if factor > 1 else str(value)
+
+        scaled = {k: (written(Decimal(v) * factor) if k in ("prompt", "completion") and Decimal(v) else v)
+                  for k, v in pricing.items()}
+        return {**row, "pricing": scaled}
+
+    return change
+
+
+def _doubled_price(row: Row) -> Row:
+    pricing = row["pricing"] or {}
+    return {**row, "pricing": {**pricing, "prompt": str(Decimal(pricing.get("prompt") or "0.000001") * 2)}}
+
+
 # --- the registry ---------------------------------------------------------------------------------
 
 _ALL_FAULTS: tuple[Fault, ...] = (
@@ -957,6 +981,28 @@ _ALL_FAULTS += (
         "D1",
         "every deepinfra row serves context_length 0 (unknown), as the backend's normaliser did for whole providers",
         catalog=CatalogChange(gateways=_unknown_context),
+    ),
+    Fault(
+        "prices-normalised-twice",
+        "R20",
+        "fireworks' per-token prices divided by a million once more (5E-13 a token), as the backend once shipped",
+        catalog=CatalogChange(gateways=_set_gateway(
+            "fireworks", lambda rows: mapped(rows, _rescale_prices(Decimal(10) ** -6)))),
+        full_only=True,
+    ),
+    Fault(
+        "context-placeholder",
+        "values",
+        "every google-vertex row serves context_length 128000, one placeholder for the whole gateway",
+        catalog=CatalogChange(gateways=_set_gateway(
+            "google-vertex", lambda rows: mapped(rows, lambda row: {**row, "context_length": 128000}))),
+    ),
+    Fault(
+        "reference-mismatch",
+        "values",
+        "the first 10 openrouter rows serve twice their prompt price (contracts/reference-prices.json knows them)",
+        catalog=CatalogChange(gateways=_set_gateway("openrouter", _patch(lambda n: range(10), _doubled_price))),
+        full_only=True,
     ),
     Fault(
         "search-500-on-null-description",

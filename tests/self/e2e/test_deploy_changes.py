@@ -227,6 +227,7 @@ def test_refusals_are_one_line(tmp_path: Path, healthy_production: EmbeddedGatew
     assert_one_line_exit(itself, 6, "COMPARE_URL (--compare-url) is TARGET_URL")
     bad = tmp_path / "bad.yaml"
     bad.write_text(CONTRACT.read_text().replace("openapi: openapi.json", f"openapi: {CONTRACT.parent}/openapi.json")
+                   .replace("file: reference-prices.json", f"file: {CONTRACT.parent}/reference-prices.json")
                    + "\ncompare:\n  price_fail_factor: 0.5\n")
     invalid = suite(tmp_path, "-k", "deploy_changes",
                     env={"CONTRACTS": str(bad), "COMPARE_URL": healthy_production.url})
@@ -237,6 +238,7 @@ def test_a_known_finding_accepts_a_deploy_change(tmp_path: Path, healthy_product
     contract = tmp_path / "known.yaml"
     contract.write_text(
         CONTRACT.read_text().replace("openapi: openapi.json", f"openapi: {CONTRACT.parent}/openapi.json")
+        .replace("file: reference-prices.json", f"file: {CONTRACT.parent}/reference-prices.json")
         + "\nknown_findings:\n  - code: GC805\n    where: test_gateway_changes_with_deploy[deepinfra]\n"
           "    gateway: deepinfra\n    reason: deepinfra moves to per-million prices on purpose\n"
           "    ticket: PRICE-1\n    expires: 2099-01-01\n")

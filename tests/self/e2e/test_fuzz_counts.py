@@ -55,9 +55,14 @@ def test_each_fuzz_operation_records_its_case_counts(tmp_path: Path) -> None:
         assert (failed > 0) == (name == "test_fuzz_gate[GET /v1/gateways]"), value
 
 
+def contract_dir() -> Path:
+    return Path(__file__).resolve().parents[3] / "contracts"
+
+
 def test_a_contract_without_a_document_skips_fuzzing_and_says_why(tmp_path: Path) -> None:
     contract = tmp_path / "bare.yaml"
     source = (Path(__file__).resolve().parents[3] / "contracts" / "gateways.yaml").read_text(encoding="utf-8")
+    source = source.replace("file: reference-prices.json", f"file: {contract_dir() / 'reference-prices.json'}")
     contract.write_text(re.sub(r"(?m)^openapi: .*\n", "", source), encoding="utf-8")
     run = run_suite(("tests/fuzz", "-m", "gate"), tmp_path, env={"CONTRACTS": str(contract), **SMOKE_FUZZ})
     assert run.status == 0, run.output[-3000:]

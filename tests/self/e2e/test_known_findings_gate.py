@@ -38,6 +38,7 @@ def contract(tmp: Path, expires: str = "2099-12-31") -> Path:
     """The reference contract plus entries for B8's findings (`expires` on the contract test's entry)."""
     text = (ROOT / "contracts" / "gateways.yaml").read_text(encoding="utf-8")
     text = text.replace("openapi: openapi.json", f"openapi: {ROOT / 'contracts' / 'openapi.json'}")
+    text = text.replace("file: reference-prices.json", f"file: {ROOT / 'contracts' / 'reference-prices.json'}")
     text += f"""
 known_findings:
   - code: GC402

@@ -67,6 +67,10 @@ def test_the_shipped_suite_maps_the_checkouts_folders() -> None:
     shipped = PYPROJECT["tool"]["setuptools"]["package-data"]["gateway_contracts._suite.contracts"]
     assert all((ROOT / "contracts" / name).is_file() for name in shipped)
     assert {d.init_document for d in dialects.REGISTERED} - {None} <= set(shipped)
+    default = load_contract(ROOT / "contracts" / "gateways.yaml")  # and every file the shipped default names
+    assert default.openapi is not None
+    assert default.reference is not None
+    assert {default.openapi.name, Path(default.reference.source).name} <= set(shipped)
 
 
 SELF_TEST_TOOLING = ("tests/self", "tests.self", "kill_matrix.yaml")  # what only the self-tests read or import
@@ -220,6 +224,39 @@ def test_the_written_contract_loads_with_every_kind_of_gateway(tmp_path: Path) -
     assert "broken: GET http://t/v1/models?gateway=broken -> 500" in text
     assert any(n.startswith("nocontext: every one") for n in notes)
     assert any(n.startswith("broken") for n in notes)
+
+
+def test_init_writes_value_bounds_its_target_passes(tmp_path: Path) -> None:
+    from decimal import Decimal
+
+    from gateway_contracts.invariants import values
+
+    rows = [{"id": f"m{i}", "context_length": 131072 if i < 12 else 1000 * (i + 1),
+             "pricing": {"prompt": "0.15" if i < 3 else f"{i + 1}e-7", "completion": f"{i + 2}e-7"}}
+            for i in range(20)]  # 60 % at one context; 3 prices served per million; m0-m2 completions far cheaper
+    catalog = gatewayz.Catalog("acme", ids=[r["id"] for r in rows], rows=rows)
+    text, notes = gatewayz.render("http://t", "2026-12-02", [catalog], None, None)
+    (tmp_path / "c.yaml").write_text(text)
+    acme = load_contract(tmp_path / "c.yaml").gateway("acme").values
+    assert acme.max_placeholder_context_share == 0.7  # observed 60 % + 10 points
+    assert acme.max_placeholder_price_share == rules.PLACEHOLDER_BOUND
+    assert acme.price_band_per_million == (0.001, 1000000.0)  # widened to the per-million prices served
+    assert acme.max_completion_discount >= 750000
+    assert any("acme: 3 prices outside the default band (above the band: likely per million tokens)" in n
+               for n in notes)
+    low, high = acme.price_band_per_million
+    band = values.PriceBand(Decimal(str(low)), Decimal(str(high)))
+    assert values.check_price_band(rows, band) == []
+    assert values.check_completion_discount(rows, max_discount=Decimal(str(acme.max_completion_discount))) == []
+    assert values.check_placeholders(rows, max_context_share=acme.max_placeholder_context_share,
+                                     max_price_share=acme.max_placeholder_price_share) == []
+    healthy = [{**r, "pricing": {"prompt": "1e-7", "completion": "2e-7"}, "context_length": 4096 * (1 + i % 5)}
+               for i, r in enumerate(rows)]
+    text, notes = gatewayz.render("http://t", "2026-12-02",
+                                  [gatewayz.Catalog("acme", ids=[r["id"] for r in rows], rows=healthy)], None, None)
+    assert "price_band_per_million: [" not in text  # the defaults hold: nothing widened
+    assert "    max_placeholder_price_share" in text  # every row at one price pair: its own bound (1.0) ...
+    assert any("acme: observed 100% of rows at ('0.0000001', '0.0000002')" in n for n in notes)  # ... and a note
 
 
 def test_no_context_lengths_served_at_all_is_not_bounded(tmp_path: Path) -> None:

@@ -547,6 +547,10 @@ TOUCHES: dict[str, set[str]] = {
     "status-undercount": {"status"},
     "context-unknown": {"deepinfra", "all", "search", "developer"},
     "unstable-order": set(),  # each probe reads its URL once; only a repeat differs
+    # Values (issue 26): one gateway's rows, and wherever they show (`all`, a search or a developer's listing).
+    "prices-normalised-twice": {"fireworks", "all", "search", "developer"},
+    "context-placeholder": {"google-vertex", "all", "search", "developer"},
+    "reference-mismatch": {"openrouter", "all", "search", "developer"},
     # The differential gate's faults (COMPARE_URL): tests/self/e2e/test_deploy_changes.py compares them with production.
     "prices-per-million": {"deepinfra", "all", "search", "developer"},
     "health-gated-flap": set(),  # as unstable-order: only a repeat differs
@@ -1106,3 +1110,29 @@ def test_developer_missing_rows_lists_one_row_less() -> None:
         short = c.get("/v1/models/openai").json()
         assert [r["id"] for r in short["models"]] == [r["id"] for r in full["models"]][:-1]
         assert short["total"] == full["total"] - 1
+
+
+def test_value_faults_serve_the_slip_they_name(client: TestClient) -> None:
+    import math
+    from decimal import Decimal
+
+    def rows(c: TestClient, slug: str) -> list[dict[str, Any]]:
+        return page(c, slug, limit=1000).json()["data"]
+
+    healthy = {slug: rows(client, slug) for slug in ("deepinfra", "fireworks", "google-vertex", "openrouter")}
+    with client_for("prices-per-million", "prices-normalised-twice", "context-placeholder", "reference-mismatch") as c:
+        faulty = {slug: rows(c, slug) for slug in healthy}
+    for slug, factor in (("deepinfra", 1e6), ("fireworks", 1e-6)):
+        for before, after in zip(healthy[slug], faulty[slug], strict=True):
+            for field in ("prompt", "completion"):
+                assert math.isclose(float(after["pricing"][field]), float(before["pricing"][field]) * factor)
+    assert [r["pricing"]["request"] for r in faulty["fireworks"]] == [r["pricing"]["request"]
+                                                                      for r in healthy["fireworks"]]
+    assert "E-" in faulty["fireworks"][0]["pricing"]["prompt"]  # written as the backend wrote 5E-13
+    assert "e" not in faulty["deepinfra"][0]["pricing"]["prompt"].lower()  # "0.5", as a per-million list reads
+    assert {r["context_length"] for r in faulty["google-vertex"]} == {128000}
+    doubled = [Decimal(a["pricing"]["prompt"]) / Decimal(b["pricing"]["prompt"])
+               for b, a in zip(healthy["openrouter"], faulty["openrouter"], strict=True)
+               if Decimal(b["pricing"]["prompt"])]
+    assert doubled[:10] == [2] * 10  # the first ten rows are priced (contracts/reference-prices.json knows them)
+    assert set(doubled[10:]) == {1}

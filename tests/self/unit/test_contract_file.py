@@ -536,6 +536,105 @@ def test_every_shipped_contract_has_gateways_with_a_floor(path: Path) -> None:
     assert all(g.min_models >= 1 for g in contract.gateways)
 
 
+# -- the values keys -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    pytest.param(BASE + "defaults:\n  price_band_per_million: [10, 1]\n",
+                 "contracts/test.yaml:10: defaults.price_band_per_million: expected [low, high] dollars per million "
+                 "tokens with 0 <= low <= high, got [10.0, 1.0]", id="band-upside-down"),
+    pytest.param(BASE.replace("    min_models: 10", "    min_models: 10\n    price_band_per_million: [1]"),
+                 "contracts/test.yaml:9: gateways.huggingface.price_band_per_million: expected [low, high] dollars "
+                 "per million tokens with 0 <= low <= high, got [1.0]", id="band-one-number"),
+    pytest.param(BASE + "defaults:\n  max_completion_discount: 0.5\n",
+                 "contracts/test.yaml:10: defaults.max_completion_discount: Input should be greater than or equal "
+                 "to 1", id="discount-below-one"),
+    pytest.param(BASE.replace("    min_models: 300", "    min_models: 300\n    max_placeholder_price_share: 2"),
+                 "contracts/test.yaml:5: gateways.openrouter.max_placeholder_price_share: Input should be less than "
+                 "or equal to 1", id="share-over-one"),
+    pytest.param(BASE + "reference:\n  max_mismatch_share: 0.2\n",
+                 "contracts/test.yaml:9: reference: name exactly one of file or url", id="reference-no-source"),
+    pytest.param(BASE + "reference:\n  file: a.json\n  url: https://x.test/a.json\n",
+                 "contracts/test.yaml:9: reference: name exactly one of file or url", id="reference-two-sources"),
+    pytest.param(BASE + "reference:\n  url: ftp://x.test/a.json\n",
+                 "contracts/test.yaml:10: reference.url: String should match pattern '^https?://[^\\s/]+'",
+                 id="reference-not-http"),
+    pytest.param(BASE + "reference:\n  file: nope.json\n",
+                 "contracts/test.yaml:10: reference.file: no such file contracts/nope.json", id="reference-missing"),
+    pytest.param(BASE + "reference:\n  url: https://x.test/a.json\n  providers: {groq: groq}\n",
+                 "contracts/test.yaml:11: reference.providers.groq: 'groq' is not a contracted gateway",
+                 id="reference-provider-of-another-gateway"),
+    pytest.param(BASE + "reference:\n  url: https://x.test/a.json\n  gateways: [openrouter, groq]\n",
+                 "contracts/test.yaml:11: reference.gateways[1]: 'groq' is not a contracted gateway",
+                 id="reference-gateway-not-contracted"),
+])
+def test_a_values_mistake_is_one_line(text: str, expected: str) -> None:
+    assert _error(text) == expected
+
+
+def test_values_defaults_and_overrides() -> None:
+    text = BASE.replace("    min_models: 10", "    min_models: 10\n    max_placeholder_context_share: 0.9\n"
+                        "    price_band_per_million: [0, 5000]") + (
+        "defaults:\n  max_placeholder_context_share: 0.5\n  max_completion_discount: 20\n")
+    openrouter, huggingface = parse_contract(text, PATH).gateways
+    assert openrouter.values.max_placeholder_context_share == 0.5
+    assert openrouter.values.max_completion_discount == 20
+    assert openrouter.values.price_band_per_million == BARE.gateways[0].values.price_band_per_million == (0.001, 1000)
+    assert BARE.gateways[0].values.max_placeholder_price_share == 1.0  # placeholders: not checked by default
+    assert huggingface.values.max_placeholder_context_share == 0.9
+    assert huggingface.values.price_band_per_million == (0, 5000)
+
+
+def test_a_reference_file_is_read_at_load_and_a_url_is_not(tmp_path: Path) -> None:
+    (tmp_path / "prices.json").write_text('{"openrouter/a/b": {"input_cost_per_token": 1e-7}}')
+    (tmp_path / "broken.json").write_text('{"a": ')
+    (tmp_path / "list.json").write_text('[1, 2]')
+    contract = parse_contract(BASE + "reference:\n  file: prices.json\n  providers: {huggingface: hf}\n",
+                              tmp_path / "c.yaml")
+    assert contract.reference is not None
+    assert contract.reference.document == {"openrouter/a/b": {"input_cost_per_token": 1e-7}}
+    assert (contract.reference.provider("huggingface"), contract.reference.provider("openrouter")) == (
+        "hf", "openrouter")
+    assert contract.reference.compares("openrouter")
+    assert not contract.reference.is_url
+    with pytest.raises(ContractError, match=r"c.yaml:10: reference.file: .*broken.json:1: not valid JSON"):
+        parse_contract(BASE + "reference:\n  file: broken.json\n", tmp_path / "c.yaml")
+    with pytest.raises(ContractError, match=r"c.yaml:10: reference.file: .*list.json is not a JSON object"):
+        parse_contract(BASE + "reference:\n  file: list.json\n", tmp_path / "c.yaml")
+    remote = parse_contract(BASE + "reference:\n  url: https://x.test/p.json\n  gateways: [openrouter]\n", PATH)
+    assert remote.reference is not None
+    assert remote.reference.is_url
+    assert remote.reference.document is None
+    assert not remote.reference.compares("huggingface")
+
+
+def test_a_reference_url_is_fetched_once_by_the_store(tmp_path: Path) -> None:
+    import functools
+    import threading
+    from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+
+    (tmp_path / "prices.json").write_text('{"openrouter/a/b": {"input_cost_per_token": 1e-7}}')
+    seen: list[str] = []
+
+    class Handler(SimpleHTTPRequestHandler):
+        def log_message(self, *args: Any) -> None:
+            seen.append(self.path)
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Handler, directory=str(tmp_path)))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    origin = f"http://127.0.0.1:{server.server_address[1]}"
+    try:
+        for path, document, problem in [("/prices.json", {"openrouter/a/b": {"input_cost_per_token": 1e-7}}, None),
+                                        ("/missing.json", None, "did not answer a JSON object: GET")]:
+            contract = parse_contract(BASE + f"reference:\n  url: {origin}{path}\n", PATH)
+            store = CatalogStore(GatewayClient("http://127.0.0.1:9"), contract)  # the target is never asked
+            got, why = store.reference()
+            assert got == document
+            assert (why is None) if problem is None else (problem in (why or ""))
+            assert store.reference() == (got, why)
+    finally:
+        server.shutdown()
+    assert seen.count("/prices.json") == 1  # fetched once, then the store's memory
 # -- the `compare:` block (the differential gate's tolerances; every dialect's) ----------------------------
 
 

@@ -7,11 +7,12 @@ line here; docs/recipes.md "Add a report section" says the rest.
 from __future__ import annotations
 
 from gateway_contracts.report.interface import Section
-from gateway_contracts.report.sections import aliases, callable_share, deploy_changes, required_models
+from gateway_contracts.report.sections import aliases, callable_share, deploy_changes, required_models, scorecard
 
 SECTIONS: tuple[Section, ...] = (
     aliases.SECTION,
     required_models.SECTION,
+    scorecard.SECTION,
     deploy_changes.SECTION,
     callable_share.SECTION,
 )

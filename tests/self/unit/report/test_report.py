@@ -373,3 +373,27 @@ def test_one_junit_reader_serves_the_report_the_kill_matrix_and_the_self_tests(t
     assert {n: o for n, (o, _, _) in run.outcomes().items()} == {
         "test_a[x]": "failed", "test_b[x]": "failed", "test_c[x]": "skipped", "test_d[x]": "passed"}
     assert run.outcomes()["test_c[x]"][2] == {"known_finding": ["GC201 at test_c[x]"]}
+
+
+KNOWN_JUNIT = """<testsuites><testsuite name="pytest">""" + "".join(
+    f"""<testcase classname="tests.contract.t" name="test_{n}[x]"><skipped type="pytest.xfail" message="known">k
+</skipped><properties><property name="known_finding" value="GC20{n} test_{n}[x] (ticket T) :: m"/></properties>
+</testcase>""" for n in (1, 2, 3)) + """<testcase classname="tests.contract.t" name="test_ok[x]"/>
+<testcase classname="tests.fuzz.test_fuzz" name="test_api[GET /v1/models]"/>
+</testsuite></testsuites>"""
+
+
+@pytest.mark.parametrize(("tickets", "said"), [
+    (["GW-1", "GW-2", "GW-3"], "3 accepted entries, each with a ticket and an expiry"),
+    (["GW-1", "TODO", "TODO"], "3 accepted entries, 2 of them without a ticket (ticket or reason TODO)"),
+    (["TODO", "TODO", "TODO"], "3 accepted entries, none with a ticket yet (ticket or reason TODO)"),
+])
+def test_the_verdict_tells_untracked_known_findings_apart(tmp_path: Path, tickets: list[str], said: str) -> None:
+    path = tmp_path / "junit.xml"
+    path.write_text(KNOWN_JUNIT)
+    entries = [{"code": f"GC20{n}", "where": f"test_{n}[x]", "ticket": t, "expires": "2027-01-31",
+                "reason": "B6" if t != "TODO" else "TODO", "status": "seen"} for n, t in enumerate(tickets, 1)]
+    view = build_view(record(exit_status=0, broken=[], known_findings=entries), read_junit(path), [])
+    assert view.headline == "READY WITH 3 KNOWN FINDINGS"
+    assert said in view.summary
+    assert ("each with a ticket" in view.summary) == (tickets == ["GW-1", "GW-2", "GW-3"])
