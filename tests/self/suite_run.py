@@ -20,6 +20,15 @@ from gateway_contracts.report.junit import Case, read_junit
 from tests.self.suite_process import Finished, run_command, run_pytest, scrubbed_env
 
 ROOT = Path(__file__).resolve().parents[2]
+REFERENCE_CONTRACT = ROOT / "contracts" / "gateways.yaml"
+
+
+def reference_contract_text(path: Path = REFERENCE_CONTRACT) -> str:
+    """A contract file's text with the files it names beside it (its `openapi` document, its `reference`
+    catalog) as absolute paths, so the text can be written anywhere a self-test needs a variant of it."""
+    text = path.read_text(encoding="utf-8")
+    return re.sub(r"(?m)^(\s*(?:openapi|file): )(?!/)(\S+\.json)\s*$",
+                  lambda m: f"{m.group(1)}{path.parent / m.group(2)}", text)
 # For runs that test the suite's plumbing (reports, counts, pacing, refusals), not what the gate profile finds:
 # a few fuzz cases per operation instead of a hundred (gateway_contracts.fuzz.profiles.SMOKE).
 SMOKE_FUZZ = {"FUZZ_GATE_PROFILE": "smoke"}

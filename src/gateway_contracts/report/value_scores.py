@@ -29,6 +29,7 @@ MEASURES: tuple[tuple[str, str, str], ...] = (
     ("placeholder_price", "placeholder price", "share"),
     ("out_of_band", "prices out of band", "count"),
     ("reference_mismatch", "reference mismatches", "share"),
+    ("callable", "callable share", "share"),  # the chat probe's (invariants/callable.py), when the run probed
 )
 _KINDS = {key: kind for key, _, kind in MEASURES}
 
@@ -125,6 +126,15 @@ def score_gateway(gateway: Gateway, rows: Sequence[Any], reference: tuple[Any, C
         Measure("reference_mismatch", mismatch, mismatch_bound if mismatch is not None else None),
     )
     return GatewayScore(gateway.slug, measures)
+
+
+def with_callable(score: GatewayScore, probe: Any) -> GatewayScore:
+    """The gateway's callable share (the share of the day's sample of its listed models that answered chat)
+    against its least share, from the probe's summary in the run record (`callable`); unchanged without one."""
+    if not isinstance(probe, Mapping):
+        return score
+    measure = Measure("callable", _num(probe.get("share")), None, low=_num(probe.get("bound")))
+    return GatewayScore(score.gateway, (*(m for m in score.measures if m.key != "callable"), measure))
 
 
 def scorecard(contract: Contract, walked: Mapping[str, Sequence[Any] | None],

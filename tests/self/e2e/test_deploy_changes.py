@@ -26,7 +26,7 @@ from gateway_contracts.differential import CatalogDiff, Side, side_of
 from gateway_contracts.net.client import ClientSettings, GatewayClient
 from gateway_contracts.store import CatalogStore
 from gateway_testbed.reference import EmbeddedGateway
-from tests.self.suite_run import SMOKE_FUZZ, SuiteRun, assert_one_line_exit, run_suite
+from tests.self.suite_run import SMOKE_FUZZ, SuiteRun, assert_one_line_exit, reference_contract_text, run_suite
 
 ROOT = Path(__file__).resolve().parents[3]
 CONTRACT = ROOT / "contracts" / "gateways.yaml"
@@ -226,8 +226,7 @@ def test_refusals_are_one_line(tmp_path: Path, healthy_production: EmbeddedGatew
         "TARGET_URL": healthy_production.url, "COMPARE_URL": healthy_production.url + "/", "KEYLESS": "1"})
     assert_one_line_exit(itself, 6, "COMPARE_URL (--compare-url) is TARGET_URL")
     bad = tmp_path / "bad.yaml"
-    bad.write_text(CONTRACT.read_text().replace("openapi: openapi.json", f"openapi: {CONTRACT.parent}/openapi.json")
-                   .replace("file: reference-prices.json", f"file: {CONTRACT.parent}/reference-prices.json")
+    bad.write_text(reference_contract_text(CONTRACT)
                    + "\ncompare:\n  price_fail_factor: 0.5\n")
     invalid = suite(tmp_path, "-k", "deploy_changes",
                     env={"CONTRACTS": str(bad), "COMPARE_URL": healthy_production.url})
@@ -237,8 +236,7 @@ def test_refusals_are_one_line(tmp_path: Path, healthy_production: EmbeddedGatew
 def test_a_known_finding_accepts_a_deploy_change(tmp_path: Path, healthy_production: EmbeddedGateway) -> None:
     contract = tmp_path / "known.yaml"
     contract.write_text(
-        CONTRACT.read_text().replace("openapi: openapi.json", f"openapi: {CONTRACT.parent}/openapi.json")
-        .replace("file: reference-prices.json", f"file: {CONTRACT.parent}/reference-prices.json")
+        reference_contract_text(CONTRACT)
         + "\nknown_findings:\n  - code: GC805\n    where: test_gateway_changes_with_deploy[deepinfra]\n"
           "    gateway: deepinfra\n    reason: deepinfra moves to per-million prices on purpose\n"
           "    ticket: PRICE-1\n    expires: 2099-01-01\n")

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from gateway_testbed.reference import EmbeddedGateway
-from tests.self.suite_run import SMOKE_FUZZ, run_suite
+from tests.self.suite_run import SMOKE_FUZZ, reference_contract_text, run_suite
 
 pytestmark = pytest.mark.slow
 KEY = "counts-test-key"
@@ -61,8 +61,7 @@ def contract_dir() -> Path:
 
 def test_a_contract_without_a_document_skips_fuzzing_and_says_why(tmp_path: Path) -> None:
     contract = tmp_path / "bare.yaml"
-    source = (Path(__file__).resolve().parents[3] / "contracts" / "gateways.yaml").read_text(encoding="utf-8")
-    source = source.replace("file: reference-prices.json", f"file: {contract_dir() / 'reference-prices.json'}")
+    source = reference_contract_text()
     contract.write_text(re.sub(r"(?m)^openapi: .*\n", "", source), encoding="utf-8")
     run = run_suite(("tests/fuzz", "-m", "gate"), tmp_path, env={"CONTRACTS": str(contract), **SMOKE_FUZZ})
     assert run.status == 0, run.output[-3000:]

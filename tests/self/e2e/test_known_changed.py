@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.self.suite_run import ROOT, SuiteRun, run_suite
+from tests.self.suite_run import SuiteRun, reference_contract_text, run_suite
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("known-changed")]
 
@@ -17,8 +17,7 @@ FLOOR = "test_count_within_bounds[groq]"
 
 def contract(tmp: Path) -> Path:
     """The reference contract with groq's floor over what it serves, accepted when groq served 0 rows."""
-    text = (ROOT / "contracts" / "gateways.yaml").read_text(encoding="utf-8")
-    text = text.replace("openapi: openapi.json", f"openapi: {ROOT / 'contracts' / 'openapi.json'}")
+    text = reference_contract_text()
     text = text.replace("  groq:\n    min_models: 15\n    max_models: 60\n",
                         "  groq:\n    min_models: 100\n    max_models: 300\n")
     text += f"""

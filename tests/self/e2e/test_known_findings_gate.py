@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.self.suite_run import ROOT, SMOKE_FUZZ, SuiteRun, run_suite
+from tests.self.suite_run import SMOKE_FUZZ, SuiteRun, reference_contract_text, run_suite
 
 # One worker runs this module: its suite runs are a module fixture, which every xdist worker holding one of its
 # tests would otherwise run again (`--dist loadgroup`, as make test runs).
@@ -36,9 +36,7 @@ STATUS = "test_gateway_status_agrees_with_catalogs"
 
 def contract(tmp: Path, expires: str = "2099-12-31") -> Path:
     """The reference contract plus entries for B8's findings (`expires` on the contract test's entry)."""
-    text = (ROOT / "contracts" / "gateways.yaml").read_text(encoding="utf-8")
-    text = text.replace("openapi: openapi.json", f"openapi: {ROOT / 'contracts' / 'openapi.json'}")
-    text = text.replace("file: reference-prices.json", f"file: {ROOT / 'contracts' / 'reference-prices.json'}")
+    text = reference_contract_text()
     text += f"""
 known_findings:
   - code: GC402

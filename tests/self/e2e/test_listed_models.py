@@ -25,7 +25,7 @@ from gateway_contracts.dialects import planned_requests
 from gateway_contracts.plan import CHAT_PATH, MODELS_PATH, first_pages, probe_requests, sdk_requests
 from gateway_contracts.session.state import KEYLESS_REASON
 from gateway_testbed.reference.server import EmbeddedGateway
-from tests.self.suite_run import run_suite
+from tests.self.suite_run import reference_contract_text, run_suite
 
 ROOT = Path(__file__).resolve().parents[3]
 KEY = "gwc-listed-models-key"
@@ -37,8 +37,7 @@ pytestmark = pytest.mark.slow
 
 def budget_contract(tmp_path: Path) -> Path:
     """The reference contract with `callable.budget: 3` (its OpenAPI document named absolutely)."""
-    text = (ROOT / "contracts" / "gateways.yaml").read_text()
-    text = text.replace("openapi: openapi.json", f"openapi: {ROOT / 'contracts' / 'openapi.json'}")
+    text = reference_contract_text()
     path = tmp_path / "gateways-budget.yaml"
     path.write_text(text + f"\ncallable:\n  budget: {BUDGET}\n")
     return path
@@ -119,8 +118,7 @@ def test_each_gateway_is_held_to_its_own_bound(tmp_path: Path) -> None:
     (0.3) would let groq's share pass, but groq's own `min_callable_share` (0.95) is above it: groq fails, naming
     its own bound, and cerebras (no bound of its own) is held to the default. (The kill matrix's chat-listed-502
     shows groq failing under the default 1.0; the unit tests, a lower own bound passing.)"""
-    text = (ROOT / "contracts" / "gateways.yaml").read_text()
-    text = text.replace("openapi: openapi.json", f"openapi: {ROOT / 'contracts' / 'openapi.json'}")
+    text = reference_contract_text()
     marker = "\n  groq:\n"
     assert marker in text  # the reference contract's groq entry, which gets a bound of its own
     text = text.replace(marker, f"{marker}    min_callable_share: 0.95\n", 1)

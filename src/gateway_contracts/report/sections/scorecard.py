@@ -13,6 +13,7 @@ from typing import Any
 from gateway_contracts.report import value_scores as scores
 from gateway_contracts.report.interface import ReportInput, Section, SessionEnd
 from gateway_contracts.report.markup import e
+from gateway_contracts.report.sections import callable_share
 
 NAME = "scorecard"
 
@@ -47,6 +48,10 @@ class Scorecard(Section):
         card = scores.from_record(facts)
         if not card:
             return None
+        # The callable share is the chat probe's section's fact (nightly, sign-off): the scorecard carries it.
+        probed = report.record.get(callable_share.SECTION.name)
+        if isinstance(probed, dict):
+            card = [scores.with_callable(score, probed.get(score.gateway)) for score in card]
         finished = str(report.record.get("finished_at", ""))
         # Runs before this one (a report re-rendered later must not compare with runs that came after it).
         earlier = [(when, point) for when, point in report.history_of(NAME) if not finished or when < finished]

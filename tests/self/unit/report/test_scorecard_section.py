@@ -68,3 +68,16 @@ def test_kept_in_the_record_and_history_shown_with_a_trend_in_both_pages(tmp_pat
     assert "**100%** (<= 50%)" in md
     assert "**2 \u2191** (<= 0)" in md
     assert "scorecard" not in {s.name for s, _ in build_view(clean(), COMPLETE, []).sections}
+
+
+def test_the_callable_share_of_a_probed_run_is_a_measure_against_the_gateways_least_share(tmp_path: Path) -> None:
+    facts = SECTION.collect(_end(tmp_path))
+    probed = {"a": {"share": 0.6, "bound": 0.9, "sampled": 10, "failed": [], "day": "2026-12-07"}}
+    md = render_markdown(build_view(clean(scorecard=facts, callable=probed), COMPLETE, []))
+    card = md.split("### Values scorecard", 1)[1]
+    assert "callable share" in card.split("| Gateway |", 1)[1].splitlines()[0]
+    assert "**60%** (>= 90%)" in md  # under the gateway's least share: bold, as any measure over its bound
+    held = {"a": {**probed["a"], "share": 1.0}}
+    assert "| 100% (>= 90%) |" in render_markdown(build_view(clean(scorecard=facts, callable=held), COMPLETE, []))
+    unprobed = render_markdown(build_view(clean(scorecard=facts), COMPLETE, [])).split("### Values scorecard", 1)[1]
+    assert unprobed.split("| a |", 1)[1].splitlines()[0].rstrip().endswith("- (not checked) |")  # the gate: none
