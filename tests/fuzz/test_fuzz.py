@@ -23,7 +23,8 @@ _source = current_source()
 
 if _source.document is not None:
     gate_profile = PROFILES[_settings.gate_profile]  # `gate`, or `smoke` where a self-test needs only plumbing
-    gate_schema = load_schema(_source.document, gate_profile, seed=_settings.seed, methods=_settings.methods)
+    gate_schema = load_schema(_source.document, gate_profile, seed=_settings.seed, methods=_settings.methods,
+                              only=_settings.operations)
 
     @pytest.mark.gate
     @pytest.mark.fuzz
@@ -34,7 +35,8 @@ if _source.document is not None:
     # Only where `-m` can select them: building the nightly tests (their coverage cases) costs every process of
     # a `-m gate` run ~2 s at collection, for tests it deselects right after.
     if marks_selected("nightly", "fuzz"):
-        nightly_schema = load_schema(_source.document, NIGHTLY, seed=_settings.seed, methods=_settings.methods)
+        nightly_schema = load_schema(_source.document, NIGHTLY, seed=_settings.seed, methods=_settings.methods,
+                                     only=_settings.operations)
 
         @pytest.mark.nightly
         @pytest.mark.fuzz

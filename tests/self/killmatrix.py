@@ -379,10 +379,25 @@ def suite_args(scenario: Scenario, junit: Path, baseline: Path | None = None) ->
     args = [*suite[2:], *(["--contracts", scenario.contracts] if scenario.contracts else []), f"--junitxml={junit}"]
     for fault in scenario.faults:
         args += ["--reference-fault", fault]
+    if operations := fuzzed_operations(scenario):
+        args += ["--fuzz-operations", ",".join(operations)]
     args += [a.replace(BASELINE_TOKEN, str(baseline)) for a in scenario.args]
     if scenario.name == HEALTHY and baseline is not None:
         args += ["--update-baseline", str(baseline)]  # written only when the healthy run passes
     return args
+
+
+FUZZ_TEST = "test_fuzz_gate["
+
+
+def fuzzed_operations(scenario: Scenario) -> list[str]:
+    """The operations a fault's fuzz scenario fuzzes: those its expected failures and required passes name (a
+    fuzz run of every operation costs twice the run). The fault-free runs fuzz them all (healthy-with-fuzzing:
+    no operation raises a false alarm), and a fault changes only what it names (tests/self/testbed)."""
+    if not scenario.fuzz or not scenario.faults:
+        return []
+    named = {t[len(FUZZ_TEST):-1] for t in (*scenario.expected, *scenario.must_pass) if t.startswith(FUZZ_TEST)}
+    return sorted(named)
 
 
 def suite_command(scenario: Scenario, junit: Path, python: str = sys.executable,

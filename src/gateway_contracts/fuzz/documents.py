@@ -65,6 +65,11 @@ def operations(document: Mapping[str, Any]) -> Iterator[tuple[str, str, dict[str
                     yield method.upper(), path, operation
 
 
+def labels(document: Mapping[str, Any]) -> list[str]:
+    """Every operation as the fuzz tests name it: `GET /v1/models/search`."""
+    return [f"{method} {path}" for method, path, _ in operations(document)]
+
+
 def generation_weight(document: Mapping[str, Any], label: str) -> int:
     """How long an operation's fuzz item roughly takes, for ordering (`METHOD /path`): generating a request body
     costs most (chat: ~1.4 s for the gate's 100 cases, serial), then a path parameter (~0.9 s: many values

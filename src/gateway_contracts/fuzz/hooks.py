@@ -12,6 +12,7 @@ from __future__ import annotations
 import inspect
 import json
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -70,6 +71,14 @@ def current_source() -> SpecSource:
                                      **({"max_body_bytes": cap} if cap else {}))
         except DocumentError as exc:
             pytest.exit(f"gateway-contracts: invalid OpenAPI document: {exc}", returncode=exitcodes.INVALID_CONTRACT)
+        if _source.document is not None and current_settings().operations:
+            from gateway_contracts.fuzz.documents import labels
+
+            unknown = sorted(set(current_settings().operations) - set(labels(_source.document)))
+            if unknown:  # a failing fuzz test that says so, as for a document that cannot be had: never a silent pass
+                _source = replace(_source, document=None, problem=(
+                    f"FUZZ_OPERATIONS (--fuzz-operations) names operations the document does not have: "
+                    f"{', '.join(unknown)}; it has {', '.join(labels(_source.document))}"))
     return _source
 
 
@@ -104,6 +113,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     type=option_type("--fuzz-gate-profile", "FUZZ_GATE_PROFILE", one_of(*GATE_PROFILES)),
                     help="the profile of the gate's fuzz tests (env FUZZ_GATE_PROFILE): gate (the default; "
                     "100 cases per operation) or smoke (5: for testing the suite's plumbing, not an API)")
+    group.addoption("--fuzz-operations", default=None, metavar="OPERATIONS",
+                    help="only these operations of the document are fuzzed, comma-separated as the fuzz tests name "
+                    "them ('GET /v1/models/search,POST /v1/chat/completions'; env FUZZ_OPERATIONS; default all)")
     group.addoption("--fuzz-spec", default=None, metavar="FILE|target",
                     help="the OpenAPI document fuzzed and compared for drift, instead of the one the contract names "
                     f"(key `openapi`); `{TARGET_SPEC}`: the target's own /openapi.json, restricted to the operations "
@@ -116,7 +128,8 @@ def pytest_configure(config: pytest.Config) -> None:
     _load_schemathesis_where_collected(config)
     try:
         settings = resolve_settings(option.fuzz_allowed_hosts, option.fuzz_allow_methods, option.fuzz_seed,
-                                    option.fuzz_spec, Path(config.rootpath), option.fuzz_gate_profile)
+                                    option.fuzz_spec, Path(config.rootpath), option.fuzz_gate_profile,
+                                    option.fuzz_operations)
     except SafetyError as exc:
         pytest.exit(f"gateway-contracts: invalid fuzz setting: {exc}", returncode=exitcodes.INVALID_CONTRACT)
     if settings.spec is not None and not settings.spec.is_file():

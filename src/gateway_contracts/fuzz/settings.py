@@ -33,13 +33,30 @@ class FuzzSettings:
     spec: Path | None = None
     target_spec: bool = False
     gate_profile: str = GATE_PROFILE  # the profile test_fuzz_gate runs (FUZZ_GATE_PROFILE)
+    # FUZZ_OPERATIONS: only these operations of the document are fuzzed ("GET /v1/models/search"); empty: all.
+    operations: tuple[str, ...] = ()
+
+
+def parse_operations(raw: str | None) -> tuple[str, ...]:
+    """`METHOD /path` labels, comma-separated, as the fuzz tests name them (`test_fuzz_gate[GET /v1/models]`);
+    the method in any case. SafetyError names an entry that is not one."""
+    operations = []
+    for entry in (raw or "").split(","):
+        if not entry.strip():
+            continue
+        method, _, path = entry.strip().partition(" ")
+        if not method.isalpha() or not path.strip().startswith("/"):
+            raise SafetyError(f"--fuzz-operations / FUZZ_OPERATIONS: {entry.strip()!r} is not 'METHOD /path'")
+        operations.append(f"{method.upper()} {path.strip()}")
+    return tuple(dict.fromkeys(operations))
 
 
 def resolve_settings(hosts: str | None = None, methods: str | None = None, seed: int | None = None,
                      spec: str | None = None, root: Path | None = None,
-                     gate_profile: str | None = None) -> FuzzSettings:
+                     gate_profile: str | None = None, operations: str | None = None) -> FuzzSettings:
     """Options win over the environment (FUZZ_ALLOWED_HOSTS, FUZZ_ALLOW_METHODS, FUZZ_SEED, FUZZ_SPEC,
-    FUZZ_GATE_PROFILE), which wins over the defaults. SafetyError names a value that cannot be used."""
+    FUZZ_GATE_PROFILE, FUZZ_OPERATIONS), which wins over the defaults. SafetyError names a value that cannot be
+    used."""
     env = os.environ
     raw_seed = seed if seed is not None else env.get("FUZZ_SEED", "").strip() or DEFAULT_SEED
     try:
@@ -64,4 +81,5 @@ def resolve_settings(hosts: str | None = None, methods: str | None = None, seed:
         spec=spec_path,
         target_spec=raw_spec == TARGET_SPEC,
         gate_profile=profile,
+        operations=parse_operations(operations if operations is not None else env.get("FUZZ_OPERATIONS")),
     )

@@ -24,6 +24,7 @@ from schemathesis.specs.openapi.schemas import OpenApiSchema
 from gateway_contracts.fuzz import checks
 from gateway_contracts.fuzz.documents import (
     GATEWAY_FORMAT,
+    labels,
     mark_gateway_parameters,
     operations,
     read_document,
@@ -150,11 +151,15 @@ def server_error_statuses(document: dict[str, Any]) -> list[dict[str, Any]]:
     return overrides
 
 
-def load_schema(document: dict[str, Any], profile: Profile, *, seed: int, methods: MethodPolicy) -> OpenApiSchema:
-    """A prepared document as a schemathesis schema with a profile's configuration. No network: the base
-    URL is given per call, once the session knows its target."""
+def load_schema(document: dict[str, Any], profile: Profile, *, seed: int, methods: MethodPolicy,
+                only: tuple[str, ...] = ()) -> OpenApiSchema:
+    """A prepared document as a schemathesis schema with a profile's configuration; `only`: the operations
+    fuzzed (FUZZ_OPERATIONS labels; empty: all). No network: the base URL is given per call, once the session
+    knows its target."""
     config = schemathesis_config(profile, seed=seed, methods=methods, operations=server_error_statuses(document))
     schema = schemathesis.openapi.from_dict(document, config=config)
+    if only:  # excluded, not included: the configuration's own include filter already admits every operation
+        schema = schema.exclude(name=[label for label in labels(document) if label not in only])
     _resolve_once(schema.config)
     without_local_constants()
     return schema

@@ -25,6 +25,7 @@ from gateway_contracts.contract import load_contract
 from gateway_contracts.data.exchange import Exchange
 from gateway_contracts.fuzz import checks
 from gateway_contracts.fuzz.__main__ import main as fuzz_cli
+from gateway_contracts.fuzz.documents import labels
 from gateway_contracts.fuzz.drift import Drift, compare_specs
 from gateway_contracts.fuzz.profiles import GATE, NIGHTLY, config_dict, schemathesis_config
 from gateway_contracts.fuzz.safety import (
@@ -35,7 +36,7 @@ from gateway_contracts.fuzz.safety import (
     refusal,
 )
 from gateway_contracts.fuzz.settings import DEFAULT_SEED, resolve_settings
-from gateway_contracts.fuzz.spec import COMMITTED_SPEC, read_spec, reference_spec
+from gateway_contracts.fuzz.spec import COMMITTED_SPEC, load_schema, read_spec, reference_spec
 from gateway_testbed.reference import create_app
 from gateway_testbed.reference.generator import ALIASES, SPECS
 from gateway_testbed.reference.openapi import GATEWAY_VALUES, case_insensitive_pattern
@@ -291,6 +292,27 @@ def test_settings_resolution(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) ->
     monkeypatch.setenv("FUZZ_SEED", "tomorrow")
     with pytest.raises(SafetyError, match="FUZZ_SEED"):
         resolve_settings()
+
+
+def test_fuzzed_operations_are_method_and_path_labels(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("FUZZ_OPERATIONS", raising=False)
+    assert resolve_settings().operations == ()  # all of them
+    chosen = resolve_settings(operations="get /v1/models/search, POST /v1/chat/completions,GET /v1/models/search")
+    assert chosen.operations == ("GET /v1/models/search", "POST /v1/chat/completions")
+    monkeypatch.setenv("FUZZ_OPERATIONS", "GET /health")
+    assert resolve_settings().operations == ("GET /health",)
+    for bad in ("/v1/models", "GET v1/models", "GET"):
+        with pytest.raises(SafetyError, match="is not 'METHOD /path'"):
+            resolve_settings(operations=bad)
+
+
+def test_a_schema_of_some_operations_generates_for_those_only() -> None:
+    document = reference_spec()
+    only = ("GET /v1/models/search", "POST /v1/chat/completions")
+    schema = load_schema(document, GATE, seed=1, methods=MethodPolicy(), only=only)
+    assert sorted(result.ok().label for result in schema.get_all_operations()) == sorted(only)
+    everything = load_schema(document, GATE, seed=1, methods=MethodPolicy())
+    assert {result.ok().label for result in everything.get_all_operations()} == set(labels(document))
 
 
 def test_profiles() -> None:
