@@ -111,7 +111,7 @@ def test_run_records_history_and_report(runs: tuple[Path, dict]) -> None:
     assert "1,204 → 1,050 (-12.8 %)" in html
     assert "<svg" in html
     assert "http://" not in html.replace("http://127.0.0.1", "").replace("http://www.w3", "")
-    # The values scorecard (issue 26): in the record of an xdist run (the reference share published by a worker),
+    # The values scorecard: in the record of an xdist run (the reference share published by a worker),
     # a trend point in every history line, and in the page with the drop since the baseline run as an arrow.
     scores = {g["gateway"]: g["measures"] for g in record["scorecard"]}
     assert scores["huggingface"]["rows"] == {"value": 1050, "bound": 5000, "low": 1000}

@@ -547,7 +547,7 @@ TOUCHES: dict[str, set[str]] = {
     "status-undercount": {"status"},
     "context-unknown": {"deepinfra", "all", "search", "developer"},
     "unstable-order": set(),  # each probe reads its URL once; only a repeat differs
-    # Values (issue 26): one gateway's rows, and wherever they show (`all`, a search or a developer's listing).
+    # Values: one gateway's rows, and wherever they show (`all`, a search or a developer's listing).
     "prices-normalised-twice": {"fireworks", "all", "search", "developer"},
     "context-placeholder": {"google-vertex", "all", "search", "developer"},
     "reference-mismatch": {"openrouter", "all", "search", "developer"},
