@@ -7,6 +7,7 @@ plain values only.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from gateway_contracts.data.exchange import Exchange
@@ -54,8 +55,13 @@ class Walk:
     @property
     def ids(self) -> list[Any]:
         """Row ids, made hashable: a list or object where an id belongs is kept as its repr (and flagged
-        by the row checks) instead of crashing the set-based invariants."""
-        return [_hashable(row.get("id")) if isinstance(row, dict) else None for row in self.rows]
+        by the row checks) instead of crashing the set-based invariants. A new list each time (callers may
+        change it) of ids worked out once: a walk is read by many contracts, and its pages never change."""
+        return list(self._ids)
+
+    @cached_property
+    def _ids(self) -> tuple[Any, ...]:
+        return tuple(_hashable(row.get("id")) if isinstance(row, dict) else None for row in self.rows)
 
     @property
     def total(self) -> int | None:
