@@ -66,6 +66,15 @@ class Bounded(Strict):
         return self
 
 
+class ListDefaults(Strict):
+    """The `defaults:` of a dialect whose catalogs are views of one list (openai, anthropic): the budgets the
+    shared contract keeps for every catalog."""
+
+    latency_budget_s: float = Field(default=70.0, gt=0)
+    count_drop_tolerance: float = Field(default=0.10, ge=0, le=1)
+    latency_regression_factor: float = Field(default=3.0, ge=1)
+
+
 class ChatSpec(Strict):
     models: list[str] = []
     latency_budget_s: float | None = Field(default=None, gt=0)

@@ -100,15 +100,21 @@ def json_type(value: Any) -> str:
     return "array" if isinstance(value, list) else "object"
 
 
-def price(value: Any) -> float | None:
-    """A price as a number (JSON number or decimal string); None: no usable price (null, absent, text, < 0)."""
+def _finite(value: Any) -> float | None:
+    """A JSON number or a numeric string as a finite float; None for null, absent, a boolean or text."""
     if isinstance(value, bool) or value is None or value is MISSING:
         return None
     try:
         number = float(value)
     except (TypeError, ValueError):
         return None
-    return number if math.isfinite(number) and number >= 0 else None
+    return number if math.isfinite(number) else None
+
+
+def price(value: Any) -> float | None:
+    """A price as a number (JSON number or decimal string); None: no usable price (null, absent, text, < 0)."""
+    number = _finite(value)
+    return number if number is not None and number >= 0 else None
 
 
 def prices(flat: Mapping[str, Any]) -> dict[str, float]:
@@ -117,13 +123,8 @@ def prices(flat: Mapping[str, Any]) -> dict[str, float]:
 
 
 def context(value: Any) -> int | None:
-    if isinstance(value, bool) or value is None or value is MISSING:
-        return None
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        return None
-    return int(number) if math.isfinite(number) else None
+    number = _finite(value)
+    return None if number is None else int(number)
 
 
 def factor_of(before: float, after: float) -> float:

@@ -24,6 +24,7 @@ from gateway_contracts.contract_model import (
     Bounded,
     Contract,
     Gateway,
+    ListDefaults,
     RegistrySpec,
     Source,
     Strict,
@@ -59,16 +60,10 @@ class AnthropicPaging(Strict):
     max_pages: int = Field(default=INIT_MAX_PAGES, ge=1)  # pages followed at most: a cursor that never ends
 
 
-class AnthropicDefaults(Strict):
-    latency_budget_s: float = Field(default=70.0, gt=0)
-    count_drop_tolerance: float = Field(default=0.10, ge=0, le=1)
-    latency_regression_factor: float = Field(default=3.0, ge=1)
-
-
 class _AnthropicContractModel(Versioned):
     dialect: Literal["anthropic"]
     openapi: str | None = Field(default=None, min_length=1)
-    defaults: AnthropicDefaults = AnthropicDefaults()
+    defaults: ListDefaults = ListDefaults()
     models: AnthropicModels = AnthropicModels()
     pagination: AnthropicPaging = AnthropicPaging()
     known_findings: list[KnownFindingSpec] = Field(default_factory=list)

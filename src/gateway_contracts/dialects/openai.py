@@ -28,9 +28,9 @@ from gateway_contracts.contract_model import (
     ChatSpec,
     Contract,
     Gateway,
+    ListDefaults,
     RegistrySpec,
     Source,
-    Strict,
     Versioned,
 )
 from gateway_contracts.data.exchange import Exchange
@@ -130,16 +130,10 @@ class ModelListSpec(Bounded):
     retrieve: bool = False
 
 
-class OpenAIDefaults(Strict):
-    latency_budget_s: float = Field(default=70.0, gt=0)
-    count_drop_tolerance: float = Field(default=0.10, ge=0, le=1)
-    latency_regression_factor: float = Field(default=3.0, ge=1)
-
-
 class _OpenAIContractModel(Versioned):
     dialect: Literal["openai"]
     openapi: str | None = Field(default=None, min_length=1)
-    defaults: OpenAIDefaults = OpenAIDefaults()
+    defaults: ListDefaults = ListDefaults()
     groups: dict[str, GroupSpec] = Field(min_length=1)
     models: ModelListSpec = ModelListSpec()
     chat: ChatSpec = ChatSpec()
