@@ -91,9 +91,9 @@ def _share_bound(bound: float) -> float | None:
     return None if bound >= 1.0 else bound
 
 
-def score_gateway(gateway: Gateway, rows: Sequence[Any], reference: tuple[Any, Contract] | None = None) -> GatewayScore:
-    """One gateway's row of the scorecard, from the rows its walk read and the contract's bounds for it.
-    `reference`: the reference document and the contract naming it, when the contract names one."""
+def score_gateway(gateway: Gateway, rows: Sequence[Any]) -> GatewayScore:
+    """One gateway's row of the scorecard, from the rows its walk read and the contract's bounds for it. The
+    reference mismatches are not worked out here: `with_reference` takes what the reference contract found."""
     n = len(rows)
     ids = [r.get("id") for r in rows if isinstance(r, dict)]
     share = (lambda count: count / n) if n else (lambda count: None)
@@ -101,17 +101,6 @@ def score_gateway(gateway: Gateway, rows: Sequence[Any], reference: tuple[Any, C
     low, high = bounds.price_band_per_million
     band = values.PriceBand(Decimal(str(low)), Decimal(str(high)))
     context, price = values.context_placeholder(rows), values.price_placeholder(rows)
-    mismatch: float | None = None
-    mismatch_bound: float | None = None
-    if reference is not None:
-        document, contract = reference
-        spec = contract.reference
-        if spec is not None and document is not None and spec.compares(gateway.slug):
-            entries = values.reference_entries(document, spec.provider(gateway.slug))
-            comparison = values.reference_mismatches(rows, entries, gateway=gateway.slug,
-                                                     tolerance=Decimal(str(spec.tolerance)))
-            mismatch = comparison.share if comparison.compared else None
-            mismatch_bound = spec.max_mismatch_share
     measures = (
         Measure("rows", n, gateway.max_models, low=gateway.min_models),
         Measure("duplicates", n - len(set(map(_hashable, ids))), 0),
@@ -123,7 +112,7 @@ def score_gateway(gateway: Gateway, rows: Sequence[Any], reference: tuple[Any, C
         Measure("placeholder_price", price.share if n else None,
                 _share_bound(bounds.max_placeholder_price_share) if price.judged else None),
         Measure("out_of_band", len({o.model_id for o in values.out_of_band(rows, band)}), 0),
-        Measure("reference_mismatch", mismatch, mismatch_bound if mismatch is not None else None),
+        Measure("reference_mismatch", None, None),
     )
     return GatewayScore(gateway.slug, measures)
 
@@ -137,12 +126,18 @@ def with_callable(score: GatewayScore, probe: Any) -> GatewayScore:
     return GatewayScore(score.gateway, (*(m for m in score.measures if m.key != "callable"), measure))
 
 
-def scorecard(contract: Contract, walked: Mapping[str, Sequence[Any] | None],
-              reference_document: Any = None) -> list[GatewayScore]:
+def scorecard(contract: Contract, walked: Mapping[str, Sequence[Any] | None]) -> list[GatewayScore]:
     """Every contracted gateway the run walked, in contract order."""
-    reference = (reference_document, contract) if contract.reference is not None else None
-    return [score_gateway(g, rows, reference) for g in contract.gateways
-            if (rows := walked.get(g.slug)) is not None]
+    return [score_gateway(g, rows) for g in contract.gateways if (rows := walked.get(g.slug)) is not None]
+
+
+def with_reference(score: GatewayScore, fact: Any) -> GatewayScore:
+    """The reference measure from what `test_values_match_reference` published for the gateway (compared,
+    mismatched, bound), when it ran: the comparison is made once, by the contract that holds the reference."""
+    if not isinstance(fact, Mapping) or not fact.get("compared"):
+        return score
+    measure = Measure("reference_mismatch", fact.get("mismatched", 0) / fact["compared"], _num(fact.get("bound")))
+    return GatewayScore(score.gateway, tuple(measure if m.key == "reference_mismatch" else m for m in score.measures))
 
 
 # -- the record, the history and the trend ------------------------------------------------------------------

@@ -7,7 +7,7 @@ what `test_values_match_reference` published (it holds the reference, file or UR
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any
 
 from gateway_contracts.report import value_scores as scores
@@ -38,7 +38,7 @@ class Scorecard(Section):
             walked[gateway.slug] = walk.rows if walk is not None else None
         card = scores.scorecard(end.contract, walked)
         published = dict(end.published)
-        card = [_with_reference(score, published.get(score.gateway)) for score in card]
+        card = [scores.with_reference(score, published.get(score.gateway)) for score in card]
         return scores.to_record(card) or None
 
     def trend_point(self, facts: Any) -> Any:
@@ -95,15 +95,6 @@ class Scorecard(Section):
 
 def _measure(score: scores.GatewayScore, key: str) -> scores.Measure:
     return next((m for m in score.measures if m.key == key), scores.Measure(key, None, None))
-
-
-def _with_reference(score: scores.GatewayScore, fact: Any) -> scores.GatewayScore:
-    """The reference measure from what the reference contract published for the gateway, when it ran."""
-    if not isinstance(fact, dict) or not fact.get("compared"):
-        return score
-    share = fact.get("mismatched", 0) / fact["compared"]
-    measure = scores.Measure("reference_mismatch", share, fact.get("bound"))
-    return replace(score, measures=tuple(measure if m.key == "reference_mismatch" else m for m in score.measures))
 
 
 SECTION = Scorecard()

@@ -6,11 +6,13 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import replace
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 from gateway_contracts.contract import load_contract
 from gateway_contracts.contract_model import ValueBounds
+from gateway_contracts.invariants import values
 from gateway_contracts.report.value_scores import (
     MEASURES,
     from_record,
@@ -19,9 +21,20 @@ from gateway_contracts.report.value_scores import (
     to_record,
     trend,
     trend_point,
+    with_reference,
 )
 
 ROOT = Path(__file__).resolve().parents[4]
+
+
+def _published(contract: Any, slug: str, rows: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """What test_values_match_reference publishes for a gateway (the one comparison a run makes)."""
+    spec = contract.reference
+    if spec is None or not spec.compares(slug):
+        return None
+    entries = values.reference_entries(spec.document, spec.provider(slug))
+    comparison = values.reference_mismatches(rows, entries, gateway=slug, tolerance=Decimal(str(spec.tolerance)))
+    return {"compared": comparison.compared, "mismatched": len(comparison.models), "bound": spec.max_mismatch_share}
 
 
 def _rows(n: int, **change: Any) -> list[dict[str, Any]]:
@@ -76,7 +89,9 @@ def test_reference_mismatches_are_a_measure_when_the_contract_names_one(tmp_path
     contract = _contract(tmp_path, reference=True)
     rows = _rows(30)
     rows[0] = {**rows[0], "pricing": {"prompt": "2e-7", "completion": "2e-7"}}  # twice the reference's
-    good, bad = scorecard(contract, {"good": rows, "bad": _rows(12)}, contract.reference.document)
+    good, bad = [with_reference(score, _published(contract, score.gateway, walked))
+                 for score, walked in zip(scorecard(contract, {"good": rows, "bad": _rows(12)}),
+                                          (rows, _rows(12)), strict=True)]
     assert good.measure("reference_mismatch").value == 0.25  # 1 of the 4 models it knows
     assert good.measure("reference_mismatch").holds is False
     assert bad.measure("reference_mismatch").value is None  # the reference knows none of bad's models
@@ -119,7 +134,8 @@ def test_the_default_contract_scores_the_healthy_reference_gateway_clean() -> No
     contract = load_contract(ROOT / "contracts" / "gateways.yaml")
     catalog = build_catalog()
     walked = {slug: list(rows.iter_rows()) for slug, rows in catalog.gateways.items()}
-    card = scorecard(contract, walked, contract.reference.document if contract.reference else None)
+    card = [with_reference(score, _published(contract, score.gateway, walked[score.gateway]))
+            for score in scorecard(contract, walked)]
     assert len(card) == len(contract.gateways)
     assert {s.gateway: s.broken for s in card if s.broken} == {}
     assert card[0].measure("reference_mismatch").value == 0.0
